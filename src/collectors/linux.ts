@@ -1,0 +1,164 @@
+// The Linux collector: socket table from netlink sock_diag (or /proc/net as a
+// fallback), holders from /proc/<pid>/fd, process details from /proc/<pid>.
+import { readFileSync } from 'node:fs';
+import type { Collector, CollectOptions, CollectorContext } from './collector.js';
+import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
+import { isWildcard } from '../model/socket.js';
+import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
+import { parseNetTable } from './procfs/net-table.js';
+import { scanHolders, type FdRef, type HolderScan } from './procfs/holders.js';
+import { ProcessTable } from './procfs/process-info.js';
+
+const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
+const ALL_FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+
+/** Read /proc/net/{tcp,tcp6,udp,udp6} for the requested kinds. */
+export function readProcTables(procRoot: string, protocols: readonly Protocol[], families: readonly Family[],
+  only?: { protocol: Protocol; family: Family }[]): { sockets: RawSocket[]; issues: ScanIssue[] } {
+  const sockets: RawSocket[] = [];
+  const issues: ScanIssue[] = [];
+  const wanted = only ?? protocols.flatMap((protocol) => families.map((family) => ({ protocol, family })));
+  for (const { protocol, family } of wanted) {
+    const path = `${procRoot}/net/${protocol}${family === 'ipv6' ? '6' : ''}`;
+    let text: string;
+    try {
+      text = readFileSync(path, 'latin1');
+    } catch (e) {
+      // No IPv6 in this kernel gives ENOENT for tcp6/udp6: an empty table, said once.
+      issues.push({ kind: 'source-error', subject: path, detail: (e as NodeJS.ErrnoException).code ?? 'EIO' });
+      continue;
+    }
+    const parsed = parseNetTable(text, protocol, family);
+    for (const s of parsed.sockets) sockets.push(s);
+    for (const b of parsed.bad) issues.push({ kind: 'parse-error', subject: `${path}:${b.line}`, detail: b.text.trim().slice(0, 120) });
+  }
+  return { sockets, issues };
+}
+
+/** Why a socket nobody holds is unheld. Exported for the contract tests. */
+export function unheldReason(s: RawSocket, listeners: ReadonlyMap<number, RawSocket[]>,
+  scan: Pick<HolderScan, 'unreadable' | 'exited'>): UnheldReason {
+  if (s.inode === 0) {
+    // A connection completed by the kernel and still in a listener's accept
+    // queue has no file yet, so no inode; its local endpoint is the listener's.
+    if (s.protocol === 'tcp' && (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT')) {
+      for (const l of listeners.get(s.localPort) ?? []) {
+        if (l.localAddress === s.localAddress || (isWildcard(l.localAddress) && (l.family === 'ipv6' || s.family === 'ipv4'))) {
+          return 'not-accepted';
+        }
+      }
+    }
+    return 'kernel';
+  }
+  // Some fd tables were closed to us (other users' processes without root, or
+  // a process hardened against ptrace-style access even from root, such as
+  // some init programs): the holder is most likely among them.
+  if (scan.unreadable.length > 0) return 'permission-denied';
+  if (scan.exited.length > 0) return 'process-exited';
+  return 'unknown';
+}
+
+export class LinuxCollector implements Collector {
+  readonly name = 'linux';
+  constructor(private readonly ctx: CollectorContext) {}
+
+  async collect(opts: CollectOptions = {}): Promise<Snapshot> {
+    const takenAt = this.ctx.now();
+    const protocols = opts.protocols ?? ALL_PROTOCOLS;
+    const families = opts.families ?? ALL_FAMILIES;
+    const issues: ScanIssue[] = [];
+    let source: SourceName;
+    let raw: RawSocket[];
+
+    // netlink sees the running kernel; a redirected proc root means a recorded tree,
+    // which only the /proc tables can describe consistently.
+    const wantNetlink = opts.source === 'netlink' || ((opts.source ?? 'auto') === 'auto' && this.ctx.procRoot === '/proc');
+    let viaNetlink: Awaited<ReturnType<typeof import('./sockdiag/table.js').readSockDiag>> | undefined;
+    if (wantNetlink) {
+      try {
+        const { readSockDiag } = await import('./sockdiag/table.js');
+        viaNetlink = await readSockDiag({ protocols, families, memory: opts.memory });
+      } catch (e) {
+        if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`);
+        issues.push({ kind: 'source-fallback', subject: 'netlink', detail: (e as Error).message });
+      }
+    }
+    if (viaNetlink) {
+      source = 'netlink';
+      raw = viaNetlink.sockets;
+      issues.push(...viaNetlink.issues);
+      if (viaNetlink.refused.length > 0) {
+        const extra = readProcTables(this.ctx.procRoot, protocols, families, viaNetlink.refused);
+        raw.push(...extra.sockets);
+        issues.push(...extra.issues);
+      }
+    } else {
+      source = 'proc';
+      const t = readProcTables(this.ctx.procRoot, protocols, families);
+      raw = t.sockets;
+      issues.push(...t.issues);
+    }
+
+    const privileged = this.ctx.euid === 0;
+    const selected = opts.select ? raw.filter(opts.select) : raw;
+    let scan: HolderScan;
+    if (opts.holders === false) {
+      scan = { byInode: new Map(), unreadable: [], exited: [], issues: [] };
+    } else {
+      let wanted: Set<number> | undefined;
+      if (selected !== raw) {
+        wanted = new Set();
+        for (const s of selected) if (s.inode !== 0) wanted.add(s.inode);
+      }
+      // A socket can have several holders (fork, fd passing), so the scan always
+      // covers every process: stopping at the first holder would hide the others.
+      scan = scanHolders(this.ctx.procRoot, { wanted, pids: opts.pids });
+      issues.push(...scan.issues);
+    }
+
+    const listeners = new Map<number, RawSocket[]>();
+    for (const s of raw) {
+      if (s.protocol === 'tcp' && s.state === 'LISTEN') {
+        const l = listeners.get(s.localPort);
+        if (l) l.push(s);
+        else listeners.set(s.localPort, [s]);
+      }
+    }
+
+    const procs = new ProcessTable(this.ctx.procRoot, this.ctx.passwdPath);
+    const holderOf = (ref: FdRef): Holder => {
+      const p = procs.get(ref.pid);
+      const h: Holder = { pid: ref.pid, fd: ref.fd };
+      if (p.name !== undefined) h.name = p.name;
+      if (p.command !== undefined) h.command = p.command;
+      if (p.user !== undefined) h.user = p.user;
+      if (p.uid !== undefined) h.uid = p.uid;
+      return h;
+    };
+
+    const sockets: Socket[] = [];
+    const pidScope = opts.pids !== undefined;
+    for (const r of selected) {
+      const refs = r.inode !== 0 ? scan.byInode.get(r.inode) : undefined;
+      if (pidScope && !refs) continue; // a pid query shows only what those pids hold
+      const s = r as Socket;
+      if (refs) {
+        s.holders = refs.map(holderOf);
+      } else {
+        s.holders = [];
+        s.unheldReason = opts.holders === false ? 'unknown' : unheldReason(r, listeners, scan);
+      }
+      sockets.push(s);
+    }
+
+    return {
+      takenAt,
+      source,
+      backlogKnown: source === 'netlink',
+      privileged,
+      sockets,
+      unreadableProcesses: new Set(scan.unreadable).size,
+      issues,
+    };
+  }
+}

@@ -1,0 +1,81 @@
+// Raw netlink transport. Node has no AF_NETLINK sockets of its own; the npm
+// package `netlink` ships N-API prebuilds (linux x64/arm64/arm/ia32) inside its
+// tarball, so it installs with `npm install` and nothing downloaded from
+// elsewhere. We load only its raw layer (dist/raw.js) to keep start-up short:
+// its index pulls in rtnetlink, nl80211 and wireguard code we do not use.
+import { createRequire } from 'node:module';
+import { NETLINK_SOCK_DIAG } from './codec.js';
+
+interface RawSocketLike {
+  on(event: 'message', fn: (msg: Buffer) => void): void;
+  on(event: 'error', fn: (err: Error) => void): void;
+  send(msg: Uint8Array, options: object, cb: (err?: Error) => void): void;
+  close(): void;
+}
+type RawCtor = new (protocol: number, options?: object) => RawSocketLike;
+
+let ctor: RawCtor | undefined;
+let loadError: Error | undefined;
+
+function loadRaw(): RawCtor {
+  if (ctor) return ctor;
+  if (loadError) throw loadError;
+  try {
+    const require = createRequire(import.meta.url);
+    ctor = (require('netlink/dist/raw.js') as { RawNetlinkSocket: RawCtor }).RawNetlinkSocket;
+    return ctor;
+  } catch (e) {
+    loadError = new Error(`netlink transport unavailable: ${(e as Error).message.split('\n')[0]}`);
+    throw loadError;
+  }
+}
+
+/** One open NETLINK_SOCK_DIAG socket that runs dumps one after another. */
+export class SockDiagChannel {
+  private readonly sock: RawSocketLike;
+  private handler: ((msg: Buffer) => void) | undefined;
+  private failure: ((err: Error) => void) | undefined;
+
+  constructor() {
+    const Raw = loadRaw();
+    // A large receive buffer lets the kernel fill big datagrams without drops.
+    this.sock = new Raw(NETLINK_SOCK_DIAG, { recvBufferSize: 1 << 20, sendBufferSize: 1 << 16 });
+    this.sock.on('message', (msg) => this.handler?.(msg));
+    this.sock.on('error', (err) => this.failure?.(err));
+  }
+
+  /**
+   * Send `request` and hand every reply datagram to `onChunk` until it returns true
+   * (the dump is done). Rejects on a socket error or after `timeoutMs`.
+   */
+  dump(request: Uint8Array, onChunk: (chunk: Buffer) => boolean, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error('netlink dump timed out')), timeoutMs);
+      const finish = (err?: Error): void => {
+        clearTimeout(timer);
+        this.handler = undefined;
+        this.failure = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      this.handler = (msg) => {
+        let done: boolean;
+        try {
+          done = onChunk(msg);
+        } catch (e) {
+          finish(e as Error);
+          return;
+        }
+        if (done) finish();
+      };
+      this.failure = finish;
+      this.sock.send(request, {}, (err) => {
+        if (err) finish(err);
+      });
+    });
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}

@@ -1,0 +1,62 @@
+// sockscope's library front door: pick the collector for this platform once,
+// hand back a Snapshot. No I/O of its own.
+import type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
+import { LinuxCollector } from './collectors/linux.js';
+import { matches, matchesTable, type Filter } from './model/filter.js';
+import type { Snapshot } from './model/snapshot.js';
+
+export type { Filter } from './model/filter.js';
+export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
+export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind } from './model/socket.js';
+export type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
+export { SOCKET_STATES } from './model/socket.js';
+export { matches, matchesTable, isListening } from './model/filter.js';
+export { sortSockets, SORT_KEYS, type SortKey } from './model/sort.js';
+
+/** Options of {@link listSockets}. */
+export interface ListOptions extends Omit<CollectOptions, 'select'> {
+  /** Which sockets to keep; applied before holders are resolved where it can be. */
+  filter?: Filter;
+  /** Root of the proc file system (default: `SOCKSCOPE_PROC_ROOT` or `/proc`). */
+  procRoot?: string;
+  /** passwd file used to name users (default: /etc/passwd). */
+  passwdPath?: string;
+}
+
+/** The collector context for this process, with overrides. */
+export function defaultContext(over: Partial<CollectorContext> = {}): CollectorContext {
+  return {
+    procRoot: over.procRoot ?? process.env['SOCKSCOPE_PROC_ROOT'] ?? '/proc',
+    passwdPath: over.passwdPath ?? '/etc/passwd',
+    euid: over.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : -1),
+    now: over.now ?? Date.now,
+  };
+}
+
+/** The collector for the running platform. Throws on a platform sockscope cannot read yet. */
+export function collectorFor(ctx: CollectorContext, platform: NodeJS.Platform = process.platform): Collector {
+  if (platform === 'linux') return new LinuxCollector(ctx);
+  throw new Error(`sockscope cannot read sockets on ${platform} yet (only Linux); paste another tool's output instead`);
+}
+
+/**
+ * Every TCP and UDP socket of this machine's network namespace, with every
+ * process and file descriptor that holds it.
+ *
+ * @example
+ *   const snap = await listSockets({ filter: { listening: true } });
+ *   for (const s of snap.sockets) console.log(s.localPort, s.holders.map((h) => h.name));
+ */
+export async function listSockets(options: ListOptions = {}): Promise<Snapshot> {
+  const ctx = defaultContext({ procRoot: options.procRoot, passwdPath: options.passwdPath });
+  const { filter, procRoot: _p, passwdPath: _w, ...collect } = options;
+  const collector = collectorFor(ctx);
+  const snap = await collector.collect({
+    ...collect,
+    protocols: collect.protocols ?? filter?.protocols,
+    families: collect.families ?? filter?.families,
+    select: filter ? (s) => matchesTable(filter, s) : undefined,
+  });
+  if (filter && (filter.pids || filter.processes)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
+  return snap;
+}

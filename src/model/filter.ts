@@ -1,0 +1,57 @@
+// A query over sockets, evaluated against the neutral record before any output
+// (as ss parses its filter into a tree first). The same Filter serves `list`,
+// `port`, `pid`, `process` and, later, the live view's `/` key.
+import type { Family, Protocol, RawSocket, Socket, SocketState } from './socket.js';
+
+export interface Filter {
+  protocols?: readonly Protocol[];
+  families?: readonly Family[];
+  /** Only these states (empty or absent: see `listening` and `all`). */
+  states?: readonly SocketState[];
+  /** Only listeners: TCP LISTEN and unconnected UDP (like `ss -l`). */
+  listening?: boolean;
+  /** Include TIME_WAIT, which is hidden by default (kernel-only leftovers that pile up). */
+  all?: boolean;
+  /** Local or remote port equals one of these (exact match, never a substring). */
+  ports?: readonly number[];
+  /** Held by one of these pids. */
+  pids?: readonly number[];
+  /** Held by a process whose name equals one of these (case-insensitive), or whose command line contains it. */
+  processes?: readonly string[];
+}
+
+/** True when the socket is a listener in the sense of `-l`. */
+export function isListening(s: Pick<Socket, 'protocol' | 'state'>): boolean {
+  return s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN';
+}
+
+/**
+ * The part of the filter that needs no holder information, usable on the bare
+ * table before the (costly) holder scan.
+ */
+export function matchesTable(f: Filter, s: RawSocket): boolean {
+  if (f.protocols && !f.protocols.includes(s.protocol)) return false;
+  if (f.families && !f.families.includes(s.family)) return false;
+  if (f.states && f.states.length > 0) {
+    if (!f.states.includes(s.state)) return false;
+  } else if (f.listening) {
+    if (!isListening(s)) return false;
+  } else if (!f.all && s.state === 'TIME_WAIT') {
+    return false;
+  }
+  if (f.ports && !f.ports.includes(s.localPort) && !(s.remotePort !== 0 && f.ports.includes(s.remotePort))) return false;
+  return true;
+}
+
+/** The whole filter, holders included. */
+export function matches(f: Filter, s: Socket): boolean {
+  if (!matchesTable(f, s)) return false;
+  if (f.pids && !s.holders.some((h) => f.pids!.includes(h.pid))) return false;
+  if (f.processes) {
+    const wanted = f.processes.map((p) => p.toLowerCase());
+    const hit = s.holders.some((h) =>
+      wanted.some((w) => h.name?.toLowerCase() === w || (h.command !== undefined && h.command.toLowerCase().includes(w))));
+    if (!hit) return false;
+  }
+  return true;
+}

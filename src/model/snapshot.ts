@@ -1,0 +1,34 @@
+import type { Socket } from './socket.js';
+
+/** Which source produced the socket table. */
+export type SourceName = 'netlink' | 'proc';
+
+/** Something the scan could not see, recorded instead of crashing or guessing. */
+export interface ScanIssue {
+  /** Machine-readable kind. */
+  kind:
+    | 'permission-denied' // EACCES reading another process's fds
+    | 'process-exited'    // ENOENT/ESRCH: the process went away mid-scan
+    | 'source-fallback'   // netlink unavailable, /proc/net used instead
+    | 'source-error'      // a table could not be read at all
+    | 'parse-error';      // a line of a table could not be parsed
+  /** What it concerns: a path, a pid, a table name. */
+  subject: string;
+  /** Human detail (errno code or message). */
+  detail: string;
+}
+
+/** What one scan of the machine saw: sockets with their holders, and what it could not see. */
+export interface Snapshot {
+  /** Milliseconds since the epoch when the scan started. */
+  takenAt: number;
+  source: SourceName;
+  /** False when the source cannot report listen backlogs (the /proc/net tables). */
+  backlogKnown: boolean;
+  /** True when the scan ran as root (uid 0) and so could read every process's fds. */
+  privileged: boolean;
+  sockets: Socket[];
+  /** Processes whose fd table we were not allowed to read (only counted, said once). */
+  unreadableProcesses: number;
+  issues: ScanIssue[];
+}

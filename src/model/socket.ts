@@ -1,0 +1,142 @@
+// The neutral record every collector produces and every view reads.
+// No I/O here: this file is types and small pure helpers only.
+
+export type Protocol = 'tcp' | 'udp';
+export type Family = 'ipv4' | 'ipv6';
+
+/**
+ * State names as netstat prints them. TCP uses the kernel's states
+ * (include/net/tcp_states.h); UDP has no connection, so the kernel's
+ * TCP_CLOSE means "UNCONN" and TCP_ESTABLISHED means a connect()ed UDP socket.
+ */
+export type SocketState =
+  | 'ESTABLISHED'
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'FIN_WAIT1'
+  | 'FIN_WAIT2'
+  | 'TIME_WAIT'
+  | 'CLOSE'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK'
+  | 'LISTEN'
+  | 'CLOSING'
+  | 'UNCONN';
+
+/** Every state name, in kernel order; used to validate user input. */
+export const SOCKET_STATES: readonly SocketState[] = [
+  'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
+  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'UNCONN',
+];
+
+/**
+ * Kernel TCP state number (tcp_states.h) → name. Index 12 is TCP_NEW_SYN_RECV,
+ * the request sock of a half-open connection, which ss and netstat show as SYN_RECV.
+ */
+const KERNEL_STATES: readonly (SocketState | undefined)[] = [
+  undefined, 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2',
+  'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'SYN_RECV',
+];
+
+/** Map a kernel state number to its name for the given protocol; undefined if unknown. */
+export function stateFromKernel(protocol: Protocol, n: number): SocketState | undefined {
+  if (protocol === 'udp') {
+    if (n === 7) return 'UNCONN';
+    if (n === 1) return 'ESTABLISHED';
+  }
+  return KERNEL_STATES[n];
+}
+
+/** Why a socket has no holder. Never left blank: see docs/json.md. */
+export type UnheldReason =
+  | 'not-accepted'      // completed connection still in a listener's accept queue
+  | 'kernel'            // TIME_WAIT and other states that only the kernel keeps
+  | 'permission-denied' // the holder's fds were unreadable to us (not root)
+  | 'process-exited'    // the holder went away while we scanned
+  | 'other-namespace'   // the inode belongs to a process we cannot see from here
+  | 'unknown';
+
+/** One (process, file descriptor) pair that holds a socket open. */
+export interface Holder {
+  pid: number;
+  fd: number;
+  /** Short process name (/proc/PID/comm). Absent when it could not be read. */
+  name?: string;
+  /** Full command line, arguments joined by spaces. Absent when unreadable. */
+  command?: string;
+  /** User name of the process's real uid (numeric string if no name is known). */
+  user?: string;
+  uid?: number;
+}
+
+/** One TCP or UDP socket. The JSON schema v1 is this shape; see docs/json.md. */
+export interface Socket {
+  protocol: Protocol;
+  family: Family;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: SocketState;
+  /** LISTEN: accept-queue length. Connection: bytes not yet read by the program. UDP: bytes queued. */
+  recvQ: number;
+  /** LISTEN (proc source): 0. Connection: bytes not yet acknowledged by the peer. */
+  sendQ: number;
+  /** LISTEN sockets only, when the source can see it (netlink). */
+  backlog?: number;
+  /** Socket inode; 0 for sockets that no file refers to (TIME_WAIT, not yet accepted). */
+  inode: number;
+  uid: number;
+  /** Network interface index the socket is bound to, when bound to one. */
+  interface?: number;
+  /** Kernel timer running on the socket, with its remaining time and retransmit count. */
+  timer?: { kind: TimerKind; expiresMs: number; retransmits: number };
+  /** Buffer sizes and use, when asked for (netlink source only). */
+  memory?: SocketMemory;
+  holders: Holder[];
+  /** Present only when holders is empty. */
+  unheldReason?: UnheldReason;
+}
+
+/** Socket memory as the kernel accounts it (struct sk_meminfo), in bytes. */
+export interface SocketMemory {
+  /** Bytes queued for reading, and the receive buffer's limit (SO_RCVBUF). */
+  rmemAlloc: number;
+  rcvbuf: number;
+  /** Bytes queued for sending, and the send buffer's limit (SO_SNDBUF). */
+  wmemAlloc: number;
+  sndbuf: number;
+  /** Packets dropped because the receive buffer was full. */
+  drops: number;
+}
+
+/** Kernel socket timers (net/ipv4/tcp_diag.c / inet_diag idiag_timer). */
+export type TimerKind = 'retransmit' | 'keepalive' | 'time-wait' | 'zero-window-probe';
+
+export function timerFromKernel(n: number): TimerKind | undefined {
+  switch (n) {
+    case 1: return 'retransmit';
+    case 2: return 'keepalive';
+    case 3: return 'time-wait';
+    case 4: return 'zero-window-probe';
+    default: return undefined;
+  }
+}
+
+/** A socket with its holders still to be attached: what a socket-table source yields. */
+export type RawSocket = Omit<Socket, 'holders' | 'unheldReason'>;
+
+/** True for a TCP listener (what the kernel calls TCP_LISTEN). */
+export function isListener(s: Pick<Socket, 'protocol' | 'state'>): boolean {
+  return s.protocol === 'tcp' && s.state === 'LISTEN';
+}
+
+/** True when the address is an unspecified (wildcard) address: 0.0.0.0 or ::. */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** Address and port the way netstat and ss print them: 127.0.0.1:80, [::1]:80. */
+export function formatEndpoint(address: string, port: number | string): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
