@@ -4,6 +4,10 @@ import type { CollectOptions, Collector, CollectorContext } from './collectors/c
 import { LinuxCollector } from './collectors/linux.js';
 import { matches, matchesTable, type Filter } from './model/filter.js';
 import type { Snapshot } from './model/snapshot.js';
+import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
+import { listPids } from './collectors/procfs/holders.js';
+
+export type { ProcessInfo } from './collectors/procfs/process-info.js';
 
 export type { Filter } from './model/filter.js';
 export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
@@ -59,4 +63,16 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
   });
   if (filter && (filter.pids || filter.processes)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
   return snap;
+}
+
+/** Name, command line and user of a process; undefined when no such process is visible. */
+export function processInfo(pid: number, options: Pick<ListOptions, 'procRoot' | 'passwdPath'> = {}): ProcessInfo | undefined {
+  const ctx = defaultContext(options);
+  return lookupProcess(ctx.procRoot, ctx.passwdPath, pid);
+}
+
+/** Pids of the processes named `name`, or whose command line contains it (ourselves and our parent excluded). */
+export function findProcessIds(name: string, options: Pick<ListOptions, 'procRoot'> = {}): number[] {
+  const ctx = defaultContext(options);
+  return findProcesses(ctx.procRoot, name, listPids(ctx.procRoot), [process.pid, process.ppid]);
 }

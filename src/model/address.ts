@@ -92,3 +92,17 @@ export function canonicalAddress(text: string): string | undefined {
   if (!b) return undefined;
   return b.length === 4 ? formatIPv4(b, 0) : formatIPv6(b, 0);
 }
+
+/** True for loopback addresses: 127.0.0.0/8, ::1 and IPv4-mapped 127.x. */
+export function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
+}
+
+/** How widely a listener is reachable, judged from the addresses it is bound to. */
+export type BindScope = 'all-interfaces' | 'this-host-only' | 'one-address';
+
+export function bindScope(addresses: readonly string[]): BindScope {
+  if (addresses.some((a) => a === '0.0.0.0' || a === '::')) return 'all-interfaces';
+  if (addresses.every(isLoopback)) return 'this-host-only';
+  return 'one-address';
+}

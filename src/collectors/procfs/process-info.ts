@@ -103,3 +103,33 @@ export class ProcessTable {
     return info;
   }
 }
+
+/** Details of one process, or undefined when no such process is visible. */
+export function lookupProcess(procRoot: string, passwdPath: string, pid: number): ProcessInfo | undefined {
+  const info = new ProcessTable(procRoot, passwdPath).get(pid);
+  return info.name === undefined && info.command === undefined && info.uid === undefined ? undefined : info;
+}
+
+/**
+ * Pids of processes named `name` (comm, case-insensitive); when none has that
+ * name, those whose command line contains it (as `pgrep -f`). `exclude` keeps
+ * ourselves (and the npx that started us) out of the command-line match.
+ */
+export function findProcesses(procRoot: string, name: string, pids: readonly number[], exclude: readonly number[]): number[] {
+  const want = name.toLowerCase();
+  const byName: number[] = [];
+  const byCommand: number[] = [];
+  for (const pid of pids) {
+    if (exclude.includes(pid)) continue;
+    const comm = tryRead(`${procRoot}/${pid}/comm`);
+    if (comm === undefined) continue;
+    if (comm.replace(/\n$/, '').toLowerCase() === want) {
+      byName.push(pid);
+      continue;
+    }
+    if (byName.length) continue;
+    const cmd = tryRead(`${procRoot}/${pid}/cmdline`);
+    if (cmd !== undefined && formatCmdline(cmd).toLowerCase().includes(want)) byCommand.push(pid);
+  }
+  return byName.length ? byName : byCommand;
+}

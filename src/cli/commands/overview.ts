@@ -1,0 +1,19 @@
+// sockscope with no command: the overview a person wants first.
+import { renderOverview } from '../../views/overview.js';
+import { UsageError, parseArgs } from '../args.js';
+import { filterFrom, query, renderOptions, type Io } from '../common.js';
+
+const SPECS = [
+  { name: 'tcp', short: 't' }, { name: 'udp', short: 'u' },
+  { name: 'ipv4', short: '4' }, { name: 'ipv6', short: '6' },
+  { name: 'numeric', short: 'n' },
+];
+
+export async function overviewCommand(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, SPECS);
+  if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}'`);
+  // Everything, TIME_WAIT included: the connection counts per listener need it.
+  const snap = await query(io, { filter: { ...filterFrom(p), all: true } });
+  await renderOverview(snap, io.stdout, renderOptions(io, p));
+  return 0;
+}

@@ -1,0 +1,121 @@
+// sockscope pid <PID> and sockscope process <NAME>: every socket a process
+// holds, with its fd numbers (what `lsof -p PID -i` shows, for sockets).
+import { findProcessIds, processInfo } from '../../index.js';
+import type { Socket } from '../../model/socket.js';
+import { sortSockets } from '../../model/sort.js';
+import { COLUMNS, holderText, type Column } from '../../views/columns.js';
+import { paint } from '../../views/sink.js';
+import { renderTable } from '../../views/table.js';
+import { UsageError, parseArgs, parsePid } from '../args.js';
+import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+
+export const PID_HELP = `Usage: sockscope pid <PID> [options]
+
+Every TCP and UDP socket process PID holds, with the fd number of each
+(like 'lsof -p PID -i'). Other processes that share a socket are named too.
+
+Exit status: 0 when the process holds sockets, 1 when it holds none or does
+not exist, 2 on a usage error.
+
+Options: the filters and output formats of 'sockscope list' (-t -u -4 -6 -l -a
+--state --port -n --json --ndjson --csv --sort).
+
+Examples:
+  sockscope pid 1234
+  sockscope pid $(pgrep -o nginx) -tl
+  sockscope pid 1234 --json`;
+
+export const PROCESS_HELP = `Usage: sockscope process <NAME> [options]
+
+Every TCP and UDP socket held by processes named NAME (exactly, ignoring case);
+when no process has that name, by processes whose command line contains NAME.
+
+Exit status: 0 when such processes hold sockets, 1 when none do or none runs,
+2 on a usage error.
+
+Examples:
+  sockscope process nginx
+  sockscope process server.js -t --state established
+  sockscope process postgres --json`;
+
+const PER_PID_SPECS = [...FILTER_SPECS.filter((s) => s.name !== 'pid' && s.name !== 'process'), ...OUTPUT_SPECS];
+
+export async function pidCommand(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, PER_PID_SPECS);
+  if (p.flags.has('help')) {
+    await io.stdout.line(PID_HELP);
+    return 0;
+  }
+  if (p.positionals.length !== 1) throw new UsageError(p.positionals.length ? `pid takes one pid, got '${p.positionals.join(' ')}'` : 'pid needs a process id, e.g. sockscope pid 1234');
+  const pid = parsePid(p.positionals[0]!);
+  const info = processInfo(pid, { procRoot: io.global.procRoot });
+  if (!info) {
+    io.stderr(`sockscope: no process with pid ${pid}`);
+    return 1;
+  }
+  return showProcesses(io, p, [pid]);
+}
+
+export async function processCommand(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, PER_PID_SPECS);
+  if (p.flags.has('help')) {
+    await io.stdout.line(PROCESS_HELP);
+    return 0;
+  }
+  if (p.positionals.length !== 1) throw new UsageError(p.positionals.length ? `process takes one name, got '${p.positionals.join(' ')}' (quote a name with spaces)` : 'process needs a name, e.g. sockscope process nginx');
+  const name = p.positionals[0]!;
+  const pids = findProcessIds(name, { procRoot: io.global.procRoot });
+  if (!pids.length) {
+    io.stderr(`sockscope: no running process is named '${name}' or has it in its command line`);
+    return 1;
+  }
+  return showProcesses(io, p, pids);
+}
+
+/** The per-process table: this process's fd first, other holders last. */
+function pidColumns(pid: number): Column[] {
+  const fd: Column = {
+    id: 'fd', header: 'FD', align: 'right',
+    text: (s) => s.holders.filter((h) => h.pid === pid).map((h) => h.fd).join(','),
+  };
+  const shared: Column = {
+    id: 'shared', header: 'Shared with', align: 'left',
+    text: (s) => s.holders.filter((h) => h.pid !== pid).map(holderText).join(', '),
+  };
+  return [fd, ...COLUMNS.filter((c) => c.id !== 'holders'), shared];
+}
+
+async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: number[]): Promise<number> {
+  const filter = filterFrom(p);
+  // A process's own sockets are all of interest: TIME_WAIT has no holder anyway.
+  const format = formatFrom(p);
+  const sort = sortFrom(p, 'proto');
+  const snap = await query(io, { filter, pids });
+  if (format !== 'table') {
+    await writeSockets(io, snap.sockets, format, p, sort);
+    reportHidden(io, snap);
+    return snap.sockets.length ? 0 : 1;
+  }
+  const ropts = renderOptions(io, p);
+  let first = true;
+  for (const pid of pids) {
+    const info = processInfo(pid, { procRoot: io.global.procRoot });
+    const mine: Socket[] = snap.sockets.filter((s) => s.holders.some((h) => h.pid === pid));
+    if (!first) await io.stdout.line('');
+    first = false;
+    const title = `PID ${pid}  ${info?.name ?? '?'}${info?.user ? `  user ${info.user}` : ''}`;
+    await io.stdout.line(paint(ropts.color, 'bold', title));
+    if (info?.command) await io.stdout.line(paint(ropts.color, 'dim', info.command));
+    if (snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`))) {
+      await io.stdout.line(`  cannot read its file descriptors: permission denied${snap.privileged ? '' : ' (run as root)'}`);
+      continue;
+    }
+    if (!mine.length) {
+      await io.stdout.line('  holds no TCP or UDP sockets' + (Object.keys(filter).length ? ' that match' : ''));
+      continue;
+    }
+    await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid));
+  }
+  await io.stdout.flush();
+  return snap.sockets.length ? 0 : 1;
+}

@@ -1,0 +1,139 @@
+// What the commands share: filter flags, output formats, the query itself.
+import { listSockets, type ListOptions } from '../index.js';
+import type { Filter } from '../model/filter.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
+import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
+import { hiddenHint } from '../views/overview.js';
+import type { Sink, RenderOptions } from '../views/sink.js';
+import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
+import { UsageError, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
+
+/** Options every command accepts, wherever they stand on the command line. */
+export interface GlobalOptions {
+  source: 'auto' | 'netlink' | 'proc';
+  procRoot?: string;
+  color: boolean;
+  /** Terminal width, when writing to a terminal. */
+  width?: number;
+}
+
+export interface Io {
+  stdout: Sink;
+  stderr: (line: string) => void;
+  global: GlobalOptions;
+}
+
+export const FILTER_SPECS: readonly OptionSpec[] = [
+  { name: 'tcp', short: 't' },
+  { name: 'udp', short: 'u' },
+  { name: 'ipv4', short: '4' },
+  { name: 'ipv6', short: '6' },
+  { name: 'listening', short: 'l' },
+  { name: 'all', short: 'a' },
+  { name: 'state', value: true, repeat: true },
+  { name: 'port', value: true, repeat: true },
+  { name: 'pid', value: true, repeat: true },
+  { name: 'process', value: true, repeat: true },
+];
+
+export const OUTPUT_SPECS: readonly OptionSpec[] = [
+  { name: 'numeric', short: 'n' },
+  { name: 'sort', value: true },
+  { name: 'json' },
+  { name: 'ndjson' },
+  { name: 'csv' },
+  { name: 'help', short: 'h' },
+];
+
+/** Accept state names the way people type them: time-wait, TIME-WAIT, established. */
+export function parseState(text: string): SocketState {
+  const norm = text.trim().toUpperCase().replace(/-/g, '_');
+  const aliases: Record<string, SocketState> = { LISTENING: 'LISTEN', SYN_RECEIVED: 'SYN_RECV', FIN_WAIT_1: 'FIN_WAIT1', FIN_WAIT_2: 'FIN_WAIT2', CLOSED: 'CLOSE', UNCONNECTED: 'UNCONN' };
+  const st = (SOCKET_STATES as readonly string[]).includes(norm) ? (norm as SocketState) : aliases[norm];
+  if (!st) {
+    const guess = nearest(norm, SOCKET_STATES);
+    throw new UsageError(`unknown state '${text}'${guess ? ` (did you mean ${guess}?)` : ''}; states: ${SOCKET_STATES.join(', ')}`);
+  }
+  return st;
+}
+
+function splitList(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/** Build the Filter the flags describe. */
+export function filterFrom(p: Parsed): Filter {
+  const f: Filter = {};
+  const protocols: Protocol[] = [];
+  if (p.flags.has('tcp')) protocols.push('tcp');
+  if (p.flags.has('udp')) protocols.push('udp');
+  if (protocols.length) f.protocols = protocols;
+  const families: Family[] = [];
+  if (p.flags.has('ipv4')) families.push('ipv4');
+  if (p.flags.has('ipv6')) families.push('ipv6');
+  if (families.length) f.families = families;
+  if (p.flags.has('listening')) f.listening = true;
+  if (p.flags.has('all')) f.all = true;
+  if (f.listening && f.all) throw new UsageError('-l (listening only) and -a (all sockets) contradict each other');
+  const states = splitList(p.values.get('state')).map(parseState);
+  if (p.values.has('state') && !states.length) throw new UsageError('--state needs at least one state name');
+  if (states.length) f.states = states;
+  const ports = splitList(p.values.get('port')).map((x) => parsePort(x));
+  if (ports.length) f.ports = ports;
+  const pids = splitList(p.values.get('pid')).map((x) => {
+    if (!/^\d{1,7}$/.test(x) || Number(x) < 1) throw new UsageError(`invalid pid '${x}': expected a positive whole number`);
+    return Number(x);
+  });
+  if (pids.length) f.pids = pids;
+  const processes = splitList(p.values.get('process'));
+  if (processes.length) f.processes = processes;
+  return f;
+}
+
+export type Format = 'table' | 'json' | 'ndjson' | 'csv';
+
+export function formatFrom(p: Parsed): Format {
+  const chosen = (['json', 'ndjson', 'csv'] as const).filter((f) => p.flags.has(f));
+  if (chosen.length > 1) throw new UsageError(`choose one output format, not ${chosen.map((c) => '--' + c).join(' and ')}`);
+  return chosen[0] ?? 'table';
+}
+
+export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
+  const v = p.values.get('sort')?.[0];
+  if (v === undefined) return fallback;
+  const key = v.toLowerCase().replace(/[-_]/g, '');
+  if (!(SORT_KEYS as readonly string[]).includes(key)) {
+    const guess = nearest(key, SORT_KEYS);
+    throw new UsageError(`unknown sort column '${v}'${guess ? ` (did you mean ${guess}?)` : ''}; columns: ${SORT_KEYS.join(', ')}`);
+  }
+  return key as SortKey;
+}
+
+export function renderOptions(io: Io, p: Parsed): RenderOptions {
+  return { color: io.global.color, width: io.global.width, numeric: p.flags.has('numeric') };
+}
+
+/** Run the query with the global source options. */
+export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
+  return listSockets({ ...opts, source: io.global.source, procRoot: io.global.procRoot });
+}
+
+/** Write sockets in the chosen format. */
+export async function writeSockets(io: Io, sockets: Socket[], format: Format, p: Parsed, sort: SortKey): Promise<void> {
+  sortSockets(sockets, sort);
+  switch (format) {
+    case 'json': return renderJson(sockets, io.stdout);
+    case 'ndjson': return renderNdjson(sockets, io.stdout);
+    case 'csv': return renderCsv(sockets, io.stdout);
+    default: return renderTable(sockets, io.stdout, renderOptions(io, p));
+  }
+}
+
+/** Warnings a person should see once, on stderr so they never spoil JSON or CSV. */
+export function reportHidden(io: Io, snap: Snapshot): void {
+  const hint = hiddenHint(snap);
+  if (hint) io.stderr(hint);
+  const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
+  if (fallback) io.stderr(`Note: netlink sock_diag unavailable (${fallback.detail}); read /proc/net instead, so listen backlogs are unknown.`);
+}

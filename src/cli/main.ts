@@ -1,0 +1,158 @@
+// The only code that reads argv, writes to stdout/stderr and sets exit codes.
+import { UsageError, nearest } from './args.js';
+import type { GlobalOptions, Io } from './common.js';
+import { Sink } from '../views/sink.js';
+
+const VERSION = '0.1.0';
+
+export const MAIN_HELP = `sockscope ${VERSION} — every port, socket and process on this machine, and what they mean
+
+Usage: sockscope [command] [options]
+
+Commands:
+  (none)              overview: listening ports by process, outbound connections, totals
+  list, ls            the full socket table (like ss -tanup / netstat -tunap)
+  port <N>[/tcp|udp]  who uses port N (exit 0 in use, 1 free)
+  pid <PID>           every socket a process holds, with fds (like lsof -p)
+  process <NAME>      the same, for processes with that name
+  help [command]      this text, or a command's
+
+Global options (anywhere on the line):
+  --source auto|netlink|proc   where to read the socket table (default auto: netlink, else /proc/net)
+  --proc-root DIR              read a recorded /proc tree (also SOCKSCOPE_PROC_ROOT)
+  --no-color                   no colours (also NO_COLOR); pipes never get colours
+  -h, --help                   help          --version   print the version
+
+Overview options: -t -u -4 -6 (protocol and family), -n (numeric ports).
+
+Examples:
+  sockscope                       what is listening, who talks to whom
+  sockscope port 80               who uses port 80
+  sockscope list -tl              TCP listeners
+  sockscope pid 1234              what process 1234 holds
+  sockscope list --json | jq .    every socket as JSON (docs/json.md)
+
+Run as root to see every process's sockets; otherwise other users' processes are hidden (and counted).
+Exit status: 0 ok, 1 nothing found (port/pid/process), 2 usage error, 3 the scan failed.`;
+
+const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'help'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const GLOBAL_VALUE = new Set(['--source', '--proc-root']);
+const GLOBAL_FLAG = new Set(['--no-color', '--version']);
+
+/** Pull the global options out of argv, wherever they are. */
+export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty: { isTTY: boolean; columns?: number }):
+  { global: GlobalOptions; rest: string[]; version: boolean } {
+  const rest: string[] = [];
+  const global: GlobalOptions = { source: 'auto', color: tty.isTTY && env['NO_COLOR'] === undefined, width: tty.isTTY ? tty.columns ?? 80 : undefined };
+  let version = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { rest.push(...argv.slice(i)); break; }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (GLOBAL_VALUE.has(name)) {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`option ${name} needs a value`);
+      if (name === '--source') {
+        if (v !== 'auto' && v !== 'netlink' && v !== 'proc') throw new UsageError(`invalid --source '${v}': use auto, netlink or proc`);
+        global.source = v;
+      } else {
+        global.procRoot = v;
+      }
+      continue;
+    }
+    if (GLOBAL_FLAG.has(a)) {
+      if (a === '--no-color') global.color = false;
+      else version = true;
+      continue;
+    }
+    rest.push(a);
+  }
+  return { global, rest, version };
+}
+
+async function dispatch(command: Command | undefined, args: string[], io: Io): Promise<number> {
+  switch (command) {
+    case undefined: return (await import('./commands/overview.js')).overviewCommand(args, io);
+    case 'list':
+    case 'ls': return (await import('./commands/list.js')).listCommand(args, io);
+    case 'port': return (await import('./commands/port.js')).portCommand(args, io);
+    case 'pid': return (await import('./commands/pid.js')).pidCommand(args, io);
+    case 'process': return (await import('./commands/pid.js')).processCommand(args, io);
+    case 'help': return helpCommand(args, io);
+  }
+}
+
+async function helpCommand(args: string[], io: Io): Promise<number> {
+  if (args.length > 1) throw new UsageError(`help takes one command name, got '${args.join(' ')}'`);
+  const topic = args[0];
+  let text = MAIN_HELP;
+  if (topic === 'list' || topic === 'ls') text = (await import('./commands/list.js')).LIST_HELP;
+  else if (topic === 'port') text = (await import('./commands/port.js')).PORT_HELP;
+  else if (topic === 'pid') text = (await import('./commands/pid.js')).PID_HELP;
+  else if (topic === 'process') text = (await import('./commands/pid.js')).PROCESS_HELP;
+  else if (topic !== undefined && topic !== 'help') throw unknownCommand(topic);
+  await io.stdout.line(text);
+  return 0;
+}
+
+function unknownCommand(word: string): UsageError {
+  const guess = nearest(word, COMMANDS);
+  return new UsageError(`unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}; see sockscope --help`);
+}
+
+/** Run the CLI; returns the exit code. */
+export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env: NodeJS.ProcessEnv,
+  tty: { isTTY: boolean; columns?: number }): Promise<number> {
+  try {
+    const { global, rest, version } = splitGlobal(argv, env, tty);
+    const full: Io = { ...io, global };
+    if (version) {
+      await full.stdout.line(VERSION);
+      await full.stdout.flush();
+      return 0;
+    }
+    // The command is the first word that is not an option.
+    const idx = rest.findIndex((a) => !a.startsWith('-') || /^-\d/.test(a));
+    let command: Command | undefined;
+    let args = rest;
+    if (idx >= 0) {
+      const word = rest[idx]!;
+      if (!(COMMANDS as readonly string[]).includes(word)) throw unknownCommand(word);
+      command = word as Command;
+      args = [...rest.slice(0, idx), ...rest.slice(idx + 1)];
+    }
+    if (command === undefined && (args.includes('-h') || args.includes('--help'))) {
+      await full.stdout.line(MAIN_HELP);
+      await full.stdout.flush();
+      return 0;
+    }
+    const code = await dispatch(command, args, full);
+    await full.stdout.flush();
+    return code;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`sockscope: ${e.message}`);
+      return 2;
+    }
+    const err = e as NodeJS.ErrnoException;
+    io.stderr(`sockscope: ${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`);
+    if (env['SOCKSCOPE_DEBUG']) io.stderr(String(err.stack));
+    return 3;
+  }
+}
+
+/** The process entry: wire main() to the real streams. */
+export async function run(): Promise<void> {
+  const stdout = Sink.of(process.stdout);
+  // EPIPE (e.g. `sockscope list | head`) ends the program quietly, like other CLI tools.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  const code = await main(process.argv.slice(2), { stdout, stderr: (l) => process.stderr.write(l + '\n') }, process.env,
+    { isTTY: process.stdout.isTTY === true, columns: process.stdout.columns });
+  process.exitCode = code;
+}

@@ -1,0 +1,208 @@
+// `sockscope` with no arguments: what listens, who talks to whom, and totals.
+// Grouping is pure (summarize), drawing is separate (renderOverview).
+import { bindScope, type BindScope } from '../model/address.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { Protocol, Socket, SocketState, UnheldReason } from '../model/socket.js';
+import { formatEndpoint } from '../model/socket.js';
+import { serviceName } from '../explain/services.js';
+import { unheldText } from './columns.js';
+import { clip, paint, type RenderOptions, type Sink } from './sink.js';
+
+export interface Owner {
+  /** Holding processes (several when a listener is shared after fork). Empty: unheld. */
+  pids: number[];
+  name: string;
+  unheldReason?: UnheldReason;
+}
+
+export interface ListenerGroup {
+  owner: Owner;
+  protocol: Protocol;
+  port: number;
+  addresses: string[];
+  scope: BindScope;
+  /** Accept-queue length and backlog (TCP), summed over the bound addresses. */
+  queued: number;
+  backlog?: number;
+  /** Connections to this port by state; not-accepted ones counted apart. */
+  connections: Partial<Record<SocketState, number>>;
+  notAccepted: number;
+}
+
+export interface OutboundGroup {
+  owner: Owner;
+  protocol: Protocol;
+  remote: string;
+  remotePort: number;
+  connections: Partial<Record<SocketState, number>>;
+}
+
+export interface Overview {
+  listeners: ListenerGroup[];
+  outbound: OutboundGroup[];
+  total: number;
+  byState: Partial<Record<SocketState, number>>;
+  listeningTcp: number;
+  listeningUdp: number;
+}
+
+function ownerOf(s: Socket): Owner {
+  if (s.holders.length === 0) return { pids: [], name: '', unheldReason: s.unheldReason ?? 'unknown' };
+  const pids = [...new Set(s.holders.map((h) => h.pid))];
+  return { pids, name: s.holders[0]!.name ?? '?' };
+}
+
+function ownerKey(o: Owner): string {
+  return o.pids.length ? o.pids.join(',') : `-${o.unheldReason}`;
+}
+
+const isListenerSocket = (s: Socket): boolean =>
+  (s.protocol === 'tcp' && s.state === 'LISTEN') || (s.protocol === 'udp' && s.state === 'UNCONN');
+
+/** Group a snapshot into listeners with their connections, and outbound connections. */
+export function summarize(snap: Snapshot): Overview {
+  const listeners = new Map<string, ListenerGroup>();
+  const tcpListenPorts = new Map<number, ListenerGroup[]>();
+  const byState: Partial<Record<SocketState, number>> = {};
+  let listeningTcp = 0;
+  let listeningUdp = 0;
+  for (const s of snap.sockets) {
+    byState[s.state] = (byState[s.state] ?? 0) + 1;
+    if (!isListenerSocket(s)) continue;
+    if (s.protocol === 'tcp') listeningTcp++;
+    else listeningUdp++;
+    const owner = ownerOf(s);
+    const key = `${ownerKey(owner)}|${s.protocol}|${s.localPort}`;
+    let g = listeners.get(key);
+    if (!g) {
+      g = { owner, protocol: s.protocol, port: s.localPort, addresses: [], scope: 'one-address', queued: 0, connections: {}, notAccepted: 0 };
+      listeners.set(key, g);
+      if (s.protocol === 'tcp') {
+        const l = tcpListenPorts.get(s.localPort);
+        if (l) l.push(g);
+        else tcpListenPorts.set(s.localPort, [g]);
+      }
+    }
+    if (!g.addresses.includes(s.localAddress)) g.addresses.push(s.localAddress);
+    g.queued += s.recvQ;
+    if (s.backlog !== undefined) g.backlog = (g.backlog ?? 0) + s.backlog;
+  }
+  const outbound = new Map<string, OutboundGroup>();
+  for (const s of snap.sockets) {
+    if (isListenerSocket(s)) continue;
+    const inbound = s.protocol === 'tcp' ? tcpListenPorts.get(s.localPort) : undefined;
+    if (inbound) {
+      const g = inbound[0]!;
+      if (s.unheldReason === 'not-accepted') g.notAccepted++;
+      else g.connections[s.state] = (g.connections[s.state] ?? 0) + 1;
+      continue;
+    }
+    const owner = ownerOf(s);
+    const key = `${ownerKey(owner)}|${s.protocol}|${s.remoteAddress}|${s.remotePort}`;
+    let g = outbound.get(key);
+    if (!g) {
+      g = { owner, protocol: s.protocol, remote: s.remoteAddress, remotePort: s.remotePort, connections: {} };
+      outbound.set(key, g);
+    }
+    g.connections[s.state] = (g.connections[s.state] ?? 0) + 1;
+  }
+  for (const g of listeners.values()) g.scope = bindScope(g.addresses);
+  const sortOwner = (a: Owner, b: Owner): number =>
+    (a.pids.length ? 0 : 1) - (b.pids.length ? 0 : 1) || a.name.localeCompare(b.name) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0);
+  return {
+    listeners: [...listeners.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.protocol.localeCompare(b.protocol) || a.port - b.port),
+    outbound: [...outbound.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.remotePort - b.remotePort || a.remote.localeCompare(b.remote)),
+    total: snap.sockets.length,
+    byState,
+    listeningTcp,
+    listeningUdp,
+  };
+}
+
+const SCOPE_TEXT: Record<BindScope, string> = {
+  'all-interfaces': 'all interfaces',
+  'this-host-only': 'this host only',
+  'one-address': 'one address',
+};
+
+function countsText(c: Partial<Record<SocketState, number>>, notAccepted = 0): string {
+  const parts = Object.entries(c).sort((a, b) => b[1] - a[1]).map(([st, n]) => `${n} ${st}`);
+  if (notAccepted) parts.unshift(`${notAccepted} not accepted`);
+  return parts.length ? parts.join(', ') : '-';
+}
+
+function ownerCells(o: Owner): [string, string] {
+  if (!o.pids.length) return [`(${unheldText(o.unheldReason ?? 'unknown')})`, '-'];
+  return [o.name, o.pids.join(',')];
+}
+
+/** Print rows of cells aligned; the last cell is cut to the terminal width. */
+async function grid(rows: string[][], header: string[], sink: Sink, opts: RenderOptions): Promise<void> {
+  const all = [header, ...rows];
+  const n = header.length;
+  const widths = Array.from({ length: n }, (_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  for (let r = 0; r < all.length; r++) {
+    const cells = all[r]!;
+    let line = '  ';
+    for (let i = 0; i < n - 1; i++) line += (cells[i] ?? '').padEnd(widths[i]!) + '  ';
+    const rest = opts.width !== undefined ? Math.max(opts.width - line.length, 8) : Infinity;
+    line += clip(cells[n - 1] ?? '', rest);
+    line = line.trimEnd();
+    await sink.line(r === 0 ? paint(opts.color, 'dim', line) : line);
+  }
+}
+
+function portText(port: number, protocol: Protocol, numeric: boolean): string {
+  const name = numeric ? undefined : serviceName(port, protocol);
+  return name ? `${port} (${name})` : String(port);
+}
+
+export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOptions): Promise<void> {
+  const o = summarize(snap);
+  await sink.line(paint(opts.color, 'bold', `Listening (${o.listeners.length})`));
+  if (o.listeners.length === 0) await sink.line('  nothing listens');
+  else {
+    const rows = o.listeners.map((g) => {
+      const [name, pid] = ownerCells(g.owner);
+      const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${g.queued}/${g.backlog}` : `${g.queued}/?`) : '-';
+      return [name, pid, g.protocol, portText(g.port, g.protocol, opts.numeric),
+        `${SCOPE_TEXT[g.scope]} (${g.addresses.join(', ')})`, queue, countsText(g.connections, g.notAccepted)];
+    });
+    await grid(rows, ['PROCESS', 'PID', 'PROTO', 'PORT', 'BIND', 'QUEUE', 'CONNECTIONS'], sink, opts);
+  }
+  await sink.line('');
+  await sink.line(paint(opts.color, 'bold', `Outbound (${o.outbound.length})`));
+  if (o.outbound.length === 0) await sink.line('  no outbound connections');
+  else {
+    const rows = o.outbound.map((g) => {
+      const [name, pid] = ownerCells(g.owner);
+      return [name, pid, g.protocol, formatEndpoint(g.remote, portText(g.remotePort, g.protocol, opts.numeric)), countsText(g.connections)];
+    });
+    await grid(rows, ['PROCESS', 'PID', 'PROTO', 'REMOTE', 'CONNECTIONS'], sink, opts);
+  }
+  await sink.line('');
+  await sink.line(totalsLine(o, snap));
+  const hint = hiddenHint(snap);
+  if (hint) await sink.line(paint(opts.color, 'yellow', hint));
+  await sink.flush();
+}
+
+/** One line of totals: sockets, listeners, and the states that matter. */
+export function totalsLine(o: Overview, snap: Snapshot): string {
+  const states = Object.entries(o.byState).filter(([st]) => st !== 'LISTEN' && st !== 'UNCONN')
+    .sort((a, b) => b[1] - a[1]).map(([st, n]) => `${n} ${st}`);
+  return `Total: ${o.total} sockets — listening ${o.listeningTcp} TCP, ${o.listeningUdp} UDP` +
+    (states.length ? `; ${states.join(', ')}` : '') + ` (source: ${snap.source})`;
+}
+
+/** Said once, when owners are hidden from us: how many processes and what to do. */
+export function hiddenHint(snap: Snapshot): string | undefined {
+  if (snap.unreadableProcesses === 0) return undefined;
+  const hidden = snap.sockets.filter((s) => s.unheldReason === 'permission-denied').length;
+  if (hidden === 0) return undefined;
+  const who = snap.privileged
+    ? 'even root was refused (the kernel guards those processes)'
+    : 'run as root (sudo) to see them';
+  return `Note: ${snap.unreadableProcesses} process(es) did not let us read their file descriptors; ` +
+    `${hidden} socket(s) may belong to them — ${who}.`;
+}

@@ -1,0 +1,62 @@
+// Where views write: a chunked, back-pressured text sink, so that rendering a
+// 100k-row table never holds the whole text in memory. The CLI builds one over
+// process.stdout; tests build one over an array.
+import type { Writable } from 'node:stream';
+
+export interface RenderOptions {
+  /** Paint with ANSI colours (a TTY and no NO_COLOR). */
+  color: boolean;
+  /** Fit lines to this many columns; undefined means never truncate (a pipe). */
+  width?: number;
+  /** Print port numbers, not service names. */
+  numeric: boolean;
+}
+
+export class Sink {
+  private buf = '';
+  constructor(private readonly out: { write(s: string): boolean; once?(ev: 'drain', fn: () => void): unknown },
+    private readonly limit = 1 << 16) {}
+
+  static of(stream: Writable): Sink {
+    return new Sink(stream as unknown as { write(s: string): boolean; once(ev: 'drain', fn: () => void): unknown });
+  }
+
+  /** Append text; returns a promise only when the buffer was handed on and the stream asked us to wait. */
+  write(s: string): Promise<void> | undefined {
+    this.buf += s;
+    if (this.buf.length < this.limit) return undefined;
+    return this.flush();
+  }
+
+  line(s: string): Promise<void> | undefined {
+    return this.write(s + '\n');
+  }
+
+  flush(): Promise<void> | undefined {
+    if (this.buf === '') return undefined;
+    const chunk = this.buf;
+    this.buf = '';
+    if (this.out.write(chunk) || !this.out.once) return undefined;
+    return new Promise((resolve) => this.out.once!('drain', resolve));
+  }
+}
+
+/** A sink that collects text in memory, for tests and small outputs. */
+export function memorySink(): { sink: Sink; text(): string } {
+  const parts: string[] = [];
+  const sink = new Sink({ write: (s) => { parts.push(s); return true; } });
+  return { sink, text: () => { sink.flush(); return parts.join(''); } };
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, dim: 2, bold: 1 } as const;
+export type Paint = keyof typeof CODES;
+
+export function paint(on: boolean, style: Paint, text: string): string {
+  return on ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text;
+}
+
+/** Cut `text` to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  if (max <= 0) return '';
+  return text.length <= max ? text : max === 1 ? '…' : text.slice(0, max - 1) + '…';
+}

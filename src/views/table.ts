@@ -1,0 +1,107 @@
+// The socket table as text, JSON, NDJSON and CSV. Every renderer streams row by
+// row into a Sink; the text table makes one extra pass to measure column widths.
+import type { Socket } from '../model/socket.js';
+import { COLUMNS, stateStyle, type Column } from './columns.js';
+import { clip, paint, type RenderOptions, type Sink } from './sink.js';
+
+/** Render sockets as an aligned table; on a terminal the last column is cut to fit. */
+export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: RenderOptions,
+  columns: readonly Column[] = COLUMNS): Promise<void> {
+  const widths = columns.map((c) => c.header.length);
+  const last = columns.length - 1;
+  for (const s of sockets) {
+    for (let i = 0; i < last; i++) {
+      const w = columns[i]!.text(s, opts.numeric).length;
+      if (w > widths[i]!) widths[i] = w;
+    }
+  }
+  const fixed = widths.slice(0, last).reduce((a, b) => a + b + 2, 0);
+  const lastWidth = opts.width !== undefined ? Math.max(opts.width - fixed, 8) : undefined;
+  const pad = (text: string, i: number): string => {
+    if (i === last) return lastWidth !== undefined ? clip(text, lastWidth) : text;
+    return columns[i]!.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+  };
+  await sink.line(paint(opts.color, 'bold', columns.map((c, i) => pad(c.header, i)).join('  ').trimEnd()));
+  const stateCol = columns.findIndex((c) => c.id === 'state');
+  for (const s of sockets) {
+    let line = '';
+    for (let i = 0; i <= last; i++) {
+      let cell = pad(columns[i]!.text(s, opts.numeric), i);
+      if (i === stateCol && opts.color) {
+        const st = stateStyle(s.state);
+        if (st) cell = paint(true, st, cell);
+      }
+      line += i === 0 ? cell : '  ' + cell;
+    }
+    const p = sink.line(line.trimEnd());
+    if (p) await p;
+  }
+  await sink.flush();
+}
+
+/** The v1 JSON object of a socket (docs/json.md): fixed key order, optional keys only when known. */
+export function toJson(s: Socket): object {
+  const o: Record<string, unknown> = {
+    protocol: s.protocol,
+    family: s.family,
+    localAddress: s.localAddress,
+    localPort: s.localPort,
+    remoteAddress: s.remoteAddress,
+    remotePort: s.remotePort,
+    state: s.state,
+    recvQ: s.recvQ,
+    sendQ: s.sendQ,
+  };
+  if (s.backlog !== undefined) o['backlog'] = s.backlog;
+  o['inode'] = s.inode;
+  o['uid'] = s.uid;
+  if (s.interface !== undefined) o['interface'] = s.interface;
+  if (s.timer !== undefined) o['timer'] = s.timer;
+  if (s.memory !== undefined) o['memory'] = s.memory;
+  o['holders'] = s.holders;
+  if (s.unheldReason !== undefined) o['unheldReason'] = s.unheldReason;
+  return o;
+}
+
+/** A JSON array, one socket per line, written as it goes. */
+export async function renderJson(sockets: readonly Socket[], sink: Sink): Promise<void> {
+  await sink.write('[');
+  for (let i = 0; i < sockets.length; i++) {
+    const p = sink.write((i === 0 ? '\n' : ',\n') + JSON.stringify(toJson(sockets[i]!)));
+    if (p) await p;
+  }
+  await sink.write(sockets.length ? '\n]\n' : ']\n');
+  await sink.flush();
+}
+
+/** One JSON object per line. */
+export async function renderNdjson(sockets: readonly Socket[], sink: Sink): Promise<void> {
+  for (const s of sockets) {
+    const p = sink.line(JSON.stringify(toJson(s)));
+    if (p) await p;
+  }
+  await sink.flush();
+}
+
+const CSV_HEADER = ['protocol', 'family', 'localAddress', 'localPort', 'remoteAddress', 'remotePort', 'state',
+  'recvQ', 'sendQ', 'backlog', 'inode', 'uid', 'pids', 'fds', 'programs', 'users', 'unheldReason'];
+
+/** RFC 4180 quoting: only when a field holds a comma, quote or line break. */
+export function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** CSV with a header row; several holders are joined with ';' within a field. */
+export async function renderCsv(sockets: readonly Socket[], sink: Sink): Promise<void> {
+  await sink.line(CSV_HEADER.join(','));
+  for (const s of sockets) {
+    const h = s.holders;
+    const row = [s.protocol, s.family, s.localAddress, String(s.localPort), s.remoteAddress, String(s.remotePort), s.state,
+      String(s.recvQ), String(s.sendQ), s.backlog === undefined ? '' : String(s.backlog), String(s.inode), String(s.uid),
+      h.map((x) => x.pid).join(';'), h.map((x) => x.fd).join(';'), h.map((x) => x.name ?? '').join(';'),
+      h.map((x) => x.user ?? '').join(';'), s.unheldReason ?? ''];
+    const p = sink.line(row.map(csvField).join(','));
+    if (p) await p;
+  }
+  await sink.flush();
+}
