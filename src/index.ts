@@ -23,7 +23,7 @@ export interface ListOptions extends Omit<CollectOptions, 'select'> {
   filter?: Filter;
   /** Root of the proc file system (default: `SOCKSCOPE_PROC_ROOT` or `/proc`). */
   procRoot?: string;
-  /** passwd file used to name users (default: /etc/passwd). */
+  /** passwd file used to name users (default: `SOCKSCOPE_PASSWD` or /etc/passwd). */
   passwdPath?: string;
 }
 
@@ -31,7 +31,7 @@ export interface ListOptions extends Omit<CollectOptions, 'select'> {
 export function defaultContext(over: Partial<CollectorContext> = {}): CollectorContext {
   return {
     procRoot: over.procRoot ?? process.env['SOCKSCOPE_PROC_ROOT'] ?? '/proc',
-    passwdPath: over.passwdPath ?? '/etc/passwd',
+    passwdPath: over.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd',
     euid: over.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : -1),
     now: over.now ?? Date.now,
   };

@@ -60,8 +60,9 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       }
       continue;
     }
-    // "-1" and the like are values (negative numbers), left for the command to judge.
-    if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
+    // "-1" and the like are values (negative numbers) for the command to judge,
+    // unless a digit is a flag here (-4, -6).
+    if (a.startsWith('-') && a.length > 1 && (!/^-\d/.test(a) || byShort.has(a[1]!))) {
       for (let k = 1; k < a.length; k++) {
         const ch = a[k]!;
         const spec = byShort.get(ch);

@@ -7,7 +7,7 @@ const VERSION = '0.1.0';
 
 export const MAIN_HELP = `sockscope ${VERSION} — every port, socket and process on this machine, and what they mean
 
-Usage: sockscope [command] [options]
+Usage: sockscope [global options] [command] [options]
 
 Commands:
   (none)              overview: listening ports by process, outbound connections, totals
@@ -114,15 +114,15 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
       await full.stdout.flush();
       return 0;
     }
-    // The command is the first word that is not an option.
-    const idx = rest.findIndex((a) => !a.startsWith('-') || /^-\d/.test(a));
+    // The command, if any, comes first (global options aside): a leading word
+    // is a command, a leading option means the overview.
     let command: Command | undefined;
     let args = rest;
-    if (idx >= 0) {
-      const word = rest[idx]!;
+    const word = rest[0];
+    if (word !== undefined && !word.startsWith('-')) {
       if (!(COMMANDS as readonly string[]).includes(word)) throw unknownCommand(word);
       command = word as Command;
-      args = [...rest.slice(0, idx), ...rest.slice(idx + 1)];
+      args = rest.slice(1);
     }
     if (command === undefined && (args.includes('-h') || args.includes('--help'))) {
       await full.stdout.line(MAIN_HELP);

@@ -110,10 +110,19 @@ export class LinuxCollector implements Collector {
         wanted = new Set();
         for (const s of selected) if (s.inode !== 0) wanted.add(s.inode);
       }
+      if (opts.pids) {
+        // A pid query: find what those processes hold, then who else holds it.
+        const own = scanHolders(this.ctx.procRoot, { wanted, pids: opts.pids });
+        issues.push(...own.issues);
+        wanted = new Set(own.byInode.keys());
+        scan = wanted.size ? scanHolders(this.ctx.procRoot, { wanted }) : own;
+        if (scan !== own) scan.unreadable.push(...own.unreadable);
+      } else {
+        scan = scanHolders(this.ctx.procRoot, { wanted });
+        issues.push(...scan.issues);
+      }
       // A socket can have several holders (fork, fd passing), so the scan always
       // covers every process: stopping at the first holder would hide the others.
-      scan = scanHolders(this.ctx.procRoot, { wanted, pids: opts.pids });
-      issues.push(...scan.issues);
     }
 
     const listeners = new Map<number, RawSocket[]>();
@@ -140,7 +149,8 @@ export class LinuxCollector implements Collector {
     const pidScope = opts.pids !== undefined;
     for (const r of selected) {
       const refs = r.inode !== 0 ? scan.byInode.get(r.inode) : undefined;
-      if (pidScope && !refs) continue; // a pid query shows only what those pids hold
+      // A pid query shows only what those pids hold.
+      if (pidScope && !refs?.some((ref) => opts.pids!.includes(ref.pid))) continue;
       const s = r as Socket;
       if (refs) {
         s.holders = refs.map(holderOf);

@@ -1,0 +1,76 @@
+// Every usage error: one line on stderr, exit 2, no stack trace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN, FIXTURES } from '../helpers.js';
+
+const tree = join(FIXTURES, 'proc', 'dualstack-udp');
+
+function run(args: string[], env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const CASES: [string[], RegExp][] = [
+  [['port', '70000'], /invalid port '70000'/],
+  [['port', '-1'], /invalid port '-1'/],
+  [['port', 'abc'], /invalid port 'abc'/],
+  [['port', '80/sctp'], /invalid protocol 'sctp'/],
+  [['port'], /port needs a port number/],
+  [['port', '80', '81'], /port takes one port/],
+  [['pid', 'x1'], /invalid pid 'x1'/],
+  [['pid', '0'], /invalid pid '0'/],
+  [['pid', '-5'], /invalid pid '-5'/],
+  [['pid'], /pid needs a process id/],
+  [['list', '--state', 'ESTABLSHED'], /unknown state 'ESTABLSHED' \(did you mean ESTABLISHED\?\)/],
+  [['list', '--bogus'], /unknown option --bogus/],
+  [['list', '-tz'], /unknown option -z \(in -tz\)/],
+  [['list', '--port', '99999'], /invalid port '99999'/],
+  [['list', '--sort', 'colour'], /unknown sort column 'colour'/],
+  [['list', '--json', '--csv'], /choose one output format/],
+  [['list', '-l', '-a'], /contradict/],
+  [['list', 'extra'], /list takes no arguments/],
+  [['list', '--state'], /--state needs a value/],
+  [['lsit'], /unknown command 'lsit' \(did you mean 'list'\?\)/],
+  [['--source', 'kernel'], /invalid --source 'kernel'/],
+  [['help', 'nope'], /unknown command 'nope'/],
+  [['-x'], /unknown option -x/],
+];
+
+for (const [args, message] of CASES) {
+  test(`usage error: sockscope ${args.join(' ')}`, () => {
+    const r = run(args, { SOCKSCOPE_PROC_ROOT: tree });
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, message);
+    assert.equal(r.err.trim().split('\n').length, 1, 'one line');
+    assert.doesNotMatch(r.err, /at .*\.js:\d+/, 'no stack trace');
+    assert.equal(r.out, '');
+  });
+}
+
+test('every command has --help with examples, exit 0', () => {
+  for (const cmd of [[], ['list'], ['ls'], ['port'], ['pid'], ['process']]) {
+    const r = run([...cmd, '--help']);
+    assert.equal(r.code, 0, cmd.join(' '));
+    assert.match(r.out, /Usage: sockscope/);
+    assert.match(r.out, /Examples?:/);
+  }
+  assert.match(run(['help', 'port']).out, /exit|Exit status/);
+});
+
+test('pid and process that do not exist: exit 1 and say so', () => {
+  const gone = run(['pid', '4194000'], { SOCKSCOPE_PROC_ROOT: tree });
+  assert.equal(gone.code, 1);
+  assert.match(gone.err, /no process with pid 4194000/);
+  const none = run(['process', 'no-such-program-xyz'], { SOCKSCOPE_PROC_ROOT: tree });
+  assert.equal(none.code, 1);
+  assert.match(none.err, /no running process/);
+});
+
+test('a scan that cannot run at all exits 3 with one line', () => {
+  const r = run(['list', '--proc-root', '/nonexistent-proc-root']);
+  assert.equal(r.code, 3, r.err);
+  assert.equal(r.err.trim().split('\n').length, 1);
+  assert.match(r.err, /ENOENT/);
+});
