@@ -70,3 +70,35 @@ test('process details parsers', () => {
   assert.equal(parseStatStart('77 (a (b) c) S 1 77 77 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 123456 1 1\n'), 123456);
   assert.equal(parsePasswd('root:x:0:0::/:/bin/sh\n# c\nbob:x:1001:1001::/:/bin/sh\n').get(1001), 'bob');
 });
+
+test('the native scan, when built, finds exactly what the JavaScript scan finds', async (t) => {
+  const { nativeScan } = await import('../../src/collectors/procfs/holders.js');
+  // The native scan is built by `npm install` (prepare); CI must have it.
+  if (!nativeScan()) {
+    if (process.env['CI']) assert.fail('native scan not built in CI');
+    t.skip('native scan not built here');
+    return;
+  }
+  const norm = (s: ReturnType<typeof scanHolders>): string[] =>
+    [...s.byInode].map(([ino, refs]) => `${ino}:${refs.map((r) => `${r.pid}/${r.fd}`).join(',')}`).sort();
+  // Give this process sockets of its own so the live comparison is not empty.
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  for (const root of [tree, '/proc']) {
+    const js = scanHolders(root, { forceJs: true });
+    const nat = scanHolders(root);
+    if (root === tree) {
+      assert.deepEqual(norm(nat), norm(js));
+      assert.deepEqual(nat.exited, js.exited);
+    } else {
+      // Live processes may open or close sockets between the two scans: compare
+      // only the sockets of this test process, which is still.
+      const mine = (s: ReturnType<typeof scanHolders>): string[] => norm(s).filter((x) => x.includes(`:${process.pid}/`));
+      assert.ok(mine(js).length >= 1, 'the listener of this test is found');
+      assert.deepEqual(mine(nat), mine(js));
+      assert.deepEqual(nat.unreadable.sort(), js.unreadable.sort());
+    }
+  }
+});

@@ -4,7 +4,31 @@
 // why it slows to seconds on 100k sockets) and never let a vanished process or
 // an unreadable fd table stop the scan: those become issues on the Snapshot.
 import { readdirSync, readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import type { ScanIssue } from '../../model/snapshot.js';
+
+/** The native scan (native/scan.cc), when it was built at install time. */
+interface NativeScan {
+  scan(procRoot: string, pids: Int32Array, threads: number): { found: Uint32Array; unreadable: Int32Array; exited: Int32Array };
+}
+
+let native: NativeScan | null | undefined;
+
+/** Load the native scan once; null when it is not built or disabled (SOCKSCOPE_NATIVE=0). */
+export function nativeScan(): NativeScan | null {
+  if (native !== undefined) return native;
+  native = null;
+  if (process.env['SOCKSCOPE_NATIVE'] === '0') return native;
+  try {
+    const require = createRequire(import.meta.url);
+    // dist/src/collectors/procfs/ -> project root
+    native = require('../../../../build/Release/sockscope_scan.node') as NativeScan;
+  } catch {
+    native = null;
+  }
+  return native;
+}
 
 export interface FdRef {
   pid: number;
@@ -26,6 +50,8 @@ export interface HolderScanOptions {
   wanted?: ReadonlySet<number>;
   /** Only scan these pids (a `pid` query). */
   pids?: readonly number[];
+  /** Use the JavaScript scan even when the native one is built (tests compare the two). */
+  forceJs?: boolean;
 }
 
 function errCode(e: unknown): string {
@@ -49,12 +75,38 @@ const PREFIX = 'socket:[';
 
 /** Scan every process's fd table for sockets. */
 export function scanHolders(procRoot: string, opts: HolderScanOptions = {}): HolderScan {
+  const pids = opts.pids ?? listPids(procRoot);
+  const n = opts.forceJs ? null : nativeScan();
+  const result = n ? scanNative(n, procRoot, pids, opts.wanted) : scanJs(procRoot, pids, opts.wanted);
+  const { unreadable, exited, issues } = result;
+  for (const pid of unreadable) issues.push({ kind: 'permission-denied', subject: `${procRoot}/${pid}/fd`, detail: 'EACCES' });
+  for (const pid of exited) issues.push({ kind: 'process-exited', subject: `${procRoot}/${pid}`, detail: 'ENOENT' });
+  return result;
+}
+
+function scanNative(n: NativeScan, procRoot: string, pids: readonly number[], wanted: ReadonlySet<number> | undefined): HolderScan {
+  // Two threads saturate the kernel's readlink path on small machines; more only contend.
+  const r = n.scan(procRoot, Int32Array.from(pids), Math.min(4, Math.max(1, availableParallelism())));
+  const byInode = new Map<number, FdRef[]>();
+  const f = r.found;
+  for (let i = 0; i < f.length; i += 3) {
+    const inode = f[i]!;
+    if (wanted && !wanted.has(inode)) continue;
+    const ref: FdRef = { pid: f[i + 1]!, fd: f[i + 2]! };
+    const list = byInode.get(inode);
+    if (list) list.push(ref);
+    else byInode.set(inode, [ref]);
+  }
+  // Threads finish in any order: put each socket's holders in pid, fd order, as the JS scan does.
+  for (const list of byInode.values()) if (list.length > 1) list.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+  return { byInode, unreadable: [...new Set(r.unreadable)], exited: [...new Set(r.exited)], issues: [] };
+}
+
+function scanJs(procRoot: string, pids: readonly number[], wanted: ReadonlySet<number> | undefined): HolderScan {
   const byInode = new Map<number, FdRef[]>();
   const unreadable: number[] = [];
   const exited: number[] = [];
   const issues: ScanIssue[] = [];
-  const wanted = opts.wanted;
-  const pids = opts.pids ?? listPids(procRoot);
 
   for (const pid of pids) {
     const dir = `${procRoot}/${pid}/fd`;
@@ -94,7 +146,6 @@ export function scanHolders(procRoot: string, opts: HolderScanOptions = {}): Hol
       else byInode.set(inode, [ref]);
     }
   }
-  for (const pid of unreadable) issues.push({ kind: 'permission-denied', subject: `${procRoot}/${pid}/fd`, detail: 'EACCES' });
-  for (const pid of exited) issues.push({ kind: 'process-exited', subject: `${procRoot}/${pid}`, detail: 'ENOENT' });
+  for (const list of byInode.values()) if (list.length > 1) list.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
   return { byInode, unreadable, exited, issues };
 }
