@@ -32,8 +32,10 @@ export interface ListenerGroup {
 export interface OutboundGroup {
   owner: Owner;
   protocol: Protocol;
+  /** The peer; for sockets only the kernel keeps, the first of `peers` peers. */
   remote: string;
   remotePort: number;
+  peers: number;
   connections: Partial<Record<SocketState, number>>;
 }
 
@@ -98,12 +100,15 @@ export function summarize(snap: Snapshot): Overview {
       continue;
     }
     const owner = ownerOf(s);
-    const key = `${ownerKey(owner)}|${s.protocol}|${s.remoteAddress}|${s.remotePort}`;
+    // Sockets no process holds (TIME_WAIT leftovers, mostly) are one line per
+    // reason, not one per peer: there can be tens of thousands of them.
+    const key = owner.pids.length ? `${ownerKey(owner)}|${s.protocol}|${s.remoteAddress}|${s.remotePort}` : `${ownerKey(owner)}|${s.protocol}`;
     let g = outbound.get(key);
     if (!g) {
-      g = { owner, protocol: s.protocol, remote: s.remoteAddress, remotePort: s.remotePort, connections: {} };
+      g = { owner, protocol: s.protocol, remote: s.remoteAddress, remotePort: s.remotePort, peers: 0, connections: {} };
       outbound.set(key, g);
     }
+    g.peers++;
     g.connections[s.state] = (g.connections[s.state] ?? 0) + 1;
   }
   for (const g of listeners.values()) g.scope = bindScope(g.addresses);
@@ -118,6 +123,9 @@ export function summarize(snap: Snapshot): Overview {
     listeningUdp,
   };
 }
+
+/** Outbound groups shown before "… N more": the overview must stay an overview. */
+const MAX_OUTBOUND = 40;
 
 const SCOPE_TEXT: Record<BindScope, string> = {
   'all-interfaces': 'all interfaces',
@@ -174,11 +182,18 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
   await sink.line(paint(opts.color, 'bold', `Outbound (${o.outbound.length})`));
   if (o.outbound.length === 0) await sink.line('  no outbound connections');
   else {
-    const rows = o.outbound.map((g) => {
+    const shown = o.outbound.slice(0, MAX_OUTBOUND);
+    const rows = shown.map((g) => {
       const [name, pid] = ownerCells(g.owner);
-      return [name, pid, g.protocol, formatEndpoint(g.remote, portText(g.remotePort, g.protocol, opts.numeric)), countsText(g.connections)];
+      const remote = g.owner.pids.length || g.peers === 1
+        ? formatEndpoint(g.remote, portText(g.remotePort, g.protocol, opts.numeric))
+        : `${g.peers} peers`;
+      return [name, pid, g.protocol, remote, countsText(g.connections)];
     });
     await grid(rows, ['PROCESS', 'PID', 'PROTO', 'REMOTE', 'CONNECTIONS'], sink, opts);
+    if (o.outbound.length > shown.length) {
+      await sink.line(`  … ${o.outbound.length - shown.length} more groups (sockscope list shows every socket)`);
+    }
   }
   await sink.line('');
   await sink.line(totalsLine(o, snap));
