@@ -1,16 +1,10 @@
 // Every usage error: one line on stderr, exit 2, no stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, FIXTURES } from '../helpers.js';
+import { FIXTURES, runCli as run } from '../helpers.js';
 
 const tree = join(FIXTURES, 'proc', 'dualstack-udp');
-
-function run(args: string[], env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const CASES: [string[], RegExp][] = [
   [['port', '70000'], /invalid port '70000'/],

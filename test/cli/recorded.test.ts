@@ -1,15 +1,13 @@
 // The CLI's output on a recorded /proc tree: stable input, exact expectations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, FIXTURES } from '../helpers.js';
+import { FIXTURES, runCli, type CliResult } from '../helpers.js';
 
 const tree = join(FIXTURES, 'proc', 'dualstack-udp');
 
-function run(args: string[], env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, '--proc-root', tree, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SOCKSCOPE_PASSWD: join(tree, 'passwd'), ...env } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+function run(args: string[]): CliResult {
+  return runCli(['--proc-root', tree, ...args], { SOCKSCOPE_PASSWD: join(tree, 'passwd') });
 }
 
 test('list --json: schema v1 keys, in order, for every socket', () => {
