@@ -14,6 +14,7 @@ export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
 export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind } from './model/socket.js';
 export type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
 export { SOCKET_STATES } from './model/socket.js';
+import { SOCKET_STATES } from './model/socket.js';
 export { matches, matchesTable, isListening } from './model/filter.js';
 export { sortSockets, SORT_KEYS, type SortKey } from './model/sort.js';
 
@@ -25,6 +26,15 @@ export interface ListOptions extends Omit<CollectOptions, 'select'> {
   procRoot?: string;
   /** passwd file used to name users (default: `SOCKSCOPE_PASSWD` or /etc/passwd). */
   passwdPath?: string;
+}
+
+/** What a filter lets the kernel leave out: states and ports. */
+function narrowing(f: Filter): CollectOptions['narrow'] {
+  const states = f.states && f.states.length ? f.states
+    : f.listening ? (['LISTEN', 'UNCONN'] as const)
+    : f.all ? undefined
+    : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
+  return { states, ports: f.ports };
 }
 
 /** The collector context for this process, with overrides. */
@@ -60,6 +70,7 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
     protocols: collect.protocols ?? filter?.protocols,
     families: collect.families ?? filter?.families,
     select: filter ? (s) => matchesTable(filter, s) : undefined,
+    narrow: filter ? narrowing(filter) : undefined,
   });
   if (filter && (filter.pids || filter.processes)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
   return snap;

@@ -1,7 +1,7 @@
 // The seam between sockscope and the operating system. A collector turns one
 // source (netlink, /proc, lsof output, netstat.exe output, pasted text) into a
 // Snapshot; everything above this layer reads Snapshots and never the OS.
-import type { Protocol, Family, RawSocket } from '../model/socket.js';
+import type { Protocol, Family, RawSocket, SocketState } from '../model/socket.js';
 import type { Snapshot, SourceName } from '../model/snapshot.js';
 
 /** What to collect. Narrowing here lets a collector skip work (protocols, families). */
@@ -18,6 +18,10 @@ export interface CollectOptions {
    * records only the inodes it will show.
    */
   select?: (s: RawSocket) => boolean;
+  /**
+   * What `select` is known to require, so a source can ask the kernel for less.
+   * Only a narrowing: `select` still decides. */
+  narrow?: { states?: readonly SocketState[]; ports?: readonly number[] };
   /** Scan only these processes' fds, and keep only the sockets they hold. */
   pids?: readonly number[];
   /** Ask the kernel for buffer sizes (netlink only). */

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Collector, CollectOptions, CollectorContext } from './collector.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
-import { isWildcard } from '../model/socket.js';
+import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { parseNetTable } from './procfs/net-table.js';
 import { scanHolders, type FdRef, type HolderScan } from './procfs/holders.js';
@@ -77,7 +77,12 @@ export class LinuxCollector implements Collector {
     if (wantNetlink) {
       try {
         const { readSockDiag } = await import('./sockdiag/table.js');
-        viaNetlink = await readSockDiag({ protocols, families, memory: opts.memory });
+        viaNetlink = await readSockDiag({
+          protocols, families, memory: opts.memory,
+          // Listeners always come along: they explain unaccepted connections.
+          states: opts.narrow?.states ? kernelStateMask([...opts.narrow.states, 'LISTEN']) : undefined,
+          ports: opts.narrow?.ports,
+        });
       } catch (e) {
         if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`);
         issues.push({ kind: 'source-fallback', subject: 'netlink', detail: (e as Error).message });
@@ -101,8 +106,12 @@ export class LinuxCollector implements Collector {
 
     const privileged = this.ctx.euid === 0;
     const selected = opts.select ? raw.filter(opts.select) : raw;
+    // Listeners are needed to explain unaccepted connections even when the
+    // kernel was asked for fewer sockets; they come from `raw` below.
     let scan: HolderScan;
-    if (opts.holders === false) {
+    const noInodes = !selected.some((s) => s.inode !== 0);
+    if (opts.holders === false || (noInodes && !opts.pids)) {
+      // Nothing to look up (a free port, only TIME_WAIT): skip the fd scan.
       scan = { byInode: new Map(), unreadable: [], exited: [], issues: [] };
     } else {
       let wanted: Set<number> | undefined;
@@ -156,7 +165,7 @@ export class LinuxCollector implements Collector {
         s.holders = refs.map(holderOf);
       } else {
         s.holders = [];
-        s.unheldReason = opts.holders === false ? 'unknown' : unheldReason(r, listeners, scan);
+        s.unheldReason = opts.holders === false && r.inode !== 0 ? 'unknown' : unheldReason(r, listeners, scan);
       }
       sockets.push(s);
     }

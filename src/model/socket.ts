@@ -38,6 +38,22 @@ const KERNEL_STATES: readonly (SocketState | undefined)[] = [
   'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'SYN_RECV',
 ];
 
+/**
+ * The kernel state bitmask (1 << n) that covers these states, for a dump
+ * request. SYN_RECV covers the request socks too (TCP_NEW_SYN_RECV, 12); UDP's
+ * UNCONN is TCP_CLOSE (7).
+ */
+export function kernelStateMask(states: readonly SocketState[]): number {
+  let mask = 0;
+  for (const st of states) {
+    if (st === 'UNCONN') mask |= 1 << 7;
+    if (st === 'SYN_RECV') mask |= 1 << 12;
+    const n = KERNEL_STATES.indexOf(st);
+    if (n > 0) mask |= 1 << n;
+  }
+  return mask >>> 0;
+}
+
 /** Map a kernel state number to its name for the given protocol; undefined if unknown. */
 export function stateFromKernel(protocol: Protocol, n: number): SocketState | undefined {
   if (protocol === 'udp') {

@@ -39,12 +39,59 @@ export interface DumpRequest {
   states?: number;
   /** Ask for socket memory (buffer sizes) with each record. */
   memory?: boolean;
+  /** Only sockets whose local or remote port is one of these (kernel-side filter). */
+  ports?: readonly number[];
   seq: number;
 }
 
+/** rtattr type of a filter program attached to a dump request. */
+const INET_DIAG_REQ_BYTECODE = 1;
+const INET_DIAG_BC_S_EQ = 11;
+const INET_DIAG_BC_D_EQ = 12;
+
+const INET_DIAG_BC_JMP = 1;
+
+/**
+ * An inet_diag filter program (net/ipv4/inet_diag.c: inet_diag_bc_run and
+ * inet_diag_bc_audit) accepting a socket whose source or destination port is
+ * one of `ports`. Ops are {u8 code, u8 yes, u16 no}: the kernel moves `yes`
+ * bytes on. a true test, `no` bytes otherwise; landing exactly on the end
+ * accepts, jumping past it rejects. The audit walks the `yes` chain and wants
+ * every `no` target on it, so "A or B or ..." is laid out as
+ *   A, JMP, B, JMP, ..., Z
+ * where each test is {EQ, yes 8, no 12} + {0, 0, port}: true leads to the JMP,
+ * which always takes its `no` jump to the end (accept); false skips the JMP to
+ * the next test; the last test's false goes 4 bytes past the end (reject).
+ */
+export function portFilterBytecode(ports: readonly number[]): Buffer {
+  const tests = ports.flatMap((p) => [[INET_DIAG_BC_S_EQ, p], [INET_DIAG_BC_D_EQ, p]] as const);
+  const len = tests.length * 8 + (tests.length - 1) * 4;
+  const bc = Buffer.alloc(len);
+  let off = 0;
+  tests.forEach(([code, port], i) => {
+    const last = i === tests.length - 1;
+    bc.writeUInt8(code, off);
+    bc.writeUInt8(8, off + 1);
+    bc.writeUInt16LE(12, off + 2);
+    bc.writeUInt16LE(port, off + 6);
+    off += 8;
+    if (!last) {
+      bc.writeUInt8(INET_DIAG_BC_JMP, off);
+      bc.writeUInt8(4, off + 1);
+      bc.writeUInt16LE(len - off, off + 2); // to the end: accept
+      off += 4;
+    }
+  });
+  return bc;
+}
+
+/** Most ports given to the kernel-side filter; a longer list is filtered here. */
+export const MAX_FILTER_PORTS = 64;
+
 /** Build one SOCK_DIAG_BY_FAMILY dump request. */
 export function encodeDumpRequest(req: DumpRequest): Buffer {
-  const buf = Buffer.alloc(HDR + 56);
+  const bc = req.ports && req.ports.length > 0 && req.ports.length <= MAX_FILTER_PORTS ? portFilterBytecode(req.ports) : undefined;
+  const buf = Buffer.alloc(HDR + 56 + (bc ? 4 + bc.length : 0));
   buf.writeUInt32LE(buf.length, 0);
   buf.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
   buf.writeUInt16LE(NLM_F_REQUEST | NLM_F_ROOT | NLM_F_MATCH, 6);
@@ -54,6 +101,11 @@ export function encodeDumpRequest(req: DumpRequest): Buffer {
   buf.writeUInt8(req.protocol, HDR + 1);
   buf.writeUInt8(req.memory ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0, HDR + 2);
   buf.writeUInt32LE((req.states ?? 0xffffffff) >>> 0, HDR + 4);
+  if (bc) {
+    buf.writeUInt16LE(4 + bc.length, HDR + 56);
+    buf.writeUInt16LE(INET_DIAG_REQ_BYTECODE, HDR + 58);
+    bc.copy(buf, HDR + 60);
+  }
   return buf;
 }
 

@@ -8,6 +8,10 @@ export interface SockDiagOptions {
   protocols: readonly Protocol[];
   families: readonly Family[];
   memory?: boolean;
+  /** Kernel state bitmask (1 << state) to ask for; all by default. */
+  states?: number;
+  /** Only sockets with one of these local or remote ports. */
+  ports?: readonly number[];
 }
 
 let seqCounter = 1;
@@ -37,6 +41,8 @@ export async function readSockDiag(opts: SockDiagOptions): Promise<SockDiagResul
           family: family === 'ipv4' ? AF_INET : AF_INET6,
           protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
           memory: opts.memory,
+          states: opts.states,
+          ports: opts.ports,
           seq,
         });
         let errno: number | undefined;
