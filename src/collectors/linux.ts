@@ -32,6 +32,12 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
     for (const s of parsed.sockets) sockets.push(s);
     for (const b of parsed.bad) issues.push({ kind: 'parse-error', subject: `${path}:${b.line}`, detail: b.text.trim().slice(0, 120) });
   }
+  if (issues.length === wanted.length && issues.every((i) => i.kind === 'source-error')) {
+    // Not one table could be read: an empty answer would be a lie.
+    const err = new Error(`cannot read the socket tables under ${procRoot}/net (${issues[0]?.detail})`) as NodeJS.ErrnoException;
+    err.code = issues[0]?.detail;
+    throw err;
+  }
   return { sockets, issues };
 }
 
