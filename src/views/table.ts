@@ -63,11 +63,44 @@ export function toJson(s: Socket): object {
   return o;
 }
 
+/**
+ * The v1 JSON text of a socket, built from known fields: same keys, order and
+ * values as JSON.stringify(toJson(s)), without an intermediate object per
+ * socket. Addresses, states and numbers need no escaping; names and command
+ * lines go through JSON.stringify once per process (cached in `procCache`).
+ */
+export function socketJson(s: Socket, procCache: Map<number, string>): string {
+  let out = `{"protocol":"${s.protocol}","family":"${s.family}","localAddress":"${s.localAddress}","localPort":${s.localPort},` +
+    `"remoteAddress":"${s.remoteAddress}","remotePort":${s.remotePort},"state":"${s.state}","recvQ":${s.recvQ},"sendQ":${s.sendQ},`;
+  if (s.backlog !== undefined) out += `"backlog":${s.backlog},`;
+  out += `"inode":${s.inode},"uid":${s.uid},`;
+  if (s.interface !== undefined) out += `"interface":${s.interface},`;
+  if (s.timer !== undefined) out += `"timer":${JSON.stringify(s.timer)},`;
+  if (s.memory !== undefined) out += `"memory":${JSON.stringify(s.memory)},`;
+  out += '"holders":[';
+  for (let i = 0; i < s.holders.length; i++) {
+    const h = s.holders[i]!;
+    let rest = procCache.get(h.pid);
+    if (rest === undefined) {
+      // Everything after "fd" is the same for every fd of a process.
+      const { pid: _p, fd: _f, ...info } = h;
+      rest = JSON.stringify(info).slice(1);
+      rest = rest === '}' ? '}' : ',' + rest;
+      procCache.set(h.pid, rest);
+    }
+    out += `${i ? ',' : ''}{"pid":${h.pid},"fd":${h.fd}${rest}`;
+  }
+  out += ']';
+  if (s.unheldReason !== undefined) out += `,"unheldReason":"${s.unheldReason}"`;
+  return out + '}';
+}
+
 /** A JSON array, one socket per line, written as it goes. */
 export async function renderJson(sockets: readonly Socket[], sink: Sink): Promise<void> {
+  const cache = new Map<number, string>();
   await sink.write('[');
   for (let i = 0; i < sockets.length; i++) {
-    const p = sink.write((i === 0 ? '\n' : ',\n') + JSON.stringify(toJson(sockets[i]!)));
+    const p = sink.write((i === 0 ? '\n' : ',\n') + socketJson(sockets[i]!, cache));
     if (p) await p;
   }
   await sink.write(sockets.length ? '\n]\n' : ']\n');
@@ -76,8 +109,9 @@ export async function renderJson(sockets: readonly Socket[], sink: Sink): Promis
 
 /** One JSON object per line. */
 export async function renderNdjson(sockets: readonly Socket[], sink: Sink): Promise<void> {
+  const cache = new Map<number, string>();
   for (const s of sockets) {
-    const p = sink.line(JSON.stringify(toJson(s)));
+    const p = sink.line(socketJson(s, cache));
     if (p) await p;
   }
   await sink.flush();
