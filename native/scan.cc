@@ -149,37 +149,7 @@ napi_value Int32List(napi_env env, const std::vector<int32_t>& v) {
   return arr;
 }
 
-// scan(procRoot: string, pids: Int32Array, threads: number)
-//   -> { found: Uint32Array [inode, pid, fd]*, unreadable: Int32Array, exited: Int32Array }
-napi_value Scan(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 3) {
-    napi_throw_type_error(env, nullptr, "scan(procRoot, pids, threads)");
-    return nullptr;
-  }
-  size_t len;
-  if (napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "procRoot must be a string");
-    return nullptr;
-  }
-  std::string root(len, '\0');
-  napi_get_value_string_utf8(env, argv[0], &root[0], len + 1, &len);
-  napi_typedarray_type type;
-  size_t count;
-  void* data;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, argv[1], &type, &count, &data, &ab, &off) != napi_ok || type != napi_int32_array) {
-    napi_throw_type_error(env, nullptr, "pids must be an Int32Array");
-    return nullptr;
-  }
-  std::vector<int32_t> pids((int32_t*)data, (int32_t*)data + count);
-  uint32_t threads = 1;
-  napi_get_value_uint32(env, argv[2], &threads);
-  Result r = scan(root, pids, threads);
-
+napi_value ToJs(napi_env env, const Result& r) {
   napi_value found_ab, found, obj;
   void* fdata;
   napi_create_arraybuffer(env, r.found.size() * 12, &fdata, &found_ab);
@@ -197,10 +167,89 @@ napi_value Scan(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+// Read (procRoot: string, pids: Int32Array, threads: number); false after a thrown TypeError.
+bool ReadArgs(napi_env env, napi_callback_info info, std::string* root, std::vector<int32_t>* pids, uint32_t* threads) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) {
+    napi_throw_type_error(env, nullptr, "scan(procRoot, pids, threads)");
+    return false;
+  }
+  size_t len;
+  if (napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "procRoot must be a string");
+    return false;
+  }
+  root->assign(len, '\0');
+  napi_get_value_string_utf8(env, argv[0], &(*root)[0], len + 1, &len);
+  napi_typedarray_type type;
+  size_t count;
+  void* data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[1], &type, &count, &data, &ab, &off) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, nullptr, "pids must be an Int32Array");
+    return false;
+  }
+  pids->assign((int32_t*)data, (int32_t*)data + count);
+  *threads = 1;
+  napi_get_value_uint32(env, argv[2], threads);
+  return true;
+}
+
+// scan(procRoot, pids, threads) -> { found: Uint32Array [inode, pid, fd]*, unreadable: Int32Array, exited: Int32Array }
+napi_value Scan(napi_env env, napi_callback_info info) {
+  std::string root;
+  std::vector<int32_t> pids;
+  uint32_t threads;
+  if (!ReadArgs(env, info, &root, &pids, &threads)) return nullptr;
+  return ToJs(env, scan(root, pids, threads));
+}
+
+struct AsyncScan {
+  std::string root;
+  std::vector<int32_t> pids;
+  uint32_t threads;
+  Result result;
+  napi_deferred deferred;
+  napi_async_work work;
+};
+
+// scanAsync(procRoot, pids, threads) -> Promise of the same object, computed off
+// the JavaScript thread so that the netlink dump can be read meanwhile.
+napi_value ScanAsync(napi_env env, napi_callback_info info) {
+  auto* job = new AsyncScan();
+  if (!ReadArgs(env, info, &job->root, &job->pids, &job->threads)) {
+    delete job;
+    return nullptr;
+  }
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "sockscope_scan", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(
+      env, nullptr, name,
+      [](napi_env, void* data) {
+        auto* j = static_cast<AsyncScan*>(data);
+        j->result = scan(j->root, j->pids, j->threads);
+      },
+      [](napi_env env, napi_status, void* data) {
+        auto* j = static_cast<AsyncScan*>(data);
+        napi_resolve_deferred(env, j->deferred, ToJs(env, j->result));
+        napi_delete_async_work(env, j->work);
+        delete j;
+      },
+      job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value fn;
+  napi_value fn, afn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &fn);
   napi_set_named_property(env, exports, "scan", fn);
+  napi_create_function(env, "scanAsync", NAPI_AUTO_LENGTH, ScanAsync, nullptr, &afn);
+  napi_set_named_property(env, exports, "scanAsync", afn);
   return exports;
 }
 

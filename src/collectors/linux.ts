@@ -6,7 +6,7 @@ import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { parseNetTable } from './procfs/net-table.js';
-import { scanHolders, type FdRef, type HolderScan } from './procfs/holders.js';
+import { scanHolders, scanHoldersAsync, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -78,6 +78,12 @@ export class LinuxCollector implements Collector {
 
     // netlink sees the running kernel; a redirected proc root means a recorded tree,
     // which only the /proc tables can describe consistently.
+    // A full listing needs every process's fds anyway: start that scan now so it
+    // runs beside the table read (a narrow query waits to see if it needs it).
+    const early = opts.holders !== false && !opts.pids && !opts.narrow?.ports
+      ? scanHoldersAsync(this.ctx.procRoot) : undefined;
+    // Never leave it unobserved if the table read throws.
+    early?.catch(() => undefined);
     const wantNetlink = opts.source === 'netlink' || ((opts.source ?? 'auto') === 'auto' && this.ctx.procRoot === '/proc');
     let viaNetlink: Awaited<ReturnType<typeof import('./sockdiag/table.js').readSockDiag>> | undefined;
     if (wantNetlink) {
@@ -116,7 +122,10 @@ export class LinuxCollector implements Collector {
     // kernel was asked for fewer sockets; they come from `raw` below.
     let scan: HolderScan;
     const noInodes = !selected.some((s) => s.inode !== 0);
-    if (opts.holders === false || (noInodes && !opts.pids)) {
+    if (early) {
+      scan = await early;
+      issues.push(...scan.issues);
+    } else if (opts.holders === false || (noInodes && !opts.pids)) {
       // Nothing to look up (a free port, only TIME_WAIT): skip the fd scan.
       scan = { byInode: new Map(), unreadable: [], exited: [], issues: [] };
     } else {
@@ -169,6 +178,7 @@ export class LinuxCollector implements Collector {
       const s = r as Socket;
       if (refs) {
         s.holders = refs.map(holderOf);
+        s.unheldReason = undefined; // same shape for every record
       } else {
         s.holders = [];
         s.unheldReason = opts.holders === false && r.inode !== 0 ? 'unknown' : unheldReason(r, listeners, scan);

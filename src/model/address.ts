@@ -4,9 +4,25 @@
 // tie), and IPv4-mapped addresses kept as ::ffff:a.b.c.d.
 // https://www.rfc-editor.org/rfc/rfc5952#section-4
 
+// A table of 100k sockets holds few distinct addresses: share one string per
+// address instead of building 200k equal ones (memory and GC time).
+const v4Cache = new Map<number, string>();
+const mappedCache = new Map<number, string>();
+const CACHE_LIMIT = 1 << 16;
+
+function cached(cache: Map<number, string>, key: number, make: () => string): string {
+  let s = cache.get(key);
+  if (s === undefined) {
+    s = make();
+    if (cache.size < CACHE_LIMIT) cache.set(key, s);
+  }
+  return s;
+}
+
 /** Format 4 bytes at `off` of `buf` (network order) as a dotted quad. */
 export function formatIPv4(buf: Uint8Array, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  const key = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+  return cached(v4Cache, key, () => `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`);
 }
 
 /** Format 16 bytes at `off` of `buf` (network order) as RFC 5952 text. */
@@ -15,7 +31,10 @@ export function formatIPv6(buf: Uint8Array, off: number): string {
   for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i]! << 8) | buf[off + 2 * i + 1]!;
   // Fast paths for the addresses that dominate real tables.
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0) {
-    if (g[5] === 0xffff) return `::ffff:${formatIPv4(buf, off + 12)}`;
+    if (g[5] === 0xffff) {
+      const key = ((g[6]! << 16) | g[7]!) >>> 0;
+      return cached(mappedCache, key, () => `::ffff:${formatIPv4(buf, off + 12)}`);
+    }
     if (g[5] === 0 && g[6] === 0) {
       if (g[7] === 0) return '::';
       if (g[7] === 1) return '::1';

@@ -9,8 +9,14 @@ import { availableParallelism } from 'node:os';
 import type { ScanIssue } from '../../model/snapshot.js';
 
 /** The native scan (native/scan.cc), when it was built at install time. */
+interface NativeResult {
+  found: Uint32Array;
+  unreadable: Int32Array;
+  exited: Int32Array;
+}
 interface NativeScan {
-  scan(procRoot: string, pids: Int32Array, threads: number): { found: Uint32Array; unreadable: Int32Array; exited: Int32Array };
+  scan(procRoot: string, pids: Int32Array, threads: number): NativeResult;
+  scanAsync(procRoot: string, pids: Int32Array, threads: number): Promise<NativeResult>;
 }
 
 let native: NativeScan | null | undefined;
@@ -77,16 +83,32 @@ const PREFIX = 'socket:[';
 export function scanHolders(procRoot: string, opts: HolderScanOptions = {}): HolderScan {
   const pids = opts.pids ?? listPids(procRoot);
   const n = opts.forceJs ? null : nativeScan();
-  const result = n ? scanNative(n, procRoot, pids, opts.wanted) : scanJs(procRoot, pids, opts.wanted);
+  const result = n ? fromNative(n.scan(procRoot, Int32Array.from(pids), THREADS), opts.wanted) : scanJs(procRoot, pids, opts.wanted);
+  return withIssues(result, procRoot);
+}
+
+/**
+ * The same scan off the JavaScript thread when the native scanner is built,
+ * so that it overlaps with reading the socket table; otherwise the JS scan.
+ */
+export async function scanHoldersAsync(procRoot: string, opts: HolderScanOptions = {}): Promise<HolderScan> {
+  const n = opts.forceJs ? null : nativeScan();
+  if (!n) return scanHolders(procRoot, opts);
+  const pids = opts.pids ?? listPids(procRoot);
+  return withIssues(fromNative(await n.scanAsync(procRoot, Int32Array.from(pids), THREADS), opts.wanted), procRoot);
+}
+
+// Two threads saturate the kernel's readlink path on small machines; more only contend.
+const THREADS = Math.min(4, Math.max(1, availableParallelism()));
+
+function withIssues(result: HolderScan, procRoot: string): HolderScan {
   const { unreadable, exited, issues } = result;
   for (const pid of unreadable) issues.push({ kind: 'permission-denied', subject: `${procRoot}/${pid}/fd`, detail: 'EACCES' });
   for (const pid of exited) issues.push({ kind: 'process-exited', subject: `${procRoot}/${pid}`, detail: 'ENOENT' });
   return result;
 }
 
-function scanNative(n: NativeScan, procRoot: string, pids: readonly number[], wanted: ReadonlySet<number> | undefined): HolderScan {
-  // Two threads saturate the kernel's readlink path on small machines; more only contend.
-  const r = n.scan(procRoot, Int32Array.from(pids), Math.min(4, Math.max(1, availableParallelism())));
+function fromNative(r: NativeResult, wanted: ReadonlySet<number> | undefined): HolderScan {
   const byInode = new Map<number, FdRef[]>();
   const f = r.found;
   for (let i = 0; i < f.length; i += 3) {

@@ -6,12 +6,13 @@
 // printed as host-order hex (so 127.0.0.1 is 0100007F on little-endian machines).
 // The table has no listen backlog: a LISTEN row's rx_queue is the accept-queue length.
 import { formatIPv4, formatIPv6 } from '../../model/address.js';
-import type { Family, Protocol, RawSocket } from '../../model/socket.js';
+import type { Family, Holder, Protocol, RawSocket, Socket } from '../../model/socket.js';
 import { stateFromKernel, timerFromKernel } from '../../model/socket.js';
 import { endianness } from 'node:os';
 
 /** USER_HZ: /proc reports timer expiry in clock ticks (jiffies_to_clock_t). */
 const TICK_MS = 10;
+const NO_HOLDERS: Holder[] = [];
 const LITTLE = endianness() === 'LE';
 
 export interface ParsedTable {
@@ -113,11 +114,13 @@ function parseLine(s: string, start: number, end: number, protocol: Protocol, fa
   const uid = dec(s, f[14]!, f[15]!);
   const inode = dec(s, f[18]!, f[19]!);
   if (state === undefined || [tx, rx, timerCode, when, retrans, uid, inode].some(Number.isNaN)) return undefined;
-  const rec: RawSocket = {
-    protocol, family, localAddress, localPort, remoteAddress, remotePort, state,
-    recvQ: rx, sendQ: tx, inode, uid,
-  };
   const timer = timerFromKernel(timerCode);
-  if (timer) rec.timer = { kind: timer, expiresMs: when * TICK_MS, retransmits: retrans };
+  // All fields up front (see the netlink codec): one shape for every record.
+  const rec: Socket = {
+    protocol, family, localAddress, localPort, remoteAddress, remotePort, state,
+    recvQ: rx, sendQ: tx, backlog: undefined, inode, uid, interface: undefined,
+    timer: timer ? { kind: timer, expiresMs: when * TICK_MS, retransmits: retrans } : undefined,
+    memory: undefined, holders: NO_HOLDERS, unheldReason: undefined,
+  };
   return rec;
 }
