@@ -20,7 +20,7 @@
 namespace {
 
 struct Job {
-  int dirfd;    // open /proc/<pid>/fd, or -1 to use the full path
+  int dirfd;    // the open /proc/<pid>/fd directory
   int32_t pid;
   int32_t fd;
 };
@@ -35,6 +35,7 @@ struct Result {
   std::vector<Found> found;
   std::vector<int32_t> unreadable;
   std::vector<int32_t> exited;
+  std::vector<int32_t> failed;  // fd directory could not be opened for another reason
 };
 
 // "socket:[12345]" -> 12345; 0 when the link is not a socket.
@@ -48,21 +49,14 @@ uint32_t socket_inode(const char* buf, ssize_t n) {
   return v;
 }
 
-void run_jobs(const std::string& root, const Job* jobs, size_t count, std::vector<Found>* out,
-              std::vector<int32_t>* exited, std::vector<int32_t>* denied) {
+void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vector<int32_t>* exited,
+              std::vector<int32_t>* denied) {
   char buf[64];
-  char path[512];
+  char name[16];
   for (size_t i = 0; i < count; i++) {
     const Job& j = jobs[i];
-    ssize_t n;
-    if (j.dirfd >= 0) {
-      char name[16];
-      snprintf(name, sizeof name, "%d", j.fd);
-      n = readlinkat(j.dirfd, name, buf, sizeof buf);
-    } else {
-      snprintf(path, sizeof path, "%s/%d/fd/%d", root.c_str(), j.pid, j.fd);
-      n = readlink(path, buf, sizeof buf);
-    }
+    snprintf(name, sizeof name, "%d", j.fd);
+    ssize_t n = readlinkat(j.dirfd, name, buf, sizeof buf);
     if (n < 0) {
       // Reported once per pid (the caller dedupes); ENOENT: the fd was closed meanwhile.
       if (errno == ESRCH) exited->push_back(j.pid);
@@ -74,33 +68,63 @@ void run_jobs(const std::string& root, const Job* jobs, size_t count, std::vecto
   }
 }
 
+// Run the readlink jobs of one batch on up to `threads` threads, appending to r.
+void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r) {
+  if (jobs.empty()) return;
+  if (threads < 1) threads = 1;
+  if (jobs.size() < 4096) threads = 1;  // not worth a thread
+  std::vector<std::vector<Found>> parts(threads);
+  std::vector<std::vector<int32_t>> gone(threads);
+  std::vector<std::vector<int32_t>> denied(threads);
+  std::vector<std::thread> pool;
+  size_t per = (jobs.size() + threads - 1) / threads;
+  for (unsigned t = 1; t < threads; t++) {
+    size_t from = t * per;
+    if (from >= jobs.size()) break;
+    size_t count = std::min(per, jobs.size() - from);
+    pool.emplace_back(run_jobs, jobs.data() + from, count, &parts[t], &gone[t], &denied[t]);
+  }
+  run_jobs(jobs.data(), std::min(per, jobs.size()), &parts[0], &gone[0], &denied[0]);
+  for (auto& th : pool) th.join();
+  for (auto& p : parts) r.found.insert(r.found.end(), p.begin(), p.end());
+  for (auto& g : gone) r.exited.insert(r.exited.end(), g.begin(), g.end());
+  for (auto& g : denied) r.unreadable.insert(r.unreadable.end(), g.begin(), g.end());
+  jobs.clear();
+}
+
+// Directories kept open at once: a low open-file limit (RLIMIT_NOFILE) must
+// never cost a holder, so the scan works in batches and flushes a batch early
+// when the kernel refuses another descriptor.
+const size_t kBatchDirs = 128;
+
 Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned threads) {
   Result r;
   std::vector<Job> jobs;
-  std::vector<int> dirfds;
+  std::vector<DIR*> open_dirs;
+  auto flush = [&]() {
+    run_batch(jobs, threads, r);
+    for (DIR* d : open_dirs) closedir(d);
+    open_dirs.clear();
+  };
   for (int32_t pid : pids) {
+    if (open_dirs.size() >= kBatchDirs) flush();
     std::string dir = root + "/" + std::to_string(pid) + "/fd";
     int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 && (errno == EMFILE || errno == ENFILE) && !open_dirs.empty()) {
+      flush();
+      dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
     if (dfd < 0) {
       if (errno == EACCES || errno == EPERM) r.unreadable.push_back(pid);
       else if (errno == ENOENT || errno == ESRCH) r.exited.push_back(pid);
-      else if (errno == EMFILE || errno == ENFILE) {
-        // Out of descriptors for directories: fall back to a path walk for this pid.
-        DIR* d = opendir(dir.c_str());
-        if (!d) { r.unreadable.push_back(pid); continue; }
-        while (struct dirent* e = readdir(d)) {
-          if (e->d_name[0] == '.') continue;
-          jobs.push_back({-1, pid, atoi(e->d_name)});
-        }
-        closedir(d);
-      }
+      else r.failed.push_back(pid);  // e.g. EMFILE with nothing left to free: said, not hidden
       continue;
     }
-    int dup_fd = dup(dfd);  // fdopendir takes ownership; keep our own for readlinkat
-    DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
+    // The DIR owns dfd, which stays open for readlinkat until the batch is flushed.
+    DIR* d = fdopendir(dfd);
     if (!d) {
-      if (dup_fd >= 0) close(dup_fd);
       close(dfd);
+      r.failed.push_back(pid);
       continue;
     }
     errno = 0;
@@ -113,30 +137,9 @@ Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned 
       jobs.resize(before);
       r.unreadable.push_back(pid);
     }
-    closedir(d);
-    dirfds.push_back(dfd);
+    open_dirs.push_back(d);
   }
-  if (threads < 1) threads = 1;
-  if (jobs.size() < 4096) threads = 1;  // not worth a thread
-  std::vector<std::vector<Found>> parts(threads);
-  std::vector<std::vector<int32_t>> gone(threads);
-  std::vector<std::vector<int32_t>> denied(threads);
-  std::vector<std::thread> pool;
-  size_t per = (jobs.size() + threads - 1) / threads;
-  for (unsigned t = 0; t < threads; t++) {
-    size_t from = t * per;
-    if (from >= jobs.size()) break;
-    size_t count = std::min(per, jobs.size() - from);
-    pool.emplace_back(run_jobs, root, jobs.data() + from, count, &parts[t], &gone[t], &denied[t]);
-  }
-  for (auto& th : pool) th.join();
-  for (int fd : dirfds) close(fd);
-  size_t total = 0;
-  for (auto& p : parts) total += p.size();
-  r.found.reserve(total);
-  for (auto& p : parts) r.found.insert(r.found.end(), p.begin(), p.end());
-  for (auto& g : gone) r.exited.insert(r.exited.end(), g.begin(), g.end());
-  for (auto& g : denied) r.unreadable.insert(r.unreadable.end(), g.begin(), g.end());
+  flush();
   return r;
 }
 
@@ -164,6 +167,7 @@ napi_value ToJs(napi_env env, const Result& r) {
   napi_set_named_property(env, obj, "found", found);
   napi_set_named_property(env, obj, "unreadable", Int32List(env, r.unreadable));
   napi_set_named_property(env, obj, "exited", Int32List(env, r.exited));
+  napi_set_named_property(env, obj, "failed", Int32List(env, r.failed));
   return obj;
 }
 

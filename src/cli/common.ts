@@ -134,6 +134,8 @@ export async function writeSockets(io: Io, sockets: Socket[], format: Format, p:
 export function reportHidden(io: Io, snap: Snapshot): void {
   const hint = hiddenHint(snap);
   if (hint) io.stderr(hint);
+  const failed = snap.issues.filter((i) => i.kind === 'source-error' && i.subject.endsWith('/fd'));
+  if (failed.length) io.stderr(`Note: the fds of ${failed.length} process(es) could not be read (${failed[0]!.detail}); their sockets may show no owner.`);
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
   if (fallback) io.stderr(`Note: netlink sock_diag unavailable (${fallback.detail}); read /proc/net instead, so listen backlogs are unknown.`);
 }

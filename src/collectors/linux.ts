@@ -140,7 +140,8 @@ export class LinuxCollector implements Collector {
         issues.push(...own.issues);
         wanted = new Set(own.byInode.keys());
         scan = wanted.size ? scanHolders(this.ctx.procRoot, { wanted }) : own;
-        if (scan !== own) scan.unreadable.push(...own.unreadable);
+        // What could not be read is about the processes asked for, not the whole machine.
+        scan.unreadable = own.unreadable;
       } else {
         scan = scanHolders(this.ctx.procRoot, { wanted });
         issues.push(...scan.issues);

@@ -13,6 +13,8 @@ interface NativeResult {
   found: Uint32Array;
   unreadable: Int32Array;
   exited: Int32Array;
+  /** fd directories that could not be opened for another reason (EMFILE with nothing to free). */
+  failed: Int32Array;
 }
 interface NativeScan {
   scan(procRoot: string, pids: Int32Array, threads: number): NativeResult;
@@ -83,7 +85,7 @@ const PREFIX = 'socket:[';
 export function scanHolders(procRoot: string, opts: HolderScanOptions = {}): HolderScan {
   const pids = opts.pids ?? listPids(procRoot);
   const n = opts.forceJs ? null : nativeScan();
-  const result = n ? fromNative(n.scan(procRoot, Int32Array.from(pids), THREADS), opts.wanted) : scanJs(procRoot, pids, opts.wanted);
+  const result = n ? fromNative(n.scan(procRoot, Int32Array.from(pids), THREADS), opts.wanted, procRoot) : scanJs(procRoot, pids, opts.wanted);
   return withIssues(result, procRoot);
 }
 
@@ -95,7 +97,7 @@ export async function scanHoldersAsync(procRoot: string, opts: HolderScanOptions
   const n = opts.forceJs ? null : nativeScan();
   if (!n) return scanHolders(procRoot, opts);
   const pids = opts.pids ?? listPids(procRoot);
-  return withIssues(fromNative(await n.scanAsync(procRoot, Int32Array.from(pids), THREADS), opts.wanted), procRoot);
+  return withIssues(fromNative(await n.scanAsync(procRoot, Int32Array.from(pids), THREADS), opts.wanted, procRoot), procRoot);
 }
 
 // Two threads saturate the kernel's readlink path on small machines; more only contend.
@@ -108,7 +110,7 @@ function withIssues(result: HolderScan, procRoot: string): HolderScan {
   return result;
 }
 
-function fromNative(r: NativeResult, wanted: ReadonlySet<number> | undefined): HolderScan {
+function fromNative(r: NativeResult, wanted: ReadonlySet<number> | undefined, procRoot: string): HolderScan {
   const byInode = new Map<number, FdRef[]>();
   const f = r.found;
   for (let i = 0; i < f.length; i += 3) {
@@ -121,7 +123,8 @@ function fromNative(r: NativeResult, wanted: ReadonlySet<number> | undefined): H
   }
   // Threads finish in any order: put each socket's holders in pid, fd order, as the JS scan does.
   for (const list of byInode.values()) if (list.length > 1) list.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
-  return { byInode, unreadable: [...new Set(r.unreadable)], exited: [...new Set(r.exited)], issues: [] };
+  const issues: ScanIssue[] = [...r.failed].map((pid) => ({ kind: 'source-error', subject: `${procRoot}/${pid}/fd`, detail: 'could not open (out of file descriptors?)' }));
+  return { byInode, unreadable: [...new Set(r.unreadable)], exited: [...new Set(r.exited)], issues };
 }
 
 function scanJs(procRoot: string, pids: readonly number[], wanted: ReadonlySet<number> | undefined): HolderScan {
