@@ -6,6 +6,7 @@ import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketStat
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
 import type { Sink, RenderOptions } from '../views/sink.js';
+import { msg, type Lang } from '../explain/i18n.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
 
@@ -16,6 +17,7 @@ export interface GlobalOptions {
   color: boolean;
   /** Terminal width, when writing to a terminal. */
   width?: number;
+  lang: Lang;
 }
 
 export interface Io {
@@ -111,7 +113,7 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
 }
 
 export function renderOptions(io: Io, p: Parsed): RenderOptions {
-  return { color: io.global.color, width: io.global.width, numeric: p.flags.has('numeric') };
+  return { color: io.global.color, width: io.global.width, numeric: p.flags.has('numeric'), lang: io.global.lang };
 }
 
 /** Run the query with the global source options. */
@@ -132,10 +134,11 @@ export async function writeSockets(io: Io, sockets: Socket[], format: Format, p:
 
 /** Warnings a person should see once, on stderr so they never spoil JSON or CSV. */
 export function reportHidden(io: Io, snap: Snapshot): void {
-  const hint = hiddenHint(snap);
+  const L = io.global.lang;
+  const hint = hiddenHint(snap, L);
   if (hint) io.stderr(hint);
   const failed = snap.issues.filter((i) => i.kind === 'source-error' && i.subject.endsWith('/fd'));
-  if (failed.length) io.stderr(`Note: the fds of ${failed.length} process(es) could not be read (${failed[0]!.detail}); their sockets may show no owner.`);
+  if (failed.length) io.stderr(msg(L, 'note.fd-failed', { n: failed.length, detail: failed[0]!.detail }));
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
-  if (fallback) io.stderr(`Note: netlink sock_diag unavailable (${fallback.detail}); read /proc/net instead, so listen backlogs are unknown.`);
+  if (fallback) io.stderr(msg(L, 'note.fallback', { detail: fallback.detail }));
 }

@@ -2,6 +2,7 @@
 import { UsageError, nearest } from './args.js';
 import type { GlobalOptions, Io } from './common.js';
 import { Sink } from '../views/sink.js';
+import { LANGS, langFromEnv, parseLang } from '../explain/i18n.js';
 
 const VERSION = '0.1.0';
 
@@ -15,11 +16,15 @@ Commands:
   port <N>[/tcp|udp]  who uses port N (exit 0 in use, 1 free)
   pid <PID>           every socket a process holds, with fds (like lsof -p)
   process <NAME>      the same, for processes with that name
+  explain [topic]     what ports, addresses, states and queues mean; --input explains pasted netstat/ss/lsof output
+  lab [name]          re-run the classic socket experiments on this machine, watched by sockscope
+  watch               live view of sockets opening, changing and closing (--events for a log)
   help [command]      this text, or a command's
 
 Global options (anywhere on the line):
   --source auto|netlink|proc   where to read the socket table (default auto: netlink, else /proc/net)
   --proc-root DIR              read a recorded /proc tree (also SOCKSCOPE_PROC_ROOT)
+  --lang en|zh-CN              language of the output (default: from LC_ALL, LC_MESSAGES, LANG)
   --no-color                   no colours (also NO_COLOR); pipes never get colours
   -h, --help                   help          --version   print the version
 
@@ -35,17 +40,20 @@ Examples:
 Run as root to see every process's sockets; otherwise other users' processes are hidden (and counted).
 Exit status: 0 ok, 1 nothing found (port/pid/process), 2 usage error, 3 the scan failed.`;
 
-const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'help'] as const;
+const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'explain', 'lab', 'watch', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
 
-const GLOBAL_VALUE = new Set(['--source', '--proc-root']);
+const GLOBAL_VALUE = new Set(['--source', '--proc-root', '--lang']);
 const GLOBAL_FLAG = new Set(['--no-color', '--version']);
 
 /** Pull the global options out of argv, wherever they are. */
 export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty: { isTTY: boolean; columns?: number }):
   { global: GlobalOptions; rest: string[]; version: boolean } {
   const rest: string[] = [];
-  const global: GlobalOptions = { source: 'auto', color: tty.isTTY && env['NO_COLOR'] === undefined, width: tty.isTTY ? tty.columns ?? 80 : undefined };
+  const global: GlobalOptions = {
+    source: 'auto', color: tty.isTTY && env['NO_COLOR'] === undefined, width: tty.isTTY ? tty.columns ?? 80 : undefined,
+    lang: langFromEnv(env),
+  };
   let version = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -58,6 +66,10 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
       if (name === '--source') {
         if (v !== 'auto' && v !== 'netlink' && v !== 'proc') throw new UsageError(`invalid --source '${v}': use auto, netlink or proc`);
         global.source = v;
+      } else if (name === '--lang') {
+        const lang = parseLang(v);
+        if (!lang) throw new UsageError(`invalid --lang '${v}': use ${LANGS.join(' or ')}`);
+        global.lang = lang;
       } else {
         global.procRoot = v;
       }
@@ -81,6 +93,9 @@ async function dispatch(command: Command | undefined, args: string[], io: Io): P
     case 'port': return (await import('./commands/port.js')).portCommand(args, io);
     case 'pid': return (await import('./commands/pid.js')).pidCommand(args, io);
     case 'process': return (await import('./commands/pid.js')).processCommand(args, io);
+    case 'explain': return (await import('./commands/explain.js')).explainCommand(args, io);
+    case 'lab': return (await import('./commands/lab.js')).labCommand(args, io);
+    case 'watch': return (await import('./commands/watch.js')).watchCommand(args, io);
     case 'help': return helpCommand(args, io);
   }
 }
@@ -93,6 +108,9 @@ async function helpCommand(args: string[], io: Io): Promise<number> {
   else if (topic === 'port') text = (await import('./commands/port.js')).PORT_HELP;
   else if (topic === 'pid') text = (await import('./commands/pid.js')).PID_HELP;
   else if (topic === 'process') text = (await import('./commands/pid.js')).PROCESS_HELP;
+  else if (topic === 'explain') text = (await import('./commands/explain.js')).EXPLAIN_HELP;
+  else if (topic === 'lab') text = (await import('./commands/lab.js')).LAB_HELP;
+  else if (topic === 'watch') text = (await import('./commands/watch.js')).WATCH_HELP;
   else if (topic !== undefined && topic !== 'help') throw unknownCommand(topic);
   await io.stdout.line(text);
   return 0;

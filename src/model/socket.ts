@@ -75,7 +75,8 @@ export type UnheldReason =
 /** One (process, file descriptor) pair that holds a socket open. */
 export interface Holder {
   pid: number;
-  fd: number;
+  /** The holder's file descriptor number; absent only when the source does not tell (pasted Windows or macOS output). */
+  fd?: number;
   /** Short process name (/proc/PID/comm). Absent when it could not be read. */
   name?: string;
   /** Full command line, arguments joined by spaces. Absent when unreadable. */

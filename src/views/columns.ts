@@ -3,14 +3,22 @@
 import { serviceName } from '../explain/services.js';
 import type { Holder, Socket, SocketState, UnheldReason } from '../model/socket.js';
 import { formatEndpoint } from '../model/socket.js';
+import { msg, type Lang, type MessageKey } from '../explain/i18n.js';
 import type { Paint } from './sink.js';
+
+/** What a cell needs to know besides the socket. */
+export interface CellOptions {
+  numeric: boolean;
+  lang: Lang;
+}
 
 export interface Column {
   id: string;
-  header: string;
+  /** Catalog key of the header. */
+  header: MessageKey;
   align: 'left' | 'right';
   /** The cell text. */
-  text(s: Socket, numeric: boolean): string;
+  text(s: Socket, o: CellOptions): string;
 }
 
 function port(p: number, s: Socket, numeric: boolean): string {
@@ -18,49 +26,43 @@ function port(p: number, s: Socket, numeric: boolean): string {
   return serviceName(p, s.protocol) ?? String(p);
 }
 
-export function localCell(s: Socket, numeric: boolean): string {
-  return formatEndpoint(s.localAddress, port(s.localPort, s, numeric));
+export function localCell(s: Socket, o: CellOptions): string {
+  return formatEndpoint(s.localAddress, port(s.localPort, s, o.numeric));
 }
 
-export function remoteCell(s: Socket, numeric: boolean): string {
+export function remoteCell(s: Socket, o: CellOptions): string {
+  const numeric = o.numeric;
   // No peer yet: print it the way ss does, "*" for the port.
   if (s.remotePort === 0 && (s.remoteAddress === '0.0.0.0' || s.remoteAddress === '::')) return formatEndpoint(s.remoteAddress, '*');
   // Remote ports are the peer's service when it is a well-known one, else its ephemeral port.
   return formatEndpoint(s.remoteAddress, port(s.remotePort, s, numeric));
 }
 
-export function holderText(h: Holder): string {
-  return `${h.pid}/${h.name ?? '?'} fd ${h.fd}`;
+export function holderText(h: Holder, lang: Lang): string {
+  if (h.fd === undefined) return msg(lang, 'view.holder.nofd', { pid: h.pid, name: h.name ?? '?' });
+  return msg(lang, 'view.holder', { pid: h.pid, name: h.name ?? '?', fd: h.fd });
 }
 
-const UNHELD_TEXT: Record<UnheldReason, string> = {
-  'not-accepted': 'not accepted yet',
-  kernel: 'kernel only',
-  'permission-denied': 'hidden: no permission',
-  'process-exited': 'process exited',
-  'other-namespace': 'other namespace',
-  unknown: 'owner unknown',
-};
+/** Why a socket has no holder, in words. */
+export function unheldText(r: UnheldReason, lang: Lang): string {
+  return msg(lang, `unheld.${r}`);
+}
 
 /** The PID/Program cell: every holder, or why there is none (never blank). */
-export function holdersCell(s: Socket): string {
-  if (s.holders.length === 0) return `- (${UNHELD_TEXT[s.unheldReason ?? 'unknown']})`;
-  return s.holders.map(holderText).join(', ');
-}
-
-export function unheldText(r: UnheldReason): string {
-  return UNHELD_TEXT[r];
+export function holdersCell(s: Socket, lang: Lang): string {
+  if (s.holders.length === 0) return msg(lang, 'view.unheld', { reason: unheldText(s.unheldReason ?? 'unknown', lang) });
+  return s.holders.map((h) => holderText(h, lang)).join(', ');
 }
 
 export const COLUMNS: readonly Column[] = [
-  { id: 'proto', header: 'Proto', align: 'left', text: (s) => (s.family === 'ipv6' ? s.protocol + '6' : s.protocol) },
-  { id: 'local', header: 'Local Address', align: 'left', text: localCell },
-  { id: 'remote', header: 'Foreign Address', align: 'left', text: remoteCell },
-  { id: 'state', header: 'State', align: 'left', text: (s) => s.state },
-  { id: 'recvq', header: 'Recv-Q', align: 'right', text: (s) => String(s.recvQ) },
+  { id: 'proto', header: 'view.col.proto', align: 'left', text: (s) => (s.family === 'ipv6' ? s.protocol + '6' : s.protocol) },
+  { id: 'local', header: 'view.col.local', align: 'left', text: localCell },
+  { id: 'remote', header: 'view.col.remote', align: 'left', text: remoteCell },
+  { id: 'state', header: 'view.col.state', align: 'left', text: (s) => s.state },
+  { id: 'recvq', header: 'view.col.recvq', align: 'right', text: (s) => String(s.recvQ) },
   // On a listener, Send-Q shows the backlog, as ss does, when the source knows it.
-  { id: 'sendq', header: 'Send-Q', align: 'right', text: (s) => String(s.backlog ?? s.sendQ) },
-  { id: 'holders', header: 'PID/Program', align: 'left', text: (s) => holdersCell(s) },
+  { id: 'sendq', header: 'view.col.sendq', align: 'right', text: (s) => String(s.backlog ?? s.sendQ) },
+  { id: 'holders', header: 'view.col.holders', align: 'left', text: (s, o) => holdersCell(s, o.lang) },
 ];
 
 /** Colour of a state on a terminal: the ones that ask for attention stand out. */

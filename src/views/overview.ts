@@ -6,7 +6,8 @@ import type { Protocol, Socket, SocketState, UnheldReason } from '../model/socke
 import { formatEndpoint } from '../model/socket.js';
 import { serviceName } from '../explain/services.js';
 import { unheldText } from './columns.js';
-import { clip, paint, type RenderOptions, type Sink } from './sink.js';
+import { clip, displayWidth, padDisplay, paint, type RenderOptions, type Sink } from './sink.js';
+import { msg, type Lang } from '../explain/i18n.js';
 
 export interface Owner {
   /** Holding processes (several when a listener is shared after fork). Empty: unheld. */
@@ -127,20 +128,19 @@ export function summarize(snap: Snapshot): Overview {
 /** Outbound groups shown before "… N more": the overview must stay an overview. */
 const MAX_OUTBOUND = 40;
 
-const SCOPE_TEXT: Record<BindScope, string> = {
-  'all-interfaces': 'all interfaces',
-  'this-host-only': 'this host only',
-  'one-address': 'one address',
-};
+/** The words for a bind scope. */
+export function scopeText(scope: BindScope, lang: Lang): string {
+  return msg(lang, `scope.${scope}`);
+}
 
-function countsText(c: Partial<Record<SocketState, number>>, notAccepted = 0): string {
+function countsText(c: Partial<Record<SocketState, number>>, lang: Lang, notAccepted = 0): string {
   const parts = Object.entries(c).sort((a, b) => b[1] - a[1]).map(([st, n]) => `${n} ${st}`);
-  if (notAccepted) parts.unshift(`${notAccepted} not accepted`);
+  if (notAccepted) parts.unshift(msg(lang, 'overview.not-accepted', { n: notAccepted }));
   return parts.length ? parts.join(', ') : '-';
 }
 
-function ownerCells(o: Owner): [string, string] {
-  if (!o.pids.length) return [`(${unheldText(o.unheldReason ?? 'unknown')})`, '-'];
+function ownerCells(o: Owner, lang: Lang): [string, string] {
+  if (!o.pids.length) return [`(${unheldText(o.unheldReason ?? 'unknown', lang)})`, '-'];
   return [o.name, o.pids.join(',')];
 }
 
@@ -148,12 +148,12 @@ function ownerCells(o: Owner): [string, string] {
 async function grid(rows: string[][], header: string[], sink: Sink, opts: RenderOptions): Promise<void> {
   const all = [header, ...rows];
   const n = header.length;
-  const widths = Array.from({ length: n }, (_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const widths = Array.from({ length: n }, (_, i) => Math.max(...all.map((r) => displayWidth(r[i] ?? ''))));
   for (let r = 0; r < all.length; r++) {
     const cells = all[r]!;
     let line = '  ';
-    for (let i = 0; i < n - 1; i++) line += (cells[i] ?? '').padEnd(widths[i]!) + '  ';
-    const rest = opts.width !== undefined ? Math.max(opts.width - line.length, 8) : Infinity;
+    for (let i = 0; i < n - 1; i++) line += padDisplay(cells[i] ?? '', widths[i]!) + '  ';
+    const rest = opts.width !== undefined ? Math.max(opts.width - displayWidth(line), 8) : Infinity;
     line += clip(cells[n - 1] ?? '', rest);
     line = line.trimEnd();
     await sink.line(r === 0 ? paint(opts.color, 'dim', line) : line);
@@ -167,57 +167,62 @@ function portText(port: number, protocol: Protocol, numeric: boolean): string {
 
 export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOptions): Promise<void> {
   const o = summarize(snap);
-  await sink.line(paint(opts.color, 'bold', `Listening (${o.listeners.length})`));
-  if (o.listeners.length === 0) await sink.line('  nothing listens');
+  const L = opts.lang;
+  const head = (k: Parameters<typeof msg>[1]): string => msg(L, k);
+  await sink.line(paint(opts.color, 'bold', msg(L, 'overview.listening', { n: o.listeners.length })));
+  if (o.listeners.length === 0) await sink.line('  ' + msg(L, 'overview.nothing-listens'));
   else {
     const rows = o.listeners.map((g) => {
-      const [name, pid] = ownerCells(g.owner);
+      const [name, pid] = ownerCells(g.owner, L);
       const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${g.queued}/${g.backlog}` : `${g.queued}/?`) : '-';
       return [name, pid, g.protocol, portText(g.port, g.protocol, opts.numeric),
-        `${SCOPE_TEXT[g.scope]} (${g.addresses.join(', ')})`, queue, countsText(g.connections, g.notAccepted)];
+        `${scopeText(g.scope, L)} (${g.addresses.join(', ')})`, queue, countsText(g.connections, L, g.notAccepted)];
     });
-    await grid(rows, ['PROCESS', 'PID', 'PROTO', 'PORT', 'BIND', 'QUEUE', 'CONNECTIONS'], sink, opts);
+    await grid(rows, [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.port'),
+      head('overview.col.bind'), head('overview.col.queue'), head('overview.col.connections')], sink, opts);
   }
   await sink.line('');
-  await sink.line(paint(opts.color, 'bold', `Outbound (${o.outbound.length})`));
-  if (o.outbound.length === 0) await sink.line('  no outbound connections');
+  await sink.line(paint(opts.color, 'bold', msg(L, 'overview.outbound', { n: o.outbound.length })));
+  if (o.outbound.length === 0) await sink.line('  ' + msg(L, 'overview.no-outbound'));
   else {
     const shown = o.outbound.slice(0, MAX_OUTBOUND);
     const rows = shown.map((g) => {
-      const [name, pid] = ownerCells(g.owner);
+      const [name, pid] = ownerCells(g.owner, L);
       const remote = g.owner.pids.length || g.peers === 1
         ? formatEndpoint(g.remote, portText(g.remotePort, g.protocol, opts.numeric))
-        : `${g.peers} peers`;
-      return [name, pid, g.protocol, remote, countsText(g.connections)];
+        : msg(L, 'overview.peers', { n: g.peers });
+      return [name, pid, g.protocol, remote, countsText(g.connections, L)];
     });
-    await grid(rows, ['PROCESS', 'PID', 'PROTO', 'REMOTE', 'CONNECTIONS'], sink, opts);
+    await grid(rows, [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.remote'),
+      head('overview.col.connections')], sink, opts);
     if (o.outbound.length > shown.length) {
-      await sink.line(`  … ${o.outbound.length - shown.length} more groups (sockscope list shows every socket)`);
+      await sink.line('  ' + msg(L, 'overview.more', { n: o.outbound.length - shown.length }));
     }
   }
   await sink.line('');
-  await sink.line(totalsLine(o, snap));
-  const hint = hiddenHint(snap);
+  await sink.line(totalsLine(o, snap, L));
+  const hint = hiddenHint(snap, L);
   if (hint) await sink.line(paint(opts.color, 'yellow', hint));
   await sink.flush();
 }
 
 /** One line of totals: sockets, listeners, and the states that matter. */
-export function totalsLine(o: Overview, snap: Snapshot): string {
+export function totalsLine(o: Overview, snap: Snapshot, lang: Lang): string {
   const states = Object.entries(o.byState).filter(([st]) => st !== 'LISTEN' && st !== 'UNCONN')
     .sort((a, b) => b[1] - a[1]).map(([st, n]) => `${n} ${st}`);
-  return `Total: ${o.total} sockets — listening ${o.listeningTcp} TCP, ${o.listeningUdp} UDP` +
-    (states.length ? `; ${states.join(', ')}` : '') + ` (source: ${snap.source})`;
+  return msg(lang, 'overview.total', {
+    total: o.total, tcp: o.listeningTcp, udp: o.listeningUdp, source: snap.source,
+    states: states.length ? `; ${states.join(', ')}` : '',
+  });
 }
 
 /** Said once, when owners are hidden from us: how many processes and what to do. */
-export function hiddenHint(snap: Snapshot): string | undefined {
+export function hiddenHint(snap: Snapshot, lang: Lang): string | undefined {
   if (snap.unreadableProcesses === 0) return undefined;
   const hidden = snap.sockets.filter((s) => s.unheldReason === 'permission-denied').length;
   if (hidden === 0) return undefined;
-  const who = snap.privileged
-    ? 'even root was refused (the kernel guards those processes)'
-    : 'run as root (sudo) to see them';
-  return `Note: ${snap.unreadableProcesses} process(es) did not let us read their file descriptors; ` +
-    `${hidden} socket(s) may belong to them — ${who}.`;
+  return msg(lang, 'note.hidden', {
+    processes: snap.unreadableProcesses, sockets: hidden,
+    advice: msg(lang, snap.privileged ? 'note.hidden.root' : 'note.hidden.sudo'),
+  });
 }

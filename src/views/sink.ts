@@ -2,6 +2,7 @@
 // 100k-row table never holds the whole text in memory. The CLI builds one over
 // process.stdout; tests build one over an array.
 import type { Writable } from 'node:stream';
+import type { Lang } from '../explain/i18n.js';
 
 export interface RenderOptions {
   /** Paint with ANSI colours (a TTY and no NO_COLOR). */
@@ -10,6 +11,8 @@ export interface RenderOptions {
   width?: number;
   /** Print port numbers, not service names. */
   numeric: boolean;
+  /** Language of every word that is not data. */
+  lang: Lang;
 }
 
 export class Sink {
@@ -53,6 +56,27 @@ export type Paint = keyof typeof CODES;
 
 export function paint(on: boolean, style: Paint, text: string): string {
   return on ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text;
+}
+
+/**
+ * Columns a string takes on a terminal: CJK ideographs, fullwidth forms and
+ * the like take two (East Asian Wide, UAX #11), everything else one.
+ */
+export function displayWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c !== 0x303f) || (c >= 0xac00 && c <= 0xd7a3) ||
+      (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ||
+      (c >= 0x20000 && c <= 0x3fffd) ? 2 : 1;
+  }
+  return w;
+}
+
+/** Pad `text` with spaces to `width` terminal columns. */
+export function padDisplay(text: string, width: number): string {
+  const w = displayWidth(text);
+  return w >= width ? text : text + ' '.repeat(width - w);
 }
 
 /** Cut `text` to `max` characters with an ellipsis. */

@@ -2,16 +2,18 @@
 // row into a Sink; the text table makes one extra pass to measure column widths.
 import type { Socket } from '../model/socket.js';
 import { COLUMNS, stateStyle, type Column } from './columns.js';
-import { clip, paint, type RenderOptions, type Sink } from './sink.js';
+import { clip, displayWidth, paint, type RenderOptions, type Sink } from './sink.js';
+import { msg } from '../explain/i18n.js';
 
 /** Render sockets as an aligned table; on a terminal the last column is cut to fit. */
 export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: RenderOptions,
   columns: readonly Column[] = COLUMNS): Promise<void> {
-  const widths = columns.map((c) => c.header.length);
+  const headers = columns.map((c) => msg(opts.lang, c.header));
+  const widths = headers.map((h) => displayWidth(h));
   const last = columns.length - 1;
   for (const s of sockets) {
     for (let i = 0; i < last; i++) {
-      const w = columns[i]!.text(s, opts.numeric).length;
+      const w = columns[i]!.text(s, opts).length;
       if (w > widths[i]!) widths[i] = w;
     }
   }
@@ -19,14 +21,16 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
   const lastWidth = opts.width !== undefined ? Math.max(opts.width - fixed, 8) : undefined;
   const pad = (text: string, i: number): string => {
     if (i === last) return lastWidth !== undefined ? clip(text, lastWidth) : text;
-    return columns[i]!.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+    // Headers may be Chinese (two columns per character); data cells are ASCII.
+    const room = widths[i]! - displayWidth(text) + text.length;
+    return columns[i]!.align === 'right' ? text.padStart(room) : text.padEnd(room);
   };
-  await sink.line(paint(opts.color, 'bold', columns.map((c, i) => pad(c.header, i)).join('  ').trimEnd()));
+  await sink.line(paint(opts.color, 'bold', headers.map((h, i) => pad(h, i)).join('  ').trimEnd()));
   const stateCol = columns.findIndex((c) => c.id === 'state');
   for (const s of sockets) {
     let line = '';
     for (let i = 0; i <= last; i++) {
-      let cell = pad(columns[i]!.text(s, opts.numeric), i);
+      let cell = pad(columns[i]!.text(s, opts), i);
       if (i === stateCol && opts.color) {
         const st = stateStyle(s.state);
         if (st) cell = paint(true, st, cell);
@@ -88,7 +92,7 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
       rest = rest === '}' ? '}' : ',' + rest;
       procCache.set(h.pid, rest);
     }
-    out += `${i ? ',' : ''}{"pid":${h.pid},"fd":${h.fd}${rest}`;
+    out += `${i ? ',' : ''}{"pid":${h.pid}${h.fd === undefined ? '' : `,"fd":${h.fd}`}${rest}`;
   }
   out += ']';
   if (s.unheldReason !== undefined) out += `,"unheldReason":"${s.unheldReason}"`;

@@ -46,7 +46,7 @@ test('cli pid and process: the fds of a live process', async (t) => {
   const j = await runCli(['pid', String(child.pid), '--json']);
   assert.equal(j.code, 0, j.stderr);
   const sockets = JSON.parse(j.stdout) as Socket[];
-  assert.deepEqual(sockets.flatMap((s) => s.holders.filter((h) => h.pid === child.pid).map((h) => h.fd)).sort((a, b) => a - b), fds,
+  assert.deepEqual(sockets.flatMap((s) => s.holders.filter((h) => h.pid === child.pid).map((h) => h.fd!)).sort((a, b) => a - b), fds,
     describeAll(sockets));
   assert.ok(sockets.some((s) => s.protocol === 'udp' && s.family === 'ipv6' && s.localPort === m['udp']), describeAll(sockets));
 

@@ -17,6 +17,7 @@ test('the fast JSON writer gives exactly JSON.stringify of the v1 object', () =>
         { pid: 7, fd: 5, name: 'we"ird\\name', command: 'node "a b.js" \u0001 ünï', user: 'bob', uid: 1000 },
         { pid: 7, fd: 9, name: 'we"ird\\name', command: 'node "a b.js" \u0001 ünï', user: 'bob', uid: 1000 },
         { pid: 8, fd: 1, name: 'x' },
+        { pid: 4, name: 'System' },
       ] },
   ];
   const cache = new Map<number, string>();

@@ -33,13 +33,13 @@ test('listeners gather their connections; kernel-only leftovers are one line', a
   const kernel = o.outbound.find((g) => g.owner.pids.length === 0)!;
   assert.deepEqual([kernel.peers, kernel.connections.TIME_WAIT], [50, 50]);
   const { sink, text } = memorySink();
-  await renderOverview(snap(sockets), sink, { color: false, numeric: false, width: 120 });
+  await renderOverview(snap(sockets), sink, { color: false, numeric: false, width: 120, lang: 'en' });
   const out = text();
   assert.match(out, /nginx\s+5\s+tcp\s+80 \(http\)\s+all interfaces \(0\.0\.0\.0, ::\)\s+1\/1022\s+1 not accepted, 1 ESTABLISHED/);
   assert.match(out, /\(kernel only\)\s+-\s+tcp\s+50 peers\s+50 TIME_WAIT/);
   assert.match(out, /curl\s+10\s+tcp\s+10\.0\.0\.9:443 \(https\)\s+2 ESTABLISHED/);
   const narrow = memorySink();
-  await renderOverview(snap(sockets), narrow.sink, { color: false, numeric: false, width: 90 });
+  await renderOverview(snap(sockets), narrow.sink, { color: false, numeric: false, width: 90, lang: 'en' });
   const lines = narrow.text().split('\n');
   assert.ok(lines.some((l) => l.endsWith('…')), 'the last column is cut on a narrow terminal');
   for (const line of lines.filter((l) => l.startsWith('  '))) assert.ok(line.length <= 90, `fits the width: ${line}`);

@@ -1,5 +1,6 @@
 // sockscope list: the full socket table, like `ss -tanup` or `netstat -tunap`.
 import { parseArgs, UsageError } from '../args.js';
+import { msg } from '../../explain/i18n.js';
 import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
 export const LIST_HELP = `Usage: sockscope list [options]        (alias: ls)
@@ -49,7 +50,7 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
     timeWait = snap.sockets.length - sockets.length;
   }
   await writeSockets(io, sockets, format, p, sort);
-  if (format === 'table' && timeWait > 0) io.stderr(`(${timeWait} TIME_WAIT socket(s) not shown; -a shows them)`);
+  if (format === 'table' && timeWait > 0) io.stderr(msg(io.global.lang, 'note.time-wait-hidden', { n: timeWait }));
   reportHidden(io, snap);
   return 0;
 }

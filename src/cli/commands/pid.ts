@@ -5,6 +5,7 @@ import type { Socket } from '../../model/socket.js';
 import { sortSockets } from '../../model/sort.js';
 import { COLUMNS, holderText, type Column } from '../../views/columns.js';
 import { paint } from '../../views/sink.js';
+import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
 import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
@@ -75,12 +76,12 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
 /** The per-process table: this process's fd first, other holders last. */
 function pidColumns(pid: number): Column[] {
   const fd: Column = {
-    id: 'fd', header: 'FD', align: 'right',
+    id: 'fd', header: 'view.col.fd', align: 'right',
     text: (s) => s.holders.filter((h) => h.pid === pid).map((h) => h.fd).join(','),
   };
   const shared: Column = {
-    id: 'shared', header: 'Shared with', align: 'left',
-    text: (s) => s.holders.filter((h) => h.pid !== pid).map(holderText).join(', '),
+    id: 'shared', header: 'view.col.shared', align: 'left',
+    text: (s, o) => s.holders.filter((h) => h.pid !== pid).map((h) => holderText(h, o.lang)).join(', '),
   };
   return [fd, ...COLUMNS.filter((c) => c.id !== 'holders'), shared];
 }
@@ -103,15 +104,16 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
     const mine: Socket[] = snap.sockets.filter((s) => s.holders.some((h) => h.pid === pid));
     if (!first) await io.stdout.line('');
     first = false;
-    const title = `PID ${pid}  ${info?.name ?? '?'}${info?.user ? `  user ${info.user}` : ''}`;
+    const L = ropts.lang;
+    const title = msg(L, 'pid.title', { pid, name: info?.name ?? '?' }) + (info?.user ? msg(L, 'pid.user', { user: info.user }) : '');
     await io.stdout.line(paint(ropts.color, 'bold', title));
     if (info?.command) await io.stdout.line(paint(ropts.color, 'dim', info.command));
     if (snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`))) {
-      await io.stdout.line(`  cannot read its file descriptors: permission denied${snap.privileged ? '' : ' (run as root)'}`);
+      await io.stdout.line(msg(L, 'pid.unreadable') + (snap.privileged ? '' : msg(L, 'pid.unreadable.sudo')));
       continue;
     }
     if (!mine.length) {
-      await io.stdout.line('  holds no TCP or UDP sockets' + (Object.keys(filter).length ? ' that match' : ''));
+      await io.stdout.line(msg(L, Object.keys(filter).length ? 'pid.none-matching' : 'pid.none'));
       continue;
     }
     await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid));

@@ -7,6 +7,8 @@ import { formatEndpoint } from '../../model/socket.js';
 import { sortSockets, type SortKey } from '../../model/sort.js';
 import { serviceName } from '../../explain/services.js';
 import { holderText, unheldText } from '../../views/columns.js';
+import { scopeText } from '../../views/overview.js';
+import { msg } from '../../explain/i18n.js';
 import { paint, type RenderOptions } from '../../views/sink.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
@@ -73,33 +75,44 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
   ropts: RenderOptions): Promise<void> {
   const out = io.stdout;
   const c = ropts.color;
+  const L = ropts.lang;
   const protos: Protocol[] = protocol ? [protocol] : ['tcp', 'udp'];
   const names = [...new Set(protos.map((pr) => serviceName(port, pr)).filter((n): n is string => !!n))];
-  const label = `Port ${port}${protocol ? '/' + protocol : ''}${names.length ? ` (usually ${names.join(', ')})` : ''}`;
+  const label = msg(L, 'port.label', { port: `${port}${protocol ? '/' + protocol : ''}` }) +
+    (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
   if (sockets.length === 0) {
-    await out.line(`${label}: ${paint(c, 'green', 'free')} — no socket uses it here.`);
+    await out.line(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }));
     await out.flush();
     return;
   }
   const listeners = sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
   const inbound = sockets.filter((s) => s.localPort === port && !listeners.includes(s));
   const outbound = sockets.filter((s) => s.localPort !== port && s.remotePort === port);
-  await out.line(`${label}: ${paint(c, 'yellow', 'in use')} — ${listeners.length} listening, ${inbound.length} inbound, ${outbound.length} outbound`);
+  await out.line(msg(L, 'port.in-use-line', {
+    label, inUse: paint(c, 'yellow', msg(L, 'port.in-use')),
+    listening: listeners.length, inbound: inbound.length, outbound: outbound.length,
+  }));
   if (listeners.length) {
     await out.line('');
-    await out.line(paint(c, 'bold', 'Listening'));
+    await out.line(paint(c, 'bold', msg(L, 'port.listening')));
     for (const s of sortSockets(listeners, 'proto')) {
-      const scope = bindScope([s.localAddress]).replace(/-/g, ' ');
-      const who = s.holders.length ? s.holders.map(holderText).join(', ') : `no process (${unheldText(s.unheldReason ?? 'unknown')})`;
-      const queue = s.protocol === 'tcp' ? `  accept queue ${s.recvQ}${s.backlog !== undefined ? `/${s.backlog}` : ''}` : '';
+      const scope = scopeText(bindScope([s.localAddress]), L);
+      const who = s.holders.length ? s.holders.map((h) => holderText(h, L)).join(', ')
+        : msg(L, 'port.no-process', { reason: unheldText(s.unheldReason ?? 'unknown', L) });
+      const queue = s.protocol === 'tcp'
+        ? '  ' + msg(L, 'port.accept-queue', { queue: `${s.recvQ}${s.backlog !== undefined ? `/${s.backlog}` : ''}` }) : '';
       await out.line(`  ${s.protocol}${s.family === 'ipv6' ? '6' : ''}  ${formatEndpoint(s.localAddress, s.localPort)}  ${scope}  ${who}${queue}`);
-      for (const h of s.holders) if (h.command) await out.line(paint(c, 'dim', `      ${h.pid}: ${h.command}${h.user ? `  (user ${h.user})` : ''}`));
+      for (const h of s.holders) {
+        if (h.command) await out.line(paint(c, 'dim', `      ${h.pid}: ${h.command}${h.user ? '  ' + msg(L, 'port.user', { user: h.user }) : ''}`));
+      }
     }
   }
-  for (const [title, list] of [[`Connections to port ${port}`, inbound], [`Outbound connections to remote port ${port}`, outbound]] as const) {
+  const sections = [[msg(L, 'port.inbound', { port, n: inbound.length }), inbound],
+    [msg(L, 'port.outbound', { port, n: outbound.length }), outbound]] as const;
+  for (const [title, list] of sections) {
     if (!list.length) continue;
     await out.line('');
-    await out.line(paint(c, 'bold', `${title} (${list.length})`));
+    await out.line(paint(c, 'bold', title));
     await renderTable(sortSockets([...list], sort), out, ropts);
   }
   await out.flush();

@@ -1,0 +1,52 @@
+// Message catalogs: every sentence sockscope says lives in messages/en.ts and
+// messages/zh-CN.ts under the same keys (the zh-CN catalog is typed against the
+// English one, and a test checks both directions at run time).
+import { en } from './messages/en.js';
+import { zhCN } from './messages/zh-CN.js';
+
+export type MessageKey = keyof typeof en;
+export type Catalog = Readonly<Record<MessageKey, string>>;
+export const LANGS = ['en', 'zh-CN'] as const;
+export type Lang = (typeof LANGS)[number];
+
+const CATALOGS: Record<Lang, Catalog> = { en, 'zh-CN': zhCN };
+
+/** The catalog of a language (for tests and tools). */
+export function catalog(lang: Lang): Catalog {
+  return CATALOGS[lang];
+}
+
+/** Parse a user's --lang value: en, zh-CN (also zh, zh_CN, zh-Hans, any case); undefined if unknown. */
+export function parseLang(text: string): Lang | undefined {
+  const t = text.trim().toLowerCase().replace(/_/g, '-');
+  if (t === 'en' || t.startsWith('en-')) return 'en';
+  if (t === 'zh' || t === 'zh-cn' || t === 'zh-hans' || t === 'zh-sg' || t.startsWith('zh-hans-')) return 'zh-CN';
+  return undefined;
+}
+
+/**
+ * The language from the environment, as gettext reads it: LC_ALL, then
+ * LC_MESSAGES, then LANG (e.g. "zh_CN.UTF-8"). Anything not Chinese is English.
+ */
+export function langFromEnv(env: NodeJS.ProcessEnv): Lang {
+  for (const name of ['LC_ALL', 'LC_MESSAGES', 'LANG']) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    if (v === 'C' || v === 'POSIX') return 'en';
+    return parseLang(v.split('.')[0]!.split('@')[0]!) ?? 'en';
+  }
+  return 'en';
+}
+
+/** A message with its {placeholders} filled in. Unknown placeholders stay visible rather than vanish. */
+export function msg(lang: Lang, key: MessageKey, params: Readonly<Record<string, string | number>> = {}): string {
+  const text = CATALOGS[lang][key];
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+/** A translator bound to one language. */
+export type Translate = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string;
+
+export function translator(lang: Lang): Translate {
+  return (key, params) => msg(lang, key, params);
+}

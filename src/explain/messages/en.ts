@@ -1,0 +1,8 @@
+// The English catalog: every area's messages under one flat key space.
+// Each area lives in its own file (en/<area>.ts) with a zh-CN twin.
+import { views } from './en/views.js';
+import { explain } from './en/explain.js';
+import { lab } from './en/lab.js';
+import { watch } from './en/watch.js';
+
+export const en = { ...views, ...explain, ...lab, ...watch } as const;

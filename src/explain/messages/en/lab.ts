@@ -1,0 +1,3 @@
+// English messages of the 'lab' area (keys start with 'lab.').
+export const lab = {
+} as const;

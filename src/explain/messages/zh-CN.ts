@@ -1,0 +1,8 @@
+// The Simplified Chinese catalog: the same keys as en.ts (the type enforces it).
+import type { en } from './en.js';
+import { views } from './zh-CN/views.js';
+import { explain } from './zh-CN/explain.js';
+import { lab } from './zh-CN/lab.js';
+import { watch } from './zh-CN/watch.js';
+
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch };
