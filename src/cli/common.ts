@@ -6,7 +6,7 @@ import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketStat
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
 import type { Sink, RenderOptions } from '../views/sink.js';
-import { msg, type Lang } from '../explain/i18n.js';
+import { msg, translator, type Lang } from '../explain/i18n.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
 
@@ -45,6 +45,7 @@ export const OUTPUT_SPECS: readonly OptionSpec[] = [
   { name: 'json' },
   { name: 'ndjson' },
   { name: 'csv' },
+  { name: 'explain', short: 'e' },
   { name: 'help', short: 'h' },
 ];
 
@@ -121,14 +122,31 @@ export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
   return listSockets({ ...opts, source: io.global.source, procRoot: io.global.procRoot });
 }
 
+/**
+ * The --explain sentence maker for these sockets, or undefined without --explain.
+ * `context` are the sockets that tell a server side from a client side (the
+ * whole table, even when fewer rows are shown).
+ */
+export async function explainerFor(io: Io, p: Parsed, format: Format, context: readonly Socket[]): Promise<((s: Socket) => string) | undefined> {
+  if (!p.flags.has('explain')) return undefined;
+  if (format !== 'table') throw new UsageError('--explain adds a sentence under each table row; it does not combine with --json, --ndjson or --csv');
+  const [{ explainSocket, rowContext }, { readHostFacts }, { defaultContext }] = await Promise.all([
+    import('../explain/row.js'), import('../collectors/procfs/host.js'), import('../index.js')]);
+  const ctx = rowContext(context, readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot));
+  const t = translator(io.global.lang);
+  return (s) => explainSocket(s, ctx, t);
+}
+
 /** Write sockets in the chosen format. */
-export async function writeSockets(io: Io, sockets: Socket[], format: Format, p: Parsed, sort: SortKey): Promise<void> {
+export async function writeSockets(io: Io, sockets: Socket[], format: Format, p: Parsed, sort: SortKey,
+  context: readonly Socket[] = sockets): Promise<void> {
+  const explain = await explainerFor(io, p, format, context);
   sortSockets(sockets, sort);
   switch (format) {
     case 'json': return renderJson(sockets, io.stdout);
     case 'ndjson': return renderNdjson(sockets, io.stdout);
     case 'csv': return renderCsv(sockets, io.stdout);
-    default: return renderTable(sockets, io.stdout, renderOptions(io, p));
+    default: return renderTable(sockets, io.stdout, renderOptions(io, p), undefined, explain);
   }
 }
 

@@ -84,3 +84,34 @@ export function clip(text: string, max: number): string {
   if (max <= 0) return '';
   return text.length <= max ? text : max === 1 ? '…' : text.slice(0, max - 1) + '…';
 }
+
+/**
+ * Wrap a paragraph to `width` terminal columns, each line starting with
+ * `indent`. Breaks at spaces, and between any two CJK characters (Chinese
+ * has no spaces); undefined width means one line.
+ */
+export function wrap(text: string, width: number | undefined, indent = ''): string[] {
+  if (width === undefined || width <= indent.length + 10) return [indent + text];
+  const room = width - displayWidth(indent);
+  const lines: string[] = [];
+  let line = '';
+  let lineW = 0;
+  // Tokens: a run of non-space non-CJK characters, a single CJK character, or spaces.
+  const tokens = text.match(/[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+/g) ?? [];
+  for (const tok of tokens) {
+    const w = displayWidth(tok);
+    if (/^\s+$/.test(tok)) {
+      if (lineW > 0 && lineW + 1 <= room) { line += ' '; lineW += 1; }
+      continue;
+    }
+    if (lineW + w > room && lineW > 0) {
+      lines.push(indent + line.trimEnd());
+      line = '';
+      lineW = 0;
+    }
+    line += tok;
+    lineW += w;
+  }
+  if (line.trim() !== '') lines.push(indent + line.trimEnd());
+  return lines.length ? lines : [indent];
+}

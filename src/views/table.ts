@@ -2,12 +2,12 @@
 // row into a Sink; the text table makes one extra pass to measure column widths.
 import type { Socket } from '../model/socket.js';
 import { COLUMNS, stateStyle, type Column } from './columns.js';
-import { clip, displayWidth, paint, type RenderOptions, type Sink } from './sink.js';
+import { clip, displayWidth, paint, wrap, type RenderOptions, type Sink } from './sink.js';
 import { msg } from '../explain/i18n.js';
 
 /** Render sockets as an aligned table; on a terminal the last column is cut to fit. */
 export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: RenderOptions,
-  columns: readonly Column[] = COLUMNS): Promise<void> {
+  columns: readonly Column[] = COLUMNS, explain?: (s: Socket) => string): Promise<void> {
   const headers = columns.map((c) => msg(opts.lang, c.header));
   const widths = headers.map((h) => displayWidth(h));
   const last = columns.length - 1;
@@ -39,6 +39,10 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
     }
     const p = sink.line(line.trimEnd());
     if (p) await p;
+    if (explain) {
+      // The explanation sits under its row, indented, wrapped to the terminal.
+      for (const l of wrap('↳ ' + explain(s), opts.width, '      ')) await sink.line(paint(opts.color, 'dim', l));
+    }
   }
   await sink.flush();
 }

@@ -1,9 +1,76 @@
-// PLACEHOLDER, replaced by the explain command's own implementation (work in progress).
-import { UsageError } from '../args.js';
+// sockscope explain [topic] — what ports, addresses, states and queues mean —
+// and sockscope explain --input FILE|- — another machine's netstat/ss/lsof
+// output, read and explained row by row.
+import { defaultContext } from '../../index.js';
+import { readHostFacts } from '../../collectors/procfs/host.js';
+import { ianaLookup } from '../../explain/iana.js';
+import { msg, translator } from '../../explain/i18n.js';
+import { explainTopic, topicList, type Explanation } from '../../explain/topics.js';
+import { paint, wrap } from '../../views/sink.js';
+import { UsageError, parseArgs, parsePort } from '../args.js';
 import type { Io } from '../common.js';
 
-export const EXPLAIN_HELP = 'Usage: sockscope explain (not built yet)';
+export const EXPLAIN_HELP = `Usage: sockscope explain [topic]
+       sockscope explain --input FILE|-   [-n]
 
-export async function explainCommand(_argv: string[], _io: Io): Promise<number> {
-  throw new UsageError('sockscope explain is not built yet');
+Explains what the things in a socket table mean, in English or Chinese (--lang).
+Without a topic it lists the topics. A topic can be a word (backlog, 4-tuple,
+ephemeral, recv-q, send-q, handshake, close, dual-stack, no-owner, ...), a TCP
+state (TIME_WAIT, close-wait, state LISTEN), a port (port 443, 22/tcp), or an
+address with or without a port (0.0.0.0:80, [::1]:8080, ::ffff:127.0.0.1).
+
+--input FILE reads another machine's output and explains it row by row:
+Windows netstat -ano/-an/-anob (also Chinese and German Windows), Linux
+netstat -tanp/-tunlp, ss -tanp/-tunlp, macOS netstat -anv, lsof -i -nP.
+'-' reads standard input. The format is detected.
+
+Examples:
+  sockscope explain
+  sockscope explain port 22
+  sockscope explain 0.0.0.0:80
+  sockscope explain TIME_WAIT
+  sockscope --lang zh-CN explain backlog
+  netstat -ano > n.txt; sockscope explain --input n.txt
+  ss -tanp | sockscope explain --input -`;
+
+export async function printExplanation(io: Io, e: Explanation): Promise<void> {
+  const width = io.global.width;
+  await io.stdout.line(paint(io.global.color, 'bold', e.title));
+  for (const p of e.paragraphs) {
+    for (const line of wrap(p, width, '  ')) await io.stdout.line(line);
+  }
+  await io.stdout.flush();
+}
+
+export async function explainCommand(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, [{ name: 'input', short: 'i', value: true }, { name: 'numeric', short: 'n' }, { name: 'help', short: 'h' }]);
+  if (p.flags.has('help')) {
+    await io.stdout.line(EXPLAIN_HELP);
+    return 0;
+  }
+  const t = translator(io.global.lang);
+  const input = p.values.get('input')?.[0];
+  if (input !== undefined) {
+    if (p.positionals.length) throw new UsageError(`explain --input takes no topic, got '${p.positionals.join(' ')}'`);
+    const { explainPasted } = await import('./explain-input.js');
+    return explainPasted(io, input, p.flags.has('numeric'));
+  }
+  if (p.flags.has('numeric')) throw new UsageError('-n only applies to explain --input');
+  if (p.positionals.length === 0) {
+    await printExplanation(io, topicList(t));
+    return 0;
+  }
+  const [w0, w1] = p.positionals;
+  if (w0 === 'port') {
+    if (w1 === undefined) throw new UsageError('explain port needs a port number, e.g. sockscope explain port 443');
+    parsePort(w1.replace(/\/(tcp|udp)$/i, ''));
+  }
+  const host = readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot);
+  const r = explainTopic(p.positionals, t, host, ianaLookup());
+  if (!r.ok) {
+    const hint = r.suggestions.length ? msg(io.global.lang, 'topic.did-you-mean', { names: r.suggestions.join(', ') }) : '';
+    throw new UsageError(msg(io.global.lang, 'topic.unknown', { topic: p.positionals.join(' '), hint }));
+  }
+  await printExplanation(io, r.explanation);
+  return 0;
 }

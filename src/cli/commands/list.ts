@@ -20,6 +20,7 @@ Filters:
   --process NAME       held by a process named NAME (or whose command line contains it)
 Output:
   -n, --numeric        port numbers instead of service names
+  -e, --explain        a sentence under each row: its role, state, queues, and why it has no process
   --sort COLUMN        proto, local, remote, state, recvq, sendq, port, rport, pid, process, inode
   --json | --ndjson | --csv   machine-readable output (schema: docs/json.md)
 
@@ -27,7 +28,8 @@ Examples:
   sockscope list -tl                    TCP listeners
   sockscope ls -tn --state established  open TCP connections, numeric ports
   sockscope list --process nginx --json
-  sockscope list -a --sort state --csv > sockets.csv`;
+  sockscope list -a --sort state --csv > sockets.csv
+  sockscope --lang zh-CN list -tl --explain`;
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS]);
@@ -49,7 +51,7 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
     sockets = sockets.filter((s) => s.state !== 'TIME_WAIT');
     timeWait = snap.sockets.length - sockets.length;
   }
-  await writeSockets(io, sockets, format, p, sort);
+  await writeSockets(io, sockets, format, p, sort, snap.sockets);
   if (format === 'table' && timeWait > 0) io.stderr(msg(io.global.lang, 'note.time-wait-hidden', { n: timeWait }));
   reportHidden(io, snap);
   return 0;

@@ -8,7 +8,7 @@ import { paint } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
 export const PID_HELP = `Usage: sockscope pid <PID> [options]
 
@@ -98,6 +98,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
     return snap.sockets.length ? 0 : 1;
   }
   const ropts = renderOptions(io, p);
+  const explain = await explainerFor(io, p, format, snap.sockets);
   let first = true;
   for (const pid of pids) {
     const info = processInfo(pid, { procRoot: io.global.procRoot });
@@ -116,7 +117,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
       await io.stdout.line(msg(L, Object.keys(filter).length ? 'pid.none-matching' : 'pid.none'));
       continue;
     }
-    await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid));
+    await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid), explain);
   }
   await io.stdout.flush();
   return snap.sockets.length ? 0 : 1;

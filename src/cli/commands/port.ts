@@ -8,11 +8,15 @@ import { sortSockets, type SortKey } from '../../model/sort.js';
 import { serviceName } from '../../explain/services.js';
 import { holderText, unheldText } from '../../views/columns.js';
 import { scopeText } from '../../views/overview.js';
-import { msg } from '../../explain/i18n.js';
-import { paint, type RenderOptions } from '../../views/sink.js';
+import { msg, translator, type Lang } from '../../explain/i18n.js';
+import { explainPortNumber } from '../../explain/ports.js';
+import { ianaLookup } from '../../explain/iana.js';
+import { readHostFacts } from '../../collectors/procfs/host.js';
+import { defaultContext } from '../../index.js';
+import { paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
 export const PORT_HELP = `Usage: sockscope port <N>[/tcp|/udp] [options]
 
@@ -22,14 +26,19 @@ The match is exact: port 80 never shows 8080.
 
 Exit status: 0 when something uses the port, 1 when nothing does, 2 on a usage error.
 
+The port's meaning comes first: its IANA class and service, whether this host
+hands it out as an ephemeral port, whether it is privileged here, known abuse,
+and how exposed its listeners are.
+
 Options: the filters and output formats of 'sockscope list' (-t -u -4 -6 -l
---state ... -n --json --ndjson --csv --sort). TIME_WAIT is always included.
+--state ... -n --json --ndjson --csv --sort --explain). TIME_WAIT is always included.
 
 Examples:
   sockscope port 80
   sockscope port 53/udp
   sockscope port 5432 --json
-  sockscope port 3000 >/dev/null || echo "port 3000 is free"`;
+  sockscope port 3000 >/dev/null || echo "port 3000 is free"
+  sockscope --lang zh-CN port 80 --explain`;
 
 /** Parse "80", "80/tcp", "53/udp". */
 export function parsePortArg(text: string): { port: number; protocol?: Protocol } {
@@ -65,14 +74,27 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   if (format !== 'table') {
     await writeSockets(io, sockets, format, p, sort);
   } else {
-    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p));
+    const explain = await explainerFor(io, p, format, sockets);
+    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain);
   }
   reportHidden(io, snap);
   return sockets.length > 0 ? 0 : 1;
 }
 
+/** What the port usually is, its class, and how exposed the listeners make it: shown by default. */
+async function portMeaning(io: Io, port: number, protocol: Protocol | undefined, listeners: Socket[], L: Lang): Promise<void> {
+  const t = translator(L);
+  const host = readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot);
+  const paragraphs = explainPortNumber(port, host, ianaLookup(), t, protocol);
+  const scopes = new Set(listeners.map((s) => bindScope([s.localAddress])));
+  if (scopes.has('all-interfaces')) paragraphs.push(t('explain.port.exposure.all'));
+  else if (scopes.has('one-address')) paragraphs.push(t('explain.port.exposure.one'));
+  else if (scopes.has('this-host-only')) paragraphs.push(t('explain.port.exposure.local'));
+  for (const para of paragraphs) for (const line of wrap(para, io.global.width, '  ')) await io.stdout.line(paint(io.global.color, 'dim', line));
+}
+
 async function describePort(io: Io, port: number, protocol: Protocol | undefined, sockets: Socket[], sort: SortKey,
-  ropts: RenderOptions): Promise<void> {
+  ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
   const out = io.stdout;
   const c = ropts.color;
   const L = ropts.lang;
@@ -82,6 +104,7 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
     (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
   if (sockets.length === 0) {
     await out.line(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }));
+    await portMeaning(io, port, protocol, [], L);
     await out.flush();
     return;
   }
@@ -92,6 +115,7 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
     label, inUse: paint(c, 'yellow', msg(L, 'port.in-use')),
     listening: listeners.length, inbound: inbound.length, outbound: outbound.length,
   }));
+  await portMeaning(io, port, protocol, listeners, L);
   if (listeners.length) {
     await out.line('');
     await out.line(paint(c, 'bold', msg(L, 'port.listening')));
@@ -105,6 +129,7 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
       for (const h of s.holders) {
         if (h.command) await out.line(paint(c, 'dim', `      ${h.pid}: ${h.command}${h.user ? '  ' + msg(L, 'port.user', { user: h.user }) : ''}`));
       }
+      if (explain) for (const l of wrap('↳ ' + explain(s), ropts.width, '      ')) await out.line(paint(c, 'dim', l));
     }
   }
   const sections = [[msg(L, 'port.inbound', { port, n: inbound.length }), inbound],
@@ -113,7 +138,7 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
     if (!list.length) continue;
     await out.line('');
     await out.line(paint(c, 'bold', title));
-    await renderTable(sortSockets([...list], sort), out, ropts);
+    await renderTable(sortSockets([...list], sort), out, ropts, undefined, explain);
   }
   await out.flush();
 }

@@ -1,0 +1,61 @@
+// One sentence per socket row (`--explain`): its role (listener, server side,
+// client side), its state, what its queues say, and why it has no process.
+import { bindScope } from '../model/address.js';
+import type { Socket } from '../model/socket.js';
+import { formatEndpoint } from '../model/socket.js';
+import type { Translate } from './i18n.js';
+import type { HostFacts } from './ports.js';
+
+/** What a row's explanation needs to know about the other rows. */
+export interface RowContext {
+  /** Ports with a TCP listener, to tell the server side of a connection from the client side. */
+  tcpListenPorts: ReadonlySet<number>;
+  host: HostFacts;
+}
+
+export function rowContext(sockets: readonly Socket[], host: HostFacts = {}): RowContext {
+  const tcpListenPorts = new Set<number>();
+  for (const s of sockets) if (s.protocol === 'tcp' && s.state === 'LISTEN') tcpListenPorts.add(s.localPort);
+  return { tcpListenPorts, host };
+}
+
+function role(s: Socket, ctx: RowContext, t: Translate): string {
+  const local = formatEndpoint(s.localAddress, s.localPort);
+  const remote = formatEndpoint(s.remoteAddress, s.remotePort);
+  const scope = t(`scope.${bindScope([s.localAddress])}`);
+  if (s.protocol === 'udp') {
+    return s.state === 'UNCONN' ? t('row.listener.udp', { endpoint: local, scope }) : t('row.udp.connected', { remote });
+  }
+  if (s.state === 'LISTEN') return t('row.listener', { endpoint: local, scope });
+  if (ctx.tcpListenPorts.has(s.localPort)) return t('row.server', { remote, port: s.localPort });
+  const eph = ctx.host.ephemeral;
+  const clientLike = eph ? s.localPort >= eph[0] && s.localPort <= eph[1] : s.localPort > s.remotePort;
+  if (clientLike) return t('row.client', { port: s.localPort, remote });
+  return t('row.peer', { local, remote });
+}
+
+/** The one-sentence explanation of a socket row. */
+export function explainSocket(s: Socket, ctx: RowContext, t: Translate): string {
+  const parts = [role(s, ctx, t)];
+  if (s.protocol === 'tcp' && s.state !== 'LISTEN') {
+    parts.push(t(`row.state.${s.state}` as Parameters<Translate>[0]));
+    if (s.timer?.kind === 'retransmit' && s.timer.retransmits > 0) parts.push(t('row.retries', { n: s.timer.retransmits }));
+  }
+  if (s.protocol === 'tcp' && s.state === 'LISTEN') {
+    if (s.backlog === undefined) parts.push(t('row.queue.listen.unknown', { queued: s.recvQ }));
+    else parts.push(t(s.recvQ > s.backlog ? 'row.queue.listen.full' : 'row.queue.listen', { queued: s.recvQ, backlog: s.backlog }));
+  } else if (s.protocol === 'tcp') {
+    if (s.recvQ > 0) parts.push(t('row.queue.recv', { n: s.recvQ }));
+    // In SYN_SENT the one unacknowledged "byte" is the SYN itself.
+    if (s.sendQ > 0 && !(s.state === 'SYN_SENT' && s.sendQ <= 1)) parts.push(t('row.queue.send', { n: s.sendQ }));
+  } else if (s.recvQ > 0) {
+    parts.push(t('row.queue.udp', { n: s.recvQ }));
+  }
+  if (s.holders.length === 0) {
+    parts.push(t(`row.holder.${s.unheldReason ?? 'unknown'}`));
+  } else {
+    const pids = [...new Set(s.holders.map((h) => h.pid))];
+    if (pids.length > 1) parts.push(t('row.holder.shared', { n: pids.length, pids: pids.join(', ') }));
+  }
+  return parts.join(t('row.sep')) + t('row.end');
+}

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { FIXTURES, runCli } from '../helpers.js';
+
+const tree = join(FIXTURES, 'proc', 'dualstack-udp');
+
+test('explain lists topics; explain port 22 says ssh and well-known', () => {
+  const list = runCli(['explain']);
+  assert.equal(list.code, 0);
+  assert.match(list.out, /backlog\s+Listen backlog/);
+  const p = runCli(['explain', 'port', '22']);
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /well-known port/);
+  assert.match(p.out, /ssh/);
+});
+
+test('explain in Chinese by flag (before or after the command) and by LANG', () => {
+  const before = runCli(['--lang', 'zh-CN', 'explain', 'backlog']);
+  const after = runCli(['explain', 'backlog', '--lang=zh-CN']);
+  assert.equal(before.code, 0);
+  assert.equal(before.out, after.out);
+  assert.match(before.out, /全连接队列/);
+  const env = runCli(['explain', 'TIME_WAIT'], { LANG: 'zh_CN.UTF-8', LC_ALL: '' });
+  assert.match(env.out, /TCP 状态 TIME_WAIT/);
+});
+
+test('unknown topic, bad port, --explain with JSON: one line, exit 2', () => {
+  const r = runCli(['explain', 'backlg']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown topic 'backlg' \(did you mean backlog.*\)/);
+  assert.equal(r.err.trim().split('\n').length, 1);
+  const zh = runCli(['--lang', 'zh-CN', 'explain', 'backlg']);
+  assert.match(zh.err, /未知主题/);
+  assert.equal(runCli(['explain', 'port', '70000']).code, 2);
+  assert.equal(runCli(['--lang', 'klingon', 'explain']).code, 2);
+  const j = runCli(['--proc-root', tree, 'list', '--explain', '--json']);
+  assert.equal(j.code, 2);
+  assert.match(j.err, /--explain/);
+});
+
+test('list --explain puts one sentence under each row', () => {
+  const r = runCli(['--proc-root', tree, 'list', '-t', '--explain', '-n'], { SOCKSCOPE_PASSWD: join(tree, 'passwd') });
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trim().split('\n');
+  const rows = lines.filter((l) => /^tcp/.test(l));
+  const notes = lines.filter((l) => l.trim().startsWith('↳'));
+  assert.equal(notes.length, rows.length);
+  assert.ok(notes.some((l) => /Server socket listening on \[::\]:19191 \(all interfaces\); accept queue 0 \(backlog unknown from \/proc\)\; shared by 2 processes/.test(l)));
+  assert.ok(notes.some((l) => /Client side: local port 35528/.test(l)));
+});
+
+test('port N explains the port by default, in both languages', () => {
+  const en = runCli(['--proc-root', tree, 'port', '19191'], { SOCKSCOPE_PASSWD: join(tree, 'passwd') });
+  assert.match(en.out, /19191 is a registered port/);
+  assert.match(en.out, /Bound to every interface, it is reachable from other machines/);
+  const zh = runCli(['--proc-root', tree, '--lang', 'zh-CN', 'port', '80']);
+  assert.equal(zh.code, 1);
+  assert.match(zh.out, /端口 80（通常是 http）：空闲/);
+  assert.match(zh.out, /知名端口/);
+});

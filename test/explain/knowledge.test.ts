@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classifyAddress, explainAddress } from '../../src/explain/addresses.js';
+import { translator, LANGS } from '../../src/explain/i18n.js';
+import { ianaLookup } from '../../src/explain/iana.js';
+import { explainPortNumber, portClass, portRisk, type HostFacts } from '../../src/explain/ports.js';
+import { explainSocket, rowContext } from '../../src/explain/row.js';
+import { explainTopic, topicNames } from '../../src/explain/topics.js';
+import { SOCKET_STATES, type Socket } from '../../src/model/socket.js';
+
+const en = translator('en');
+const host: HostFacts = { ephemeral: [32768, 60999], unprivilegedStart: 1024, somaxconn: 4096, bindv6only: 0 };
+
+test('port classes at their boundaries', () => {
+  assert.deepEqual([0, 1023, 1024, 49151, 49152, 65535].map(portClass),
+    ['well-known', 'well-known', 'registered', 'registered', 'dynamic', 'dynamic']);
+});
+
+test('a port explained against this host: ephemeral and privileged', () => {
+  const low = explainPortNumber(80, host, undefined, en).join(' ');
+  assert.match(low, /well-known/);
+  assert.match(low, /outside this host's ephemeral range 32768–60999/);
+  assert.match(low, /needs root or CAP_NET_BIND_SERVICE/);
+  const eph = explainPortNumber(40000, host, undefined, en).join(' ');
+  assert.match(eph, /inside the ephemeral range 32768–60999/);
+  assert.match(eph, /Any user may listen/);
+  const other: HostFacts = { ephemeral: [1024, 4999], unprivilegedStart: 80 };
+  assert.match(explainPortNumber(80, other, undefined, en).join(' '), /Any user may listen on it here: only ports below 80/);
+  assert.match(explainPortNumber(0, host, undefined, en)[0]!, /kernel to pick a free ephemeral port/);
+  // Unknown host facts are not claimed.
+  assert.doesNotMatch(explainPortNumber(80, {}, undefined, en).join(' '), /ephemeral|privileged/);
+});
+
+test('IANA names come from the shipped registry', () => {
+  const lookup = ianaLookup();
+  assert.ok(lookup, 'dist/data/iana-services.json is built');
+  assert.equal(lookup(22, 'tcp')?.name, 'ssh');
+  assert.equal(lookup(53, 'udp')?.name, 'domain');
+  assert.equal(lookup(443, 'tcp')?.name, 'https');
+  assert.match(explainPortNumber(5432, host, lookup, en).join(' '), /postgresql/);
+});
+
+test('ports with a history of abuse are flagged with a reason', () => {
+  assert.equal(portRisk(23)?.key, 'risk.cleartext-login');
+  assert.equal(portRisk(445)?.key, 'risk.smb');
+  assert.equal(portRisk(31337)?.key, 'risk.backdoor');
+  assert.equal(portRisk(12345)?.params['names'], 'NetBus');
+  assert.equal(portRisk(3389)?.key, 'risk.remote-desktop');
+  assert.equal(portRisk(443), undefined);
+  assert.match(explainPortNumber(31337, host, undefined, en).at(-1)!, /Back Orifice/);
+});
+
+test('addresses: any, loopback, mapped, link-local, private, public', () => {
+  const kinds = ['0.0.0.0', '::', '127.0.0.5', '::1', '::ffff:127.0.0.1', 'fe80::1', '169.254.1.1', '10.1.2.3', '172.20.0.1',
+    '192.168.1.1', 'fd00::1', '100.64.0.1', '224.0.0.251', '8.8.8.8', '2001:4860::8888'].map((a) => classifyAddress(a)?.kind);
+  assert.deepEqual(kinds, ['any4', 'any6', 'loopback', 'loopback', 'mapped', 'link-local', 'link-local', 'private', 'private',
+    'private', 'private', 'cgnat', 'multicast', 'public', 'public']);
+  assert.match(explainAddress('0.0.0.0', en, { asRemotePort: 0 })[0]!, /no peer/);
+  assert.match(explainAddress('::', en, { v6only: false }).join(' '), /IPv4 too|dual-stack/);
+  assert.match(explainAddress('::ffff:127.0.0.1', en).join(' '), /IPv4 address 127\.0\.0\.1 .* loopback/s);
+  assert.match(explainAddress('nonsense', en)[0]!, /not an IP address/);
+});
+
+const sock = (o: Partial<Socket>): Socket => ({
+  protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 9090, remoteAddress: '127.0.0.1', remotePort: 40000,
+  state: 'ESTABLISHED', recvQ: 0, sendQ: 0, inode: 1, uid: 0, holders: [{ pid: 7, fd: 3, name: 'srv' }], ...o,
+});
+
+test('row sentences: the seed experiment read aloud', () => {
+  const listener = sock({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, recvQ: 3, backlog: 2 });
+  const queued = sock({ recvQ: 4, inode: 0, holders: [], unheldReason: 'not-accepted' });
+  const client = sock({ localPort: 40000, remotePort: 9090, holders: [{ pid: 8, fd: 3, name: 'cli' }] });
+  const stuck = sock({ localPort: 40002, remotePort: 9090, state: 'SYN_SENT', sendQ: 1, timer: { kind: 'retransmit', expiresMs: 900, retransmits: 2 } });
+  const tw = sock({ localPort: 40004, remotePort: 443, state: 'TIME_WAIT', inode: 0, holders: [], unheldReason: 'kernel' });
+  const shared = sock({ state: 'LISTEN', localPort: 80, remoteAddress: '0.0.0.0', remotePort: 0, localAddress: '0.0.0.0', backlog: 511,
+    holders: [{ pid: 10, fd: 6 }, { pid: 11, fd: 6 }] });
+  const ctx = rowContext([listener, queued, client, stuck, tw, shared], host);
+  assert.equal(explainSocket(listener, ctx, en), 'Server socket listening on 127.0.0.1:9090 (this host only); accept queue FULL (3 > backlog 2): new clients stall.');
+  assert.match(explainSocket(queued, ctx, en), /^Server side .*4 byte\(s\) received but not yet read.*accept queue until accept\(\)\.$/);
+  assert.match(explainSocket(client, ctx, en), /^Client side: local port 40000 was picked by the kernel/);
+  assert.match(explainSocket(stuck, ctx, en), /waiting for the peer to answer its SYN; 2 retransmission\(s\)/);
+  assert.doesNotMatch(explainSocket(stuck, ctx, en), /not yet acknowledged/, 'the SYN is not payload');
+  assert.match(explainSocket(tw, ctx, en), /TIME_WAIT|about 60 s.*only the kernel/);
+  assert.match(explainSocket(shared, ctx, en), /all interfaces.*shared by 2 processes \(10, 11\)/);
+  const zh = explainSocket(queued, ctx, translator('zh-CN'));
+  assert.match(zh, /服务端一侧.*全连接队列.*accept\(\)。$/);
+});
+
+test('every topic and every state explains itself in both languages, no placeholder left', () => {
+  for (const lang of LANGS) {
+    const t = translator(lang);
+    const all = [...topicNames().map((n) => [n]), ...SOCKET_STATES.map((s) => ['state', s]), ['port', '443'], ['22/udp'],
+      ['0.0.0.0:80'], ['[::1]:8080'], ['::ffff:10.0.0.1']];
+    for (const words of all) {
+      const r = explainTopic(words, t, host, ianaLookup());
+      assert.ok(r.ok, `${lang}: ${words.join(' ')}`);
+      if (!r.ok) continue;
+      assert.ok(r.explanation.paragraphs.length > 0);
+      for (const p of [r.explanation.title, ...r.explanation.paragraphs]) assert.doesNotMatch(p, /\{\w+\}/, `${lang} ${words.join(' ')}: ${p}`);
+    }
+  }
+  const ephemeral = explainTopic(['ephemeral'], en, host, undefined);
+  assert.ok(ephemeral.ok && /32768–60999, 28232 ports/.test(ephemeral.explanation.paragraphs[0]!));
+});
+
+test('unknown topics get the nearest suggestions', () => {
+  const r = explainTopic(['backlg'], en, host, undefined);
+  assert.ok(!r.ok && r.suggestions.includes('backlog'));
+  const s = explainTopic(['state', 'ESTABLISHD'], en, host, undefined);
+  assert.ok(!s.ok && s.suggestions[0] === 'ESTABLISHED');
+  const none = explainTopic(['xyzzy-plugh'], en, host, undefined);
+  assert.ok(!none.ok && none.suggestions.length === 0);
+});
