@@ -95,7 +95,7 @@ export function explainState(state: SocketState, t: Translate): Explanation {
   const facets = ['what', 'wait', 'leave', 'problem'] as const;
   return {
     title: t('topic.state.title', { state }),
-    paragraphs: facets.map((f, i) => `${labels[i]}: ${t(`state.${state}.${f}` as MessageKey)}`),
+    paragraphs: facets.map((f, i) => t('topic.state.facet', { label: labels[i] ?? '', text: t(`state.${state}.${f}` as MessageKey) })),
   };
 }
 

@@ -180,6 +180,7 @@ export const explain = {
   'topic.reuseaddr.body': 'bind() fails with EADDRINUSE when another socket already has the address and port. SO_REUSEADDR lets a restarted server bind its port while old connections still sit in TIME_WAIT; Node sets it on every listener. It does not let two programs listen on the same port (that is SO_REUSEPORT, which both must ask for).',
   'topic.state.title': 'TCP state {state}',
   'topic.states.title': 'TCP states',
+  'topic.state.facet': '{label}: {text}',
   'topic.state.labels': 'What happened|Waits for|Who ends it|When it is a problem',
   'topic.state.list': 'TCP states: {states}.',
   'topic.port.here': 'On this machine',

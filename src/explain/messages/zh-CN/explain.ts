@@ -176,6 +176,7 @@ export const explain: Record<keyof typeof en, string> = {
   'topic.reuseaddr.body': '如果已有别的 socket 占着同一地址和端口，bind() 会以 EADDRINUSE 失败。SO_REUSEADDR 让重启的服务端在旧连接还处于 TIME_WAIT 时也能重新绑定端口；Node 会为每个监听 socket 设置它。它并不允许两个程序同时监听同一个端口（那是 SO_REUSEPORT，需要双方都申请）。',
   'topic.state.title': 'TCP 状态 {state}',
   'topic.states.title': 'TCP 状态',
+  'topic.state.facet': '{label}：{text}',
   'topic.state.labels': '发生了什么|在等什么|谁来结束它|什么时候算有问题',
   'topic.state.list': 'TCP 状态：{states}。',
   'topic.port.here': '本机情况',
