@@ -15,9 +15,19 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <atomic>
 #include <vector>
 
 namespace {
+
+// Cancellation: every scan takes a ticket; cancelScans() marks every ticket
+// issued so far as cancelled, and a cancelled scan stops between readlinks.
+// This lets a caller that no longer needs a background scan exit at once
+// (libuv joins its worker threads at exit, so an unfinished scan would hold it).
+std::atomic<uint64_t> g_next_ticket{1};
+std::atomic<uint64_t> g_cancelled_below{0};
+
+inline bool cancelled(uint64_t ticket) { return ticket < g_cancelled_below.load(std::memory_order_relaxed); }
 
 struct Job {
   int dirfd;    // the open /proc/<pid>/fd directory
@@ -50,10 +60,11 @@ uint32_t socket_inode(const char* buf, ssize_t n) {
 }
 
 void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vector<int32_t>* exited,
-              std::vector<int32_t>* denied) {
+              std::vector<int32_t>* denied, uint64_t ticket) {
   char buf[64];
   char name[16];
   for (size_t i = 0; i < count; i++) {
+    if ((i & 1023) == 0 && cancelled(ticket)) return;
     const Job& j = jobs[i];
     snprintf(name, sizeof name, "%d", j.fd);
     ssize_t n = readlinkat(j.dirfd, name, buf, sizeof buf);
@@ -69,7 +80,7 @@ void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vecto
 }
 
 // Run the readlink jobs of one batch on up to `threads` threads, appending to r.
-void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r) {
+void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r, uint64_t ticket) {
   if (jobs.empty()) return;
   if (threads < 1) threads = 1;
   if (jobs.size() < 4096) threads = 1;  // not worth a thread
@@ -82,9 +93,9 @@ void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r) {
     size_t from = t * per;
     if (from >= jobs.size()) break;
     size_t count = std::min(per, jobs.size() - from);
-    pool.emplace_back(run_jobs, jobs.data() + from, count, &parts[t], &gone[t], &denied[t]);
+    pool.emplace_back(run_jobs, jobs.data() + from, count, &parts[t], &gone[t], &denied[t], ticket);
   }
-  run_jobs(jobs.data(), std::min(per, jobs.size()), &parts[0], &gone[0], &denied[0]);
+  run_jobs(jobs.data(), std::min(per, jobs.size()), &parts[0], &gone[0], &denied[0], ticket);
   for (auto& th : pool) th.join();
   for (auto& p : parts) r.found.insert(r.found.end(), p.begin(), p.end());
   for (auto& g : gone) r.exited.insert(r.exited.end(), g.begin(), g.end());
@@ -99,14 +110,16 @@ const size_t kBatchDirs = 128;
 
 Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned threads) {
   Result r;
+  const uint64_t ticket = g_next_ticket.fetch_add(1);
   std::vector<Job> jobs;
   std::vector<DIR*> open_dirs;
   auto flush = [&]() {
-    run_batch(jobs, threads, r);
+    run_batch(jobs, threads, r, ticket);
     for (DIR* d : open_dirs) closedir(d);
     open_dirs.clear();
   };
   for (int32_t pid : pids) {
+    if (cancelled(ticket)) break;
     if (open_dirs.size() >= kBatchDirs) flush();
     std::string dir = root + "/" + std::to_string(pid) + "/fd";
     int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -248,7 +261,17 @@ napi_value ScanAsync(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// cancelScans(): stop every scan started so far (their results are then partial
+// and must not be used).
+napi_value CancelScans(napi_env env, napi_callback_info) {
+  g_cancelled_below.store(g_next_ticket.load());
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
+  napi_value cfn;
+  napi_create_function(env, "cancelScans", NAPI_AUTO_LENGTH, CancelScans, nullptr, &cfn);
+  napi_set_named_property(env, exports, "cancelScans", cfn);
   napi_value fn, afn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &fn);
   napi_set_named_property(env, exports, "scan", fn);

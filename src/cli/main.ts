@@ -172,5 +172,8 @@ export async function run(): Promise<void> {
   });
   const code = await main(process.argv.slice(2), { stdout, stderr: (l) => process.stderr.write(l + '\n') }, process.env,
     { isTTY: process.stdout.isTTY === true, columns: process.stdout.columns });
-  process.exitCode = code;
+  // Exit now rather than when the event loop drains: a holder scan started
+  // early and then not needed (a free port) must not delay the answer. Writes
+  // to pipes, files and terminals are synchronous on Linux, so nothing is lost.
+  process.exit(code);
 }

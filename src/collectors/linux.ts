@@ -6,7 +6,7 @@ import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { parseNetTable } from './procfs/net-table.js';
-import { scanHolders, scanHoldersAsync, type FdRef, type HolderScan } from './procfs/holders.js';
+import { cancelBackgroundScans, scanHolders, scanHoldersAsync, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -78,10 +78,11 @@ export class LinuxCollector implements Collector {
 
     // netlink sees the running kernel; a redirected proc root means a recorded tree,
     // which only the /proc tables can describe consistently.
-    // A full listing needs every process's fds anyway: start that scan now so it
-    // runs beside the table read (a narrow query waits to see if it needs it).
-    const early = opts.holders !== false && !opts.pids && !opts.narrow?.ports
-      ? scanHoldersAsync(this.ctx.procRoot) : undefined;
+    // Any query with holders needs every process's fds (a socket's holder can be
+    // any process): start that scan now so it runs beside the table read. When
+    // the table then selects nothing with an inode (a free port), the scan is
+    // simply not awaited.
+    const early = opts.holders !== false && !opts.pids ? scanHoldersAsync(this.ctx.procRoot) : undefined;
     // Never leave it unobserved if the table read throws.
     early?.catch(() => undefined);
     const wantNetlink = opts.source === 'netlink' || ((opts.source ?? 'auto') === 'auto' && this.ctx.procRoot === '/proc');
@@ -122,11 +123,9 @@ export class LinuxCollector implements Collector {
     // kernel was asked for fewer sockets; they come from `raw` below.
     let scan: HolderScan;
     const noInodes = !selected.some((s) => s.inode !== 0);
-    if (early) {
-      scan = await early;
-      issues.push(...scan.issues);
-    } else if (opts.holders === false || (noInodes && !opts.pids)) {
+    if (opts.holders === false || (noInodes && !opts.pids)) {
       // Nothing to look up (a free port, only TIME_WAIT): skip the fd scan.
+      if (early) cancelBackgroundScans();
       scan = { byInode: new Map(), unreadable: [], exited: [], issues: [] };
     } else {
       let wanted: Set<number> | undefined;
@@ -143,7 +142,7 @@ export class LinuxCollector implements Collector {
         // What could not be read is about the processes asked for, not the whole machine.
         scan.unreadable = own.unreadable;
       } else {
-        scan = scanHolders(this.ctx.procRoot, { wanted });
+        scan = early ? await early : scanHolders(this.ctx.procRoot, { wanted });
         issues.push(...scan.issues);
       }
       // A socket can have several holders (fork, fd passing), so the scan always

@@ -19,6 +19,16 @@ interface NativeResult {
 interface NativeScan {
   scan(procRoot: string, pids: Int32Array, threads: number): NativeResult;
   scanAsync(procRoot: string, pids: Int32Array, threads: number): Promise<NativeResult>;
+  cancelScans(): void;
+}
+
+/**
+ * Stop every native scan still running in the background (their results are
+ * discarded). A caller that started a scan early and then found it needs no
+ * holders calls this so that the process can exit at once.
+ */
+export function cancelBackgroundScans(): void {
+  nativeScan()?.cancelScans();
 }
 
 let native: NativeScan | null | undefined;
