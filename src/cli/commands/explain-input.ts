@@ -1,7 +1,62 @@
-// PLACEHOLDER until the pasted-output parsers land (src/collectors/text/).
+// sockscope explain --input FILE|- : another machine's netstat/ss/lsof output,
+// parsed by the text collectors and shown as sockscope's table with one
+// explanation under each row.
+import { readFileSync } from 'node:fs';
+import { PasteError, parsePasted, type PastePlatform } from '../../collectors/text/index.js';
+import { catalog, msg, translator, type MessageKey } from '../../explain/i18n.js';
+import type { HostFacts } from '../../explain/ports.js';
+import { explainSocket, rowContext } from '../../explain/row.js';
+import { paint, wrap } from '../../views/sink.js';
+import { renderTable } from '../../views/table.js';
 import { UsageError } from '../args.js';
-import type { Io } from '../common.js';
+import { renderOptions, type Io } from '../common.js';
+import type { Parsed } from '../args.js';
 
-export async function explainPasted(_io: Io, _input: string, _numeric: boolean): Promise<number> {
-  throw new UsageError('explain --input is not built yet');
+// The ephemeral range the other machine most likely uses: Windows (since
+// Vista) and macOS use IANA's 49152–65535; Linux defaults to 32768–60999.
+const PLATFORM_HOST: Record<PastePlatform, HostFacts> = {
+  windows: { ephemeral: [49152, 65535] },
+  macos: { ephemeral: [49152, 65535] },
+  linux: { ephemeral: [32768, 60999] },
+};
+
+function readInput(file: string): Buffer {
+  try {
+    return file === '-' ? readFileSync(0) : readFileSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}: ${err.code ?? err.message}`);
+  }
+}
+
+export async function explainPasted(io: Io, file: string, p: Parsed): Promise<number> {
+  const L = io.global.lang;
+  const t = translator(L);
+  let result;
+  try {
+    result = parsePasted(readInput(file));
+  } catch (e) {
+    if (e instanceof PasteError) throw new UsageError(e.message);
+    throw e;
+  }
+  const out = io.stdout;
+  const ropts = renderOptions(io, p);
+  await out.line(paint(ropts.color, 'bold', msg(L, 'paste.read-as', {
+    format: msg(L, `paste.format.${result.format}`), platform: msg(L, `paste.platform.${result.platform}`), rows: result.rows.length,
+  })));
+  for (const note of result.notes) {
+    // Notes with a sentence in the catalogs are said; the others are technical detail.
+    const key = `paste.note.${note}` as MessageKey;
+    if (key in catalog('en')) for (const l of wrap(msg(L, key), ropts.width, '  ')) await out.line(paint(ropts.color, 'yellow', l));
+  }
+  await out.line('');
+  const sockets = result.rows.map((r) => r.socket);
+  const ctx = rowContext(sockets, PLATFORM_HOST[result.platform]);
+  await renderTable(sockets, out, ropts, undefined, (s) => explainSocket(s, ctx, t));
+  if (result.unreadable.length) {
+    await out.line('');
+    for (const u of result.unreadable) await out.line(msg(L, 'paste.unreadable', { line: u.line, text: u.text.trim() }));
+  }
+  await out.flush();
+  return 0;
 }

@@ -53,7 +53,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
   if (input !== undefined) {
     if (p.positionals.length) throw new UsageError(`explain --input takes no topic, got '${p.positionals.join(' ')}'`);
     const { explainPasted } = await import('./explain-input.js');
-    return explainPasted(io, input, p.flags.has('numeric'));
+    return explainPasted(io, input, p);
   }
   if (p.flags.has('numeric')) throw new UsageError('-n only applies to explain --input');
   if (p.positionals.length === 0) {
