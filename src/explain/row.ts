@@ -11,12 +11,14 @@ export interface RowContext {
   /** Ports with a TCP listener, to tell the server side of a connection from the client side. */
   tcpListenPorts: ReadonlySet<number>;
   host: HostFacts;
+  /** False when the source shows no queues (Windows netstat, lsof): their zeros mean nothing. */
+  queuesShown: boolean;
 }
 
-export function rowContext(sockets: readonly Socket[], host: HostFacts = {}): RowContext {
+export function rowContext(sockets: readonly Socket[], host: HostFacts = {}, queuesShown = true): RowContext {
   const tcpListenPorts = new Set<number>();
   for (const s of sockets) if (s.protocol === 'tcp' && s.state === 'LISTEN') tcpListenPorts.add(s.localPort);
-  return { tcpListenPorts, host };
+  return { tcpListenPorts, host, queuesShown };
 }
 
 function role(s: Socket, ctx: RowContext, t: Translate): string {
@@ -41,7 +43,9 @@ export function explainSocket(s: Socket, ctx: RowContext, t: Translate): string 
     parts.push(t(`row.state.${s.state}` as Parameters<Translate>[0]));
     if (s.timer?.kind === 'retransmit' && s.timer.retransmits > 0) parts.push(t('row.retries', { n: s.timer.retransmits }));
   }
-  if (s.protocol === 'tcp' && s.state === 'LISTEN') {
+  if (!ctx.queuesShown) {
+    // nothing to say about queues the source did not show
+  } else if (s.protocol === 'tcp' && s.state === 'LISTEN') {
     if (s.backlog === undefined) parts.push(t('row.queue.listen.unknown', { queued: s.recvQ }));
     else parts.push(t(s.recvQ > s.backlog ? 'row.queue.listen.full' : 'row.queue.listen', { queued: s.recvQ, backlog: s.backlog }));
   } else if (s.protocol === 'tcp') {

@@ -39,7 +39,9 @@ export function remoteCell(s: Socket, o: CellOptions): string {
 }
 
 export function holderText(h: Holder, lang: Lang): string {
-  if (h.fd === undefined) return msg(lang, 'view.holder.nofd', { pid: h.pid, name: h.name ?? '?' });
+  if (h.fd === undefined) {
+    return h.name === undefined ? msg(lang, 'view.holder.pid', { pid: h.pid }) : msg(lang, 'view.holder.nofd', { pid: h.pid, name: h.name });
+  }
   return msg(lang, 'view.holder', { pid: h.pid, name: h.name ?? '?', fd: h.fd });
 }
 

@@ -46,7 +46,7 @@ test('list --explain puts one sentence under each row', () => {
   const rows = lines.filter((l) => /^tcp/.test(l));
   const notes = lines.filter((l) => l.trim().startsWith('↳'));
   assert.equal(notes.length, rows.length);
-  assert.ok(notes.some((l) => /Server socket listening on \[::\]:19191 \(all interfaces\); accept queue 0 \(backlog unknown from \/proc\)\; shared by 2 processes/.test(l)));
+  assert.ok(notes.some((l) => /Server socket listening on \[::\]:19191 \(all interfaces\); accept queue 0 \(this source does not show the backlog\)\; shared by 2 processes/.test(l)));
   assert.ok(notes.some((l) => /Client side: local port 35528/.test(l)));
 });
 
@@ -58,4 +58,38 @@ test('port N explains the port by default, in both languages', () => {
   assert.equal(zh.code, 1);
   assert.match(zh.out, /端口 80（通常是 http）：空闲/);
   assert.match(zh.out, /知名端口/);
+});
+
+const text = (name: string): string => join(FIXTURES, 'text', name);
+
+test('explain --input: Windows netstat in Chinese, PID 4 and PID 0 explained, no fake queue facts', () => {
+  const r = runCli(['--lang', 'zh-CN', 'explain', '--input', text('windows-netstat/zh-cn-ano.txt'), '-n']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /按 Windows 机器上的 Windows netstat 输出解读：共 \d+ 行/);
+  assert.match(r.out, /PID 4 是 Windows 内核/);
+  assert.match(r.out, /0\.0\.0\.0:445 .*LISTEN .* 4\/System/);
+  assert.doesNotMatch(r.out, /全连接队列/, 'Windows netstat shows no queues: none is claimed');
+  const rows = r.out.split('\n').filter((l) => /^(tcp|udp)/.test(l));
+  const notes = r.out.split('\n').filter((l) => l.trim().startsWith('↳'));
+  assert.ok(rows.length >= 10);
+  assert.equal(notes.length, rows.length);
+});
+
+test('explain --input from stdin: ss with two holders; unreadable lines listed by number', () => {
+  const ss = runCli(['explain', '--input', text('ss/tanp-two-holders.txt')]);
+  assert.equal(ss.code, 0, ss.err);
+  assert.match(ss.out, /Read as ss output from a Linux machine/);
+  assert.match(ss.out, /shared by 2 processes/);
+  const junk = runCli(['explain', '--input', text('ss/tanp-with-junk.txt')]);
+  assert.match(junk.out, /Line \d+ could not be read: /);
+});
+
+test('explain --input: empty, binary, missing file: one line, exit 2', () => {
+  for (const [args, re] of [[['explain', '--input', '/dev/null'], /empty/], [['explain', '--input', '/nonexistent/x'], /cannot read/],
+    [['explain', '--input', process.execPath], /binary/], [['explain', 'port', '--input', '/dev/null'], /takes no topic/]] as const) {
+    const r = runCli([...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, re);
+    assert.equal(r.err.trim().split('\n').length, 1);
+  }
 });

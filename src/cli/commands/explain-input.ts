@@ -51,7 +51,7 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   }
   await out.line('');
   const sockets = result.rows.map((r) => r.socket);
-  const ctx = rowContext(sockets, PLATFORM_HOST[result.platform]);
+  const ctx = rowContext(sockets, PLATFORM_HOST[result.platform], !result.notes.includes('no-queues'));
   await renderTable(sockets, out, ropts, undefined, (s) => explainSocket(s, ctx, t));
   if (result.unreadable.length) {
     await out.line('');

@@ -115,7 +115,7 @@ export const explain = {
   'row.state.CLOSE': 'closed or not yet connected',
   'row.retries': '{n} retransmission(s) so far',
   'row.queue.listen': 'accept queue {queued} of backlog {backlog}',
-  'row.queue.listen.unknown': 'accept queue {queued} (backlog unknown from /proc)',
+  'row.queue.listen.unknown': 'accept queue {queued} (this source does not show the backlog)',
   'row.queue.listen.full': 'accept queue FULL ({queued} > backlog {backlog}): new clients stall',
   'row.queue.recv': '{n} byte(s) received but not yet read by the program',
   'row.queue.send': '{n} byte(s) sent but not yet acknowledged by the peer',

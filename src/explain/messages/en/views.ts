@@ -11,6 +11,7 @@ export const views = {
   'view.col.fd': 'FD',
   'view.col.shared': 'Shared with',
   'view.holder': '{pid}/{name} fd {fd}',
+  'view.holder.pid': '{pid}',
   'view.holder.nofd': '{pid}/{name}',
   'view.unheld': '- ({reason})',
   'unheld.not-accepted': 'not accepted yet',

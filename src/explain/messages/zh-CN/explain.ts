@@ -114,7 +114,7 @@ export const explain: Record<keyof typeof en, string> = {
   'row.state.CLOSE': '已关闭或尚未连接',
   'row.retries': '已重传 {n} 次',
   'row.queue.listen': '全连接队列 {queued}，backlog 为 {backlog}',
-  'row.queue.listen.unknown': '全连接队列 {queued}（从 /proc 读取，backlog 未知）',
+  'row.queue.listen.unknown': '全连接队列 {queued}（此数据来源不显示 backlog）',
   'row.queue.listen.full': '全连接队列已满（{queued} > backlog {backlog}）：新客户端会卡住',
   'row.queue.recv': '{n} 字节已收到、程序尚未读取',
   'row.queue.send': '{n} 字节已发出、对端尚未确认',

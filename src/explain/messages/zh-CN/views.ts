@@ -14,6 +14,7 @@ export const views: Record<keyof typeof en, string> = {
   'view.col.fd': 'FD',
   'view.col.shared': '共享进程',
   'view.holder': '{pid}/{name} fd {fd}',
+  'view.holder.pid': '{pid}',
   'view.holder.nofd': '{pid}/{name}',
   'view.unheld': '-（{reason}）',
   'unheld.not-accepted': '尚未被 accept',

@@ -1,0 +1,119 @@
+// Parser of `lsof -i -nP` output (Linux and macOS). Example lines (lsof 4.95, Linux):
+//   COMMAND PID USER   FD   TYPE  DEVICE SIZE/OFF NODE NAME
+//   python3 395 root    3u  IPv4 2535471      0t0  TCP 127.0.0.1:19090 (LISTEN)
+//   python3 395 root    5u  IPv4 2535473      0t0  TCP 127.0.0.1:41160->127.0.0.1:19090 (ESTABLISHED)
+//   python3 437 root    3u  IPv4 2535471      0t0  TCP 127.0.0.1:19090 (LISTEN)
+// One line per (process, fd): lines with the same DEVICE and NODE name one socket, which
+// becomes one row with several holders. DEVICE is the socket inode on Linux and a kernel
+// address (0x...) on macOS, so it is used only to merge, never as the inode. lsof escapes
+// blanks in COMMAND ("my\x20wor") and cuts it to 9 characters; it shows no queues.
+import type { Family, Holder, Protocol, SocketState } from '../../model/socket.js';
+import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
+import {
+  Notes, clean, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint, splitLines, tokens, uint,
+} from './common.js';
+
+export const LSOF_HEADER = /^\s*COMMAND\s+PID\s+(TID\s+(TASKCMD\s+)?)?USER\s+FD\s+TYPE\s+DEVICE\s+SIZE\/OFF\s+NODE\s+NAME/;
+export const LSOF_ROW = /^\S+\s+\d+\s.*\sIPv[46]\s+\S+\s+(\S+\s+)?(TCP|UDP)\s+\S+/;
+
+export interface LsofResult extends ParsedPaste {
+  /** Hex DEVICE values (0x...) mean macOS, decimal ones Linux. */
+  platform: 'linux' | 'macos';
+}
+
+/** Undo lsof's \xNN escapes in a command name. */
+function unescapeCommand(s: string): string {
+  return s.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+export function parseLsof(text: string): LsofResult {
+  const lines = splitLines(text);
+  const rows: PastedRow[] = [];
+  const unreadable: UnreadableLine[] = [];
+  const notes = new Notes();
+  notes.add('no-queues');
+  const byKey = new Map<string, PastedRow>();
+  let hex = 0;
+  let dec = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = clean(lines[i]!);
+    const lineNo = i + 1;
+    if (raw.trim() === '' || isChatter(raw) || LSOF_HEADER.test(raw)) continue;
+    const t = tokens(raw);
+    const ti = t.findIndex((x, n) => n >= 3 && /^IPv[46]$/.test(x));
+    const ni = t.findIndex((x, n) => n > ti + 1 && (x === 'TCP' || x === 'UDP' || x === 'ICMP' || x === 'ICMPV6' || x === 'RAW'));
+    if (ti < 0 || ni < 0) { unreadable.push({ line: lineNo, text: lines[i]!, reason: 'unrecognized' }); continue; }
+    const nodeName = t[ni]!;
+    if (nodeName !== 'TCP' && nodeName !== 'UDP') { notes.add('skipped-other-protocols'); continue; }
+    const bad = (reason: string): void => { unreadable.push({ line: lineNo, text: lines[i]!, reason }); };
+    const pid = uint(t[1]);
+    if (pid === undefined) { bad('bad-pid'); continue; }
+    const device = t[ti + 1]!;
+    if (/^0x[0-9a-f]+$/i.test(device)) hex++; else if (/^\d+$/.test(device)) dec++;
+    const fdm = /^(\d+)[rwu]?$/.exec(t[ti - 1]!);
+    const user = t[ti - 2];
+    const protocol: Protocol = nodeName === 'TCP' ? 'tcp' : 'udp';
+    const family: Family = t[ti] === 'IPv6' ? 'ipv6' : 'ipv4';
+    const nameTokens = t.slice(ni + 1);
+    let stateText: string | undefined;
+    const last = nameTokens[nameTokens.length - 1];
+    if (last !== undefined && /^\(.*\)$/.test(last)) { stateText = last.slice(1, -1); nameTokens.pop(); }
+    const name = nameTokens.join(' ');
+    const [lText, rText] = name.split('->');
+    const local = parseColonEndpoint(lText ?? '');
+    const remote = rText === undefined ? undefined : parseColonEndpoint(rText);
+    if (!local || (rText !== undefined && !remote)) {
+      if (/:[A-Za-z]/.test(name)) { notes.add('names-not-numeric'); bad('not-numeric'); } else bad('bad-address');
+      continue;
+    }
+    let state: SocketState;
+    if (stateText !== undefined) {
+      const st = normalizeState(stateText, protocol);
+      if (st === undefined) { bad('bad-state'); continue; }
+      state = st;
+    } else if (protocol === 'udp') {
+      state = remote ? 'ESTABLISHED' : 'UNCONN';
+    } else {
+      // lsof prints TCP state unless -T was given without 's'.
+      notes.add('no-tcp-state');
+      bad('bad-state');
+      continue;
+    }
+    const localAddress = lsofHost(local.host, family);
+    const remoteAddress = remote ? lsofHost(remote.host, family) : hostAddress('*', family);
+    if (localAddress === undefined || remoteAddress === undefined) { notes.add('names-not-numeric'); bad('not-numeric'); continue; }
+    const holder: Holder = { pid, name: unescapeCommand(t[0]!).trim() };
+    if (fdm) holder.fd = Number(fdm[1]);
+    if (user !== undefined && user !== t[1]) {
+      const uid = uint(user);
+      if (uid !== undefined) holder.uid = uid; else holder.user = user;
+    }
+    const key = `${protocol} ${device} ${t[ni + 0]} ${name}`;
+    const seen = byKey.get(key);
+    if (seen) {
+      if (!seen.socket.holders.some((h) => h.pid === holder.pid && h.fd === holder.fd)) seen.socket.holders.push(holder);
+      (seen.lines ??= [seen.line]).push(lineNo);
+      notes.add('merged-lines');
+      continue;
+    }
+    const row: PastedRow = {
+      line: lineNo,
+      socket: makeSocket({
+        protocol, family, localAddress, localPort: local.port,
+        remoteAddress: remoteAddress!, remotePort: remote ? remote.port : 0,
+        state, holders: [holder], uid: holder.uid,
+      }),
+    };
+    if (local.zone !== undefined) row.localZone = local.zone;
+    if (remote?.zone !== undefined) row.remoteZone = remote.zone;
+    byKey.set(key, row);
+    rows.push(row);
+  }
+  return { rows, unreadable, notes: notes.list(), platform: hex > dec ? 'macos' : 'linux' };
+}
+
+/** lsof host text: numeric with -n; "localhost" is the loopback address of the row's family. */
+function lsofHost(host: string, family: Family): string | undefined {
+  if (host === 'localhost') return family === 'ipv6' ? '::1' : '127.0.0.1';
+  return hostAddress(host, family);
+}

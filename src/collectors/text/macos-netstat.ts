@@ -1,0 +1,160 @@
+// Parser of macOS (BSD) `netstat -an` and `netstat -anv` output. The port follows the
+// last dot; tcp46 is a dual-stack socket. Which column holds the pid depends on the
+// macOS version, so it is read from the header. Example lines:
+//   Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)     rhiwat shiwat    pid   epid  state    options
+//   tcp4       0      0  127.0.0.1.8080         *.*                    LISTEN      131072 131072   1234      0 0x0100 0x00000106
+// newer releases:
+//   Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)          rxbytes      txbytes  rhiwat  shiwat          process:pid    state  options ...
+//   tcp46      0      0  *.443                  *.*                    LISTEN                 0            0  131072  131072      Helium Helper:5660   00100 00000006 ...
+// UDP rows leave the (state) column blank. The other sections of `netstat -a`
+// (UNIX domain, kernel event/control, multipath) are skipped.
+import type { Family, Holder, Protocol, SocketState } from '../../model/socket.js';
+import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
+import {
+  Notes, clean, hostAddress, isChatter, makeSocket, normalizeState, parseDotEndpoint, splitLines, tokens, uint,
+} from './common.js';
+
+export const MACOS_HEADER = /^\s*Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+\(state\)/;
+export const MACOS_ROW = /^\s*(tcp|udp)(4|6|46)\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)(\s|$)/;
+const OTHER_SECTION = /^\s*(Active (LOCAL \(UNIX\) domain sockets|Multipath Internet connections|kernel (event|control) sockets|VSock)|Registered kernel control modules)/i;
+
+/** Where the pid is, counted in whitespace tokens after the state (TCP) or foreign address (UDP). */
+type PidColumn = { kind: 'number'; index: number } | { kind: 'process'; index: number } | { kind: 'none' };
+
+/** Read the pid column's place from a header line. */
+export function macosPidColumn(header: string): PidColumn {
+  const after = header.split('(state)')[1];
+  if (after === undefined) return { kind: 'none' };
+  const names = tokens(after);
+  const p = names.indexOf('pid');
+  if (p >= 0) return { kind: 'number', index: p };
+  const q = names.indexOf('process:pid');
+  if (q >= 0) return { kind: 'process', index: q };
+  return { kind: 'none' };
+}
+
+export function parseMacosNetstat(text: string): ParsedPaste {
+  const lines = splitLines(text);
+  const rows: PastedRow[] = [];
+  const unreadable: UnreadableLine[] = [];
+  const notes = new Notes();
+  let cols: PidColumn | undefined;
+  let inOther = false;
+  let sawPid = false;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = clean(lines[i]!);
+    const lineNo = i + 1;
+    if (raw.trim() === '') continue;
+    if (OTHER_SECTION.test(raw)) { inOther = true; notes.add('skipped-other-sections'); continue; }
+    if (/^\s*Active Internet connections/i.test(raw)) { inOther = false; continue; }
+    if (isChatter(raw)) continue;
+    if (MACOS_HEADER.test(raw)) { cols = macosPidColumn(raw); inOther = false; continue; }
+    if (inOther) continue;
+    if (!MACOS_ROW.test(raw)) {
+      unreadable.push({ line: lineNo, text: lines[i]!, reason: 'unrecognized' });
+      continue;
+    }
+    const r = parseRow(raw, lineNo, cols, notes);
+    if (!('socket' in r)) { unreadable.push(r); continue; }
+    if (r.socket.holders.length > 0) sawPid = true;
+    rows.push(r);
+  }
+  if (!sawPid) notes.add('no-pids');
+  return { rows, unreadable, notes: notes.list() };
+}
+
+function parseRow(line: string, lineNo: number, cols: PidColumn | undefined, notes: Notes): PastedRow | UnreadableLine {
+  const bad = (reason: string): UnreadableLine => ({ line: lineNo, text: line, reason });
+  const t = tokens(line);
+  const proto = t[0]!;
+  const protocol: Protocol = proto.startsWith('tcp') ? 'tcp' : 'udp';
+  const v = proto.slice(3);
+  const family: Family = v === '4' ? 'ipv4' : 'ipv6';
+  if (v === '46') notes.add('dual-stack');
+  const recvQ = uint(t[1]);
+  const sendQ = uint(t[2]);
+  const local = parseDotEndpoint(t[3] ?? '');
+  const remote = parseDotEndpoint(t[4] ?? '');
+  if (!local || !remote) return bad('bad-address');
+  let k = 5;
+  let state: SocketState;
+  if (protocol === 'tcp') {
+    const st = t[5] === undefined ? undefined : normalizeState(t[5], 'tcp');
+    if (st === undefined || st === 'UNCONN') return bad('bad-state');
+    state = st;
+    k = 6;
+  } else {
+    state = remote.host === '*' ? 'UNCONN' : 'ESTABLISHED';
+  }
+  // The pid: from the header's column, or guessed from the shape of the row.
+  const after = t.slice(k);
+  let col = cols;
+  if (col === undefined && after.length > 0) {
+    notes.add('pid-column-guessed');
+    if (after.some((x) => /:\d+$/.test(x))) col = { kind: 'process', index: 4 };
+    else if (after.length >= 5 && after[4]!.startsWith('0x')) col = { kind: 'number', index: 2 };
+    else if (after.length >= 6) col = { kind: 'number', index: 4 };
+    else col = { kind: 'none' };
+  }
+  const holders: Holder[] = [];
+  if (col?.kind === 'number') {
+    const pid = uint(after[col.index]);
+    if (pid === undefined) return bad('bad-pid');
+    if (pid > 0) holders.push({ pid });
+  } else if (col?.kind === 'process') {
+    // "process:pid": the name may hold spaces and is cut to 16 characters by netstat.
+    const j = after.findIndex((x, n) => n >= col.index && /:\d+$/.test(x));
+    if (j < 0) return bad('bad-pid');
+    const joined = after.slice(col.index, j + 1).join(' ');
+    const c = joined.lastIndexOf(':');
+    const pid = Number(joined.slice(c + 1));
+    const name = nameFrom(line, after.slice(col.index, j + 1));
+    if (pid > 0) holders.push(name === '' ? { pid } : { pid, name });
+  }
+  const localAddress = hostAddress(local.host, family);
+  const remoteAddress = hostAddress(remote.host, family);
+  if (localAddress === undefined || remoteAddress === undefined) {
+    // Without -W, netstat cuts long IPv6 hosts to fit the column.
+    if (/^[0-9a-f:]+$/i.test(local.host) || /^[0-9a-f:]+$/i.test(remote.host)) {
+      notes.add('address-may-be-truncated');
+      return bad('truncated-address');
+    }
+    return bad('not-numeric');
+  }
+  const row: PastedRow = {
+    line: lineNo,
+    socket: makeSocket({
+      protocol, family, localAddress, localPort: local.port, remoteAddress, remotePort: remote.port,
+      state, recvQ, sendQ, holders,
+    }),
+  };
+  if (local.zone !== undefined) row.localZone = local.zone;
+  if (remote.zone !== undefined) row.remoteZone = remote.zone;
+  return row;
+}
+
+/** The process name of a "process:pid" field, with its inner spaces as printed. */
+function nameFrom(line: string, parts: string[]): string {
+  const first = parts[0]!;
+  const lastPart = parts[parts.length - 1]!;
+  // Find the field in the original line to keep inner spacing ("Antigravity IDE :2086").
+  const re = new RegExp(`${escape(first)}.*?${escape(lastPart)}`);
+  const m = re.exec(line.slice(nthFieldOffset(line, 5)));
+  const field = m ? m[0] : parts.join(' ');
+  return field.slice(0, field.lastIndexOf(':')).trim();
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Character offset where the n-th whitespace token (0-based) of the line starts. */
+function nthFieldOffset(line: string, n: number): number {
+  const re = /\S+/g;
+  let m: RegExpExecArray | null = null;
+  for (let i = 0; i <= n; i++) {
+    m = re.exec(line);
+    if (!m) return line.length;
+  }
+  return m!.index;
+}
