@@ -1,9 +1,383 @@
-// PLACEHOLDER, replaced by the watch command's own implementation (work in progress).
-import { UsageError } from '../args.js';
-import type { Io } from '../common.js';
+// sockscope watch: the live view (TCPView / Resource Monitor in a terminal)
+// and, with --events or when stdout is not a terminal, one line per change.
+import { writeSync } from 'node:fs';
+import { parseArgs, UsageError, type Parsed } from '../args.js';
+import { FILTER_SPECS, filterFrom, sortFrom, type Io } from '../common.js';
+import { defaultContext, processInfo } from '../../index.js';
+import { LiveCollector } from '../../collectors/live.js';
+import { destroySocket } from '../../collectors/sockdiag/destroy.js';
+import { msg, translator, type MessageKey } from '../../explain/i18n.js';
+import { explainSocket, rowContext, type RowContext } from '../../explain/row.js';
+import { diffSockets } from '../../model/diff.js';
+import { matches, type Filter } from '../../model/filter.js';
+import { SOCKET_STATES, formatEndpoint, type Socket, type SocketState } from '../../model/socket.js';
+import { draw } from '../../views/tui/draw.js';
+import { eventJson, eventLine, eventsOf } from '../../views/tui/events.js';
+import { handleKey, parseKeys } from '../../views/tui/keys.js';
+import { Screen } from '../../views/tui/screen.js';
+import {
+  applySnapshot, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type TuiState,
+} from '../../views/tui/state.js';
 
-export const WATCH_HELP = 'Usage: sockscope watch (not built yet)';
+export const WATCH_HELP = `Usage: sockscope watch [options]
 
-export async function watchCommand(_argv: string[], _io: Io): Promise<number> {
-  throw new UsageError('sockscope watch is not built yet');
+A live view of every socket, refreshed every second: sockets opening (green),
+changing state, queues or holders (yellow) and closing (red), with counts by
+state and open/close rates. Three views: Sockets, Processes, Listeners (keys
+1 2 3). Press ? inside for every key: sort (s), filter (/), pause (p),
+TCP/UDP/listening/all (t u l a), detail (Enter), terminate the holder (k),
+close a TCP connection (x, root), quit (q).
+
+With --events, or when stdout is not a terminal, it prints one line per
+change instead: opened, closed, state-changed, holder-changed.
+
+Options:
+  --interval SECONDS   time between refreshes (default 1; 0.1 to 3600)
+  --events             print changes as lines instead of the live view
+  --json               events as NDJSON: {"time","event","socket"} (socket: docs/json.md v1)
+  --count N            stop after N events                (events)
+  --duration SECONDS   stop after this long               (events and live view)
+  --rescan SECONDS     reread every process's fds at least this often (default 20)
+  -n, --numeric        port numbers instead of service names
+  --sort COLUMN        first sort of the Sockets view (as list --sort)
+Filters (as sockscope list): -t -u -4 -6 -l -a --state S --port N --pid N --process NAME
+
+Examples:
+  sockscope watch                          the live view
+  sockscope watch -l                       start on listeners only
+  sockscope watch --events --port 5432     log connections to PostgreSQL
+  sockscope watch --json --count 10 | jq .event
+  sockscope watch --json --duration 60 > changes.ndjson`;
+
+const WATCH_SPECS = [
+  ...FILTER_SPECS,
+  { name: 'interval', value: true },
+  { name: 'events' },
+  { name: 'json' },
+  { name: 'count', value: true },
+  { name: 'duration', value: true },
+  { name: 'rescan', value: true },
+  { name: 'numeric', short: 'n' },
+  { name: 'sort', value: true },
+  { name: 'help', short: 'h' },
+];
+
+function seconds(p: Parsed, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const v = p.values.get(name)?.[0];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError(`invalid --${name} '${v}': expected seconds from ${min} to ${max}`);
+  return n;
+}
+
+/** States to ask the kernel for, given the list filter (as listSockets narrows). */
+function kernelStates(f: Filter): SocketState[] | undefined {
+  if (f.states && f.states.length) return [...f.states];
+  if (f.listening) return ['LISTEN', 'UNCONN'];
+  if (f.all) return undefined;
+  return SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
+}
+
+function sleep(ms: number, wake: { fn?: () => void }): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done(): void {
+      clearTimeout(timer);
+      wake.fn = undefined;
+      resolve();
+    }
+    wake.fn = done;
+  });
+}
+
+export async function watchCommand(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, WATCH_SPECS);
+  if (p.flags.has('help')) {
+    await io.stdout.line(WATCH_HELP);
+    return 0;
+  }
+  if (p.positionals.length) throw new UsageError(`watch takes no arguments, got '${p.positionals[0]}' (see sockscope watch --help)`);
+  const filter = filterFrom(p);
+  const interval = seconds(p, 'interval', 1, 0.1, 3600)!;
+  const duration = seconds(p, 'duration', undefined, 0.1, 366 * 86400);
+  const rescan = seconds(p, 'rescan', 20, 1, 86400)!;
+  const countText = p.values.get('count')?.[0];
+  if (countText !== undefined && !/^[1-9]\d{0,8}$/.test(countText)) throw new UsageError(`invalid --count '${countText}': expected a positive whole number`);
+  const count = countText === undefined ? undefined : Number(countText);
+  const sort = sortFrom(p, 'local');
+  const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&
+    process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const ctx = defaultContext({ procRoot: io.global.procRoot });
+  if (interactive) {
+    const collector = new LiveCollector(ctx, { source: io.global.source, families: filter.families, intervalSeconds: interval, fullEverySeconds: rescan });
+    try {
+      return await runInteractive(io, p, filter, collector, { interval, duration, sort });
+    } finally {
+      collector.close();
+    }
+  }
+  const collector = new LiveCollector(ctx, {
+    source: io.global.source, protocols: filter.protocols, families: filter.families, intervalSeconds: interval, fullEverySeconds: rescan,
+  });
+  try {
+    return await runEvents(io, p, filter, collector, { interval, duration, count });
+  } finally {
+    collector.close();
+  }
+}
+
+// ------------------------------------------------------------------ events
+
+async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveCollector,
+  o: { interval: number; duration?: number; count?: number }): Promise<number> {
+  const L = io.global.lang;
+  const json = p.flags.has('json');
+  const started = Date.now();
+  const stopAt = o.duration !== undefined ? started + o.duration * 1000 : Infinity;
+  const wake: { fn?: () => void } = {};
+  let stopping = false;
+  const stop = (): void => { stopping = true; wake.fn?.(); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+  let prev: Socket[] | undefined;
+  let events = 0;
+  const cache = new Map<number, string>();
+  const states = kernelStates(filter);
+  try {
+    while (!stopping) {
+      const next = Date.now() + o.interval * 1000;
+      const { snapshot } = await collector.tick({ states, ports: filter.ports });
+      const sockets = snapshot.sockets.filter((s) => matches(filter, s));
+      if (prev === undefined) {
+        io.stderr(msg(L, 'watch.events.start', { n: sockets.length }));
+      } else {
+        const now = snapshot.takenAt;
+        cache.clear();
+        for (const e of eventsOf(diffSockets(prev, sockets))) {
+          const line = json ? eventJson(e, now, cache) : eventLine(e, now, { lang: L, numeric: p.flags.has('numeric'), color: io.global.color });
+          const w = io.stdout.line(line);
+          if (w) await w;
+          if (o.count !== undefined && ++events >= o.count) { stopping = true; break; }
+          if (o.count === undefined) events++;
+        }
+        await io.stdout.flush();
+      }
+      prev = sockets;
+      if (stopping || Date.now() >= stopAt) break;
+      await sleep(Math.min(next, stopAt) - Date.now(), wake);
+      if (Date.now() >= stopAt) stopping = true;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.off('SIGHUP', stop);
+  }
+  await io.stdout.flush();
+  return 0;
+}
+
+// ------------------------------------------------------------------ live view
+
+const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: LiveCollector,
+  o: { interval: number; duration?: number; sort: ReturnType<typeof sortFrom> }): Promise<number> {
+  const L = io.global.lang;
+  const t = translator(L);
+  const stdin = process.stdin;
+  const stdout = process.stdout;
+  const procRoot = io.global.procRoot;
+  // Test seam: pretend every process started this many ticks later than it did, so a pid looks reused.
+  const skew = Number(process.env['SOCKSCOPE_WATCH_START_SKEW'] ?? 0) || 0;
+  const st: TuiState = initialState({
+    toggles: { tcp: filter.protocols?.includes('tcp') && filter.protocols.length === 1, udp: filter.protocols?.includes('udp') && filter.protocols.length === 1,
+      listening: filter.listening === true, all: filter.all === true },
+    sort: o.sort,
+  });
+  // List filters the live view has no toggle for (--port, --state, --pid, --process) become the `/` text.
+  const text = [...(filter.ports ?? []).map(String), ...(filter.states ?? []).map((s) => `state:${s}`),
+    ...(filter.pids ?? []).map((x) => `pid:${x}`), ...(filter.processes ?? []).map((x) => `proc:${x}`)].join(' ');
+  if (text) st.text = (await import('../../views/tui/filter-text.js')).parseFilterText(text);
+
+  const screen = new Screen((s) => { try { writeSync(1, s); } catch { /* the terminal went away */ } });
+  let rawMode = false;
+  const restore = (): void => {
+    screen.leave();
+    if (rawMode) {
+      try { stdin.setRawMode(false); } catch { /* closed */ }
+      rawMode = false;
+    }
+  };
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => { finish = resolve; });
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let lastCost: { wallMs: number; cpuMs: number } | undefined;
+  let prev: Socket[] | undefined;
+  let ctxCache: { snap: unknown; ctx: RowContext } | undefined;
+  let killWatch: { pid: number; name: string; startTicks?: number; deadline: number } | undefined;
+  const stopAt = o.duration !== undefined ? Date.now() + o.duration * 1000 : Infinity;
+
+  const quit = (code: number): void => {
+    if (stopped) return;
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    restore();
+    stdin.off('data', onData);
+    stdin.pause();
+    stdout.off('resize', onResize);
+    for (const [sig, fn] of handlers) process.off(sig, fn);
+    process.off('exit', restore);
+    // A tick still reading the table finishes first, so the channel is closed when idle.
+    void inflight.catch(() => undefined).then(() => {
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+      finish(code);
+    });
+  };
+  const onCrash = (e: unknown): void => {
+    restore();
+    process.stderr.write(`sockscope: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(3);
+  };
+  const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, () => quit(SIGNAL_CODES[sig]!)]);
+
+  const explain = (s: Socket): string | undefined => {
+    if (!st.snapshot) return undefined;
+    if (ctxCache?.snap !== st.snapshot) ctxCache = { snap: st.snapshot, ctx: rowContext(st.snapshot.sockets) };
+    try {
+      return explainSocket(s, ctxCache.ctx, t);
+    } catch {
+      return undefined;
+    }
+  };
+  const render = (): void => {
+    if (stopped) return;
+    const lines = draw(st, {
+      width: stdout.columns || 80, height: stdout.rows || 24, now: Date.now(), lang: L, color: io.global.color,
+      numeric: p.flags.has('numeric'), explain,
+    });
+    screen.frame(lines);
+  };
+  const say = (key: MessageKey, params: Record<string, string | number>, tone: 'info' | 'error' | 'ok'): void =>
+    setStatus(st, t(key, params), tone, Date.now(), 6000);
+
+  const currentStart = (pid: number): { startTicks?: number } | undefined => {
+    const info = processInfo(pid, { procRoot });
+    if (!info) return undefined;
+    return { startTicks: info.startTicks === undefined ? undefined : info.startTicks + skew };
+  };
+
+  const perform = async (e: Effect): Promise<void> => {
+    switch (e.kind) {
+      case 'quit': quit(0); return;
+      case 'recollect': st.baseline = true; schedule(0); return;
+      case 'kill': {
+        const v = sameProcess(e.startTicks, currentStart(e.pid));
+        if (v === 'gone') return say('watch.kill.gone', { pid: e.pid }, 'error');
+        if (v === 'reused') return say('watch.kill.reused', { pid: e.pid }, 'error');
+        if (v === 'unknown') return say('watch.kill.unknown-start', { pid: e.pid }, 'error');
+        try {
+          process.kill(e.pid, e.signal);
+        } catch (err) {
+          return say('watch.kill.failed', { pid: e.pid, detail: (err as NodeJS.ErrnoException).code ?? String(err) }, 'error');
+        }
+        say('watch.kill.sent', { pid: e.pid, name: e.name, signal: e.signal }, 'ok');
+        killWatch = e.signal === 'SIGTERM' ? { pid: e.pid, name: e.name, startTicks: e.startTicks, deadline: Date.now() + 2000 } : undefined;
+        schedule(200);
+        return;
+      }
+      case 'destroy': {
+        const s = e.socket;
+        const r = await destroySocket(s);
+        const where = { local: formatEndpoint(s.localAddress, s.localPort), remote: formatEndpoint(s.remoteAddress, s.remotePort) };
+        if (r.ok) say('watch.destroy.ok', where, 'ok');
+        else if (r.reason === 'error') say('watch.destroy.error', { detail: r.detail ?? '?' }, 'error');
+        else say(`watch.destroy.${r.reason}`, where, 'error');
+        schedule(100);
+        return;
+      }
+    }
+  };
+
+  const checkKill = (): void => {
+    if (!killWatch) return;
+    const v = sameProcess(killWatch.startTicks, currentStart(killWatch.pid));
+    if (v === 'gone' || v === 'reused') {
+      say('watch.kill.exited', { pid: killWatch.pid }, 'ok');
+      killWatch = undefined;
+    } else if (Date.now() >= killWatch.deadline && st.mode.kind === 'normal') {
+      st.mode = { kind: 'confirm', pending: { kind: 'kill', pid: killWatch.pid, name: killWatch.name, startTicks: killWatch.startTicks, signal: 'SIGKILL' } };
+      killWatch = undefined;
+    }
+  };
+
+  let busy = false;
+  let inflight: Promise<void> = Promise.resolve();
+  const tick = (): Promise<void> => (busy ? inflight : (inflight = tickBody()));
+  const tickBody = async (): Promise<void> => {
+    if (stopped || busy) return;
+    busy = true;
+    try {
+      if (Date.now() >= stopAt) return quit(0);
+      if (!st.paused) {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const { snapshot } = await collector.tick({ states: collectStates(st.toggles) });
+        if (stopped) return;
+        const diff = prev && !st.baseline ? diffSockets(prev, snapshot.sockets) : undefined;
+        prev = snapshot.sockets;
+        applySnapshot(st, snapshot, diff, Date.now(), lastCost);
+        settleSelection(st);
+        render();
+        const c = process.cpuUsage(c0);
+        // The cost shown is the whole tick: table, holders, diff, sort and drawing.
+        lastCost = { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+        st.cost = lastCost;
+        if (process.env['SOCKSCOPE_WATCH_COST_LOG']) {
+          process.stderr.write(`${JSON.stringify({ ...lastCost, sockets: snapshot.sockets.length, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed })}\n`);
+        }
+      }
+      checkKill();
+      render();
+    } finally {
+      busy = false;
+      schedule();
+    }
+  };
+  function schedule(ms = o.interval * 1000): void {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => { void tick().catch(onCrash); }, ms);
+  }
+
+  const onData = (data: string): void => {
+    for (const key of parseKeys(data)) {
+      const effect = handleKey(st, key, { now: Date.now(), t, startTicksOf: (pid) => collector.startTicksOf(pid) });
+      if (effect) void perform(effect).then(render).catch(onCrash);
+      if (stopped) return;
+    }
+    settleSelection(st);
+    render();
+  };
+  const onResize = (): void => {
+    screen.invalidate();
+    render();
+  };
+
+  process.on('exit', restore);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  screen.enter();
+  stdin.setRawMode(true);
+  rawMode = true;
+  stdin.setEncoding('utf8');
+  stdin.on('data', onData);
+  stdin.resume();
+  stdout.on('resize', onResize);
+  render();
+  void tick().catch(onCrash);
+  return done;
 }

@@ -16,7 +16,8 @@ import type { Family, Protocol, RawSocket, Socket } from '../../model/socket.js'
 import { stateFromKernel, timerFromKernel } from '../../model/socket.js';
 import type { ScanIssue } from '../../model/snapshot.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, encodeDumpRequest } from './codec.js';
-import { SockDiagChannel } from './transport.js';
+import { createRequire } from 'node:module';
+import { NETLINK_SOCK_DIAG } from './codec.js';
 
 const HDR = 16;
 const MSG = 72;
@@ -53,13 +54,75 @@ export interface LiveTableRead {
   refused: { protocol: Protocol; family: Family }[];
   /** Records decoded afresh (the rest were last time's objects). */
   decoded: number;
+  /** Inodes of the previous read that are not in this one. */
+  gone: number[];
 }
 
 let seqCounter = 0x5000;
 
+interface RawLike {
+  on(event: 'message' | 'truncatedMessage', fn: (msg: Buffer) => void): void;
+  on(event: 'error', fn: (err: Error) => void): void;
+  send(msg: Uint8Array, options: object, cb: (err?: Error) => void): void;
+  close(): void;
+}
+
+/**
+ * A NETLINK_SOCK_DIAG socket like transport.ts's, read with 32 KiB buffers
+ * instead of peeking at each datagram: the kernel then fills ~32 KiB per
+ * datagram (netlink_dump sizes its skb by the reader's last buffer), which
+ * is an eighth of the wake-ups and Buffers per dump of 100k sockets.
+ */
+export class BulkChannel {
+  private readonly sock: RawLike;
+  private handler: ((msg: Buffer) => void) | undefined;
+  private failure: ((err: Error) => void) | undefined;
+
+  constructor() {
+    const require = createRequire(import.meta.url);
+    const Raw = (require('netlink/dist/raw.js') as { RawNetlinkSocket: new (p: number, o: object) => RawLike }).RawNetlinkSocket;
+    this.sock = new Raw(NETLINK_SOCK_DIAG, { recvBufferSize: 1 << 21, sendBufferSize: 1 << 16, messagePeeking: false, msgBufferSize: 32768 });
+    this.sock.on('message', (m) => this.handler?.(m));
+    this.sock.on('truncatedMessage', () => this.failure?.(new Error('netlink datagram larger than 32 KiB')));
+    this.sock.on('error', (e) => this.failure?.(e));
+  }
+
+  /** Send `request`, hand each reply datagram to `onChunk` until it returns true. */
+  request(request: Uint8Array, onChunk: (chunk: Buffer) => boolean, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error('netlink request timed out')), timeoutMs);
+      const finish = (err?: Error): void => {
+        clearTimeout(timer);
+        this.handler = undefined;
+        this.failure = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      this.handler = (msg) => {
+        let done: boolean;
+        try {
+          done = onChunk(msg);
+        } catch (e) {
+          finish(e as Error);
+          return;
+        }
+        if (done) finish();
+      };
+      this.failure = finish;
+      this.sock.send(request, {}, (err) => { if (err) finish(err); });
+    });
+  }
+
+  close(): void {
+    // A request still waiting ends now (its timer would keep the process alive).
+    this.failure?.(new Error('netlink channel closed'));
+    this.sock.close();
+  }
+}
+
 /** Reads the table over one long-lived netlink channel, reusing unchanged records. */
 export class LiveSockDiag {
-  private channel: SockDiagChannel | undefined;
+  private channel: BulkChannel | undefined;
   private seen = new Map<number, Seen>();
   /** Sockets without an inode (TIME_WAIT, not yet accepted), by a text key. */
   private seenNoInode = new Map<string, Seen>();
@@ -80,7 +143,7 @@ export class LiveSockDiag {
   }
 
   async read(opts: LiveTableOptions): Promise<LiveTableRead> {
-    this.channel ??= new SockDiagChannel();
+    this.channel ??= new BulkChannel();
     const gen = ++this.gen;
     const out: RawSocket[] = [];
     const issues: ScanIssue[] = [];
@@ -96,7 +159,7 @@ export class LiveSockDiag {
             states: opts.states, ports: opts.ports, seq,
           });
           let errno: number | undefined;
-          await this.channel.dump(req, (chunk) => {
+          await this.channel.request(req, (chunk) => {
             const r = this.chunk(chunk, protocol, seq, gen, out);
             decoded += r.decoded;
             if (r.errno !== undefined) errno = r.errno;
@@ -114,9 +177,10 @@ export class LiveSockDiag {
       throw e;
     }
     // Forget sockets that were not seen in this read: memory stays bounded by the table.
-    for (const [k, v] of this.seen) if (v.gen !== gen) this.seen.delete(k);
+    const gone: number[] = [];
+    for (const [k, v] of this.seen) if (v.gen !== gen) { this.seen.delete(k); gone.push(k); }
     for (const [k, v] of this.seenNoInode) if (v.gen !== gen) this.seenNoInode.delete(k);
-    return { sockets: out, issues, refused, decoded };
+    return { sockets: out, issues, refused, decoded, gone };
   }
 
   close(): void {
@@ -144,8 +208,8 @@ export class LiveSockDiag {
         } else if (type === SOCK_DIAG_BY_FAMILY && len >= HDR + MSG) {
           const r = this.record(buf, dv, off + HDR, protocol, gen);
           if (r) {
-            out.push(r.sock);
-            if (r.fresh) decoded++;
+            out.push(r);
+            if (this.fresh) decoded++;
           }
         }
       }
@@ -154,13 +218,24 @@ export class LiveSockDiag {
     return { done, errno, decoded };
   }
 
-  private record(buf: Buffer, dv: DataView, p: number, protocol: Protocol, gen: number): { sock: RawSocket; fresh: boolean } | undefined {
+  /** Whether the last record() decoded afresh (a field, not a returned pair: no allocation per record). */
+  private fresh = false;
+
+  private record(buf: Buffer, dv: DataView, p: number, protocol: Protocol, gen: number): RawSocket | undefined {
     const family = buf[p]!;
     if (family !== AF_INET && family !== AF_INET6) return undefined;
     const kstate = buf[p + 1]!;
-    // FNV-1a over ports, addresses and interface (bytes 4..43).
+    // A hash of ports, addresses and interface: ports, the first and last word
+    // of each address (an IPv4 address is the first word; IPv6 addresses
+    // mostly differ in the last), the interface. Only a socket that keeps its
+    // inode and changes its tuple (bind, connect) needs it.
     let h = 0x811c9dc5 ^ family ^ (protocol === 'tcp' ? 0 : 0x100);
-    for (let i = p + 4; i < p + 44; i += 4) h = Math.imul(h ^ dv.getUint32(i, true), 16777619);
+    h = Math.imul(h ^ dv.getUint32(p + 4, true), 16777619);
+    h = Math.imul(h ^ dv.getUint32(p + 8, true), 16777619);
+    h = Math.imul(h ^ dv.getUint32(p + 20, true), 16777619);
+    h = Math.imul(h ^ dv.getUint32(p + 24, true), 16777619);
+    h = Math.imul(h ^ dv.getUint32(p + 36, true), 16777619);
+    h = Math.imul(h ^ dv.getUint32(p + 40, true), 16777619);
     const flags = kstate | (buf[p + 2]! << 8) | (buf[p + 3]! << 16);
     const rq = dv.getUint32(p + 56, true);
     const wq = dv.getUint32(p + 60, true);
@@ -175,14 +250,16 @@ export class LiveSockDiag {
     }
     if (prev && prev.tuple === h && prev.flags === flags && prev.rq === rq && prev.wq === wq && prev.sock.protocol === protocol) {
       prev.gen = gen;
-      return { sock: prev.sock, fresh: false };
+      this.fresh = false;
+      return prev.sock;
     }
     const sock = decode(buf, dv, p, protocol);
     if (!sock) return undefined;
     const entry: Seen = { sock, tuple: h, flags, rq, wq, gen, cookieLo: dv.getUint32(p + 44, true), cookieHi: dv.getUint32(p + 48, true) };
     if (key === undefined) this.seen.set(inode, entry);
     else this.seenNoInode.set(key, entry);
-    return { sock, fresh: true };
+    this.fresh = true;
+    return sock;
   }
 }
 

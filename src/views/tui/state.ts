@@ -1,0 +1,474 @@
+// The live view's state, apart from drawing (as bandwhich keeps it): what is
+// shown, how it is sorted and filtered, what is highlighted and until when,
+// what the user is being asked. Pure: time comes in as `now`, snapshots and
+// diffs come in from the caller, effects (kill, close, quit) go out as values.
+import { bindScope, parseAddress, type BindScope } from '../../model/address.js';
+import type { SnapshotDiff } from '../../model/diff.js';
+import { socketKey } from '../../model/diff.js';
+import { isListening, matchesTable, type Filter } from '../../model/filter.js';
+import type { Snapshot } from '../../model/snapshot.js';
+import type { Protocol, Socket, SocketState } from '../../model/socket.js';
+import { SOCKET_STATES } from '../../model/socket.js';
+import { SORT_KEYS, sortSockets, type SortKey } from '../../model/sort.js';
+import { matchesText, parseFilterText, type TextFilter } from './filter-text.js';
+
+export type ViewName = 'sockets' | 'processes' | 'listeners';
+export const VIEWS: readonly ViewName[] = ['sockets', 'processes', 'listeners'];
+export type Mark = 'new' | 'changed' | 'closed';
+
+export const PROCESS_SORT_KEYS = ['pid', 'process', 'user', 'sockets', 'listening', 'recvq', 'sendq'] as const;
+export const LISTENER_SORT_KEYS = ['port', 'proto', 'local', 'fill', 'recvq', 'process'] as const;
+
+/** How long a change stays coloured, and a closed socket stays on screen (ms). */
+export const MARK_MS = 3000;
+/** At most this many highlights and closed rows kept (memory stays bounded under churn). */
+const MAX_MARKS = 20_000;
+const MAX_GHOSTS = 2_000;
+const RATE_WINDOW_MS = 5000;
+
+export interface Toggles {
+  tcp: boolean;
+  udp: boolean;
+  listening: boolean;
+  all: boolean;
+}
+
+export type Pending =
+  | { kind: 'kill'; pid: number; name: string; startTicks?: number; signal: 'SIGTERM' | 'SIGKILL' }
+  | { kind: 'destroy'; socket: Socket };
+
+export type Mode =
+  | { kind: 'normal' }
+  | { kind: 'filter'; text: string }
+  | { kind: 'help' }
+  | { kind: 'confirm'; pending: Pending };
+
+/** Something the caller must do; the state never touches the OS. */
+export type Effect =
+  | { kind: 'quit' }
+  | { kind: 'kill'; pid: number; name: string; startTicks?: number; signal: 'SIGTERM' | 'SIGKILL' }
+  | { kind: 'destroy'; socket: Socket }
+  | { kind: 'recollect' };
+
+export interface Status {
+  /** Already translated. */
+  text: string;
+  tone: 'info' | 'error' | 'ok';
+  until: number;
+}
+
+export interface ProcessRow {
+  pid: number;
+  name: string;
+  user: string;
+  command: string;
+  sockets: number;
+  listening: string[];
+  states: Partial<Record<SocketState, number>>;
+  recvQ: number;
+  sendQ: number;
+}
+
+export interface ListenerRow {
+  socket: Socket;
+  scope: BindScope;
+  /** recvQ / backlog, 0..1 (undefined when the backlog is unknown, or UDP). */
+  fill?: number;
+}
+
+export interface TuiState {
+  view: ViewName;
+  sort: Record<ViewName, string>;
+  descending: Record<ViewName, boolean>;
+  toggles: Toggles;
+  text?: TextFilter;
+  paused: boolean;
+  detail: boolean;
+  mode: Mode;
+  status?: Status;
+  selected: Record<ViewName, number>;
+  /** Key of the selected socket, so the selection follows it when rows move. */
+  selectedKey?: string;
+  scroll: Record<ViewName, number>;
+  /** Rows in the body on the last draw (for paging). */
+  pageRows: number;
+  snapshot?: Snapshot;
+  marks: Map<string, { mark: Mark; until: number }>;
+  ghosts: Map<string, { socket: Socket; until: number }>;
+  rates: { at: number; opened: number; closed: number }[];
+  cost?: { wallMs: number; cpuMs: number };
+  counts: Partial<Record<SocketState, number>>;
+  /** Every socket and ghost, sorted by the sockets view's key. */
+  order: Socket[];
+  orderValid: boolean;
+  /** order filtered by toggles and text (order itself when nothing filters). */
+  visible: Socket[];
+  visibleValid: boolean;
+  processRows?: ProcessRow[];
+  listenerRows?: ListenerRow[];
+  /** Skip highlights on the next snapshot (the collection itself changed). */
+  baseline: boolean;
+}
+
+export function initialState(opts: { toggles?: Partial<Toggles>; sort?: SortKey; text?: string } = {}): TuiState {
+  return {
+    view: 'sockets',
+    sort: { sockets: opts.sort ?? 'local', processes: 'sockets', listeners: 'port' },
+    descending: { sockets: false, processes: true, listeners: false },
+    toggles: { tcp: false, udp: false, listening: false, all: false, ...opts.toggles },
+    text: opts.text ? parseFilterText(opts.text) : undefined,
+    paused: false,
+    detail: false,
+    mode: { kind: 'normal' },
+    selected: { sockets: 0, processes: 0, listeners: 0 },
+    scroll: { sockets: 0, processes: 0, listeners: 0 },
+    pageRows: 20,
+    marks: new Map(),
+    ghosts: new Map(),
+    rates: [],
+    counts: {},
+    order: [],
+    orderValid: false,
+    visible: [],
+    visibleValid: false,
+    baseline: true,
+  };
+}
+
+/** The toggles as the Filter `list` would build from -t -u -l -a. */
+export function togglesFilter(t: Toggles): Filter {
+  const f: Filter = {};
+  const protocols: Protocol[] = [];
+  if (t.tcp) protocols.push('tcp');
+  if (t.udp) protocols.push('udp');
+  if (protocols.length) f.protocols = protocols;
+  if (t.listening) f.listening = true;
+  if (t.all) f.all = true;
+  return f;
+}
+
+/** States the collector should ask the kernel for (TIME_WAIT only with `a`). */
+export function collectStates(t: Toggles): SocketState[] | undefined {
+  return t.all ? undefined : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
+}
+
+export function setStatus(st: TuiState, text: string, tone: Status['tone'], now: number, ms = 4000): void {
+  st.status = { text, tone, until: now + ms };
+}
+
+// ------------------------------------------------------------------ snapshots
+
+/** Take in a new snapshot and what changed since the last one. */
+export function applySnapshot(st: TuiState, snap: Snapshot, diff: SnapshotDiff | undefined, now: number,
+  cost?: { wallMs: number; cpuMs: number }): void {
+  st.snapshot = snap;
+  if (cost) st.cost = cost;
+  // Expire marks and ghosts.
+  const expired: Socket[] = [];
+  for (const [k, m] of st.marks) if (m.until <= now) st.marks.delete(k);
+  for (const [k, g] of st.ghosts) {
+    if (g.until <= now) {
+      st.ghosts.delete(k);
+      expired.push(g.socket);
+    }
+  }
+  const counts: Partial<Record<SocketState, number>> = {};
+  for (const s of snap.sockets) counts[s.state] = (counts[s.state] ?? 0) + 1;
+  st.counts = counts;
+  st.processRows = undefined;
+  st.listenerRows = undefined;
+  st.visibleValid = false;
+  if (!diff || st.baseline) {
+    st.baseline = false;
+    st.marks.clear();
+    st.ghosts.clear();
+    st.orderValid = false;
+    st.rates = [];
+    rebuildOrder(st);
+    return;
+  }
+  st.rates.push({ at: now, opened: diff.opened.length, closed: diff.closed.length });
+  while (st.rates.length && st.rates[0]!.at <= now - RATE_WINDOW_MS) st.rates.shift();
+  const until = now + MARK_MS;
+  const mark = (s: Socket, m: Mark): void => {
+    if (st.marks.size >= MAX_MARKS) return;
+    st.marks.set(socketKey(s), { mark: m, until });
+  };
+  for (const s of diff.opened) mark(s, 'new');
+  for (const c of diff.changed) {
+    const kb = socketKey(c.before);
+    const ka = socketKey(c.after);
+    if (kb !== ka) st.marks.delete(kb);
+    // A socket opened a moment ago stays green when it changes.
+    if (st.marks.get(ka)?.mark !== 'new') mark(c.after, 'changed');
+  }
+  const removed = new Set<Socket>(expired);
+  for (const c of diff.changed) removed.add(c.before);
+  for (const s of diff.closed) {
+    if (st.ghosts.size < MAX_GHOSTS) {
+      const k = socketKey(s);
+      st.ghosts.set(k, { socket: s, until });
+      st.marks.set(k, { mark: 'closed', until });
+    } else {
+      removed.add(s);
+    }
+  }
+  const inserted = diff.opened.concat(diff.changed.map((c) => c.after));
+  if (!st.orderValid || inserted.length + removed.size > Math.max(64, st.order.length / 20)) {
+    rebuildOrder(st);
+  } else if (inserted.length || removed.size) {
+    st.order = mergeInto(st.order.filter((s) => !removed.has(s)), inserted, st.sort.sockets as SortKey, st.descending.sockets);
+  }
+}
+
+function rebuildOrder(st: TuiState): void {
+  const all = st.snapshot ? st.snapshot.sockets.slice() : [];
+  for (const g of st.ghosts.values()) all.push(g.socket);
+  sortSockets(all, st.sort.sockets as SortKey);
+  if (st.descending.sockets) all.reverse();
+  st.order = all;
+  st.orderValid = true;
+  st.visibleValid = false;
+}
+
+// The comparison sortSockets makes, for merging a few new rows into the order.
+const STATE_ORDER: Record<SocketState, number> = {
+  LISTEN: 0, UNCONN: 1, SYN_SENT: 2, SYN_RECV: 3, ESTABLISHED: 4, FIN_WAIT1: 5, FIN_WAIT2: 6,
+  CLOSE_WAIT: 7, CLOSING: 8, LAST_ACK: 9, TIME_WAIT: 10, CLOSE: 11,
+};
+const addrKeys = new Map<string, string>();
+function addrKey(a: string): string {
+  let k = addrKeys.get(a);
+  if (k === undefined) {
+    const b = parseAddress(a);
+    k = b ? (b.length === 4 ? '4' : '6') + Buffer.from(b).toString('hex') : 'z' + a;
+    if (addrKeys.size > 50_000) addrKeys.clear();
+    addrKeys.set(a, k);
+  }
+  return k;
+}
+const cmpText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const protoRank = (s: Socket): number => (s.protocol === 'tcp' ? 0 : 2) + (s.family === 'ipv6' ? 1 : 0);
+
+export function compareSockets(a: Socket, b: Socket, key: SortKey): number {
+  const pa = a.holders[0]?.pid ?? Number.MAX_SAFE_INTEGER;
+  const pb = b.holders[0]?.pid ?? Number.MAX_SAFE_INTEGER;
+  let d = 0;
+  switch (key) {
+    case 'proto': d = protoRank(a) - protoRank(b); break;
+    case 'local': d = cmpText(addrKey(a.localAddress), addrKey(b.localAddress)) || a.localPort - b.localPort; break;
+    case 'remote': d = cmpText(addrKey(a.remoteAddress), addrKey(b.remoteAddress)) || a.remotePort - b.remotePort; break;
+    case 'state': d = STATE_ORDER[a.state] - STATE_ORDER[b.state]; break;
+    case 'recvq': d = b.recvQ - a.recvQ; break;
+    case 'sendq': d = b.sendQ - a.sendQ; break;
+    case 'port': d = a.localPort - b.localPort; break;
+    case 'rport': d = a.remotePort - b.remotePort; break;
+    case 'pid': d = pa - pb; break;
+    case 'process': d = cmpText(a.holders[0]?.name ?? '\uffff', b.holders[0]?.name ?? '\uffff') || pa - pb; break;
+    case 'inode': d = a.inode - b.inode; break;
+  }
+  return d || protoRank(a) - protoRank(b) || a.localPort - b.localPort ||
+    cmpText(addrKey(a.localAddress), addrKey(b.localAddress)) || cmpText(addrKey(a.remoteAddress), addrKey(b.remoteAddress)) ||
+    a.remotePort - b.remotePort;
+}
+
+/** Merge a few rows into a sorted list: O(n), where re-sorting 100k rows every second would not be. */
+export function mergeInto(sorted: Socket[], add: Socket[], key: SortKey, descending: boolean): Socket[] {
+  if (!add.length) return sorted;
+  const sign = descending ? -1 : 1;
+  const ins = add.slice().sort((a, b) => sign * compareSockets(a, b, key));
+  const out: Socket[] = new Array(sorted.length + ins.length);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < sorted.length && j < ins.length) {
+    if (sign * compareSockets(sorted[i]!, ins[j]!, key) <= 0) out[o++] = sorted[i++]!;
+    else out[o++] = ins[j++]!;
+  }
+  while (i < sorted.length) out[o++] = sorted[i++]!;
+  while (j < ins.length) out[o++] = ins[j++]!;
+  return out;
+}
+
+// ------------------------------------------------------------------ rows
+
+function filtering(st: TuiState): boolean {
+  const t = st.toggles;
+  return t.tcp || t.udp || t.listening || st.text !== undefined;
+}
+
+/** The sockets view's rows (toggles and text filter applied). */
+export function visibleSockets(st: TuiState): Socket[] {
+  if (!st.orderValid) rebuildOrder(st);
+  if (st.visibleValid) return st.visible;
+  if (!filtering(st)) st.visible = st.order;
+  else {
+    // TIME_WAIT is collected only with `a`: no need to hide it again here.
+    const f: Filter = { ...togglesFilter(st.toggles), all: true };
+    const tf = st.text;
+    st.visible = st.order.filter((s) => matchesTable(f, s) && (!tf || matchesText(tf, s)));
+  }
+  st.visibleValid = true;
+  return st.visible;
+}
+
+/** Each holding process with what it holds. */
+export function processRows(st: TuiState): ProcessRow[] {
+  if (st.processRows) return st.processRows;
+  const byPid = new Map<number, ProcessRow>();
+  const f: Filter = { ...togglesFilter(st.toggles), all: true };
+  for (const s of st.snapshot?.sockets ?? []) {
+    if (filtering(st) && (!matchesTable(f, s) || (st.text && !matchesText(st.text, s)))) continue;
+    let lastPid = -1;
+    for (const h of s.holders) {
+      if (h.pid === lastPid) continue; // one socket counts once per process, however many fds
+      lastPid = h.pid;
+      let r = byPid.get(h.pid);
+      if (!r) {
+        r = { pid: h.pid, name: h.name ?? '?', user: h.user ?? '', command: h.command ?? '', sockets: 0, listening: [], states: {}, recvQ: 0, sendQ: 0 };
+        byPid.set(h.pid, r);
+      }
+      r.sockets++;
+      r.states[s.state] = (r.states[s.state] ?? 0) + 1;
+      r.recvQ += s.recvQ;
+      r.sendQ += s.sendQ;
+      if (isListening(s)) {
+        const l = `${s.protocol}/${s.localPort}`;
+        if (!r.listening.includes(l)) r.listening.push(l);
+      }
+    }
+  }
+  const rows = [...byPid.values()];
+  for (const r of rows) r.listening.sort((a, b) => Number(a.split('/')[1]) - Number(b.split('/')[1]) || cmpText(a, b));
+  const key = st.sort.processes;
+  const sign = st.descending.processes ? -1 : 1;
+  rows.sort((a, b) => {
+    let d = 0;
+    switch (key) {
+      case 'pid': d = a.pid - b.pid; break;
+      case 'process': d = cmpText(a.name, b.name); break;
+      case 'user': d = cmpText(a.user, b.user); break;
+      case 'sockets': d = a.sockets - b.sockets; break;
+      case 'listening': d = a.listening.length - b.listening.length; break;
+      case 'recvq': d = a.recvQ - b.recvQ; break;
+      case 'sendq': d = a.sendQ - b.sendQ; break;
+    }
+    return sign * d || a.pid - b.pid;
+  });
+  st.processRows = rows;
+  return rows;
+}
+
+/** Every listener (TCP LISTEN, unconnected UDP) with its bind scope and accept-queue fill. */
+export function listenerRows(st: TuiState): ListenerRow[] {
+  if (st.listenerRows) return st.listenerRows;
+  const f: Filter = { ...togglesFilter(st.toggles), all: true };
+  const rows: ListenerRow[] = [];
+  for (const s of st.snapshot?.sockets ?? []) {
+    if (!isListening(s)) continue;
+    if (filtering(st) && (!matchesTable(f, s) || (st.text && !matchesText(st.text, s)))) continue;
+    rows.push({ socket: s, scope: bindScope([s.localAddress]), fill: s.backlog ? s.recvQ / s.backlog : undefined });
+  }
+  const key = st.sort.listeners;
+  const sign = st.descending.listeners ? -1 : 1;
+  rows.sort((a, b) => {
+    const x = a.socket;
+    const y = b.socket;
+    let d = 0;
+    switch (key) {
+      case 'port': d = x.localPort - y.localPort; break;
+      case 'proto': d = protoRank(x) - protoRank(y); break;
+      case 'local': d = cmpText(addrKey(x.localAddress), addrKey(y.localAddress)); break;
+      case 'fill': d = (a.fill ?? -1) - (b.fill ?? -1); break;
+      case 'recvq': d = x.recvQ - y.recvQ; break;
+      case 'process': d = cmpText(x.holders[0]?.name ?? '\uffff', y.holders[0]?.name ?? '\uffff'); break;
+    }
+    return sign * d || x.localPort - y.localPort || protoRank(x) - protoRank(y) || cmpText(addrKey(x.localAddress), addrKey(y.localAddress));
+  });
+  st.listenerRows = rows;
+  return rows;
+}
+
+export function rowCount(st: TuiState): number {
+  return st.view === 'sockets' ? visibleSockets(st).length : st.view === 'processes' ? processRows(st).length : listenerRows(st).length;
+}
+
+/** The socket under the cursor (sockets and listeners views). */
+export function selectedSocket(st: TuiState): Socket | undefined {
+  if (st.view === 'sockets') return visibleSockets(st)[st.selected.sockets];
+  if (st.view === 'listeners') return listenerRows(st)[st.selected.listeners]?.socket;
+  return undefined;
+}
+
+/** The highlight of a socket right now, if any. */
+export function markOf(st: TuiState, s: Socket, now: number): Mark | undefined {
+  if (!st.marks.size) return undefined;
+  const m = st.marks.get(socketKey(s));
+  return m && m.until > now ? m.mark : undefined;
+}
+
+/** Opened and closed sockets per second over the last few seconds. */
+export function rates(st: TuiState, now: number): { opened: number; closed: number } {
+  const recent = st.rates.filter((r) => r.at > now - RATE_WINDOW_MS);
+  if (!recent.length) return { opened: 0, closed: 0 };
+  const span = Math.max(1, (now - Math.min(...recent.map((r) => r.at))) / 1000 + 1);
+  return {
+    opened: recent.reduce((a, r) => a + r.opened, 0) / span,
+    closed: recent.reduce((a, r) => a + r.closed, 0) / span,
+  };
+}
+
+/** Keep the cursor on the same socket after the rows moved; clamp and scroll. */
+export function settleSelection(st: TuiState): void {
+  const n = rowCount(st);
+  const v = st.view;
+  if (v === 'sockets' && st.selectedKey !== undefined) {
+    const rows = visibleSockets(st);
+    const cur = rows[st.selected.sockets];
+    if (!cur || socketKey(cur) !== st.selectedKey) {
+      // Look near the old place first (cheap), then everywhere.
+      const from = Math.max(0, st.selected.sockets - 200);
+      let at = -1;
+      for (let i = from; i < Math.min(rows.length, st.selected.sockets + 200); i++) if (socketKey(rows[i]!) === st.selectedKey) { at = i; break; }
+      if (at >= 0) st.selected.sockets = at;
+    }
+  }
+  st.selected[v] = Math.max(0, Math.min(st.selected[v], n - 1));
+  const page = Math.max(1, st.pageRows);
+  if (st.selected[v] < st.scroll[v]) st.scroll[v] = st.selected[v];
+  if (st.selected[v] >= st.scroll[v] + page) st.scroll[v] = st.selected[v] - page + 1;
+  st.scroll[v] = Math.max(0, Math.min(st.scroll[v], Math.max(0, n - page)));
+  if (v === 'sockets') {
+    const s = visibleSockets(st)[st.selected.sockets];
+    st.selectedKey = s ? socketKey(s) : undefined;
+  }
+}
+
+export function sortKeysOf(view: ViewName): readonly string[] {
+  return view === 'sockets' ? SORT_KEYS : view === 'processes' ? PROCESS_SORT_KEYS : LISTENER_SORT_KEYS;
+}
+
+/** After the sort key or direction changed. */
+export function resort(st: TuiState): void {
+  if (st.view === 'sockets') {
+    st.orderValid = false;
+    st.visibleValid = false;
+  }
+  st.processRows = undefined;
+  st.listenerRows = undefined;
+}
+
+/** After a toggle or the text filter changed. */
+export function refilter(st: TuiState): void {
+  st.visibleValid = false;
+  st.processRows = undefined;
+  st.listenerRows = undefined;
+}
+
+/** Whether the pid still is the process we saw: same start time. Pure, for the `k` key. */
+export function sameProcess(expectedStart: number | undefined, current: { startTicks?: number } | undefined):
+  'same' | 'gone' | 'reused' | 'unknown' {
+  if (!current) return 'gone';
+  if (expectedStart === undefined || current.startTicks === undefined) return 'unknown';
+  return current.startTicks === expectedStart ? 'same' : 'reused';
+}
