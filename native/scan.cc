@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -105,14 +106,21 @@ void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r, uint64_t tic
 
 // Directories kept open at once: a low open-file limit (RLIMIT_NOFILE) must
 // never cost a holder, so the scan works in batches and flushes a batch early
-// when the kernel refuses another descriptor.
-const size_t kBatchDirs = 128;
+// when the kernel refuses another descriptor. It also leaves most of the limit
+// to the rest of the program, which reads the socket table at the same time.
+size_t batch_dirs() {
+  struct rlimit rl;
+  size_t limit = 128;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) limit = std::min<size_t>(limit, rl.rlim_cur / 4);
+  return std::max<size_t>(limit, 1);
+}
 
 Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned threads) {
   Result r;
   const uint64_t ticket = g_next_ticket.fetch_add(1);
   std::vector<Job> jobs;
   std::vector<DIR*> open_dirs;
+  const size_t kBatchDirs = batch_dirs();
   auto flush = [&]() {
     run_batch(jobs, threads, r, ticket);
     for (DIR* d : open_dirs) closedir(d);
