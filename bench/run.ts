@@ -231,8 +231,12 @@ interface Stat {
   timeouts: number;
 }
 
+/** The live view's cost per refresh, from `watch --events` with SOCKSCOPE_WATCH_COST_LOG=1. */
+interface WatchCost { ticks: number; medianCpuMs: number; p90CpuMs: number; maxCpuMs: number; firstCpuMs: number; rssFirstMB: number; rssLastMB: number; sockets: number }
+
 interface SceneResult {
   scene: Scene;
+  watch?: WatchCost;
   stats: Map<string, Stat>;
   counts: { rep: number; sockscope?: number; ss?: number; ssScene?: number }[];
   profile?: ProfileRow[];
@@ -319,7 +323,32 @@ async function measureScene(scene: Scene, opts: Options, siInstalled: boolean): 
       cmds.map((c) => `${c.id} ${runs.get(c.id)!.wallMs.toFixed(0)}`).join(', ') + ' ms');
   }
   if (opts.profile) result.profile = await profileSockscope(['list', '-t', '-a', '--json'], opts.timeoutMs);
+  if (!opts.skip.has('watch')) result.watch = watchCost(scene.spec.name === 'large' ? 40 : 10);
   return result;
+}
+
+/**
+ * Run the live collector for `seconds` (one tick a second) and read the cost of
+ * each tick. The first tick does the full fd scan; the others refresh holders
+ * incrementally, which is what the live view pays every second.
+ */
+function watchCost(seconds: number): WatchCost | undefined {
+  const r = spawnSync(process.execPath, [BIN, 'watch', '--events', '--interval', '1', '--duration', String(seconds)],
+    { encoding: 'utf8', env: { ...process.env, SOCKSCOPE_WATCH_COST_LOG: '1' }, maxBuffer: 1 << 28, timeout: (seconds + 60) * 1000 });
+  const ticks = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { cpuMs: number; rss: number; sockets: number });
+  if (ticks.length < 3) {
+    log(`watch cost: only ${ticks.length} ticks (${r.stderr.slice(0, 200)})`);
+    return undefined;
+  }
+  const rest = ticks.slice(1).map((t) => t.cpuMs).sort((a, b) => a - b);
+  const third = Math.max(1, Math.floor(ticks.length / 3));
+  const avgRss = (xs: { rss: number }[]): number => xs.reduce((a, b) => a + b.rss, 0) / xs.length / (1 << 20);
+  const w: WatchCost = {
+    ticks: ticks.length, firstCpuMs: ticks[0]!.cpuMs, medianCpuMs: median(rest)!, p90CpuMs: rest[Math.floor(rest.length * 0.9)]!,
+    maxCpuMs: rest[rest.length - 1]!, rssFirstMB: avgRss(ticks.slice(1, 1 + third)), rssLastMB: avgRss(ticks.slice(-third)), sockets: ticks.at(-1)!.sockets,
+  };
+  log(`watch cost: ${w.ticks} ticks, median ${w.medianCpuMs.toFixed(0)} ms CPU, p90 ${w.p90CpuMs.toFixed(0)}, first ${w.firstCpuMs.toFixed(0)}; RSS ${w.rssFirstMB.toFixed(0)} -> ${w.rssLastMB.toFixed(0)} MB`);
+  return w;
 }
 
 // ---------------------------------------------------------------- CPU profile
@@ -433,6 +462,9 @@ function targets(results: SceneResult[]): Target[] {
     speed(res, name, 'lsof-busy', 'sc-port-busy', 3, '`sockscope port <busy>` vs `lsof -nP -i :<busy>`');
     speed(res, name, 'lsof-free', 'sc-port-free', 3, '`sockscope port <free>` vs `lsof -nP -i :<free>`');
   }
+  const wc = large?.watch;
+  out.push({ what: 'large: one `watch` refresh tick ≤ 300 CPU ms (median of the ticks after the first)', measured: wc ? `${wc.medianCpuMs.toFixed(0)} ms (p90 ${wc.p90CpuMs.toFixed(0)}, max ${wc.maxCpuMs.toFixed(0)}, first tick ${wc.firstCpuMs.toFixed(0)}; ${wc.ticks} ticks, ${wc.sockets} sockets)` : 'not measured', pass: wc ? wc.medianCpuMs <= 300 : undefined });
+  out.push({ what: 'large: no memory growth while watching (RSS, last third of ticks ≤ first third + 10%)', measured: wc ? `${wc.rssFirstMB.toFixed(0)} MB → ${wc.rssLastMB.toFixed(0)} MB` : 'not measured', pass: wc ? wc.rssLastMB <= wc.rssFirstMB * 1.1 : undefined });
   const t = small?.stats.get('sc-table');
   const tm = t ? median(t.walls) : undefined;
   out.push({ what: 'small: `sockscope list` (table to a pipe) ≤ 120 ms median wall', measured: tm === undefined ? (small ? 'no valid measurement' : 'scene not run') : `${ms(tm)} ms`, pass: tm === undefined ? undefined : tm <= 120 });
