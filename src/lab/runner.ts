@@ -1,0 +1,317 @@
+// Runs one experiment: for each step, act, then watch the machine through
+// sockscope's own collector until the step's expectations hold (or the kernel
+// has had its time), show the rows, the checks and the explanation, and wait
+// for Enter unless running straight through. Whatever happens (a failed step,
+// a crashed child, Ctrl-C, an exception), every child is stopped and the run
+// checks that nothing it started is still running or bound.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { listSockets } from '../index.js';
+import { msg, type Lang, type MessageKey } from '../explain/i18n.js';
+import { sortSockets } from '../model/sort.js';
+import type { Protocol, Socket } from '../model/socket.js';
+import { readTcpExt } from '../collectors/procfs/snmp.js';
+import { renderTable } from '../views/table.js';
+import { displayWidth, paint, type Sink } from '../views/sink.js';
+import { AgentPool, liveGroupMembers, type Agent } from './agent.js';
+import { isLabSocket, satisfies, wantParams } from './observe.js';
+import type { Expectation, Experiment, Lab, Observation, Params, Step } from './types.js';
+
+export interface RunOptions {
+  lang: Lang;
+  sink: Sink;
+  /** Paint with colours. */
+  color?: boolean;
+  /** Terminal width (tables are cut to it, prose wrapped); undefined: a pipe. */
+  width?: number;
+  /** Run straight through; otherwise wait for Enter between steps. */
+  auto: boolean;
+  /** Wait for the person to press Enter; resolves false when input has ended (then the run goes on without pausing). */
+  waitForEnter?: () => Promise<boolean>;
+  /** Aborting stops the run at once (Ctrl-C); everything is cleaned up. */
+  signal?: AbortSignal;
+  source?: 'auto' | 'netlink' | 'proc';
+  procRoot?: string;
+  /** Put into every child's environment as SOCKSCOPE_LAB_ID (tests find leftovers by it). */
+  labId?: string;
+  /** Seconds a child lives without hearing from the lab. */
+  childTtlSeconds?: number;
+}
+
+export interface Failure {
+  step: number;
+  title: string;
+  expected: string;
+  seen: string;
+}
+
+export interface LabResult {
+  /** Every expectation held, no child crashed, nothing was left behind. */
+  ok: boolean;
+  /** Stopped by the signal (Ctrl-C). */
+  aborted: boolean;
+  checked: number;
+  failures: Failure[];
+  /** Why the run stopped early (a child crashed, a step threw). */
+  stopped?: { step: number; detail: string };
+  /** Every process the lab started (process group leaders). */
+  pids: number[];
+  ports: number[];
+  /** What the final check found still running or bound. */
+  leftover: { pids: number[]; sockets: Socket[] };
+  /** TIME_WAIT entries left with the kernel (held by no process). */
+  timeWait: number;
+}
+
+class Aborted extends Error {
+  constructor() {
+    super('aborted');
+  }
+}
+
+const POLL_MS = 150;
+
+/** Wrap text to `width` terminal columns (CJK may break anywhere), indented. */
+export function wrap(text: string, width: number, indent = '', first = indent): string[] {
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    const tokens = para.match(/[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef][，。；：、）」』”]*|\s+|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+/g) ?? [''];
+    let line = '';
+    for (const t of tokens) {
+      const lead = out.length ? indent : first;
+      if (line !== '' && displayWidth(lead + line + t) > width && !/^\s+$/.test(t)) {
+        out.push(lead + line.trimEnd());
+        line = '';
+      }
+      if (line === '' && /^\s+$/.test(t)) continue;
+      line += t;
+    }
+    out.push((out.length ? indent : first) + line.trimEnd());
+  }
+  return out;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Aborted());
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = (): void => { clearTimeout(t); reject(new Aborted()); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Reject as soon as the signal fires. */
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  // Whatever p does after we stop waiting for it must not become an unhandled rejection.
+  p.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new Aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); });
+  });
+}
+
+/** Run one experiment. Never leaves a child behind; see LabResult. */
+export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult> {
+  const L = o.lang;
+  const width = o.width ?? 100;
+  const t = (key: MessageKey, p?: Params): string => msg(L, key, p);
+  const out = async (line = ''): Promise<void> => { const w = o.sink.line(line); if (w) await w; };
+  const prose = async (text: string, indent = '  ', first = indent): Promise<void> => {
+    for (const l of wrap(text, Math.min(width, 100), indent, first)) await out(l);
+  };
+  const pool = new AgentPool(o.labId ?? `lab-${process.pid}-${randomBytes(4).toString('hex')}`, o.childTtlSeconds ?? 30);
+  const ports = new Set<number>();
+  const result: LabResult = { ok: false, aborted: false, checked: 0, failures: [], pids: [], ports: [], leftover: { pids: [], sockets: [] }, timeWait: 0 };
+  const procRoot = o.procRoot ?? '/proc';
+  const protocols = exp.protocols ?? ['tcp'];
+
+  const lab: Lab = {
+    lang: L,
+    ports,
+    start: (role) => abortable(pool.start(role), o.signal),
+    say: async (key, p) => { await prose(t(key, p), '    ', `  ${paint(o.color === true, 'dim', '·')} `); },
+    tcpExt: () => readTcpExt(procRoot),
+    runOnce: (command, args, timeoutMs = 10_000) => abortable(new Promise<string>((resolve, reject) => {
+      execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, SOCKSCOPE_LAB_ID: pool.labId } },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    }), o.signal),
+  };
+
+  const observe = async (step: Step): Promise<Observation> => {
+    const snap = await listSockets({
+      source: o.source, procRoot: o.procRoot, memory: step.memory,
+      filter: { all: true, ports: [...ports], protocols },
+    });
+    const sockets = snap.sockets.filter((s) => isLabSocket(s, ports));
+    return { snap, sockets, tcpExt: readTcpExt(procRoot) };
+  };
+
+  // `expected` is the message with the wanted values, `seen` the same message with what was seen.
+  const check = (e: Expectation, obs: Observation): { ok: boolean; expected: string; seen: string; bounds: string } => {
+    const wanted = wantParams(e.want);
+    const bounds = Object.entries(e.want).filter(([, w]) => typeof w === 'object').map(([k]) => wanted[k]).join(', ');
+    const expected = t(e.key, wanted);
+    let got: Params | undefined;
+    try {
+      got = e.seen(obs);
+    } catch {
+      got = undefined;
+    }
+    if (!got) return { ok: false, expected, seen: t('lab.not-seen'), bounds };
+    const ok = Object.entries(e.want).every(([k, w]) => satisfies(w, got![k]));
+    return { ok, expected, seen: t(e.key, { ...wanted, ...got }), bounds };
+  };
+
+  let stepNo = 0;
+  try {
+    await out(paint(o.color === true, 'bold', t('lab.header', { name: exp.name, summary: t(exp.summary) })));
+    await prose(t(exp.intro), '');
+    const n = exp.steps.length;
+    let pausing = !o.auto;
+    for (const step of exp.steps) {
+      stepNo++;
+      await out();
+      await out(paint(o.color === true, 'bold', t('lab.step', { i: stepNo, n, title: t(step.title) })));
+      await abortable(step.act(lab), o.signal);
+      const exps = step.expect(lab);
+      // Watch until every expectation holds or the kernel has had its time.
+      const timeoutMs = step.timeoutMs ?? 5000;
+      const deadline = Date.now() + timeoutMs;
+      const maxPolls = Math.ceil(timeoutMs / POLL_MS) + 1;
+      let obs = await abortable(observe(step), o.signal);
+      let checks = exps.map((e) => check(e, obs));
+      for (let k = 0; k < maxPolls && Date.now() < deadline && !checks.every((c) => c.ok); k++) {
+        const crashed = pool.crashed();
+        if (crashed) break;
+        await sleep(POLL_MS, o.signal);
+        obs = await abortable(observe(step), o.signal);
+        checks = exps.map((e) => check(e, obs));
+      }
+      const crashed = pool.crashed();
+      if (crashed) {
+        throw new Error(t('lab.child-exited', {
+          role: crashed.role, pid: crashed.pid, how: crashed.exit?.signal ?? `code ${crashed.exit?.code}`,
+          stderr: crashed.stderrTail() || '-',
+        }));
+      }
+      if (step.after) await abortable(step.after(lab, obs), o.signal);
+      await out();
+      const rows = labOrder(obs.sockets);
+      await renderTable(rows, o.sink, { color: o.color === true, width: o.width, numeric: true, lang: L });
+      if (!rows.length) await out(t('lab.no-rows'));
+      await out();
+      for (const c of checks) {
+        result.checked++;
+        if (c.ok) {
+          // What was seen; and the bounds it was held to, if any ("expected ≥2").
+          const tail = c.bounds ? t('lab.held-bound', { bounds: c.bounds }) : '';
+          for (const l of wrap(c.seen + tail, Math.min(width, 100), '    ', `  ${paint(o.color === true, 'green', '✓')} `)) await out(l);
+        } else {
+          for (const l of wrap(t('lab.expected', { expected: c.expected }), Math.min(width, 100), '    ', `  ${paint(o.color === true, 'red', '✗')} `)) await out(l);
+          await prose(t('lab.saw', { seen: c.seen }), '    ');
+          result.failures.push({ step: stepNo, title: t(step.title), expected: c.expected, seen: c.seen });
+        }
+      }
+      if (checks.some((c) => !c.ok)) await prose(t('lab.kernel-differs'), '  ');
+      await out();
+      await prose(t(step.explain, step.explainParams?.(obs) ?? {}));
+      const f = o.sink.flush();
+      if (f) await f;
+      if (pausing && stepNo < n && o.waitForEnter) {
+        await out();
+        await out(t('lab.prompt', { i: stepNo + 1, n }));
+        const f2 = o.sink.flush();
+        if (f2) await f2;
+        const more = await abortable(o.waitForEnter(), o.signal);
+        if (!more) pausing = false;
+      }
+    }
+  } catch (e) {
+    if (e instanceof Aborted || o.signal?.aborted) {
+      result.aborted = true;
+    } else {
+      result.stopped = { step: stepNo, detail: e instanceof Error ? e.message : String(e) };
+    }
+  } finally {
+    result.pids = pool.pids();
+    result.ports = [...ports].sort((a, b) => a - b);
+    await pool.stopAll();
+    await verifyClean(pool, ports, protocols, o, result);
+  }
+
+  // The summary.
+  await out();
+  if (result.aborted) await out(t('lab.result.aborted', { step: stepNo }));
+  if (result.stopped) await prose(t('lab.result.stopped', result.stopped), '');
+  if (!result.aborted) {
+    if (!result.failures.length && !result.stopped) await out(paint(o.color === true, 'green', t('lab.result.ok', { n: result.checked })));
+    else if (result.failures.length) {
+      await out(paint(o.color === true, 'red', t('lab.result.failed', { failed: result.failures.length, n: result.checked })));
+      for (const f of result.failures) await prose(t('lab.result.failure', { ...f }), '  ');
+    }
+  }
+  const procs = result.pids.length;
+  if (!result.leftover.pids.length && !result.leftover.sockets.length) {
+    await prose(t('lab.cleanup.done', { n: procs, ports: result.ports.join(', ') || '-' }), '');
+  } else {
+    await prose(t('lab.cleanup.left', {
+      pids: result.leftover.pids.join(', ') || '-',
+      sockets: result.leftover.sockets.map((s) => `${s.protocol} ${s.localAddress}:${s.localPort} ${s.state}`).join(', ') || '-',
+    }), '');
+  }
+  if (result.timeWait) await prose(t('lab.cleanup.time-wait', { n: result.timeWait }), '');
+  const f = o.sink.flush();
+  if (f) await f;
+  result.ok = !result.aborted && !result.stopped && !result.failures.length && !result.leftover.pids.length && !result.leftover.sockets.length;
+  return result;
+}
+
+/**
+ * Rows in the order a reader follows an experiment: for each protocol, the
+ * servers' sockets first (a listener or bound UDP socket, then the connections
+ * on its port), then the clients', each group by port.
+ */
+export function labOrder(sockets: readonly Socket[]): Socket[] {
+  const rows = sortSockets([...sockets], 'proto');
+  const serverPorts = new Set(rows.filter((s) => s.state === 'LISTEN' || (s.protocol === 'udp' && s.remotePort === 0)).map((s) => `${s.protocol} ${s.localPort}`));
+  const rank = (s: Socket): number => (s.protocol === 'tcp' ? 0 : 4) + (serverPorts.has(`${s.protocol} ${s.localPort}`) ? (s.state === 'LISTEN' ? 0 : 1) : 2);
+  // Array.prototype.sort is stable: within a rank the 'proto' order stays.
+  return rows.sort((a, b) => rank(a) - rank(b) || (rank(a) % 4 === 1 ? a.localPort - b.localPort : 0));
+}
+
+/**
+ * After stopAll: no member of any group we started may still run, and no
+ * socket on our ports may remain except TIME_WAIT (kernel-only, no process,
+ * counted and said). Waits up to 3 s for the kernel to finish the RSTs.
+ */
+async function verifyClean(pool: AgentPool, ports: ReadonlySet<number>, protocols: readonly Protocol[], o: RunOptions,
+  result: LabResult): Promise<void> {
+  const pgids = pool.pids();
+  for (let i = 0; i < 20; i++) {
+    result.leftover.pids = liveGroupMembers(pgids, o.procRoot ?? '/proc');
+    const ours = new Set(result.leftover.pids);
+    let sockets: Socket[] = [];
+    if (ports.size) {
+      try {
+        const snap = await listSockets({ source: o.source, procRoot: o.procRoot, filter: { all: true, ports: [...ports], protocols } });
+        // A socket held only by processes that are not ours belongs to another program that uses the same port number.
+        sockets = snap.sockets.filter((s) => isLabSocket(s, ports) && (!s.holders.length || s.holders.some((h) => ours.has(h.pid))));
+      } catch {
+        sockets = [];
+      }
+    }
+    result.timeWait = sockets.filter((s) => s.state === 'TIME_WAIT').length;
+    result.leftover.sockets = sockets.filter((s) => s.state !== 'TIME_WAIT');
+    if (!result.leftover.pids.length && !result.leftover.sockets.length) return;
+    for (const pid of result.leftover.pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export type { Agent };
