@@ -80,7 +80,8 @@ test('q leaves the alternate screen and restores the terminal', async (t) => {
   x.start(Tmux.watchLine('--interval 0.5'));
   await x.until('the live view is up', (s) => s.includes('sockscope watch'));
   x.keys('q');
-  const screen = await x.until('the shell is back', (s) => s.includes('WATCH-EXIT 0'));
+  // Wait for the shell's stty line too: it comes right after WATCH-EXIT.
+  const screen = await x.until('the shell is back', (s) => s.includes('WATCH-EXIT 0') && /^-?icanon$/m.test(s));
   assert.doesNotMatch(screen, /sockscope watch/);
   assert.match(screen, /^icanon$/m, 'the terminal is back in canonical (cooked) mode');
 });
@@ -91,7 +92,7 @@ test('SIGTERM leaves the alternate screen and restores the terminal', async (t) 
   await x.until('the live view is up', (s) => s.includes('sockscope watch'));
   const pid = await eventually('the watch pid', () => { const p = x.childPid(); if (!p) throw new Error('no child yet'); return p; });
   process.kill(pid, 'SIGTERM');
-  const screen = await x.until('the shell is back', (s) => s.includes('WATCH-EXIT 143'));
+  const screen = await x.until('the shell is back', (s) => s.includes('WATCH-EXIT 143') && /^-?icanon$/m.test(s));
   assert.doesNotMatch(screen, /sockscope watch/);
   assert.match(screen, /^icanon$/m);
 });
