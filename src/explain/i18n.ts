@@ -1,19 +1,29 @@
 // Message catalogs: every sentence sockscope says lives in messages/en.ts and
 // messages/zh-CN.ts under the same keys (the zh-CN catalog is typed against the
 // English one, and a test checks both directions at run time).
-import { en } from './messages/en.js';
-import { zhCN } from './messages/zh-CN.js';
+//
+// At run time each language is read from the JSON the build writes from those
+// modules (dist/data/messages.<lang>.json, scripts/gen-catalogs.mjs): one small
+// JSON.parse for the language in use instead of compiling every catalog module.
+import { readFileSync } from 'node:fs';
+import type { en } from './messages/en.js';
 
 export type MessageKey = keyof typeof en;
 export type Catalog = Readonly<Record<MessageKey, string>>;
 export const LANGS = ['en', 'zh-CN'] as const;
 export type Lang = (typeof LANGS)[number];
 
-const CATALOGS: Record<Lang, Catalog> = { en, 'zh-CN': zhCN };
+const CATALOGS: Partial<Record<Lang, Catalog>> = {};
 
-/** The catalog of a language (for tests and tools). */
+/** The catalog of a language, read once. */
 export function catalog(lang: Lang): Catalog {
-  return CATALOGS[lang];
+  let c = CATALOGS[lang];
+  if (!c) {
+    // dist/src/explain/ -> dist/data/
+    c = JSON.parse(readFileSync(new URL(`../../data/messages.${lang}.json`, import.meta.url), 'utf8')) as Catalog;
+    CATALOGS[lang] = c;
+  }
+  return c;
 }
 
 /** Parse a user's --lang value: en, zh-CN (also zh, zh_CN, zh-Hans, any case); undefined if unknown. */
@@ -60,7 +70,7 @@ function compile(text: string): Compiled {
 export function msg(lang: Lang, key: MessageKey, params: Readonly<Record<string, string | number>> = {}): string {
   let parts = compiled[lang].get(key);
   if (!parts) {
-    parts = compile(CATALOGS[lang][key]);
+    parts = compile(catalog(lang)[key]);
     compiled[lang].set(key, parts);
   }
   let out = '';
