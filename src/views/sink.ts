@@ -63,6 +63,12 @@ export function paint(on: boolean, style: Paint, text: string): string {
  * the like take two (East Asian Wide, UAX #11), everything else one.
  */
 export function displayWidth(text: string): number {
+  // Nearly every cell is ASCII: check that first, without iterating code points.
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) { ascii = false; break; }
+  }
+  if (ascii) return text.length;
   let w = 0;
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
