@@ -6,7 +6,7 @@ import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { parseNetTable } from './procfs/net-table.js';
-import { cancelBackgroundScans, scanHolders, scanHoldersAsync, type FdRef, type HolderScan } from './procfs/holders.js';
+import { cancelBackgroundScans, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -83,9 +83,7 @@ export class LinuxCollector implements Collector {
     // the table then selects nothing with an inode (a free port), the scan is
     // cancelled. Measured on 100k sockets, 6 alternating runs each: a busy
     // port 1336 -> 1172 ms median, a free one 225 -> 205 ms.
-    const early = opts.holders !== false && !opts.pids ? scanHoldersAsync(this.ctx.procRoot) : undefined;
-    // Never leave it unobserved if the table read throws.
-    early?.catch(() => undefined);
+    const early = opts.holders !== false && !opts.pids ? startScan(this.ctx.procRoot) : undefined;
     const wantNetlink = opts.source === 'netlink' || ((opts.source ?? 'auto') === 'auto' && this.ctx.procRoot === '/proc');
     let viaNetlink: Awaited<ReturnType<typeof import('./sockdiag/table.js').readSockDiag>> | undefined;
     if (wantNetlink) {
@@ -143,7 +141,7 @@ export class LinuxCollector implements Collector {
         // What could not be read is about the processes asked for, not the whole machine.
         scan.unreadable = own.unreadable;
       } else {
-        scan = early ? await early : scanHolders(this.ctx.procRoot, { wanted });
+        scan = early ? await early(wanted) : scanHolders(this.ctx.procRoot, { wanted });
         issues.push(...scan.issues);
       }
       // A socket can have several holders (fork, fd passing), so the scan always

@@ -100,14 +100,16 @@ export function scanHolders(procRoot: string, opts: HolderScanOptions = {}): Hol
 }
 
 /**
- * The same scan off the JavaScript thread when the native scanner is built,
- * so that it overlaps with reading the socket table; otherwise the JS scan.
+ * Start the same scan off the JavaScript thread (when the native scanner is
+ * built) so that it overlaps with reading the socket table. The index by inode
+ * is built only when asked, for the inodes the table turned out to need.
  */
-export async function scanHoldersAsync(procRoot: string, opts: HolderScanOptions = {}): Promise<HolderScan> {
+export function startScan(procRoot: string, opts: Pick<HolderScanOptions, 'forceJs' | 'pids'> = {}): (wanted?: ReadonlySet<number>) => Promise<HolderScan> {
   const n = opts.forceJs ? null : nativeScan();
-  if (!n) return scanHolders(procRoot, opts);
-  const pids = opts.pids ?? listPids(procRoot);
-  return withIssues(fromNative(await n.scanAsync(procRoot, Int32Array.from(pids), THREADS), opts.wanted, procRoot), procRoot);
+  if (!n) return async (wanted) => scanHolders(procRoot, { ...opts, wanted });
+  const raw = n.scanAsync(procRoot, Int32Array.from(opts.pids ?? listPids(procRoot)), THREADS);
+  raw.catch(() => undefined); // observed here; the caller may never ask for it
+  return async (wanted) => withIssues(fromNative(await raw, wanted, procRoot), procRoot);
 }
 
 // Two threads saturate the kernel's readlink path on small machines; more only contend.
