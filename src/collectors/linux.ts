@@ -41,6 +41,19 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
   return { sockets, issues };
 }
 
+/** TCP listeners by local port: what unheldReason() needs to spot unaccepted connections. */
+export function listenersByPort(raw: readonly RawSocket[]): Map<number, RawSocket[]> {
+  const listeners = new Map<number, RawSocket[]>();
+  for (const s of raw) {
+    if (s.protocol === 'tcp' && s.state === 'LISTEN') {
+      const l = listeners.get(s.localPort);
+      if (l) l.push(s);
+      else listeners.set(s.localPort, [s]);
+    }
+  }
+  return listeners;
+}
+
 /** Why a socket nobody holds is unheld. Exported for the contract tests. */
 export function unheldReason(s: RawSocket, listeners: ReadonlyMap<number, RawSocket[]>,
   scan: Pick<HolderScan, 'unreadable' | 'exited'>): UnheldReason {
@@ -148,14 +161,7 @@ export class LinuxCollector implements Collector {
       // covers every process: stopping at the first holder would hide the others.
     }
 
-    const listeners = new Map<number, RawSocket[]>();
-    for (const s of raw) {
-      if (s.protocol === 'tcp' && s.state === 'LISTEN') {
-        const l = listeners.get(s.localPort);
-        if (l) l.push(s);
-        else listeners.set(s.localPort, [s]);
-      }
-    }
+    const listeners = listenersByPort(raw);
 
     const procs = new ProcessTable(this.ctx.procRoot, this.ctx.passwdPath);
     const holderOf = (ref: FdRef): Holder => {

@@ -5,7 +5,7 @@
 // did not change is the very same object in consecutive snapshots, which lets
 // the diff and the views skip it by identity.
 import type { CollectorContext } from './collector.js';
-import { readProcTables, unheldReason } from './linux.js';
+import { listenersByPort, readProcTables, unheldReason } from './linux.js';
 import { LiveSockDiag } from './sockdiag/live-table.js';
 import { HolderTracker, type HolderRefreshStats } from './procfs/live-holders.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
@@ -129,14 +129,7 @@ export class LiveCollector {
     const holderStats = this.tracker.refresh(gone);
     const scan = { unreadable: this.tracker.unreadable, exited: this.tracker.exited };
 
-    const listeners = new Map<number, RawSocket[]>();
-    for (const s of raw) {
-      if (s.protocol === 'tcp' && s.state === 'LISTEN') {
-        const l = listeners.get(s.localPort);
-        if (l) l.push(s);
-        else listeners.set(s.localPort, [s]);
-      }
-    }
+    const listeners = listenersByPort(raw);
     const sockets: Socket[] = new Array(raw.length);
     const touched = this.tracker.touched;
     // Whether an unheld socket's reason can have changed since the last tick.
