@@ -2,43 +2,9 @@
 import { UsageError, nearest } from './args.js';
 import type { GlobalOptions, Io } from './common.js';
 import { Sink } from '../views/sink.js';
-import { LANGS, langFromEnv, parseLang } from '../explain/i18n.js';
+import { LANGS, langFromEnv, msg, parseLang, type MessageKey } from '../explain/i18n.js';
 
 const VERSION = '0.1.0';
-
-export const MAIN_HELP = `sockscope ${VERSION} — every port, socket and process on this machine, and what they mean
-
-Usage: sockscope [global options] [command] [options]
-
-Commands:
-  (none)              overview: listening ports by process, outbound connections, totals
-  list, ls            the full socket table (like ss -tanup / netstat -tunap)
-  port <N>[/tcp|udp]  who uses port N (exit 0 in use, 1 free)
-  pid <PID>           every socket a process holds, with fds (like lsof -p)
-  process <NAME>      the same, for processes with that name
-  explain [topic]     what ports, addresses, states and queues mean; --input explains pasted netstat/ss/lsof output
-  lab [name]          re-run the classic socket experiments on this machine, watched by sockscope
-  watch               live view of sockets opening, changing and closing (--events for a log)
-  help [command]      this text, or a command's
-
-Global options (anywhere on the line):
-  --source auto|netlink|proc   where to read the socket table (default auto: netlink, else /proc/net)
-  --proc-root DIR              read a recorded /proc tree (also SOCKSCOPE_PROC_ROOT)
-  --lang en|zh-CN              language of the output (default: from LC_ALL, LC_MESSAGES, LANG)
-  --no-color                   no colours (also NO_COLOR); pipes never get colours
-  -h, --help                   help          --version   print the version
-
-Overview options: -t -u -4 -6 (protocol and family), -n (numeric ports).
-
-Examples:
-  sockscope                       what is listening, who talks to whom
-  sockscope port 80               who uses port 80
-  sockscope list -tl              TCP listeners
-  sockscope pid 1234              what process 1234 holds
-  sockscope list --json | jq .    every socket as JSON (docs/json.md)
-
-Run as root to see every process's sockets; otherwise other users' processes are hidden (and counted).
-Exit status: 0 ok, 1 nothing found (port/pid/process), 2 usage error, 3 the scan failed.`;
 
 const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'explain', 'lab', 'watch', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -102,17 +68,15 @@ async function dispatch(command: Command | undefined, args: string[], io: Io): P
 
 async function helpCommand(args: string[], io: Io): Promise<number> {
   if (args.length > 1) throw new UsageError(`help takes one command name, got '${args.join(' ')}'`);
-  const topic = args[0];
-  let text = MAIN_HELP;
-  if (topic === 'list' || topic === 'ls') text = (await import('./commands/list.js')).LIST_HELP;
-  else if (topic === 'port') text = (await import('./commands/port.js')).PORT_HELP;
-  else if (topic === 'pid') text = (await import('./commands/pid.js')).PID_HELP;
-  else if (topic === 'process') text = (await import('./commands/pid.js')).PROCESS_HELP;
-  else if (topic === 'explain') text = (await import('./commands/explain.js')).EXPLAIN_HELP;
-  else if (topic === 'lab') text = (await import('./commands/lab.js')).LAB_HELP;
-  else if (topic === 'watch') text = (await import('./commands/watch.js')).WATCH_HELP;
-  else if (topic !== undefined && topic !== 'help') throw unknownCommand(topic);
-  await io.stdout.line(text);
+  const topic = args[0] === 'ls' ? 'list' : args[0];
+  if (topic !== undefined && topic !== 'help' && !(COMMANDS as readonly string[]).includes(topic)) throw unknownCommand(topic);
+  if (topic === 'lab') {
+    const { EXPERIMENT_NAMES } = await import('../lab/experiments/index.js');
+    await io.stdout.line(msg(io.global.lang, 'help.lab', { experiments: EXPERIMENT_NAMES.join(', ') }));
+  } else {
+    const key = topic === undefined || topic === 'help' ? 'help.main' : (`help.${topic}` as MessageKey);
+    await io.stdout.line(msg(io.global.lang, key, { version: VERSION }));
+  }
   return 0;
 }
 
@@ -143,7 +107,7 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
       args = rest.slice(1);
     }
     if (command === undefined && (args.includes('-h') || args.includes('--help'))) {
-      await full.stdout.line(MAIN_HELP);
+      await full.stdout.line(msg(global.lang, 'help.main', { version: VERSION }));
       await full.stdout.flush();
       return 0;
     }

@@ -53,6 +53,16 @@ test('every command has --help with examples, exit 0', () => {
   assert.match(run(['help', 'port']).out, /exit|Exit status/);
 });
 
+test('help in Chinese for every command, by flag or LANG', () => {
+  for (const cmd of [[], ['list'], ['port'], ['pid'], ['process'], ['explain'], ['lab'], ['watch']]) {
+    const r = run(['--lang', 'zh-CN', ...cmd, '--help']);
+    assert.equal(r.code, 0, cmd.join(' '));
+    assert.match(r.out, /^用法：sockscope/m, cmd.join(' '));
+    assert.match(r.out, /示例：/, cmd.join(' '));
+  }
+  assert.match(run(['help', 'lab'], { LANG: 'zh_CN.UTF-8', LC_ALL: '' }).out, /实验：backlog, four-tuple/);
+});
+
 test('pid and process that do not exist: exit 1 and say so', () => {
   const gone = run(['pid', '4194000'], { SOCKSCOPE_PROC_ROOT: tree });
   assert.equal(gone.code, 1);

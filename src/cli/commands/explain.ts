@@ -10,29 +10,6 @@ import { paint, wrap } from '../../views/sink.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
 import type { Io } from '../common.js';
 
-export const EXPLAIN_HELP = `Usage: sockscope explain [topic]
-       sockscope explain --input FILE|-   [-n]
-
-Explains what the things in a socket table mean, in English or Chinese (--lang).
-Without a topic it lists the topics. A topic can be a word (backlog, 4-tuple,
-ephemeral, recv-q, send-q, handshake, close, dual-stack, no-owner, ...), a TCP
-state (TIME_WAIT, close-wait, state LISTEN), a port (port 443, 22/tcp), or an
-address with or without a port (0.0.0.0:80, [::1]:8080, ::ffff:127.0.0.1).
-
---input FILE reads another machine's output and explains it row by row:
-Windows netstat -ano/-an/-anob (also Chinese and German Windows), Linux
-netstat -tanp/-tunlp, ss -tanp/-tunlp, macOS netstat -anv, lsof -i -nP.
-'-' reads standard input. The format is detected.
-
-Examples:
-  sockscope explain
-  sockscope explain port 22
-  sockscope explain 0.0.0.0:80
-  sockscope explain TIME_WAIT
-  sockscope --lang zh-CN explain backlog
-  netstat -ano > n.txt; sockscope explain --input n.txt
-  ss -tanp | sockscope explain --input -`;
-
 export async function printExplanation(io: Io, e: Explanation): Promise<void> {
   const width = io.global.width;
   await io.stdout.line(paint(io.global.color, 'bold', e.title));
@@ -45,7 +22,7 @@ export async function printExplanation(io: Io, e: Explanation): Promise<void> {
 export async function explainCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [{ name: 'input', short: 'i', value: true }, { name: 'numeric', short: 'n' }, { name: 'help', short: 'h' }]);
   if (p.flags.has('help')) {
-    await io.stdout.line(EXPLAIN_HELP);
+    await io.stdout.line(msg(io.global.lang, 'help.explain'));
     return 0;
   }
   const t = translator(io.global.lang);

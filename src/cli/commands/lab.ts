@@ -7,31 +7,6 @@ import { msg } from '../../explain/i18n.js';
 import { EXPERIMENTS, EXPERIMENT_NAMES, experiment } from '../../lab/experiments/index.js';
 import { runLab } from '../../lab/runner.js';
 
-export const LAB_HELP = `Usage: sockscope lab [name] [--auto]
-
-Re-run the classic socket experiments on this machine. Each experiment is a
-script of steps: a step does one thing with real sockets in separate child
-processes (python3 plays the servers and clients), shows the rows sockscope's
-collector sees, checks them against what the step expects, and explains what
-changed and why. All traffic stays on loopback (127.0.0.1, 127.0.0.2, ::1), on
-free ports the lab picks; everything it starts is stopped and every port
-released at the end, on a failed step and on Ctrl-C.
-
-  sockscope lab              list the experiments
-  sockscope lab NAME         run one, pausing for Enter between steps
-  --auto                     run straight through without pausing; exit 0 only
-                             when every expectation held, 1 otherwise
-
-Experiments: ${EXPERIMENT_NAMES.join(', ')}
-
-Examples:
-  sockscope lab backlog                 a listener that never calls accept()
-  sockscope lab close --auto            TIME_WAIT and CLOSE_WAIT, straight through
-  sockscope --lang zh-CN lab udp        the UDP experiment in Chinese
-
-Exit status: 0 every expectation held, 1 the kernel behaved otherwise (or a
-child failed), 2 usage error, 130 stopped with Ctrl-C.`;
-
 /** Lines typed on stdin, one Enter at a time; false once input has ended. */
 function enterReader(stdin: NodeJS.ReadStream): { wait(): Promise<boolean>; close(): void } {
   let buffered = 0;
@@ -74,7 +49,7 @@ export async function labCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [{ name: 'auto' }, { name: 'help', short: 'h' }]);
   const L = io.global.lang;
   if (p.flags.has('help')) {
-    await io.stdout.line(LAB_HELP);
+    await io.stdout.line(msg(io.global.lang, 'help.lab', { experiments: EXPERIMENT_NAMES.join(', ') }));
     return 0;
   }
   if (p.positionals.length > 1) throw new UsageError(`lab takes one experiment name, got '${p.positionals.join(' ')}'`);

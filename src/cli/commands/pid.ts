@@ -10,41 +10,12 @@ import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
 import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
-export const PID_HELP = `Usage: sockscope pid <PID> [options]
-
-Every TCP and UDP socket process PID holds, with the fd number of each
-(like 'lsof -p PID -i'). Other processes that share a socket are named too.
-
-Exit status: 0 when the process holds sockets, 1 when it holds none or does
-not exist, 2 on a usage error.
-
-Options: the filters and output formats of 'sockscope list' (-t -u -4 -6 -l -a
---state --port -n --json --ndjson --csv --sort).
-
-Examples:
-  sockscope pid 1234
-  sockscope pid $(pgrep -o nginx) -tl
-  sockscope pid 1234 --json`;
-
-export const PROCESS_HELP = `Usage: sockscope process <NAME> [options]
-
-Every TCP and UDP socket held by processes named NAME (exactly, ignoring case);
-when no process has that name, by processes whose command line contains NAME.
-
-Exit status: 0 when such processes hold sockets, 1 when none do or none runs,
-2 on a usage error.
-
-Examples:
-  sockscope process nginx
-  sockscope process server.js -t --state established
-  sockscope process postgres --json`;
-
 const PER_PID_SPECS = [...FILTER_SPECS.filter((s) => s.name !== 'pid' && s.name !== 'process'), ...OUTPUT_SPECS];
 
 export async function pidCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, PER_PID_SPECS);
   if (p.flags.has('help')) {
-    await io.stdout.line(PID_HELP);
+    await io.stdout.line(msg(io.global.lang, 'help.pid'));
     return 0;
   }
   if (p.positionals.length !== 1) throw new UsageError(p.positionals.length ? `pid takes one pid, got '${p.positionals.join(' ')}'` : 'pid needs a process id, e.g. sockscope pid 1234');
@@ -60,7 +31,7 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
 export async function processCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, PER_PID_SPECS);
   if (p.flags.has('help')) {
-    await io.stdout.line(PROCESS_HELP);
+    await io.stdout.line(msg(io.global.lang, 'help.process'));
     return 0;
   }
   if (p.positionals.length !== 1) throw new UsageError(p.positionals.length ? `process takes one name, got '${p.positionals.join(' ')}' (quote a name with spaces)` : 'process needs a name, e.g. sockscope process nginx');

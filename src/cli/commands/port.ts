@@ -18,28 +18,6 @@ import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
 import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
-export const PORT_HELP = `Usage: sockscope port <N>[/tcp|/udp] [options]
-
-Who uses port N: the listeners with their processes and bind scope, the
-connections to it, and this host's outbound connections to remote port N.
-The match is exact: port 80 never shows 8080.
-
-Exit status: 0 when something uses the port, 1 when nothing does, 2 on a usage error.
-
-The port's meaning comes first: its IANA class and service, whether this host
-hands it out as an ephemeral port, whether it is privileged here, known abuse,
-and how exposed its listeners are.
-
-Options: the filters and output formats of 'sockscope list' (-t -u -4 -6 -l
---state ... -n --json --ndjson --csv --sort --explain). TIME_WAIT is always included.
-
-Examples:
-  sockscope port 80
-  sockscope port 53/udp
-  sockscope port 5432 --json
-  sockscope port 3000 >/dev/null || echo "port 3000 is free"
-  sockscope --lang zh-CN port 80 --explain`;
-
 /** Parse "80", "80/tcp", "53/udp". */
 export function parsePortArg(text: string): { port: number; protocol?: Protocol } {
   const m = /^([^/]*)(?:\/(.*))?$/.exec(text)!;
@@ -53,7 +31,7 @@ export function parsePortArg(text: string): { port: number; protocol?: Protocol 
 export async function portCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS.filter((s) => s.name !== 'port'), ...OUTPUT_SPECS]);
   if (p.flags.has('help')) {
-    await io.stdout.line(PORT_HELP);
+    await io.stdout.line(msg(io.global.lang, 'help.port'));
     return 0;
   }
   if (p.positionals.length === 0) throw new UsageError('port needs a port number, e.g. sockscope port 80');

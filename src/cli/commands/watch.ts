@@ -19,36 +19,6 @@ import {
   applySnapshot, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type TuiState,
 } from '../../views/tui/state.js';
 
-export const WATCH_HELP = `Usage: sockscope watch [options]
-
-A live view of every socket, refreshed every second: sockets opening (green),
-changing state, queues or holders (yellow) and closing (red), with counts by
-state and open/close rates. Three views: Sockets, Processes, Listeners (keys
-1 2 3). Press ? inside for every key: sort (s), filter (/), pause (p),
-TCP/UDP/listening/all (t u l a), detail (Enter), terminate the holder (k),
-close a TCP connection (x, root), quit (q).
-
-With --events, or when stdout is not a terminal, it prints one line per
-change instead: opened, closed, state-changed, holder-changed.
-
-Options:
-  --interval SECONDS   time between refreshes (default 1; 0.1 to 3600)
-  --events             print changes as lines instead of the live view
-  --json               events as NDJSON: {"time","event","socket"} (socket: docs/json.md v1)
-  --count N            stop after N events                (events)
-  --duration SECONDS   stop after this long               (events and live view)
-  --rescan SECONDS     reread every process's fds at least this often (default 20)
-  -n, --numeric        port numbers instead of service names
-  --sort COLUMN        first sort of the Sockets view (as list --sort)
-Filters (as sockscope list): -t -u -4 -6 -l -a --state S --port N --pid N --process NAME
-
-Examples:
-  sockscope watch                          the live view
-  sockscope watch -l                       start on listeners only
-  sockscope watch --events --port 5432     log connections to PostgreSQL
-  sockscope watch --json --count 10 | jq .event
-  sockscope watch --json --duration 60 > changes.ndjson`;
-
 const WATCH_SPECS = [
   ...FILTER_SPECS,
   { name: 'interval', value: true },
@@ -93,7 +63,7 @@ function sleep(ms: number, wake: { fn?: () => void }): Promise<void> {
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, WATCH_SPECS);
   if (p.flags.has('help')) {
-    await io.stdout.line(WATCH_HELP);
+    await io.stdout.line(msg(io.global.lang, 'help.watch'));
     return 0;
   }
   if (p.positionals.length) throw new UsageError(`watch takes no arguments, got '${p.positionals[0]}' (see sockscope watch --help)`);

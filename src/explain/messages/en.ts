@@ -4,5 +4,6 @@ import { views } from './en/views.js';
 import { explain } from './en/explain.js';
 import { lab } from './en/lab.js';
 import { watch } from './en/watch.js';
+import { help } from './en/help.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help } as const;

@@ -4,5 +4,6 @@ import { views } from './zh-CN/views.js';
 import { explain } from './zh-CN/explain.js';
 import { lab } from './zh-CN/lab.js';
 import { watch } from './zh-CN/watch.js';
+import { help } from './zh-CN/help.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help };
