@@ -1,12 +1,28 @@
 // A small argv parser: flags in the style of ss and netstat (-tan bundles,
 // --opt value, --opt=value), and a clear one-line error for anything it does
 // not know. Nothing typed is silently ignored.
+import { renderRef, type Lang, type MessageKey, type MsgParam, type MsgRef } from '../explain/i18n.js';
 
+/**
+ * A mistake on the command line: one line on stderr and exit 2. It carries a
+ * catalog key, so the CLI says it in the user's language; its `message` is English.
+ */
 export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly ref: MsgRef;
+  constructor(key: MessageKey, params: Readonly<Record<string, MsgParam>> = {}) {
+    super(renderRef('en', { key, params }));
     this.name = 'UsageError';
+    this.ref = { key, params };
   }
+
+  render(lang: Lang): string {
+    return renderRef(lang, this.ref);
+  }
+}
+
+/** " (did you mean X?)" when there is a guess, else nothing. */
+export function didYouMean(guess: string | undefined, quoted = false): MsgParam {
+  return guess === undefined ? '' : { key: quoted ? 'err.did-you-mean-quoted' : 'err.did-you-mean', params: { guess } };
 }
 
 export interface OptionSpec {
@@ -36,7 +52,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       return;
     }
     const prev = out.values.get(spec.name);
-    if (prev && !spec.repeat) throw new UsageError(`option --${spec.name} given twice`);
+    if (prev && !spec.repeat) throw new UsageError('err.option-twice', { name: spec.name });
     out.values.set(spec.name, [...(prev ?? []), v!]);
   };
   for (let i = 0; i < argv.length; i++) {
@@ -49,13 +65,13 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       const eq = a.indexOf('=');
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
       const spec = byLong.get(name);
-      if (!spec) throw new UsageError(`unknown option --${name}`);
+      if (!spec) throw new UsageError('err.unknown-long', { name });
       if (spec.value) {
         const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined || v === '') throw new UsageError(`option --${name} needs a value`);
+        if (v === undefined || v === '') throw new UsageError('err.needs-value-long', { name });
         set(spec, v);
       } else {
-        if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
+        if (eq >= 0) throw new UsageError('err.no-value', { name });
         set(spec, undefined);
       }
       continue;
@@ -66,10 +82,10 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       for (let k = 1; k < a.length; k++) {
         const ch = a[k]!;
         const spec = byShort.get(ch);
-        if (!spec) throw new UsageError(`unknown option -${ch}${a.length > 2 ? ` (in ${a})` : ''}`);
+        if (!spec) throw new UsageError('err.unknown-short', { name: ch, within: a.length > 2 ? { key: 'err.unknown-short-within', params: { arg: a } } : '' });
         if (spec.value) {
           const v = k + 1 < a.length ? a.slice(k + 1) : argv[++i];
-          if (v === undefined || v === '') throw new UsageError(`option -${ch} needs a value`);
+          if (v === undefined || v === '') throw new UsageError('err.needs-value-short', { name: ch });
           set(spec, v);
           break;
         }
@@ -83,9 +99,9 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
 }
 
 /** A port number 0..65535 written in decimal; anything else is a usage error. */
-export function parsePort(text: string, what = 'port'): number {
+export function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    throw new UsageError(`invalid ${what} '${text}': expected a number from 0 to 65535`);
+    throw new UsageError('err.invalid-port', { what: { key: 'err.what-port' }, text });
   }
   return Number(text);
 }
@@ -93,7 +109,7 @@ export function parsePort(text: string, what = 'port'): number {
 /** A process id: a positive decimal integer within the kernel's limit (2^22). */
 export function parsePid(text: string): number {
   if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > 4194304) {
-    throw new UsageError(`invalid pid '${text}': expected a positive whole number`);
+    throw new UsageError('err.invalid-pid', { text });
   }
   return Number(text);
 }

@@ -8,7 +8,7 @@ import { hiddenHint } from '../views/overview.js';
 import type { Sink, RenderOptions } from '../views/sink.js';
 import { msg, translator, type Lang } from '../explain/i18n.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
-import { UsageError, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
+import { UsageError, didYouMean, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
 
 /** Options every command accepts, wherever they stand on the command line. */
 export interface GlobalOptions {
@@ -56,7 +56,7 @@ export function parseState(text: string): SocketState {
   const st = (SOCKET_STATES as readonly string[]).includes(norm) ? (norm as SocketState) : aliases[norm];
   if (!st) {
     const guess = nearest(norm, SOCKET_STATES);
-    throw new UsageError(`unknown state '${text}'${guess ? ` (did you mean ${guess}?)` : ''}; states: ${SOCKET_STATES.join(', ')}`);
+    throw new UsageError('err.unknown-state', { text, hint: didYouMean(guess), states: SOCKET_STATES.join(', ') });
   }
   return st;
 }
@@ -78,14 +78,14 @@ export function filterFrom(p: Parsed): Filter {
   if (families.length) f.families = families;
   if (p.flags.has('listening')) f.listening = true;
   if (p.flags.has('all')) f.all = true;
-  if (f.listening && f.all) throw new UsageError('-l (listening only) and -a (all sockets) contradict each other');
+  if (f.listening && f.all) throw new UsageError('err.listening-and-all');
   const states = splitList(p.values.get('state')).map(parseState);
-  if (p.values.has('state') && !states.length) throw new UsageError('--state needs at least one state name');
+  if (p.values.has('state') && !states.length) throw new UsageError('err.state-empty');
   if (states.length) f.states = states;
   const ports = splitList(p.values.get('port')).map((x) => parsePort(x));
   if (ports.length) f.ports = ports;
   const pids = splitList(p.values.get('pid')).map((x) => {
-    if (!/^\d{1,7}$/.test(x) || Number(x) < 1) throw new UsageError(`invalid pid '${x}': expected a positive whole number`);
+    if (!/^\d{1,7}$/.test(x) || Number(x) < 1) throw new UsageError('err.invalid-pid', { text: x });
     return Number(x);
   });
   if (pids.length) f.pids = pids;
@@ -98,7 +98,7 @@ export type Format = 'table' | 'json' | 'ndjson' | 'csv';
 
 export function formatFrom(p: Parsed): Format {
   const chosen = (['json', 'ndjson', 'csv'] as const).filter((f) => p.flags.has(f));
-  if (chosen.length > 1) throw new UsageError(`choose one output format, not ${chosen.map((c) => '--' + c).join(' and ')}`);
+  if (chosen.length > 1) throw new UsageError('err.one-format', { formats: chosen.map((c) => '--' + c).join(' / ') });
   return chosen[0] ?? 'table';
 }
 
@@ -108,7 +108,7 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
   const key = v.toLowerCase().replace(/[-_]/g, '');
   if (!(SORT_KEYS as readonly string[]).includes(key)) {
     const guess = nearest(key, SORT_KEYS);
-    throw new UsageError(`unknown sort column '${v}'${guess ? ` (did you mean ${guess}?)` : ''}; columns: ${SORT_KEYS.join(', ')}`);
+    throw new UsageError('err.unknown-sort', { text: v, hint: didYouMean(guess), columns: SORT_KEYS.join(', ') });
   }
   return key as SortKey;
 }
@@ -129,7 +129,7 @@ export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
  */
 export async function explainerFor(io: Io, p: Parsed, format: Format, context: readonly Socket[]): Promise<((s: Socket) => string) | undefined> {
   if (!p.flags.has('explain')) return undefined;
-  if (format !== 'table') throw new UsageError('--explain adds a sentence under each table row; it does not combine with --json, --ndjson or --csv');
+  if (format !== 'table') throw new UsageError('err.explain-format');
   const [{ explainSocket, rowContext }, { readHostFacts }, { defaultContext }] = await Promise.all([
     import('../explain/row.js'), import('../collectors/procfs/host.js'), import('../index.js')]);
   const ctx = rowContext(context, readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot));

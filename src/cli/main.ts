@@ -1,8 +1,8 @@
 // The only code that reads argv, writes to stdout/stderr and sets exit codes.
-import { UsageError, nearest } from './args.js';
+import { UsageError, didYouMean, nearest } from './args.js';
 import type { GlobalOptions, Io } from './common.js';
 import { Sink } from '../views/sink.js';
-import { LANGS, langFromEnv, msg, parseLang, type MessageKey } from '../explain/i18n.js';
+import { LANGS, langFromEnv, msg, parseLang, type Lang, type MessageKey } from '../explain/i18n.js';
 
 const VERSION = '0.1.0';
 
@@ -28,13 +28,13 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
     if (GLOBAL_VALUE.has(name)) {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`option ${name} needs a value`);
+      if (v === undefined || v === '') throw new UsageError('err.needs-value', { name });
       if (name === '--source') {
-        if (v !== 'auto' && v !== 'netlink' && v !== 'proc') throw new UsageError(`invalid --source '${v}': use auto, netlink or proc`);
+        if (v !== 'auto' && v !== 'netlink' && v !== 'proc') throw new UsageError('err.invalid-source', { text: v });
         global.source = v;
       } else if (name === '--lang') {
         const lang = parseLang(v);
-        if (!lang) throw new UsageError(`invalid --lang '${v}': use ${LANGS.join(' or ')}`);
+        if (!lang) throw new UsageError('err.invalid-lang', { text: v, langs: LANGS.join(' / ') });
         global.lang = lang;
       } else {
         global.procRoot = v;
@@ -67,7 +67,7 @@ async function dispatch(command: Command | undefined, args: string[], io: Io): P
 }
 
 async function helpCommand(args: string[], io: Io): Promise<number> {
-  if (args.length > 1) throw new UsageError(`help takes one command name, got '${args.join(' ')}'`);
+  if (args.length > 1) throw new UsageError('err.help-args', { args: args.join(' ') });
   const topic = args[0] === 'ls' ? 'list' : args[0];
   if (topic !== undefined && topic !== 'help' && !(COMMANDS as readonly string[]).includes(topic)) throw unknownCommand(topic);
   if (topic === 'lab') {
@@ -82,7 +82,18 @@ async function helpCommand(args: string[], io: Io): Promise<number> {
 
 function unknownCommand(word: string): UsageError {
   const guess = nearest(word, COMMANDS);
-  return new UsageError(`unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}; see sockscope --help`);
+  return new UsageError('err.unknown-command', { word, hint: didYouMean(guess, true) });
+}
+
+/** The output language from argv and the environment, never throwing (for error messages). */
+function langOf(argv: readonly string[], env: NodeJS.ProcessEnv): Lang {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = a === '--lang' ? argv[i + 1] : a.startsWith('--lang=') ? a.slice(7) : undefined;
+    const lang = v === undefined ? undefined : parseLang(v);
+    if (lang) return lang;
+  }
+  return langFromEnv(env);
 }
 
 /** Run the CLI; returns the exit code. */
@@ -116,7 +127,8 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
     return code;
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`sockscope: ${e.message}`);
+      // In the language asked for, even when --lang itself was the mistake (then: the environment's).
+      io.stderr(`sockscope: ${e.render(langOf(argv, env))}`);
       return 2;
     }
     const err = e as NodeJS.ErrnoException;

@@ -87,3 +87,17 @@ export type Translate = (key: MessageKey, params?: Readonly<Record<string, strin
 export function translator(lang: Lang): Translate {
   return (key, params) => msg(lang, key, params);
 }
+
+/** A message to be said later, in whichever language: a key and its parameters, which may nest. */
+export interface MsgRef {
+  key: MessageKey;
+  params?: Readonly<Record<string, MsgParam>>;
+}
+export type MsgParam = string | number | MsgRef;
+
+/** Render a message reference, nested references included, in one language. */
+export function renderRef(lang: Lang, ref: MsgRef): string {
+  const flat: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(ref.params ?? {})) flat[k] = typeof v === 'object' ? renderRef(lang, v) : v;
+  return msg(lang, ref.key, flat);
+}

@@ -78,3 +78,22 @@ test('a scan that cannot run at all exits 3 with one line', () => {
   assert.equal(r.err.trim().split('\n').length, 1);
   assert.match(r.err, /ENOENT/);
 });
+
+test('usage errors speak the chosen language, one line, exit 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['--lang', 'zh-CN', 'port', '70000'], /无效的端口“70000”/],
+    [['list', '--state', 'ESTABLSHED', '--lang', 'zh-CN'], /未知状态“ESTABLSHED”（你是不是想输入 ESTABLISHED？）/],
+    [['--lang', 'zh-CN', 'lsit'], /未知命令“lsit”/],
+    [['--lang', 'zh-CN', 'list', '-tz'], /未知选项 -z（出现在 -tz 中）/],
+  ];
+  for (const [args, re] of cases) {
+    const r = run(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, re);
+    assert.equal(r.err.trim().split('\n').length, 1);
+  }
+  // A wrong --lang is itself reported in the environment's language.
+  const bad = run(['--lang', 'fr', 'list'], { LANG: 'zh_CN.UTF-8', LC_ALL: '' });
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /无效的 --lang“fr”/);
+});

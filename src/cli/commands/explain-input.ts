@@ -20,12 +20,19 @@ const PLATFORM_HOST: Record<PastePlatform, HostFacts> = {
   linux: { ephemeral: [32768, 60999] },
 };
 
+// The parsers' messages, said in the user's language.
+const PASTE_ERRORS: Record<string, MessageKey> = {
+  'the input is empty: paste the output of netstat, ss or lsof': 'err.paste-empty',
+  'the input looks binary, not the text output of netstat, ss or lsof': 'err.paste-binary',
+  'no line could be read as output of netstat (Windows, Linux, macOS), ss or lsof': 'err.paste-unknown',
+};
+
 function readInput(file: string): Buffer {
   try {
     return file === '-' ? readFileSync(0) : readFileSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}: ${err.code ?? err.message}`);
+    throw new UsageError('err.cannot-read', { file: file === '-' ? { key: 'err.stdin' } : file, reason: err.code ?? err.message });
   }
 }
 
@@ -36,7 +43,7 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   try {
     result = parsePasted(readInput(file));
   } catch (e) {
-    if (e instanceof PasteError) throw new UsageError(e.message);
+    if (e instanceof PasteError) throw new UsageError(PASTE_ERRORS[e.message] ?? 'err.paste-unknown');
     throw e;
   }
   const out = io.stdout;

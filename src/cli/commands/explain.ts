@@ -28,25 +28,25 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
   const t = translator(io.global.lang);
   const input = p.values.get('input')?.[0];
   if (input !== undefined) {
-    if (p.positionals.length) throw new UsageError(`explain --input takes no topic, got '${p.positionals.join(' ')}'`);
+    if (p.positionals.length) throw new UsageError('err.explain-input-topic', { args: p.positionals.join(' ') });
     const { explainPasted } = await import('./explain-input.js');
     return explainPasted(io, input, p);
   }
-  if (p.flags.has('numeric')) throw new UsageError('-n only applies to explain --input');
+  if (p.flags.has('numeric')) throw new UsageError('err.explain-numeric');
   if (p.positionals.length === 0) {
     await printExplanation(io, topicList(t));
     return 0;
   }
   const [w0, w1] = p.positionals;
   if (w0 === 'port') {
-    if (w1 === undefined) throw new UsageError('explain port needs a port number, e.g. sockscope explain port 443');
+    if (w1 === undefined) throw new UsageError('err.explain-port');
     parsePort(w1.replace(/\/(tcp|udp)$/i, ''));
   }
   const host = readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot);
   const r = explainTopic(p.positionals, t, host, ianaLookup());
   if (!r.ok) {
-    const hint = r.suggestions.length ? msg(io.global.lang, 'topic.did-you-mean', { names: r.suggestions.join(', ') }) : '';
-    throw new UsageError(msg(io.global.lang, 'topic.unknown', { topic: p.positionals.join(' '), hint }));
+    const hint = r.suggestions.length ? { key: 'topic.did-you-mean' as const, params: { names: r.suggestions.join(', ') } } : '';
+    throw new UsageError('topic.unknown', { topic: p.positionals.join(' '), hint });
   }
   await printExplanation(io, r.explanation);
   return 0;

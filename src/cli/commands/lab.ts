@@ -1,7 +1,7 @@
 // sockscope lab: re-run the seed documents' socket experiments on this machine,
 // each a script of steps played by real child processes and watched through
 // sockscope's own collector. The experiments live in src/lab/.
-import { parseArgs, nearest, UsageError } from '../args.js';
+import { didYouMean, parseArgs, nearest, UsageError } from '../args.js';
 import type { Io } from '../common.js';
 import { msg } from '../../explain/i18n.js';
 import { EXPERIMENTS, EXPERIMENT_NAMES, experiment } from '../../lab/experiments/index.js';
@@ -52,10 +52,10 @@ export async function labCommand(argv: string[], io: Io): Promise<number> {
     await io.stdout.line(msg(io.global.lang, 'help.lab', { experiments: EXPERIMENT_NAMES.join(', ') }));
     return 0;
   }
-  if (p.positionals.length > 1) throw new UsageError(`lab takes one experiment name, got '${p.positionals.join(' ')}'`);
+  if (p.positionals.length > 1) throw new UsageError('err.lab-args', { args: p.positionals.join(' ') });
   const name = p.positionals[0];
   if (name === undefined) {
-    if (p.flags.has('auto')) throw new UsageError('--auto needs an experiment name (sockscope lab NAME --auto)');
+    if (p.flags.has('auto')) throw new UsageError('err.lab-auto');
     await io.stdout.line(msg(L, 'lab.list.header'));
     const w = Math.max(...EXPERIMENT_NAMES.map((n) => n.length));
     for (const e of EXPERIMENTS) await io.stdout.line(`  ${e.name.padEnd(w)}  ${msg(L, e.make().summary)}`);
@@ -66,7 +66,7 @@ export async function labCommand(argv: string[], io: Io): Promise<number> {
   const exp = experiment(name);
   if (!exp) {
     const guess = nearest(name, EXPERIMENT_NAMES);
-    throw new UsageError(`unknown experiment '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}; experiments: ${EXPERIMENT_NAMES.join(', ')}`);
+    throw new UsageError('err.unknown-experiment', { name, hint: didYouMean(guess, true), names: EXPERIMENT_NAMES.join(', ') });
   }
 
   const auto = p.flags.has('auto');

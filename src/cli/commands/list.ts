@@ -9,7 +9,7 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
     await io.stdout.line(msg(io.global.lang, 'help.list'));
     return 0;
   }
-  if (p.positionals.length) throw new UsageError(`list takes no arguments, got '${p.positionals[0]}' (see sockscope list --help)`);
+  if (p.positionals.length) throw new UsageError('err.list-args', { arg: p.positionals[0]! });
   const filter = filterFrom(p);
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');

@@ -11,7 +11,7 @@ const SPECS = [
 
 export async function overviewCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, SPECS);
-  if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}'`);
+  if (p.positionals.length) throw new UsageError('err.overview-args', { arg: p.positionals[0]! });
   // Everything, TIME_WAIT included: the connection counts per listener need it.
   const snap = await query(io, { filter: { ...filterFrom(p), all: true } });
   await renderOverview(snap, io.stdout, renderOptions(io, p));

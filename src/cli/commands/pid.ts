@@ -18,11 +18,11 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
     await io.stdout.line(msg(io.global.lang, 'help.pid'));
     return 0;
   }
-  if (p.positionals.length !== 1) throw new UsageError(p.positionals.length ? `pid takes one pid, got '${p.positionals.join(' ')}'` : 'pid needs a process id, e.g. sockscope pid 1234');
+  if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.pid-args', { args: p.positionals.join(' ') }) : new UsageError('err.pid-needs');
   const pid = parsePid(p.positionals[0]!);
   const info = processInfo(pid, { procRoot: io.global.procRoot });
   if (!info) {
-    io.stderr(`sockscope: no process with pid ${pid}`);
+    io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-pid', { pid })}`);
     return 1;
   }
   return showProcesses(io, p, [pid]);
@@ -34,11 +34,11 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
     await io.stdout.line(msg(io.global.lang, 'help.process'));
     return 0;
   }
-  if (p.positionals.length !== 1) throw new UsageError(p.positionals.length ? `process takes one name, got '${p.positionals.join(' ')}' (quote a name with spaces)` : 'process needs a name, e.g. sockscope process nginx');
+  if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.process-args', { args: p.positionals.join(' ') }) : new UsageError('err.process-needs');
   const name = p.positionals[0]!;
   const pids = findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
-    io.stderr(`sockscope: no running process is named '${name}' or has it in its command line`);
+    io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name })}`);
     return 1;
   }
   return showProcesses(io, p, pids);

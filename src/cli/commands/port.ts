@@ -24,7 +24,7 @@ export function parsePortArg(text: string): { port: number; protocol?: Protocol 
   const port = parsePort(m[1]!);
   if (m[2] === undefined) return { port };
   const proto = m[2].toLowerCase();
-  if (proto !== 'tcp' && proto !== 'udp') throw new UsageError(`invalid protocol '${m[2]}' in '${text}': use /tcp or /udp`);
+  if (proto !== 'tcp' && proto !== 'udp') throw new UsageError('err.invalid-protocol', { proto: m[2], text });
   return { port, protocol: proto };
 }
 
@@ -34,12 +34,12 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     await io.stdout.line(msg(io.global.lang, 'help.port'));
     return 0;
   }
-  if (p.positionals.length === 0) throw new UsageError('port needs a port number, e.g. sockscope port 80');
-  if (p.positionals.length > 1) throw new UsageError(`port takes one port, got '${p.positionals.join(' ')}'`);
+  if (p.positionals.length === 0) throw new UsageError('err.port-needs');
+  if (p.positionals.length > 1) throw new UsageError('err.port-args', { args: p.positionals.join(' ') });
   const { port, protocol } = parsePortArg(p.positionals[0]!);
   const filter = filterFrom(p);
   if (protocol) {
-    if (filter.protocols && !filter.protocols.includes(protocol)) throw new UsageError(`'${port}/${protocol}' contradicts the protocol flag`);
+    if (filter.protocols && !filter.protocols.includes(protocol)) throw new UsageError('err.port-contradicts', { text: `${port}/${protocol}` });
     filter.protocols = [protocol];
   }
   filter.ports = [port];

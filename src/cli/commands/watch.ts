@@ -36,7 +36,7 @@ function seconds(p: Parsed, name: string, fallback: number | undefined, min: num
   const v = p.values.get(name)?.[0];
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError(`invalid --${name} '${v}': expected seconds from ${min} to ${max}`);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
   return n;
 }
 
@@ -66,13 +66,13 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
     await io.stdout.line(msg(io.global.lang, 'help.watch'));
     return 0;
   }
-  if (p.positionals.length) throw new UsageError(`watch takes no arguments, got '${p.positionals[0]}' (see sockscope watch --help)`);
+  if (p.positionals.length) throw new UsageError('err.watch-args', { arg: p.positionals[0]! });
   const filter = filterFrom(p);
   const interval = seconds(p, 'interval', 1, 0.1, 3600)!;
   const duration = seconds(p, 'duration', undefined, 0.1, 366 * 86400);
   const rescan = seconds(p, 'rescan', 20, 1, 86400)!;
   const countText = p.values.get('count')?.[0];
-  if (countText !== undefined && !/^[1-9]\d{0,8}$/.test(countText)) throw new UsageError(`invalid --count '${countText}': expected a positive whole number`);
+  if (countText !== undefined && !/^[1-9]\d{0,8}$/.test(countText)) throw new UsageError('err.invalid-count', { text: countText });
   const count = countText === undefined ? undefined : Number(countText);
   const sort = sortFrom(p, 'local');
   const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&

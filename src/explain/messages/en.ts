@@ -5,5 +5,6 @@ import { explain } from './en/explain.js';
 import { lab } from './en/lab.js';
 import { watch } from './en/watch.js';
 import { help } from './en/help.js';
+import { errors } from './en/errors.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors } as const;

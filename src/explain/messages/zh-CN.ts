@@ -5,5 +5,6 @@ import { explain } from './zh-CN/explain.js';
 import { lab } from './zh-CN/lab.js';
 import { watch } from './zh-CN/watch.js';
 import { help } from './zh-CN/help.js';
+import { errors } from './zh-CN/errors.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors };
