@@ -30,7 +30,8 @@ export const IPPROTO_UDP = 17;
 export const INET_DIAG_SKMEMINFO = 7;
 
 const HDR = 16;
-const NO_HOLDERS: Holder[] = [];
+/** The holders of a freshly decoded record, before the collector fills them in (one shared empty array: compare by identity). */
+export const NO_HOLDERS: Holder[] = [];
 const MSG = 72;
 
 export interface DumpRequest {
@@ -154,7 +155,11 @@ export function decodeDumpChunk(buf: Uint8Array, protocol: Protocol, seq: number
   return result;
 }
 
-function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: number, protocol: Protocol): RawSocket | undefined {
+/**
+ * One inet_diag_msg at `p` (its attributes up to `end`) into a record; undefined
+ * for an unknown state or family. Shared by the snapshot and the live table.
+ */
+export function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: number, protocol: Protocol): RawSocket | undefined {
   const family = buf[p]!;
   const state = stateFromKernel(protocol, buf[p + 1]!);
   if (state === undefined || (family !== AF_INET && family !== AF_INET6)) return undefined;

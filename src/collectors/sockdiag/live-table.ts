@@ -11,17 +11,14 @@
 //   dst=127.0.0.1 if=0 cookie=0x2a1f expires=7123 rqueue=0 wqueue=0 uid=0 inode=711724
 // The cookie (idiag_cookie, bytes 44..51) is kept aside per inode: SOCK_DESTROY
 // needs it to name the exact socket (see destroy.ts).
-import { formatIPv4, formatIPv6 } from '../../model/address.js';
 import type { Family, Protocol, RawSocket, Socket } from '../../model/socket.js';
-import { stateFromKernel, timerFromKernel } from '../../model/socket.js';
 import type { ScanIssue } from '../../model/snapshot.js';
-import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, encodeDumpRequest } from './codec.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, NO_HOLDERS, decodeRecord, encodeDumpRequest } from './codec.js';
 import { createRequire } from 'node:module';
 import { NETLINK_SOCK_DIAG } from './codec.js';
 
 const HDR = 16;
 const MSG = 72;
-const NO_HOLDERS: Socket['holders'] = [];
 
 /** What one socket looked like last time, to tell "unchanged" on raw bytes. */
 interface Seen {
@@ -253,7 +250,8 @@ export class LiveSockDiag {
       this.fresh = false;
       return prev.sock;
     }
-    const sock = decode(buf, dv, p, protocol);
+    // No attributes were asked for: the record ends with the fixed message.
+    const sock = decodeRecord(buf, dv, p, p + 72, protocol);
     if (!sock) return undefined;
     const entry: Seen = { sock, tuple: h, flags, rq, wq, gen, cookieLo: dv.getUint32(p + 44, true), cookieHi: dv.getUint32(p + 48, true) };
     if (key === undefined) this.seen.set(inode, entry);
@@ -263,38 +261,3 @@ export class LiveSockDiag {
   }
 }
 
-/** One inet_diag_msg into a record (the same reading as codec.ts). */
-function decode(buf: Uint8Array, dv: DataView, p: number, protocol: Protocol): RawSocket | undefined {
-  const family = buf[p]!;
-  const state = stateFromKernel(protocol, buf[p + 1]!);
-  if (state === undefined) return undefined;
-  const v6 = family === AF_INET6;
-  const wqueue = dv.getUint32(p + 60, true);
-  const listening = protocol === 'tcp' && state === 'LISTEN';
-  const rec: Socket = {
-    protocol,
-    family: v6 ? 'ipv6' : 'ipv4',
-    localAddress: v6 ? formatIPv6(buf, p + 8) : formatIPv4(buf, p + 8),
-    localPort: dv.getUint16(p + 4, false),
-    remoteAddress: v6 ? formatIPv6(buf, p + 24) : formatIPv4(buf, p + 24),
-    remotePort: dv.getUint16(p + 6, false),
-    state,
-    recvQ: dv.getUint32(p + 56, true),
-    // On a listener wqueue is the backlog (sk_max_ack_backlog), as in codec.ts.
-    sendQ: listening ? 0 : wqueue,
-    backlog: listening ? wqueue : undefined,
-    inode: dv.getUint32(p + 68, true),
-    uid: dv.getUint32(p + 64, true),
-    interface: undefined,
-    timer: undefined,
-    memory: undefined,
-    holders: NO_HOLDERS,
-    unheldReason: undefined,
-  };
-  const ifindex = dv.getUint32(p + 40, true);
-  if (ifindex !== 0) rec.interface = ifindex;
-  const timer = timerFromKernel(buf[p + 2]!);
-  // The remaining time is the one at decode time: an unchanged socket keeps its first reading.
-  if (timer) rec.timer = { kind: timer, expiresMs: dv.getUint32(p + 52, true), retransmits: buf[p + 3]! };
-  return rec;
-}
