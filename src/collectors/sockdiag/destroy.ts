@@ -15,7 +15,7 @@
 import { parseAddress } from '../../model/address.js';
 import type { Socket } from '../../model/socket.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY } from './codec.js';
-import { BulkChannel } from './live-table.js';
+import { SockDiagChannel } from './transport.js';
 
 export const SOCK_DESTROY = 21;
 const NLM_F_REQUEST = 0x1;
@@ -104,13 +104,13 @@ let seqCounter = 0x7000;
 
 /** Close this TCP socket (matched by 4-tuple and inode) with SOCK_DESTROY. */
 export async function destroySocket(s: Pick<Socket, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'inode' | 'interface'>,
-  channelFactory: () => Pick<BulkChannel, 'request' | 'close'> = () => new BulkChannel()): Promise<DestroyOutcome> {
+  channelFactory: () => Pick<SockDiagChannel, 'request' | 'close'> = () => new SockDiagChannel({ bulk: true })): Promise<DestroyOutcome> {
   if (s.protocol !== 'tcp') return { ok: false, reason: 'not-tcp' };
   const id: SocketId = {
     family: s.family, protocol: 'tcp', localAddress: s.localAddress, localPort: s.localPort,
     remoteAddress: s.remoteAddress, remotePort: s.remotePort, interface: s.interface,
   };
-  let ch: Pick<BulkChannel, 'request' | 'close'>;
+  let ch: Pick<SockDiagChannel, 'request' | 'close'>;
   try {
     ch = channelFactory();
   } catch (e) {

@@ -14,8 +14,7 @@
 import type { Family, Protocol, RawSocket, Socket } from '../../model/socket.js';
 import type { ScanIssue } from '../../model/snapshot.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, NO_HOLDERS, decodeRecord, encodeDumpRequest } from './codec.js';
-import { createRequire } from 'node:module';
-import { NETLINK_SOCK_DIAG } from './codec.js';
+import { SockDiagChannel } from './transport.js';
 
 const HDR = 16;
 const MSG = 72;
@@ -57,69 +56,9 @@ export interface LiveTableRead {
 
 let seqCounter = 0x5000;
 
-interface RawLike {
-  on(event: 'message' | 'truncatedMessage', fn: (msg: Buffer) => void): void;
-  on(event: 'error', fn: (err: Error) => void): void;
-  send(msg: Uint8Array, options: object, cb: (err?: Error) => void): void;
-  close(): void;
-}
-
-/**
- * A NETLINK_SOCK_DIAG socket like transport.ts's, read with 32 KiB buffers
- * instead of peeking at each datagram: the kernel then fills ~32 KiB per
- * datagram (netlink_dump sizes its skb by the reader's last buffer), which
- * is an eighth of the wake-ups and Buffers per dump of 100k sockets.
- */
-export class BulkChannel {
-  private readonly sock: RawLike;
-  private handler: ((msg: Buffer) => void) | undefined;
-  private failure: ((err: Error) => void) | undefined;
-
-  constructor() {
-    const require = createRequire(import.meta.url);
-    const Raw = (require('netlink/dist/raw.js') as { RawNetlinkSocket: new (p: number, o: object) => RawLike }).RawNetlinkSocket;
-    this.sock = new Raw(NETLINK_SOCK_DIAG, { recvBufferSize: 1 << 21, sendBufferSize: 1 << 16, messagePeeking: false, msgBufferSize: 32768 });
-    this.sock.on('message', (m) => this.handler?.(m));
-    this.sock.on('truncatedMessage', () => this.failure?.(new Error('netlink datagram larger than 32 KiB')));
-    this.sock.on('error', (e) => this.failure?.(e));
-  }
-
-  /** Send `request`, hand each reply datagram to `onChunk` until it returns true. */
-  request(request: Uint8Array, onChunk: (chunk: Buffer) => boolean, timeoutMs = 10_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error('netlink request timed out')), timeoutMs);
-      const finish = (err?: Error): void => {
-        clearTimeout(timer);
-        this.handler = undefined;
-        this.failure = undefined;
-        if (err) reject(err);
-        else resolve();
-      };
-      this.handler = (msg) => {
-        let done: boolean;
-        try {
-          done = onChunk(msg);
-        } catch (e) {
-          finish(e as Error);
-          return;
-        }
-        if (done) finish();
-      };
-      this.failure = finish;
-      this.sock.send(request, {}, (err) => { if (err) finish(err); });
-    });
-  }
-
-  close(): void {
-    // A request still waiting ends now (its timer would keep the process alive).
-    this.failure?.(new Error('netlink channel closed'));
-    this.sock.close();
-  }
-}
-
 /** Reads the table over one long-lived netlink channel, reusing unchanged records. */
 export class LiveSockDiag {
-  private channel: BulkChannel | undefined;
+  private channel: SockDiagChannel | undefined;
   private seen = new Map<number, Seen>();
   /** Sockets without an inode (TIME_WAIT, not yet accepted), by a text key. */
   private seenNoInode = new Map<string, Seen>();
@@ -140,7 +79,7 @@ export class LiveSockDiag {
   }
 
   async read(opts: LiveTableOptions): Promise<LiveTableRead> {
-    this.channel ??= new BulkChannel();
+    this.channel ??= new SockDiagChannel({ bulk: true });
     const gen = ++this.gen;
     const out: RawSocket[] = [];
     const issues: ScanIssue[] = [];

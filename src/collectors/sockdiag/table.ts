@@ -47,7 +47,7 @@ export async function readSockDiag(opts: SockDiagOptions): Promise<SockDiagResul
         });
         let errno: number | undefined;
         let malformed = 0;
-        await channel.dump(req, (chunk) => {
+        await channel.request(req, (chunk) => {
           const r = decodeDumpChunk(chunk, protocol, seq, sockets);
           malformed += r.malformed;
           if (r.errno !== undefined) errno = r.errno;
