@@ -56,6 +56,18 @@ export interface LiveTableRead {
 
 let seqCounter = 0x5000;
 
+/**
+ * The cookie read with each socket object handed out, whatever its inode (TIME_WAIT
+ * and request sockets have inode 0 but a cookie): `x` in the live view destroys
+ * exactly the socket on screen by it. Weak: it goes with the object.
+ */
+const COOKIES = new WeakMap<object, [number, number]>();
+
+/** The kernel's cookie of a socket object this table handed out (or a copy made with replace()). */
+export function cookieOfSocket(s: object): [number, number] | undefined {
+  return COOKIES.get(s);
+}
+
 /** Reads the table over one long-lived netlink channel, reusing unchanged records. */
 export class LiveSockDiag {
   private channel: SockDiagChannel | undefined;
@@ -74,6 +86,8 @@ export class LiveSockDiag {
 
   /** Put `next` in place of `prev` (same socket, holders attached) so the next read hands it back. */
   replace(prev: RawSocket, next: RawSocket): void {
+    const c = COOKIES.get(prev);
+    if (c) COOKIES.set(next, c);
     const e = prev.inode !== 0 ? this.seen.get(prev.inode) : undefined;
     if (e && e.sock === prev) e.sock = next;
   }
@@ -184,7 +198,9 @@ export class LiveSockDiag {
       key = `${protocol}${h}`;
       prev = this.seenNoInode.get(key);
     }
-    if (prev && prev.tuple === h && prev.flags === flags && prev.rq === rq && prev.wq === wq && prev.sock.protocol === protocol) {
+    // Same cookie too: a new socket on a reused 4-tuple is another socket, never last time's object.
+    if (prev && prev.tuple === h && prev.flags === flags && prev.rq === rq && prev.wq === wq && prev.sock.protocol === protocol &&
+      prev.cookieLo === dv.getUint32(p + 44, true) && prev.cookieHi === dv.getUint32(p + 48, true)) {
       prev.gen = gen;
       this.fresh = false;
       return prev.sock;
@@ -193,6 +209,7 @@ export class LiveSockDiag {
     const sock = decodeRecord(buf, dv, p, p + 72, protocol);
     if (!sock) return undefined;
     const entry: Seen = { sock, tuple: h, flags, rq, wq, gen, cookieLo: dv.getUint32(p + 44, true), cookieHi: dv.getUint32(p + 48, true) };
+    COOKIES.set(sock, [entry.cookieLo, entry.cookieHi]);
     if (key === undefined) this.seen.set(inode, entry);
     else this.seenNoInode.set(key, entry);
     this.fresh = true;

@@ -33,21 +33,45 @@ export interface Toggles {
   all: boolean;
 }
 
-export type Pending =
-  | { kind: 'kill'; pid: number; name: string; startTicks?: number; signal: 'SIGTERM' | 'SIGKILL' }
-  | { kind: 'destroy'; socket: Socket };
+/** A process `k` may signal, as it was seen when its fds were read. */
+export interface KillTarget {
+  pid: number;
+  name: string;
+  /** Start time then: a pid whose start time differs now is another process and is never signalled. */
+  startTicks?: number;
+}
+
+export interface KillPending {
+  kind: 'kill';
+  targets: KillTarget[];
+  signal: 'SIGTERM' | 'SIGKILL';
+  /** The socket the user pressed `k` on (to say afterwards whether it is still held). */
+  socket?: Socket;
+}
+
+export interface DestroyPending {
+  kind: 'destroy';
+  socket: Socket;
+  /** The kernel's cookie of the socket on screen: the only socket SOCK_DESTROY may hit. */
+  cookie?: [number, number];
+}
+
+export type Pending = KillPending | DestroyPending;
 
 export type Mode =
   | { kind: 'normal' }
   | { kind: 'filter'; text: string }
   | { kind: 'help' }
-  | { kind: 'confirm'; pending: Pending };
+  /** Several processes hold the socket: which one, or all (`at` = holders.length means all). */
+  | { kind: 'choose'; socket: Socket; holders: KillTarget[]; at: number }
+  /** `shown` is set when the question has been drawn: a `y` read before that is not an answer. */
+  | { kind: 'confirm'; pending: Pending; shown?: boolean };
 
 /** Something the caller must do; the state never touches the OS. */
 export type Effect =
   | { kind: 'quit' }
-  | { kind: 'kill'; pid: number; name: string; startTicks?: number; signal: 'SIGTERM' | 'SIGKILL' }
-  | { kind: 'destroy'; socket: Socket }
+  | KillPending
+  | DestroyPending
   | { kind: 'recollect' };
 
 export interface Status {
