@@ -29,6 +29,7 @@ export const watch = {
   'watch.detail.timer': 'timer {kind} in {ms} ms, {n} retransmits',
   'watch.detail.holders': 'Held by',
   'watch.help.line': '↑↓ PgUp PgDn Home End move · 1 2 3 Tab views · s sort r reverse · / filter · p pause · t u l a show · Enter detail · k kill · x close · ? help · q quit',
+  'watch.help.short': 'Tab views · / filter · Enter detail · k kill · x close · ? help · q quit',
   'watch.help.title': 'Keys of sockscope watch (any key closes this help)',
   'watch.help.move': '↑ ↓ PgUp PgDn Home End   move the cursor',
   'watch.help.views': '1 2 3, Tab, ← →           Sockets, Processes, Listeners',

@@ -32,6 +32,7 @@ export const watch: Record<keyof typeof en, string> = {
   'watch.detail.timer': '定时器 {kind}，{ms} 毫秒后到期，已重传 {n} 次',
   'watch.detail.holders': '持有者',
   'watch.help.line': '↑↓ PgUp PgDn Home End 移动 · 1 2 3 Tab 切换视图 · s 排序 r 反序 · / 筛选 · p 暂停 · t u l a 显示范围 · Enter 详情 · k 结束进程 · x 断开 · ? 帮助 · q 退出',
+  'watch.help.short': 'Tab 视图 · / 筛选 · Enter 详情 · k 结束进程 · x 断开 · ? 帮助 · q 退出',
   'watch.help.title': 'sockscope watch 按键说明（按任意键关闭）',
   'watch.help.move': '↑ ↓ PgUp PgDn Home End   移动光标',
   'watch.help.views': '1 2 3、Tab、← →            套接字、进程、监听端口三个视图',
