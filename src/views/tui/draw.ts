@@ -306,13 +306,17 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
     if (fixed() + need <= room) break;
   }
   if (fixed() + Math.max(...holders.map(displayWidth), 0) > room) {
-    // Step 5: the holders column keeps "pid/" and at least a few letters of the name; addresses give up their middle.
-    const minHolder = Math.max(...shown.map((s) => (s.holders.length ? String(s.holders[0]!.pid).length + 2 + (s.holders.length > 1 ? 3 : 0) + 4 : 8)), 8);
+    // Step 5: the holders column keeps the pid, "/" and a few letters of the name (and "+N");
+    // addresses give up their middle, long (IPv6) ones first, the port always stays.
+    const minHolder = Math.max(displayWidth(headers[6]!) > 11 ? 11 : displayWidth(headers[6]!), ...shown.map((s) => {
+      if (!s.holders.length) return 8;
+      const pids = new Set(s.holders.map((h) => h.pid)).size;
+      return String(s.holders[0]!.pid).length + 1 + Math.min(4, displayWidth(safeText(s.holders[0]!.name ?? '?'))) + (pids > 1 ? ` +${pids - 1}`.length : 0);
+    }));
     let over = fixed() + minHolder - room;
-    for (const i of [2, 1]) {
+    const v4 = (i: number): number => Math.max(10, ...shown.filter((x) => x.family === 'ipv4').map((x) => displayWidth(cells[shown.indexOf(x)]![i]!)));
+    for (const [i, min] of [[2, v4(2)], [1, v4(1)], [2, 10], [1, 10]] as const) {
       if (over <= 0) break;
-      // Long (IPv6) addresses give up their middle; the others stay whole as long as they can.
-      const min = Math.max(9, ...shown.filter((x) => x.family === 'ipv4').map((x) => displayWidth(cells[shown.indexOf(x)]![i]!)));
       const cut = Math.min(over, Math.max(0, widths[i]! - min));
       widths[i] = widths[i]! - cut;
       over -= cut;

@@ -9,7 +9,7 @@
 import type { Translate } from '../../explain/i18n.js';
 import { formatEndpoint, type Socket } from '../../model/socket.js';
 import { safeText } from '../safe-text.js';
-import { parseFilterText } from './filter-text.js';
+import { FilterTextError, parseFilterText } from './filter-text.js';
 import {
   VIEWS, refilter, resort, rowCount, selectedSocket, setStatus, settleSelection, sortKeysOf, processRows,
   type Effect, type KillTarget, type TuiState,
@@ -276,7 +276,8 @@ export function handleKey(st: TuiState, key: Key, ctx: KeyContext): Effect | und
         refilter(st);
         settleSelection(st);
       } catch (e) {
-        setStatus(st, t('watch.filter.bad', { reason: (e as Error).message }), 'error', now);
+        const reason = e instanceof FilterTextError ? t(e.key, { text: safeText(e.token) }) : safeText((e as Error).message);
+        setStatus(st, t('watch.filter.bad', { reason }), 'error', now);
       }
     } else if (key === 'escape') {
       st.mode = { kind: 'normal' };
