@@ -162,3 +162,18 @@ test('fitList and wrap keep whole items and every character', () => {
   const lines = wrap(long, 20);
   assert.equal(lines.join('').replace(/\s/g, ''), long.replace(/\s/g, ''));
 });
+
+test('the k chooser scrolls with the cursor when more processes hold the socket than fit', () => {
+  const many = Array.from({ length: 30 }, (_, i) => ({ pid: 2000 + i, fd: 3, name: 'worker' }));
+  const st = state([sock({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, localPort: 8080, inode: 1, holders: many })]);
+  const ctx = { now: 1, t: (k: Parameters<typeof msg>[1], p?: Record<string, string | number>) => msg('en', k, p), startTicksOf: () => 1, alone: true };
+  handleKey(st, { char: 'k' }, ctx);
+  let lines = screen(st, 80, 12);
+  assert.ok(lines.some((l) => l.includes('2000/worker')));
+  assert.match(lines.join('\n'), /held by 30 processes/);
+  handleKey(st, 'end', ctx);
+  lines = screen(st, 80, 12);
+  assert.ok(lines.some((l) => l.includes('all 30 processes')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes('2029/worker')));
+  assert.equal(lines.length, 12);
+});

@@ -468,19 +468,23 @@ function detailLines(st: TuiState, o: DrawOptions): string[] {
 }
 
 /** The list `k` shows when several processes hold the socket. */
-function chooseLines(st: TuiState, o: DrawOptions): string[] {
+function chooseLines(st: TuiState, o: DrawOptions, room: number): string[] {
   if (st.mode.kind !== 'choose') return [];
   const m = st.mode;
   const lines = wrap(msg(o.lang, 'watch.kill.choose', { local: formatEndpoint(m.socket.localAddress, m.socket.localPort), n: m.holders.length }), o.width);
   lines.push('');
   const holders = new Map(m.socket.holders.map((h) => [h.pid, h]));
-  m.holders.forEach((x, i) => {
+  const entries = m.holders.map((x, i) => {
     const h = holders.get(x.pid);
-    const text = `${i < 9 ? String(i + 1) : ' '}  ${x.pid}/${safeText(x.name)}  ${safeText(h?.user ?? '')}  ${safeText(h?.command ?? '')}`;
-    lines.push(row(text, o.width, o, undefined, i === m.at));
+    const width = String(m.holders.length).length;
+    const text = `${String(i + 1).padStart(width)}  ${x.pid}/${safeText(x.name)}  ${safeText(h?.user ?? '')}  ${safeText(h?.command ?? '')}`;
+    return row(text, o.width, o, undefined, i === m.at);
   });
-  lines.push(row(`a  ${msg(o.lang, 'watch.kill.choose-all', { n: m.holders.length })}`, o.width, o, undefined, m.at === m.holders.length));
-  return lines;
+  entries.push(row(`a  ${msg(o.lang, 'watch.kill.choose-all', { n: m.holders.length })}`, o.width, o, undefined, m.at === m.holders.length));
+  // More holders than lines: the list scrolls with the cursor.
+  const fits = Math.max(1, room - lines.length);
+  const from = Math.max(0, Math.min(m.at - fits + 1, entries.length - fits));
+  return lines.concat(entries.slice(from, from + fits));
 }
 
 function helpLines(o: DrawOptions): string[] {
@@ -508,8 +512,8 @@ export function draw(st: TuiState, o: DrawOptions): string[] {
     ? statusLines.slice(0, Math.max(2, Math.min(3, o.height - 4))).map((l) => row(l, o.width, o, undefined, false, tone))
     : [row(status, o.width, o, undefined, false, tone), row(displayWidth(t('watch.help.line')) <= o.width ? t('watch.help.line') : t('watch.help.short'), o.width, o, undefined, false, 'dim')];
   if (st.mode.kind === 'help' || st.mode.kind === 'choose') {
-    const text = st.mode.kind === 'help' ? helpLines(o).flatMap((l) => wrap(l, o.width, '      ')) : chooseLines(st, o);
     const room = o.height - lines.length - footer.length;
+    const text = st.mode.kind === 'help' ? helpLines(o).flatMap((l) => wrap(l, o.width, '      ')) : chooseLines(st, o, room);
     for (let i = 0; i < room; i++) lines.push(text[i] !== undefined && text[i]!.includes('\x1b') ? text[i]! : row(text[i] ?? '', o.width, o));
     return lines.concat(footer).slice(0, o.height);
   }
