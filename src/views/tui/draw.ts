@@ -489,7 +489,7 @@ function chooseLines(st: TuiState, o: DrawOptions, room: number): string[] {
 
 function helpLines(o: DrawOptions): string[] {
   const keys: MessageKey[] = ['watch.help.move', 'watch.help.views', 'watch.help.sort', 'watch.help.filter', 'watch.help.filter2',
-    'watch.help.toggles', 'watch.help.pause', 'watch.help.detail', 'watch.help.kill', 'watch.help.destroy', 'watch.help.marks', 'watch.help.quit'];
+    'watch.help.toggles', 'watch.help.pause', 'watch.help.detail', 'watch.help.kill', 'watch.help.destroy', 'watch.help.input', 'watch.help.marks', 'watch.help.quit'];
   return [msg(o.lang, 'watch.help.title'), '', ...keys.map((k) => '  ' + msg(o.lang, k))];
 }
 

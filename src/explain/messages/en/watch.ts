@@ -42,6 +42,7 @@ export const watch = {
   'watch.help.kill': 'k   terminate the process holding the selected socket (asks first; SIGTERM, then offers SIGKILL); a socket held by several processes asks which one, or all',
   'watch.help.destroy': 'x   close the selected TCP connection in the kernel (SOCK_DESTROY, as ss -K; root); only the very socket on screen (same sock_diag cookie); never a listener (use k)',
   'watch.help.marks': 'green +  opened    yellow *  changed (state, queues, holders)    red -  closed (shown for a few seconds)',
+  'watch.help.input': 'Pasted text only ever goes into the / filter; escape sequences are never keys; a y answers k or x only when pressed on its own after the question shows',
   'watch.help.quit': 'q or Ctrl-C   quit',
   'watch.filter.prompt': 'Filter: {text}',
   'watch.filter.bad': 'Filter not applied: {reason}',

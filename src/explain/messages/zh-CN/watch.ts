@@ -45,6 +45,7 @@ export const watch: Record<keyof typeof en, string> = {
   'watch.help.kill': 'k   结束持有所选套接字的进程（先确认；先发 SIGTERM，必要时再发 SIGKILL）；多个进程共同持有时，先选择其中一个或全部',
   'watch.help.destroy': 'x   在内核中断开所选 TCP 连接（SOCK_DESTROY，同 ss -K；需要 root）；只断开屏幕上的那一个套接字（sock_diag cookie 相同）；不断开监听套接字（请用 k）',
   'watch.help.marks': '绿色 +  新建    黄色 *  有变化（状态、队列、持有者）    红色 -  已关闭（保留几秒后消失）',
+  'watch.help.input': '粘贴的文本只会进入 / 筛选框；终端转义序列不会被当作按键；只有在问题显示之后单独按下的 y 才算是对 k 或 x 的确认',
   'watch.help.quit': 'q 或 Ctrl-C   退出',
   'watch.filter.prompt': '筛选：{text}',
   'watch.filter.bad': '筛选未生效：{reason}',
