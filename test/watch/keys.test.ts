@@ -8,6 +8,7 @@ import { msg, type MessageKey } from '../../src/explain/i18n.js';
 import type { Socket } from '../../src/model/socket.js';
 import { KeyParser, handleKey, parseKeys, type Key, type KeyContext } from '../../src/views/tui/keys.js';
 import { applySnapshot, initialState, settleSelection, type Effect, type TuiState } from '../../src/views/tui/state.js';
+import { ENTER, LEAVE, Screen } from '../../src/views/tui/screen.js';
 
 /** A terminal's answer to a title query, with the title "ky": it made watch send SIGTERM. */
 const INJECTED = '\x1b]lky\x1b\\';
@@ -223,4 +224,17 @@ test('k on a socket several processes hold names them all and lets the user pick
   assert.equal(modeOf(st), 'choose');
   drive(st, [{ keys: ['escape'], alone: true }]);
   assert.equal(modeOf(st), 'normal');
+});
+
+test('the view turns bracketed paste on when it takes the screen and off when it gives it back', () => {
+  assert.ok(ENTER.includes('\x1b[?2004h'));
+  assert.ok(LEAVE.includes('\x1b[?2004l'));
+  const out: string[] = [];
+  const sc = new Screen((s) => out.push(s));
+  sc.enter();
+  sc.leave();
+  sc.leave(); // twice (an exit handler after q): restored once
+  assert.equal(out.join('').split('\x1b[?2004h').length - 1, 1);
+  assert.equal(out.join('').split('\x1b[?2004l').length - 1, 1);
+  assert.ok(out.join('').lastIndexOf('\x1b[?2004l') > out.join('').lastIndexOf('\x1b[?2004h'));
 });
