@@ -361,20 +361,23 @@ function processesBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
     t('watch.col.listening'), t('watch.col.states')];
   const align: ('left' | 'right')[] = ['right', 'left', 'left', 'right', 'right', 'right', 'right', 'left', 'left'];
   const fixedCells = shown.map((r) => [String(r.pid), safeText(r.name), safeText(r.user), String(r.sockets), String(r.recvQ), String(r.sendQ), String(r.acceptQ)]);
-  let widths = [0, 1, 2, 3, 4, 5, 6].map((i) => Math.max(displayWidth(heads[i]!), ...fixedCells.map((c) => displayWidth(c[i]!))));
+  // A name or user longer than 20 columns shows its middle cut ("…"); the detail pane has it whole.
+  let widths = [0, 1, 2, 3, 4, 5, 6].map((i) => Math.max(displayWidth(heads[i]!), ...fixedCells.map((c) => Math.min(i === 1 || i === 2 ? 20 : Infinity, displayWidth(c[i]!)))));
   const room = o.width - 2;
   let gap = 2;
-  const used = (): number => widths.reduce((a, w) => a + w + gap, 0);
-  if (used() + 16 > room) gap = 1;
-  // Names and users give up their middle (never the pid) when the numbers need the room.
-  for (const i of [2, 1]) {
-    const over = used() + 16 - room;
-    if (over > 0) widths[i] = Math.max(Math.min(widths[i]!, 6), widths[i]! - over);
-  }
+  // Columns shown: the user is what gives way first when the lists need room.
+  let cols = [0, 1, 2, 3, 4, 5, 6];
+  const used = (): number => cols.reduce((a, i) => a + widths[i]! + gap, 0);
+  const listenWant = Math.max(displayWidth(heads[7]!), Math.min(24, ...shown.map((r) => displayWidth(r.listening.join(' ') || '-'))));
+  if (used() + listenWant + 16 > room) gap = 1;
+  if (used() + listenWant + gap + 16 > room) cols = cols.filter((i) => i !== 2);
+  // Names give up their middle (never the pid) when the numbers need the room.
+  const over = used() + Math.min(listenWant, 12) + gap + 12 - room;
+  if (over > 0) widths[1] = Math.max(Math.min(widths[1]!, 6), widths[1]! - over);
   widths = widths.map((w, i) => (i === 1 || i === 2 ? Math.max(1, w) : w));
-  const listenW = Math.max(displayWidth(heads[7]!), Math.min(24, Math.floor((room - used()) / 2)));
+  const listenW = Math.max(1, Math.min(listenWant, room - used() - gap - 12));
   const line = (c: string[], listening: string, states: string): string => '  ' +
-    c.map((x, i) => cell(i === 1 || i === 2 ? cutMiddle(x, widths[i]!) : x, widths[i]!, align[i]!) + ' '.repeat(gap)).join('') +
+    cols.map((i) => cell(i === 1 || i === 2 ? cutMiddle(c[i]!, widths[i]!) : c[i]!, widths[i]!, align[i]!) + ' '.repeat(gap)).join('') +
     cell(listening, listenW, 'left') + ' '.repeat(gap) + states;
   const statesW = Math.max(4, room - used() - listenW - gap);
   const out = shown.map((r, i) => row(line(fixedCells[i]!, fitList(r.listening.length ? r.listening : ['-'], listenW), fitList(statesItems(r.states), statesW, ', ')),
