@@ -1,5 +1,5 @@
 // What the commands share: filter flags, output formats, the query itself.
-import { listSockets, type ListOptions } from '../index.js';
+import { listSockets, processInfo, type ListOptions } from '../index.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
@@ -61,8 +61,18 @@ export function parseState(text: string): SocketState {
   return st;
 }
 
-function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+/**
+ * The items of a repeatable comma-separated option. An empty item (`--port ,`,
+ * `--port 80,`) is refused: dropping it would quietly widen the filter.
+ */
+function splitList(p: Parsed, name: string): string[] {
+  const out: string[] = [];
+  for (const v of p.values.get(name) ?? []) {
+    const items = v.split(',').map((x) => x.trim());
+    if (items.some((x) => x === '')) throw new UsageError('err.empty-item', { name, text: v });
+    out.push(...items);
+  }
+  return out;
 }
 
 /** Build the Filter the flags describe. */
@@ -79,17 +89,17 @@ export function filterFrom(p: Parsed): Filter {
   if (p.flags.has('listening')) f.listening = true;
   if (p.flags.has('all')) f.all = true;
   if (f.listening && f.all) throw new UsageError('err.listening-and-all');
-  const states = splitList(p.values.get('state')).map(parseState);
+  const states = splitList(p, 'state').map(parseState);
   if (p.values.has('state') && !states.length) throw new UsageError('err.state-empty');
   if (states.length) f.states = states;
-  const ports = splitList(p.values.get('port')).map((x) => parsePort(x));
+  const ports = splitList(p, 'port').map((x) => parsePort(x));
   if (ports.length) f.ports = ports;
-  const pids = splitList(p.values.get('pid')).map((x) => {
+  const pids = splitList(p, 'pid').map((x) => {
     if (!/^\d{1,7}$/.test(x) || Number(x) < 1) throw new UsageError('err.invalid-pid', { text: x });
     return Number(x);
   });
   if (pids.length) f.pids = pids;
-  const processes = splitList(p.values.get('process'));
+  const processes = splitList(p, 'process');
   if (processes.length) f.processes = processes;
   return f;
 }
@@ -115,6 +125,18 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
 
 export function renderOptions(io: Io, p: Parsed): RenderOptions {
   return { color: io.global.color, width: io.global.width, numeric: p.flags.has('numeric'), lang: io.global.lang };
+}
+
+/**
+ * Say on stderr which pids of a --pid filter name no process. True when none
+ * of them does: the command then exits 1, as `sockscope pid N` does, rather
+ * than print an empty table with no word.
+ */
+export function reportMissingPids(io: Io, filter: Filter): boolean {
+  if (!filter.pids?.length) return false;
+  const missing = filter.pids.filter((pid) => !processInfo(pid, { procRoot: io.global.procRoot }));
+  for (const pid of missing) io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-pid', { pid })}`);
+  return missing.length === filter.pids.length;
 }
 
 /** Run the query with the global source options. */

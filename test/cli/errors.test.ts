@@ -1,6 +1,8 @@
 // Every usage error: one line on stderr, exit 2, no stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, runCli as run } from '../helpers.js';
 
@@ -72,11 +74,18 @@ test('pid and process that do not exist: exit 1 and say so', () => {
   assert.match(none.err, /no running process/);
 });
 
-test('a scan that cannot run at all exits 3 with one line', () => {
-  const r = run(['list', '--proc-root', '/nonexistent-proc-root']);
-  assert.equal(r.code, 3, r.err);
-  assert.equal(r.err.trim().split('\n').length, 1);
-  assert.match(r.err, /ENOENT/);
+test('a scan that cannot run at all exits 3 with one line, the error code said once', () => {
+  // A directory that exists but holds no socket tables (a missing one is a usage error: test/cli/refusals.test.ts).
+  const empty = mkdtempSync(join(tmpdir(), 'sockscope-empty-root-'));
+  try {
+    const r = run(['list', '--proc-root', empty]);
+    assert.equal(r.code, 3, r.err);
+    assert.equal(r.err.trim().split('\n').length, 1);
+    assert.match(r.err, /ENOENT/);
+    assert.doesNotMatch(r.err, /(E[A-Z]+): \1/, 'not "ENOENT: ENOENT:"');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 test('usage errors speak the chosen language, one line, exit 2', () => {

@@ -111,3 +111,31 @@ test('unknown topics get the nearest suggestions', () => {
   const none = explainTopic(['xyzzy-plugh'], en, host, undefined);
   assert.ok(!none.ok && none.suggestions.length === 0);
 });
+
+test('"close" is the topic the list promises; CLOSE and "state close" reach the state', () => {
+  for (const word of ['close', 'Close', 'closing']) {
+    const r = explainTopic([word], en, host, undefined);
+    assert.ok(r.ok, word);
+    if (!r.ok) continue;
+    assert.equal(r.explanation.title, en('topic.close.title'), word);
+    assert.match(r.explanation.paragraphs.at(-1)!, /sockscope explain state CLOS(E|ING)/, 'points to the state');
+  }
+  for (const words of [['CLOSE'], ['state', 'close'], ['closed']]) {
+    const r = explainTopic(words, en, host, undefined);
+    assert.ok(r.ok && r.explanation.title === en('topic.state.title', { state: 'CLOSE' }), words.join(' '));
+  }
+  const closing = explainTopic(['CLOSING'], en, host, undefined);
+  assert.ok(closing.ok && closing.explanation.title === en('topic.state.title', { state: 'CLOSING' }));
+  // Every state name that is not also a topic still reaches its state in any case.
+  const tw = explainTopic(['time-wait'], en, host, undefined);
+  assert.ok(tw.ok && /TIME_WAIT/.test(tw.explanation.title));
+});
+
+test('an endpoint with a port out of range is refused, not explained without its port', () => {
+  for (const text of ['1.2.3.4:99999', '[::1]:65536', '127.0.0.1:000001']) {
+    const r = explainTopic([text], en, host, undefined);
+    assert.ok(!r.ok && r.badPort !== undefined, text);
+  }
+  const ok = explainTopic(['[::1]:65535'], en, host, undefined);
+  assert.ok(ok.ok && ok.explanation.paragraphs.some((p) => /65535/.test(p)));
+});

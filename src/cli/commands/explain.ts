@@ -45,6 +45,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
   const host = readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot);
   const r = explainTopic(p.positionals, t, host, ianaLookup());
   if (!r.ok) {
+    if (r.badPort !== undefined) throw new UsageError('err.invalid-port-in', { port: r.badPort, text: p.positionals[0]! });
     const hint = r.suggestions.length ? { key: 'topic.did-you-mean' as const, params: { names: r.suggestions.join(', ') } } : '';
     throw new UsageError('topic.unknown', { topic: p.positionals.join(' '), hint });
   }

@@ -147,6 +147,7 @@ export const explain = {
   // ---- topics
   'topic.list.header': 'Topics (sockscope explain <topic>):',
   'topic.list.forms': 'Also: port <N>, <address>, <address>:<port>, state <STATE>.',
+  'topic.see-state': 'The TCP state {state} is a different subject: sockscope explain state {state}.',
   'topic.unknown': 'unknown topic \'{topic}\'{hint}; run \'sockscope explain\' for the list',
   'topic.did-you-mean': ' (did you mean {names}?)',
   'topic.socket.title': 'Socket',

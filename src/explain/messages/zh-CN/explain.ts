@@ -143,6 +143,7 @@ export const explain: Record<keyof typeof en, string> = {
   'holder.shared': '多个进程持有同一个 socket：fork 出来的子进程与父进程共享监听 socket，描述符也可以通过 Unix socket（SCM_RIGHTS）传给别的进程。每个进程各有自己的 fd 编号。',
   'topic.list.header': '可查看的主题（sockscope explain <主题>）：',
   'topic.list.forms': '还可以：port <端口号>、<地址>、<地址>:<端口>、state <状态名>。',
+  'topic.see-state': 'TCP 状态 {state} 是另一个话题：sockscope explain state {state}。',
   'topic.unknown': '未知主题“{topic}”{hint}；运行 “sockscope explain” 查看主题列表',
   'topic.did-you-mean': '（你是不是想找 {names}？）',
   'topic.socket.title': 'Socket（套接字）',

@@ -1,0 +1,58 @@
+// What to say when the open-file limit (ulimit -n) is too low to run. This
+// module is loaded before the rest of the CLI (bin/sockscope.js) and imports
+// only node:fs and the catalogs, so it is there even when loading the others
+// fails for want of a file descriptor.
+import { readFileSync } from 'node:fs';
+import { catalog, langFromEnv, msg, parseLang, type Lang } from '../explain/i18n.js';
+
+/**
+ * The open-file limit we ask for. Every command was run with
+ * `prlimit --nofile=N` (test/cli/fd-limit.test.ts): the busiest needs about 30
+ * on Node 20 (Node alone holds ~17 for its own loops and threads, and a holder
+ * scan keeps a directory or two open); 64 leaves room for what we did not try.
+ */
+export const FD_NEEDED = 64;
+
+/** True for "this process has no file descriptor left". */
+export function isFdExhausted(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'EMFILE';
+}
+
+/** The soft open-file limit from /proc/self/limits; undefined when it cannot be read. */
+export function openFileLimit(procRoot = '/proc'): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync(`${procRoot}/self/limits`, 'latin1'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The output language from argv and the environment, never throwing (for error messages). */
+export function langOf(argv: readonly string[], env: NodeJS.ProcessEnv): Lang {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = a === '--lang' ? argv[i + 1] : a.startsWith('--lang=') ? a.slice(7) : undefined;
+    const lang = v === undefined ? undefined : parseLang(v);
+    if (lang) return lang;
+  }
+  return langFromEnv(env);
+}
+
+/**
+ * Read the catalog of the language in use now, while a file descriptor is
+ * surely free: the sentence about the limit must not need one.
+ */
+export function preloadCatalog(lang: Lang): void {
+  try {
+    catalog(lang);
+  } catch {
+    // Said later, when msg() reads it again and fails for a reason worth showing.
+  }
+}
+
+/** The one line that says the limit is too low, and what to raise it to. */
+export function fdLimitLine(lang: Lang): string {
+  const limit = openFileLimit();
+  return `sockscope: ${limit === undefined ? msg(lang, 'err.fd-limit-unknown', { need: FD_NEEDED }) : msg(lang, 'err.fd-limit', { limit, need: FD_NEEDED })}`;
+}
