@@ -24,7 +24,7 @@ export function rowContext(sockets: readonly Socket[], host: HostFacts = {}, que
 function role(s: Socket, ctx: RowContext, t: Translate): string {
   const local = formatEndpoint(s.localAddress, s.localPort);
   const remote = formatEndpoint(s.remoteAddress, s.remotePort);
-  const scope = t(`scope.${bindScope([s.localAddress])}`);
+  const scope = t(`scope.${bindScope([s.localAddress], s.v6only)}`);
   if (s.protocol === 'udp') {
     return s.state === 'UNCONN' ? t('row.listener.udp', { endpoint: local, scope }) : t('row.udp.connected', { remote });
   }

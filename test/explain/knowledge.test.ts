@@ -7,6 +7,8 @@ import { explainPortNumber, portClass, portRisk, type HostFacts } from '../../sr
 import { explainSocket, rowContext } from '../../src/explain/row.js';
 import { explainTopic, topicNames } from '../../src/explain/topics.js';
 import { SOCKET_STATES, type Socket } from '../../src/model/socket.js';
+import { bindScope } from '../../src/model/address.js';
+import { socketJson, toJson } from '../../src/views/table.js';
 
 const en = translator('en');
 const host: HostFacts = { ephemeral: [32768, 60999], unprivilegedStart: 1024, somaxconn: 4096, bindv6only: 0 };
@@ -138,4 +140,34 @@ test('an endpoint with a port out of range is refused, not explained without its
   }
   const ok = explainTopic(['[::1]:65535'], en, host, undefined);
   assert.ok(ok.ok && ok.explanation.paragraphs.some((p) => /65535/.test(p)));
+});
+
+test('bind scope says which IP versions a :: listener takes when the kernel says so', () => {
+  assert.equal(bindScope(['::']), 'all-interfaces', 'unknown (/proc/net): no claim');
+  assert.equal(bindScope(['::'], true), 'all-interfaces-ipv6-only');
+  assert.equal(bindScope(['::'], false), 'all-interfaces-ipv4-ipv6');
+  assert.equal(bindScope(['0.0.0.0', '::'], true), 'all-interfaces-ipv4-ipv6', 'an IPv4 socket beside it takes IPv4');
+  assert.equal(bindScope(['0.0.0.0']), 'all-interfaces');
+  assert.equal(bindScope(['::1'], true), 'this-host-only');
+  const base: Socket = { protocol: 'tcp', family: 'ipv6', localAddress: '::', localPort: 8080, remoteAddress: '::', remotePort: 0,
+    state: 'LISTEN', recvQ: 0, sendQ: 0, backlog: 128, inode: 5, uid: 0, holders: [{ pid: 10, fd: 3 }] };
+  const zh = translator('zh-CN');
+  const ctx = rowContext([]);
+  assert.match(explainSocket({ ...base, v6only: true }, ctx, en), /\(all interfaces, IPv6 only\)/);
+  assert.match(explainSocket({ ...base, v6only: false }, ctx, en), /\(all interfaces, IPv4 and IPv6\)/);
+  assert.match(explainSocket(base, ctx, en), /\(all interfaces\)/);
+  assert.match(explainSocket({ ...base, v6only: true }, ctx, zh), /所有网卡，仅 IPv6/);
+  assert.match(explainSocket({ ...base, v6only: false }, ctx, zh), /所有网卡，IPv4 和 IPv6/);
+});
+
+test('v6only in the JSON: after interface, only when known, the fast writer equal to JSON.stringify', () => {
+  const s: Socket = { protocol: 'tcp', family: 'ipv6', localAddress: '::', localPort: 8080, remoteAddress: '::', remotePort: 0,
+    state: 'LISTEN', recvQ: 0, sendQ: 0, backlog: 128, inode: 5, uid: 0, interface: 2, holders: [] };
+  for (const v6only of [true, false, undefined]) {
+    const x = v6only === undefined ? s : { ...s, v6only };
+    const text = socketJson(x, new Map());
+    assert.equal(text, JSON.stringify(toJson(x)));
+    assert.equal((JSON.parse(text) as { v6only?: boolean }).v6only, v6only);
+    if (v6only !== undefined) assert.match(text, new RegExp(`"interface":2,"v6only":${v6only},"holders"`));
+  }
 });

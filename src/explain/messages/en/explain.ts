@@ -185,4 +185,6 @@ export const explain = {
   'topic.state.labels': 'What happened|Waits for|Who ends it|When it is a problem',
   'topic.state.list': 'TCP states: {states}.',
   'topic.port.here': 'On this machine',
+  'scope.all-interfaces-ipv6-only': 'all interfaces, IPv6 only',
+  'scope.all-interfaces-ipv4-ipv6': 'all interfaces, IPv4 and IPv6',
 } as const;

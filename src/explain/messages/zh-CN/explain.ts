@@ -181,4 +181,6 @@ export const explain: Record<keyof typeof en, string> = {
   'topic.state.labels': '发生了什么|在等什么|谁来结束它|什么时候算有问题',
   'topic.state.list': 'TCP 状态：{states}。',
   'topic.port.here': '本机情况',
+  'scope.all-interfaces-ipv6-only': '所有网卡，仅 IPv6',
+  'scope.all-interfaces-ipv4-ipv6': '所有网卡，IPv4 和 IPv6',
 };
