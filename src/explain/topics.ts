@@ -39,7 +39,7 @@ const TOPICS: readonly TopicDef[] = [
   { name: 'backlog', aliases: ['accept-queue', 'listen-backlog', 'somaxconn', 'accept'], title: 'topic.backlog.title',
     body: (t, h) => [t('topic.backlog.body', hostParams(h)), t('queue.listen.full')] },
   { name: 'recv-q', aliases: ['recvq', 'recv_q', 'receive-queue', 'rx-queue'], title: 'topic.recv-q.title',
-    body: (t) => [t('queue.listen.recv'), t('queue.conn.recv'), t('queue.udp')] },
+    body: (t) => [t('queue.listen.recv'), t('queue.conn.recv'), t('queue.conn.fin'), t('queue.udp')] },
   { name: 'send-q', aliases: ['sendq', 'send_q', 'send-queue', 'tx-queue'], title: 'topic.send-q.title',
     body: (t) => [t('queue.listen.send'), t('queue.conn.send'), t('queue.udp')] },
   { name: 'handshake', aliases: ['three-way-handshake', 'syn', 'connect'], title: 'topic.handshake.title', body: (t) => [t('topic.handshake.body')] },

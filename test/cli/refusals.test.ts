@@ -70,7 +70,7 @@ test('explain --input of a header with no rows: says no rows were found, exit 2'
       assert.equal(r.out, '');
       const z = runCli(['--lang', 'zh-CN', 'explain', '--input', f]);
       assert.equal(z.code, 2);
-      assert.match(z.err, /没有找到任何套接字行/);
+      assert.match(z.err, /没有找到任何 socket 行/);
     }
     // Rows that are all unreadable: the same refusal, naming the first bad line.
     const bad = join(dir, 'bad.txt');

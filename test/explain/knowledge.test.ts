@@ -171,3 +171,17 @@ test('v6only in the JSON: after interface, only when known, the fast writer equa
     if (v6only !== undefined) assert.match(text, new RegExp(`"interface":2,"v6only":${v6only},"holders"`));
   }
 });
+
+test('Recv-Q after the peer\'s FIN: the FIN counted as 1 on Linux, not on macOS netstat', () => {
+  const s: Socket = { protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1',
+    remotePort: 40000, state: 'CLOSE_WAIT', recvQ: 1, sendQ: 0, inode: 5, uid: 0, holders: [{ pid: 10, fd: 4 }] };
+  const linux = rowContext([]);
+  assert.match(explainSocket(s, linux, en), /Recv-Q 1 is the peer's FIN, not data/);
+  assert.match(explainSocket({ ...s, state: 'LAST_ACK', holders: [], unheldReason: 'kernel' }, linux, en), /peer's FIN, not data/);
+  assert.match(explainSocket({ ...s, recvQ: 6 }, linux, en), /5 byte\(s\) received but not yet read by the program, then the peer's FIN/);
+  assert.match(explainSocket({ ...s, state: 'ESTABLISHED' }, linux, en), /1 byte\(s\) received but not yet read/, 'no FIN before it arrives');
+  const macos = rowContext([], {}, true, false);
+  assert.match(explainSocket(s, macos, en), /1 byte\(s\) received but not yet read/);
+  const recvq = explainTopic(['recv-q'], en, host, undefined);
+  assert.ok(recvq.ok && recvq.explanation.paragraphs.some((p) => /Recv-Q 1 on a CLOSE_WAIT socket is no data/.test(p)));
+});

@@ -66,7 +66,8 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   }
   await out.line('');
   const sockets = result.rows.map((r) => r.socket);
-  const ctx = rowContext(sockets, PLATFORM_HOST[result.platform], !result.notes.includes('no-queues'));
+  // macOS netstat counts buffered bytes (sb_cc): the peer's FIN is not in its Recv-Q.
+  const ctx = rowContext(sockets, PLATFORM_HOST[result.platform], !result.notes.includes('no-queues'), result.platform !== 'macos');
   await renderTable(sockets, out, ropts, undefined, (s) => explainSocket(s, ctx, t));
   if (result.unreadable.length) {
     await out.line('');

@@ -187,4 +187,7 @@ export const explain = {
   'topic.port.here': 'On this machine',
   'scope.all-interfaces-ipv6-only': 'all interfaces, IPv6 only',
   'scope.all-interfaces-ipv4-ipv6': 'all interfaces, IPv4 and IPv6',
+  'row.queue.fin': 'Recv-Q 1 is the peer\'s FIN, not data: the program has not yet read the end of the stream (its next read() returns 0)',
+  'row.queue.recv-fin': '{n} byte(s) received but not yet read by the program, then the peer\'s FIN (Recv-Q counts the FIN as 1)',
+  'queue.conn.fin': 'Once the peer\'s FIN has arrived (CLOSE_WAIT, LAST_ACK, CLOSING), Linux counts it in Recv-Q as one more: Recv-Q is the unread bytes plus 1 until the program reads to the end of the stream (read() returns 0), then 0. So Recv-Q 1 on a CLOSE_WAIT socket is no data at all, only the end of the stream not yet read.',
 } as const;

@@ -183,4 +183,7 @@ export const explain: Record<keyof typeof en, string> = {
   'topic.port.here': '本机情况',
   'scope.all-interfaces-ipv6-only': '所有网卡，仅 IPv6',
   'scope.all-interfaces-ipv4-ipv6': '所有网卡，IPv4 和 IPv6',
+  'row.queue.fin': 'Recv-Q 为 1 是对端的 FIN，不是数据：程序还没有读到数据流的结尾（它下一次 read() 会返回 0）',
+  'row.queue.recv-fin': '收到 {n} 字节数据但程序尚未读取，其后是对端的 FIN（Recv-Q 把 FIN 计为 1）',
+  'queue.conn.fin': '对端的 FIN 到达之后（CLOSE_WAIT、LAST_ACK、CLOSING），Linux 会把它在 Recv-Q 中多计 1：在程序读到数据流结尾（read() 返回 0）之前，Recv-Q 等于未读字节数加 1，读到结尾后变为 0。所以 CLOSE_WAIT socket 上的 Recv-Q 1 根本不是数据，只是尚未读取的流结尾。',
 };
