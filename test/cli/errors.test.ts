@@ -106,3 +106,27 @@ test('usage errors speak the chosen language, one line, exit 2', () => {
   assert.equal(bad.code, 2);
   assert.match(bad.err, /无效的 --lang“fr”/);
 });
+
+test('errors keep their cause: the collector\'s error carries the system error; SOCKSCOPE_DEBUG shows the chain', async () => {
+  const { readProcTables } = await import('../../src/collectors/linux.js');
+  const empty = mkdtempSync(join(tmpdir(), 'sockscope-cause-'));
+  try {
+    let thrown: unknown;
+    try {
+      readProcTables(empty, ['tcp'], ['ipv4']);
+    } catch (e) {
+      thrown = e;
+    }
+    assert.ok(thrown instanceof Error, 'it throws');
+    const cause = (thrown as Error).cause as NodeJS.ErrnoException | undefined;
+    assert.equal(cause?.code, 'ENOENT');
+    assert.equal(cause?.syscall, 'open');
+    const r = run(['list', '--proc-root', empty], { SOCKSCOPE_DEBUG: '1' });
+    assert.equal(r.code, 3);
+    assert.match(r.err, /Caused by: Error: ENOENT: no such file or directory, open '.*\/net\/tcp'/);
+    const plain = run(['list', '--proc-root', empty]);
+    assert.equal(plain.err.trim().split('\n').length, 1, 'the chain only with SOCKSCOPE_DEBUG');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
