@@ -9,6 +9,7 @@ import type { Sink, RenderOptions } from '../views/sink.js';
 import { msg, translator, type Lang } from '../explain/i18n.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, didYouMean, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
+import { loadModule } from './load.js';
 
 /** Options every command accepts, wherever they stand on the command line. */
 export interface GlobalOptions {
@@ -152,8 +153,9 @@ export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
 export async function explainerFor(io: Io, p: Parsed, format: Format, context: readonly Socket[]): Promise<((s: Socket) => string) | undefined> {
   if (!p.flags.has('explain')) return undefined;
   if (format !== 'table') throw new UsageError('err.explain-format');
-  const [{ explainSocket, rowContext }, { readHostFacts }, { defaultContext }] = await Promise.all([
-    import('../explain/row.js'), import('../collectors/procfs/host.js'), import('../index.js')]);
+  const { explainSocket, rowContext } = await loadModule<typeof import('../explain/row.js')>(new URL('../explain/row.js', import.meta.url));
+  const { readHostFacts } = await loadModule<typeof import('../collectors/procfs/host.js')>(new URL('../collectors/procfs/host.js', import.meta.url));
+  const { defaultContext } = await loadModule<typeof import('../index.js')>(new URL('../index.js', import.meta.url));
   const ctx = rowContext(context, readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot));
   const t = translator(io.global.lang);
   return (s) => explainSocket(s, ctx, t);

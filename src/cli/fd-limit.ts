@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { catalog, langFromEnv, msg, parseLang, type Lang } from '../explain/i18n.js';
 
 /**
- * The open-file limit we ask for. Every command was run with
- * `prlimit --nofile=N` (test/cli/fd-limit.test.ts): the busiest needs about 30
- * on Node 20 (Node alone holds ~17 for its own loops and threads, and a holder
- * scan keeps a directory or two open); 64 leaves room for what we did not try.
+ * The open-file limit we ask for. Measured with `prlimit --nofile=N` on Node
+ * 20 (test/cli/low-fd-limit.test.ts): Node itself needs 18 to run a script at
+ * all (14 for its own loops and threads, the standard streams, the script);
+ * sockscope's commands answer from 19-21, and up to ~26 when the holder scan
+ * runs beside the netlink read. 64 leaves room for busier machines.
  */
 export const FD_NEEDED = 64;
 
@@ -39,11 +40,14 @@ export function langOf(argv: readonly string[], env: NodeJS.ProcessEnv): Lang {
   return langFromEnv(env);
 }
 
+let limitAtStart: number | undefined;
+
 /**
- * Read the catalog of the language in use now, while a file descriptor is
- * surely free: the sentence about the limit must not need one.
+ * Read the catalog of the language in use and the limit now, while a file
+ * descriptor is surely free: the sentence about the limit must not need one.
  */
 export function preloadCatalog(lang: Lang): void {
+  limitAtStart = openFileLimit();
   try {
     catalog(lang);
   } catch {
@@ -53,6 +57,6 @@ export function preloadCatalog(lang: Lang): void {
 
 /** The one line that says the limit is too low, and what to raise it to. */
 export function fdLimitLine(lang: Lang): string {
-  const limit = openFileLimit();
+  const limit = limitAtStart ?? openFileLimit();
   return `sockscope: ${limit === undefined ? msg(lang, 'err.fd-limit-unknown', { need: FD_NEEDED }) : msg(lang, 'err.fd-limit', { limit, need: FD_NEEDED })}`;
 }

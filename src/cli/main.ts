@@ -1,9 +1,9 @@
 // The only code that reads argv, writes to stdout/stderr and sets exit codes.
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { UsageError, didYouMean, nearest } from './args.js';
 import type { GlobalOptions, Io } from './common.js';
 import { fdLimitLine, isFdExhausted, langOf } from './fd-limit.js';
+import { loadModule } from './load.js';
 import { Sink } from '../views/sink.js';
 import { LANGS, catalog, langFromEnv, msg, parseLang, renderRef, type Lang, type MessageKey, type MsgParam } from '../explain/i18n.js';
 import { safeText } from '../views/safe-text.js';
@@ -55,17 +55,9 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
   return { global, rest, version };
 }
 
-const requireModule = createRequire(import.meta.url);
-
-/**
- * Load a command's module. Where Node can require() an ES module (20.19+,
- * 22.12+) it reads the module graph one file at a time; import() opens every
- * module of a level at once, which runs out of file descriptors under a low
- * open-file limit (ulimit -n 20).
- */
-async function load<T>(specifier: string): Promise<T> {
-  if ((process.features as { require_module?: boolean }).require_module) return requireModule(specifier) as T;
-  return (await import(specifier)) as T;
+/** A command's module, loaded on demand (see load.ts for why not import()). */
+function load<T>(specifier: string): Promise<T> {
+  return loadModule<T>(new URL(specifier, import.meta.url));
 }
 
 async function dispatch(command: Command | undefined, args: string[], io: Io): Promise<number> {
