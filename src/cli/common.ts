@@ -142,7 +142,17 @@ export function reportMissingPids(io: Io, filter: Filter): boolean {
 
 /** Run the query with the global source options. */
 export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
-  return listSockets({ ...opts, source: io.global.source, procRoot: io.global.procRoot });
+  const snap = await listSockets({ ...opts, source: io.global.source, procRoot: io.global.procRoot });
+  // A table or fd directory left unread for want of a file descriptor makes
+  // the answer incomplete in a way no row can say (a socket table missing, an
+  // owner unknown): the CLI then says the limit is too low instead.
+  const starved = snap.issues.find((i) => i.kind === 'source-error' && (i.detail === 'EMFILE' || /out of file descriptors/.test(i.detail)));
+  if (starved) {
+    const err = new Error(`${starved.subject}: ${starved.detail}`) as NodeJS.ErrnoException;
+    err.code = 'EMFILE';
+    throw err;
+  }
+  return snap;
 }
 
 /**
