@@ -150,8 +150,6 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
   try {
     const { global, rest, version } = splitGlobal(argv, env, tty);
     const full: Io = { ...io, global };
-    if (global.procRoot !== undefined) checkProcRoot('--proc-root', global.procRoot);
-    else if (env['SOCKSCOPE_PROC_ROOT']) checkProcRoot('SOCKSCOPE_PROC_ROOT', env['SOCKSCOPE_PROC_ROOT']);
     if (version) {
       await full.stdout.line(VERSION);
       await full.stdout.flush();
@@ -171,6 +169,11 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
       await full.stdout.line(msg(global.lang, 'help.main', { version: VERSION }));
       await full.stdout.flush();
       return 0;
+    }
+    // Help and --version read no /proc: only the commands that do check the tree first.
+    if (command !== 'help' && !args.includes('-h') && !args.includes('--help')) {
+      if (global.procRoot !== undefined) checkProcRoot('--proc-root', global.procRoot);
+      else if (env['SOCKSCOPE_PROC_ROOT']) checkProcRoot('SOCKSCOPE_PROC_ROOT', env['SOCKSCOPE_PROC_ROOT']);
     }
     const code = await dispatch(command, args, full);
     await full.stdout.flush();
