@@ -14,9 +14,12 @@ import { catalog, langFromEnv, msg, parseLang, type Lang } from '../explain/i18n
  */
 export const FD_NEEDED = 64;
 
-/** True for "this process has no file descriptor left". */
+/** True for "this process has no file descriptor left", said by the error or by one of its causes. */
 export function isFdExhausted(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === 'EMFILE';
+  for (let c = e, depth = 0; c !== null && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    if ((c as NodeJS.ErrnoException).code === 'EMFILE') return true;
+  }
+  return false;
 }
 
 /** The soft open-file limit from /proc/self/limits; undefined when it cannot be read. */

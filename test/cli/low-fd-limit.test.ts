@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, FIXTURES } from '../helpers.js';
-import { FD_NEEDED, fdLimitLine } from '../../src/cli/fd-limit.js';
+import { FD_NEEDED, fdLimitLine, isFdExhausted } from '../../src/cli/fd-limit.js';
 
 const tree = join(FIXTURES, 'proc', 'dualstack-udp');
 const env: NodeJS.ProcessEnv = { ...process.env, SOCKSCOPE_PASSWD: join(tree, 'passwd'), NO_COLOR: '1' };
@@ -82,4 +82,12 @@ test('prlimit --nofile=N: the right answer or one line about the limit, never a 
 test('the limit line names the limit in force and what to raise it to, in both languages', () => {
   assert.match(fdLimitLine('en'), new RegExp(`^sockscope: the open-file limit \\(ulimit -n\\) is \\d+, too low for sockscope: raise it to at least ${FD_NEEDED} \\(e\\.g\\. ulimit -n ${FD_NEEDED}\\)$`));
   assert.match(fdLimitLine('zh-CN'), /^sockscope: 打开文件数上限（ulimit -n）为 \d+，对 sockscope 来说太低/);
+});
+
+test('an error caused by EMFILE deep down is recognised as the limit, others are not', () => {
+  const emfile = Object.assign(new Error('EMFILE: too many open files, socket'), { code: 'EMFILE' });
+  assert.ok(isFdExhausted(emfile));
+  assert.ok(isFdExhausted(new Error('netlink sock_diag is not usable here', { cause: new Error('transport', { cause: emfile }) })));
+  assert.ok(!isFdExhausted(new Error('netlink sock_diag is not usable here', { cause: Object.assign(new Error('x'), { code: 'EPERM' }) })));
+  assert.ok(!isFdExhausted(undefined));
 });
