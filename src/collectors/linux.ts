@@ -18,12 +18,14 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
   const sockets: RawSocket[] = [];
   const issues: ScanIssue[] = [];
   const wanted = only ?? protocols.flatMap((protocol) => families.map((family) => ({ protocol, family })));
+  let firstError: unknown;
   for (const { protocol, family } of wanted) {
     const path = `${procRoot}/net/${protocol}${family === 'ipv6' ? '6' : ''}`;
     let text: string;
     try {
       text = readFileSync(path, 'latin1');
     } catch (e) {
+      firstError ??= e;
       // No IPv6 in this kernel gives ENOENT for tcp6/udp6: an empty table, said once.
       issues.push({ kind: 'source-error', subject: path, detail: (e as NodeJS.ErrnoException).code ?? 'EIO' });
       continue;
@@ -34,7 +36,7 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
   }
   if (issues.length === wanted.length && issues.every((i) => i.kind === 'source-error')) {
     // Not one table could be read: an empty answer would be a lie.
-    const err = new Error(`cannot read the socket tables under ${procRoot}/net (${issues[0]?.detail})`) as NodeJS.ErrnoException;
+    const err = new Error(`cannot read the socket tables under ${procRoot}/net (${issues[0]?.detail})`, { cause: firstError }) as NodeJS.ErrnoException;
     err.code = issues[0]?.detail;
     throw err;
   }
@@ -109,7 +111,7 @@ export class LinuxCollector implements Collector {
           ports: opts.narrow?.ports,
         });
       } catch (e) {
-        if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`);
+        if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
         issues.push({ kind: 'source-fallback', subject: 'netlink', detail: (e as Error).message });
       }
     }

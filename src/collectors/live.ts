@@ -91,7 +91,7 @@ export class LiveCollector {
           states: q.states ? kernelStateMask([...q.states, 'LISTEN']) : undefined,
         });
       } catch (e) {
-        if (this.opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`);
+        if (this.opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
         this.netlinkFailed = (e as Error).message;
         this.table?.close();
         this.table = undefined;

@@ -21,6 +21,8 @@ export interface ListenerGroup {
   protocol: Protocol;
   port: number;
   addresses: string[];
+  /** IPV6_V6ONLY of its `::` socket, when known. */
+  v6only?: boolean;
   scope: BindScope;
   /** Accept-queue length and backlog (TCP), summed over the bound addresses. */
   queued: number;
@@ -87,6 +89,7 @@ export function summarize(snap: Snapshot): Overview {
       }
     }
     if (!g.addresses.includes(s.localAddress)) g.addresses.push(s.localAddress);
+    if (s.localAddress === '::' && s.v6only !== undefined) g.v6only = s.v6only;
     g.queued += s.recvQ;
     if (s.backlog !== undefined) g.backlog = (g.backlog ?? 0) + s.backlog;
   }
@@ -112,7 +115,7 @@ export function summarize(snap: Snapshot): Overview {
     g.peers++;
     g.connections[s.state] = (g.connections[s.state] ?? 0) + 1;
   }
-  for (const g of listeners.values()) g.scope = bindScope(g.addresses);
+  for (const g of listeners.values()) g.scope = bindScope(g.addresses, g.v6only);
   const sortOwner = (a: Owner, b: Owner): number =>
     (a.pids.length ? 0 : 1) - (b.pids.length ? 0 : 1) || a.name.localeCompare(b.name) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0);
   return {

@@ -7,6 +7,7 @@ import { COLUMNS, holderText, type Column } from '../../views/columns.js';
 import { paint } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
+import { safeText } from '../../views/safe-text.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
 import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
@@ -36,6 +37,8 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.process-args', { args: p.positionals.join(' ') }) : new UsageError('err.process-needs');
   const name = p.positionals[0]!;
+  // An empty name is a substring of every command line: it would list every process.
+  if (name.trim() === '') throw new UsageError('err.process-empty', { text: safeText(name) });
   const pids = findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
     io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name })}`);

@@ -25,7 +25,7 @@ function loadRaw(): RawCtor {
     ctor = (require('netlink/dist/raw.js') as { RawNetlinkSocket: RawCtor }).RawNetlinkSocket;
     return ctor;
   } catch (e) {
-    loadError = new Error(`netlink transport unavailable: ${(e as Error).message.split('\n')[0]}`);
+    loadError = new Error(`netlink transport unavailable: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     throw loadError;
   }
 }

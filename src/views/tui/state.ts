@@ -402,7 +402,7 @@ export function listenerRows(st: TuiState): ListenerRow[] {
   for (const s of st.snapshot?.sockets ?? []) {
     if (!isListening(s)) continue;
     if (filtering(st) && (!matchesTable(f, s) || (st.text && !matchesText(st.text, s)))) continue;
-    rows.push({ socket: s, scope: bindScope([s.localAddress]), fill: s.backlog ? s.recvQ / s.backlog : undefined });
+    rows.push({ socket: s, scope: bindScope([s.localAddress], s.v6only), fill: s.backlog ? s.recvQ / s.backlog : undefined });
   }
   const key = st.sort.listeners;
   const sign = st.descending.listeners ? -1 : 1;
