@@ -6,7 +6,7 @@ import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { parseNetTable } from './procfs/net-table.js';
-import { cancelBackgroundScans, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
+import { scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -137,7 +137,7 @@ export class LinuxCollector implements Collector {
     const noInodes = !selected.some((s) => s.inode !== 0);
     if (opts.holders === false || (noInodes && !opts.pids)) {
       // Nothing to look up (a free port, only TIME_WAIT): skip the fd scan.
-      if (early) cancelBackgroundScans();
+      early?.cancel();
       scan = { byInode: new Map(), unreadable: [], exited: [], issues: [] };
     } else {
       let wanted: Set<number> | undefined;
@@ -154,7 +154,7 @@ export class LinuxCollector implements Collector {
         // What could not be read is about the processes asked for, not the whole machine.
         scan.unreadable = own.unreadable;
       } else {
-        scan = early ? await early(wanted) : scanHolders(this.ctx.procRoot, { wanted });
+        scan = early ? await early.read(wanted) : scanHolders(this.ctx.procRoot, { wanted });
         issues.push(...scan.issues);
       }
       // A socket can have several holders (fork, fd passing), so the scan always
