@@ -97,8 +97,12 @@ export class LiveCollector {
         this.table = undefined;
       }
     }
+    // Records at index >= reusable were read afresh from /proc/net this tick;
+    // below it, from the live table, which hands back last tick's objects.
+    let reusable = 0;
     if (viaNetlink) {
       raw = viaNetlink.sockets;
+      reusable = raw.length;
       decoded = viaNetlink.decoded;
       issues.push(...viaNetlink.issues);
       if (viaNetlink.refused.length) {
@@ -138,17 +142,19 @@ export class LiveCollector {
     this.unheldContext = context;
     for (let i = 0; i < raw.length; i++) {
       const r = raw[i] as Socket;
+      // Decoded this tick: no earlier snapshot holds it. (A /proc/net record is
+      // always new; it carries the parser's own empty holder list, not FRESH.)
+      const fresh = i >= reusable || r.holders === LiveSockDiag.FRESH || r.holders === undefined;
       // The common case: last tick's object, its holders untouched by this refresh.
-      if (r.holders !== LiveSockDiag.FRESH && r.holders !== undefined && !touched.has(r.inode) &&
-        (r.holders.length > 0 || (sameContext && r.inode !== 0))) {
+      if (!fresh && !touched.has(r.inode) && (r.holders.length > 0 || (sameContext && r.inode !== 0))) {
         sockets[i] = r;
         continue;
       }
       const held = r.inode !== 0 ? this.tracker.holdersOf(r.inode) : undefined;
       const holders = held ?? NONE;
       const reason = held ? undefined : unheldReason(r, listeners, scan);
-      if (r.holders === LiveSockDiag.FRESH || r.holders === undefined) {
-        // Decoded this tick: no earlier snapshot holds it, so it may be filled in place.
+      if (fresh) {
+        // No earlier snapshot holds it, so it may be filled in place.
         r.holders = holders;
         r.unheldReason = reason;
         sockets[i] = r;
