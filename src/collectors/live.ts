@@ -5,7 +5,7 @@
 // did not change is the very same object in consecutive snapshots, which lets
 // the diff and the views skip it by identity.
 import type { CollectorContext } from './collector.js';
-import { listenersByPort, readProcTables, unheldReason } from './linux.js';
+import { listenersByPort, readProcTables, unheldReason, type UnheldScan } from './linux.js';
 import { LiveSockDiag } from './sockdiag/live-table.js';
 import { HolderTracker, type HolderRefreshStats } from './procfs/live-holders.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
@@ -131,13 +131,17 @@ export class LiveCollector {
       this.prevInodes = inodes;
     }
     const holderStats = this.tracker.refresh(gone);
-    const scan = { unreadable: this.tracker.unreadable, exited: this.tracker.exited };
+    const unreadable = this.tracker.unreadable;
+    const scan: UnheldScan = {
+      unreadable, exited: this.tracker.exited, euid: this.ctx.euid,
+      unreadableUids: unreadable.length ? this.tracker.unreadableUids : undefined,
+    };
 
     const listeners = listenersByPort(raw);
     const sockets: Socket[] = new Array(raw.length);
     const touched = this.tracker.touched;
     // Whether an unheld socket's reason can have changed since the last tick.
-    const context = `${scan.unreadable.length}/${scan.exited.length}/${listeners.size}`;
+    const context = `${scan.unreadable.length}/${scan.exited.length}/${listeners.size}/${scan.unreadableUids ? [...scan.unreadableUids].join(',') : '*'}`;
     const sameContext = context === this.unheldContext;
     this.unheldContext = context;
     for (let i = 0; i < raw.length; i++) {

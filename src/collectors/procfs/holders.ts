@@ -3,7 +3,7 @@
 // We index by inode in a hash map (ss uses a fixed 256-bucket table, which is
 // why it slows to seconds on 100k sockets) and never let a vanished process or
 // an unreadable fd table stop the scan: those become issues on the Snapshot.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { ScanIssue } from '../../model/snapshot.js';
@@ -222,4 +222,39 @@ function scanJs(procRoot: string, pids: readonly number[], wanted: ReadonlySet<n
   }
   for (const list of byInode.values()) if (list.length > 1) list.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
   return { byInode, unreadable, exited, issues };
+}
+
+/** Largest /proc/<pid>/status we read (a few KiB in practice; a recorded tree may hold anything). */
+const STATUS_CAP = 64 * 1024;
+
+/**
+ * Every uid (real, effective, saved, filesystem) of these processes, from
+ * /proc/<pid>/status, which anyone may read even when the fd table is closed.
+ * What decides whether an unheld socket could be theirs (see unheldReason).
+ * A process that is gone is skipped (it holds nothing now); undefined when
+ * one could not be read otherwise: its sockets could be anyone's.
+ * Example line: "Uid:\t1000\t1000\t1000\t1000".
+ */
+export function readProcessUids(procRoot: string, pids: readonly number[]): Set<number> | undefined {
+  const uids = new Set<number>();
+  const buf = Buffer.allocUnsafe(STATUS_CAP);
+  for (const pid of pids) {
+    let text: string;
+    let fd: number | undefined;
+    try {
+      fd = openSync(`${procRoot}/${pid}/status`, 'r');
+      const n = readSync(fd, buf, 0, STATUS_CAP, 0);
+      text = buf.toString('latin1', 0, n);
+    } catch (e) {
+      const code = errCode(e);
+      if (code === 'ENOENT' || code === 'ESRCH') continue;
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    const m = /(?:^|\n)Uid:[ \t]*(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)/.exec(text);
+    if (!m) return undefined;
+    for (let i = 1; i <= 4; i++) uids.add(Number(m[i]));
+  }
+  return uids;
 }
