@@ -221,3 +221,21 @@ test('sockets in one bucket of the table (colliding tupleHash) stay apart', asyn
   assert.equal(third2.decoded, 0);
   assert.equal(third2.sockets[0], first[1]);
 });
+
+test('the same socket listed twice in one dump (a dump is not atomic) is one socket', async () => {
+  const fake = fakeChannel();
+  const t = new LiveSockDiag(fake.channel);
+  const est: Rec = { family: 2, state: TCP_ESTABLISHED, sport: 41001, dport: 80, src: v4('127.0.0.1'), dst: v4('127.0.0.2'), cookie: 12, inode: 777 };
+  const tw: Rec = { family: 2, state: TCP_TIME_WAIT, sport: 41002, dport: 80, src: v4('127.0.0.1'), dst: v4('127.0.0.2'), cookie: 13, inode: 0 };
+  for (let round = 0; round < 3; round++) {
+    // The second time with other queues, as if read a moment later: still the same socket.
+    fake.set([est, tw, { ...est, rq: round }, tw]);
+    const got = await read(t, 'ipv4');
+    assert.equal(got.length, 2, `round ${round}: ${got.map(key)}`);
+    assert.deepEqual(got.map((s) => s.inode), [777, 0]);
+  }
+  // Two sockets with one inode but different cookies cannot both be live; a
+  // TIME_WAIT and a new connection on one tuple can: both are kept.
+  fake.set([tw, { ...tw, state: TCP_ESTABLISHED, cookie: 14 }]);
+  assert.equal((await read(t, 'ipv4')).length, 2);
+});

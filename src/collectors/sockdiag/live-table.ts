@@ -237,7 +237,12 @@ export class LiveSockDiag {
         else prev = v.find((e) => e.cookieLo === cookieLo && e.cookieHi === cookieHi && sameTuple(e, dv, p));
       }
     }
-    // prev.gen !== gen: an object is handed out at most once per read.
+    // The same socket (inode or tuple, and cookie) already in this read: the
+    // dump, which is not atomic, listed it twice (a bucket changed under it).
+    if (prev && prev.gen === gen && prev.cookieLo === cookieLo && prev.cookieHi === cookieHi && (inode !== 0 || sameTuple(prev, dv, p))) {
+      this.fresh = false;
+      return undefined;
+    }
     if (prev && prev.gen !== gen && prev.flags === flags && prev.rq === rq && prev.wq === wq && prev.cookieLo === cookieLo &&
       prev.cookieHi === cookieHi && prev.sock.protocol === protocol && prev.sock.family === (family === AF_INET ? 'ipv4' : 'ipv6') &&
       sameTuple(prev, dv, p)) {
