@@ -66,6 +66,11 @@ export class LiveCollector {
     return this.table?.cookieOf(inode);
   }
 
+  /** The kernel's cookie of a socket of the latest tick, with or without an inode (netlink only). */
+  cookieOfSocket(s: RawSocket): [number, number] | undefined {
+    return this.table?.cookieOfSocket(s);
+  }
+
   close(): void {
     this.table?.close();
   }

@@ -239,3 +239,15 @@ test('the same socket listed twice in one dump (a dump is not atomic) is one soc
   fake.set([tw, { ...tw, state: TCP_ESTABLISHED, cookie: 14 }]);
   assert.equal((await read(t, 'ipv4')).length, 2);
 });
+
+test('cookieOfSocket: a row without an inode, or a copy of it, names its socket', async () => {
+  const fake = fakeChannel();
+  const t = new LiveSockDiag(fake.channel);
+  const tw: Rec = { family: 2, state: TCP_TIME_WAIT, sport: 41002, dport: 80, src: v4('127.0.0.1'), dst: v4('127.0.0.2'), cookie: 0xdead, inode: 0 };
+  const other: Rec = { ...tw, sport: 41003, cookie: 0xbeef };
+  fake.set([tw, other]);
+  const [a, b] = await read(t, 'ipv4');
+  assert.deepEqual(t.cookieOfSocket(a!), [0xdead, 0]);
+  assert.deepEqual(t.cookieOfSocket({ ...b! }), [0xbeef, 0]);
+  assert.equal(t.cookieOfSocket({ ...a!, localPort: 1 }), undefined);
+});

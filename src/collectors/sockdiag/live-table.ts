@@ -115,8 +115,11 @@ export class LiveSockDiag {
       const e = this.seen.get(s.inode);
       return e && e.sock === s ? [e.cookieLo, e.cookieHi] : undefined;
     }
+    // The object itself, or a copy of it (the collector attaches reasons to copies).
+    const same = (x: RawSocket): boolean => x === s || (x.protocol === s.protocol && x.family === s.family && x.state === s.state &&
+      x.localPort === s.localPort && x.remotePort === s.remotePort && x.localAddress === s.localAddress && x.remoteAddress === s.remoteAddress);
     for (const v of this.seenNoInode.values()) {
-      for (const e of Array.isArray(v) ? v : [v]) if (e.sock === s) return [e.cookieLo, e.cookieHi];
+      for (const e of Array.isArray(v) ? v : [v]) if (same(e.sock)) return [e.cookieLo, e.cookieHi];
     }
     return undefined;
   }
