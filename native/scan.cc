@@ -172,35 +172,48 @@ Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned 
   return r;
 }
 
+// Every N-API call below can fail (out of memory, an exception pending while
+// the environment shuts down): a failure gives nullptr, never a write through
+// a null pointer. The callers turn nullptr into a thrown or rejected Error.
 napi_value Int32List(napi_env env, const std::vector<int32_t>& v) {
   napi_value ab, arr;
-  void* data;
-  napi_create_arraybuffer(env, v.size() * 4, &data, &ab);
+  void* data = nullptr;
+  if (napi_create_arraybuffer(env, v.size() * 4, &data, &ab) != napi_ok || (data == nullptr && !v.empty())) return nullptr;
   if (!v.empty()) memcpy(data, v.data(), v.size() * 4);
-  napi_create_typedarray(env, napi_int32_array, v.size(), ab, 0, &arr);
+  if (napi_create_typedarray(env, napi_int32_array, v.size(), ab, 0, &arr) != napi_ok) return nullptr;
   return arr;
 }
 
 napi_value ToJs(napi_env env, const Result& r) {
-  napi_value found_ab, found, obj;
-  void* fdata;
-  napi_create_arraybuffer(env, r.found.size() * 12, &fdata, &found_ab);
+  napi_value found_ab, found, obj, c;
+  void* fdata = nullptr;
+  if (napi_create_arraybuffer(env, r.found.size() * 12, &fdata, &found_ab) != napi_ok || (fdata == nullptr && !r.found.empty())) return nullptr;
   uint32_t* w = (uint32_t*)fdata;
   for (size_t i = 0; i < r.found.size(); i++) {
     w[3 * i] = r.found[i].inode;
     w[3 * i + 1] = (uint32_t)r.found[i].pid;
     w[3 * i + 2] = (uint32_t)r.found[i].fd;
   }
-  napi_create_typedarray(env, napi_uint32_array, r.found.size() * 3, found_ab, 0, &found);
-  napi_create_object(env, &obj);
-  napi_set_named_property(env, obj, "found", found);
-  napi_set_named_property(env, obj, "unreadable", Int32List(env, r.unreadable));
-  napi_set_named_property(env, obj, "exited", Int32List(env, r.exited));
-  napi_set_named_property(env, obj, "failed", Int32List(env, r.failed));
-  napi_value c;
-  napi_get_boolean(env, r.cancelled, &c);
-  napi_set_named_property(env, obj, "cancelled", c);
+  if (napi_create_typedarray(env, napi_uint32_array, r.found.size() * 3, found_ab, 0, &found) != napi_ok) return nullptr;
+  if (napi_create_object(env, &obj) != napi_ok) return nullptr;
+  napi_value unreadable = Int32List(env, r.unreadable);
+  napi_value exited = Int32List(env, r.exited);
+  napi_value failed = Int32List(env, r.failed);
+  if (!unreadable || !exited || !failed || napi_get_boolean(env, r.cancelled, &c) != napi_ok) return nullptr;
+  if (napi_set_named_property(env, obj, "found", found) != napi_ok || napi_set_named_property(env, obj, "unreadable", unreadable) != napi_ok ||
+      napi_set_named_property(env, obj, "exited", exited) != napi_ok || napi_set_named_property(env, obj, "failed", failed) != napi_ok ||
+      napi_set_named_property(env, obj, "cancelled", c) != napi_ok) return nullptr;
   return obj;
+}
+
+// The pending exception, or a new Error saying what failed (to reject or throw).
+napi_value FailureValue(napi_env env, const char* what) {
+  bool pending = false;
+  napi_value e = nullptr;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(env, &e) == napi_ok && e) return e;
+  napi_value text;
+  if (napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &text) != napi_ok || napi_create_error(env, nullptr, text, &e) != napi_ok) return nullptr;
+  return e;
 }
 
 // Read (procRoot: string, pids: Int32Array, threads: number); false after a thrown TypeError.
@@ -240,7 +253,12 @@ napi_value Scan(napi_env env, napi_callback_info info) {
   std::vector<int32_t> pids;
   uint32_t threads;
   if (!ReadArgs(env, info, &root, &pids, &threads)) return nullptr;
-  return ToJs(env, scan(root, pids, threads, nullptr));
+  napi_value v = ToJs(env, scan(root, pids, threads, nullptr));
+  if (!v) {
+    napi_value e = FailureValue(env, "scan: could not build the result");
+    if (e) napi_throw(env, e);
+  }
+  return v;
 }
 
 struct AsyncScan {
@@ -249,8 +267,8 @@ struct AsyncScan {
   uint32_t threads;
   std::shared_ptr<CancelFlag> cancel;
   Result result;
-  napi_deferred deferred;
-  napi_async_work work;
+  napi_deferred deferred = nullptr;
+  napi_async_work work = nullptr;
 };
 
 // cancel() of one scan: sets that scan's flag. The function owns a reference
@@ -294,7 +312,7 @@ napi_value ScanAsync(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, handle, "done", promise);
   napi_set_named_property(env, handle, "cancel", cancel_fn);
   napi_create_string_utf8(env, "sockscope_scan", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(
+  napi_status queued = napi_create_async_work(
       env, nullptr, name,
       [](napi_env, void* data) {
         auto* j = static_cast<AsyncScan*>(data);
@@ -304,12 +322,27 @@ napi_value ScanAsync(napi_env env, napi_callback_info info) {
         auto* j = static_cast<AsyncScan*>(data);
         // napi_cancelled: the work never ran (the environment is going away).
         if (status == napi_cancelled) j->result.cancelled = true;
-        napi_resolve_deferred(env, j->deferred, ToJs(env, j->result));
+        napi_value v = ToJs(env, j->result);
+        if (v) {
+          napi_resolve_deferred(env, j->deferred, v);
+        } else {
+          napi_value e = FailureValue(env, "scanAsync: could not build the result");
+          if (!e) napi_get_undefined(env, &e);
+          napi_reject_deferred(env, j->deferred, e);
+        }
         napi_delete_async_work(env, j->work);
         delete j;
       },
       job, &job->work);
-  napi_queue_async_work(env, job->work);
+  if (queued == napi_ok) queued = napi_queue_async_work(env, job->work);
+  if (queued != napi_ok) {
+    // Never a promise that cannot settle: reject it now.
+    napi_value e = FailureValue(env, "scanAsync: could not start the scan");
+    if (!e) napi_get_undefined(env, &e);
+    napi_reject_deferred(env, job->deferred, e);
+    if (job->work) napi_delete_async_work(env, job->work);
+    delete job;
+  }
   return handle;
 }
 
