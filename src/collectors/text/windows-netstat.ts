@@ -13,7 +13,7 @@ import type { Holder, Protocol, SocketState } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
   Notes, clean, endpointProblem, familyOf, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint,
-  splitLines, tokens, uint,
+  MAX_PID, splitLines, tokens, uintMax,
 } from './common.js';
 
 /** Header lines: "Proto Local Address Foreign Address State PID" in English, German, Chinese. */
@@ -115,7 +115,9 @@ function parseRow(line: string, lineNo: number, notes: Notes):
   }
   let pid: number | undefined;
   if (t.length > k) {
-    pid = uint(t[k]);
+    const p = uintMax(t[k], MAX_PID);
+    if (p === 'out-of-range') return bad('out-of-range');
+    pid = p;
     if (pid === undefined || t.length > k + 1) return bad('bad-pid');
   }
   const family = familyOf(local.host === '*' ? remote.host : local.host, 'ipv4');
