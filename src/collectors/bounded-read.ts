@@ -40,6 +40,13 @@ export const CAPS = {
   pasted: 64 * 1024 * 1024,
 } as const;
 
+/** A cap in words for notes: "1 MiB", "4 KiB", "300 B". */
+export function capText(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}
+
 /** Error code given when the path is not a regular file (a device, FIFO, socket, directory). */
 export const NOT_REGULAR = 'ENOTREG';
 

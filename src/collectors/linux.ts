@@ -5,7 +5,7 @@ import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { NetTableParser } from './procfs/net-table.js';
-import { CAPS, readChunks } from './bounded-read.js';
+import { CAPS, capText, readChunks } from './bounded-read.js';
 import { detectHidepid } from './procfs/hidepid.js';
 import { cancelBackgroundScans, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable, oddPidEntries } from './procfs/process-info.js';
@@ -42,7 +42,7 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
     }
     const parsed = parser.end();
     for (const s of parsed.sockets) sockets.push(s);
-    if (truncated) issues.push({ kind: 'truncated', subject: path, detail: `cut at ${CAPS.netTable} bytes` });
+    if (truncated) issues.push({ kind: 'truncated', subject: path, detail: `cut at ${capText(CAPS.netTable)}` });
     for (const b of parsed.bad) {
       issues.push({ kind: 'parse-error', subject: `${path}:${b.line}`, detail: b.text.trim().slice(0, 120), reason: b.reason });
     }

@@ -10,7 +10,7 @@
 // cmdline is 300 MB or whose comm is a symlink to /dev/zero costs at most the cap.
 import { existsSync, readdirSync } from 'node:fs';
 import type { ScanIssue } from '../../model/snapshot.js';
-import { CAPS, readBounded } from '../bounded-read.js';
+import { CAPS, capText, readBounded } from '../bounded-read.js';
 import { decodeProcBytes } from '../proc-text.js';
 
 export interface ProcessInfo {
@@ -76,7 +76,7 @@ function readText(path: string, cap: number, issues: ScanIssue[] | undefined, de
   { text: string; truncated: boolean } | undefined {
   try {
     const r = readBounded(path, cap);
-    if (r.truncated) issues?.push({ kind: 'truncated', subject: path, detail: `cut at ${cap} bytes` });
+    if (r.truncated) issues?.push({ kind: 'truncated', subject: path, detail: `cut at ${capText(cap)}` });
     return { text: decode(r.bytes), truncated: r.truncated };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
