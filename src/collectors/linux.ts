@@ -42,7 +42,7 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
     }
     const parsed = parser.end();
     for (const s of parsed.sockets) sockets.push(s);
-    if (truncated) issues.push({ kind: 'truncated', subject: path, detail: `cut at ${capText(CAPS.netTable)}` });
+    if (truncated) issues.push({ kind: 'truncated', subject: path, detail: capText(CAPS.netTable) });
     for (const b of parsed.bad) {
       issues.push({ kind: 'parse-error', subject: `${path}:${b.line}`, detail: b.text.trim().slice(0, 120), reason: b.reason });
     }

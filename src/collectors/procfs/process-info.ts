@@ -76,7 +76,7 @@ function readText(path: string, cap: number, issues: ScanIssue[] | undefined, de
   { text: string; truncated: boolean } | undefined {
   try {
     const r = readBounded(path, cap);
-    if (r.truncated) issues?.push({ kind: 'truncated', subject: path, detail: `cut at ${capText(cap)}` });
+    if (r.truncated) issues?.push({ kind: 'truncated', subject: path, detail: capText(cap) });
     return { text: decode(r.bytes), truncated: r.truncated };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';

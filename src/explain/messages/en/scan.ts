@@ -3,7 +3,7 @@
 export const scan = {
   'scan.note.parse-error': 'Note: {n} record(s) (lines of a table, entries of the tree) could not be read and are not shown; first: {subject} ({reason}): {text}',
   'scan.note.source-error': 'Note: {n} file(s) could not be read; first: {subject} ({reason}).',
-  'scan.note.truncated': 'Note: {n} file(s) were longer than sockscope reads; only their start was used; first: {subject} ({detail}).',
+  'scan.note.truncated': 'Note: {n} file(s) were longer than sockscope reads; only their start was used; first: {subject} (read up to {detail}).',
   'scan.note.hidepid': 'Note: {root} is mounted with {option}, which hides other users\' processes from us; {sockets} socket(s) show no owner because of it — {advice}.',
   'scan.note.hidepid.advice': 'run as root (sudo) to see them',
   'scan.reason.malformed': 'not in the expected format',

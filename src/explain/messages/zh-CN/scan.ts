@@ -4,7 +4,7 @@ import type { scan as en } from '../en/scan.js';
 export const scan: Readonly<Record<keyof typeof en, string>> = {
   'scan.note.parse-error': '注意：有 {n} 条记录（表中的行、目录树中的条目）无法读取，未显示；第一处：{subject}（{reason}）：{text}',
   'scan.note.source-error': '注意：有 {n} 个文件无法读取；第一处：{subject}（{reason}）。',
-  'scan.note.truncated': '注意：有 {n} 个文件超出 sockscope 的读取上限，只用了开头部分；第一处：{subject}（{detail}）。',
+  'scan.note.truncated': '注意：有 {n} 个文件超出 sockscope 的读取上限，只用了开头部分；第一处：{subject}（只读取前 {detail}）。',
   'scan.note.hidepid': '注意：{root} 以 {option} 方式挂载，其他用户的进程对我们不可见；因此有 {sockets} 个 socket 显示为无属主 —— {advice}。',
   'scan.note.hidepid.advice': '以 root 身份（sudo）运行即可看到',
   'scan.reason.malformed': '格式不符',
