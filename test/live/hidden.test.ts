@@ -81,6 +81,11 @@ test('hidepid=2: hidden owners are said to be hidden, and pid N is not "no proce
   }
   const zh = await runCli(['--proc-root', dir, '--lang', 'zh-CN', 'pid', String(pid)], { prefix: inHidepid });
   assert.match(zh.stderr, new RegExp(`pid ${pid} 存在`), zh.stderr);
+  // A name search that finds nothing says that other users' processes were not searched.
+  const none = await runCli(['--proc-root', dir, 'process', `sockscope-nobody-runs-${process.pid}`], { prefix: inHidepid });
+  assert.equal(none.code, 1, none.stderr);
+  assert.match(none.stderr, /no running process is named/);
+  assert.match(none.stderr, /mounted with hidepid=(2|invisible), which hides other users' processes: run as root/, none.stderr);
 });
 
 test('pid N as nobody on root\'s process: the same answer and exit status in every format', async (t) => {
