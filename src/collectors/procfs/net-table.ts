@@ -67,10 +67,13 @@ export class NetTableParser {
         this.carry = '';
       } else if (nl < 0) {
         this.carry += text.slice(pos, end);
+      } else if (this.carry === '') {
+        // The common case: the whole line is in this piece; parse it in place.
+        this.line(text, pos, end);
       } else {
-        const line = this.carry === '' ? text.slice(pos, end) : this.carry + text.slice(pos, end);
+        const line = this.carry + text.slice(pos, end);
         this.carry = '';
-        this.line(line);
+        this.line(line, 0, line.length);
       }
       if (nl < 0) break;
       if (this.skipping) this.skipping = false;
@@ -80,18 +83,19 @@ export class NetTableParser {
 
   /** The end of the input: a last line without a newline is parsed too. */
   end(): ParsedTable {
-    if (this.carry !== '') this.line(this.carry);
+    if (this.carry !== '') this.line(this.carry, 0, this.carry.length);
     this.carry = '';
     this.skipping = false;
     return { sockets: this.sockets, bad: this.bad };
   }
 
-  private line(text: string): void {
+  /** The line [start, end) of `s`. */
+  private line(s: string, start: number, end: number): void {
     this.lineNo++;
-    if (this.lineNo === 1 || text === '') return;
-    const rec = parseLine(text, 0, text.length, this.protocol, this.family, this.addrBytes, this.little);
+    if (this.lineNo === 1 || start === end) return;
+    const rec = parseLine(s, start, end, this.protocol, this.family, this.addrBytes, this.little);
     if (typeof rec !== 'string') this.sockets.push(rec);
-    else if (text.trim() !== '') this.bad.push({ line: this.lineNo, text: text.slice(0, 200), reason: rec });
+    else if (s.slice(start, end).trim() !== '') this.bad.push({ line: this.lineNo, text: s.slice(start, Math.min(end, start + 200)), reason: rec });
   }
 }
 
