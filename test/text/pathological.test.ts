@@ -93,6 +93,12 @@ test('explain --input: a 1 MB blank line and a 10^23 queue are said, /dev/zero i
   assert.equal(z.status, 2, z.stderr);
   assert.equal(z.stderr.trim().split('\n').length, 1, z.stderr);
   assert.match(z.stderr, /^sockscope: the input looks binary/);
+  // Thirty million one-letter lines would be thirty million "unreadable" entries: refused by count.
+  const many = join(dir, 'many.txt');
+  writeFileSync(many, 'a\n'.repeat(1_000_001));
+  const m = spawnSync(process.execPath, [BIN, 'explain', '--input', many], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(m.status, 2, m.stderr);
+  assert.match(m.stderr, /^sockscope: the input has more than 1000000 lines/);
   const dirInput = spawnSync(process.execPath, [BIN, 'explain', '--input', dir], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(dirInput.status, 2);
   assert.match(dirInput.stderr, /^sockscope: cannot read .*: a directory, not a file\n$/);

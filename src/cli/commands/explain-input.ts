@@ -3,7 +3,7 @@
 // explanation under each row.
 import { CAPS, NOT_REGULAR, readPastedInput } from '../../collectors/bounded-read.js';
 import { nonTextRatio } from '../../collectors/text/decode.js';
-import { PasteError, parsePasted, type PastePlatform } from '../../collectors/text/index.js';
+import { MAX_PASTED_LINES, PasteError, TOO_MANY_LINES, parsePasted, type PastePlatform } from '../../collectors/text/index.js';
 import { catalog, msg, translator, type MessageKey } from '../../explain/i18n.js';
 import type { HostFacts } from '../../explain/ports.js';
 import { explainSocket, rowContext } from '../../explain/row.js';
@@ -26,6 +26,7 @@ const PASTE_ERRORS: Record<string, MessageKey> = {
   'the input is empty: paste the output of netstat, ss or lsof': 'err.paste-empty',
   'the input looks binary, not the text output of netstat, ss or lsof': 'err.paste-binary',
   'no line could be read as output of netstat (Windows, Linux, macOS), ss or lsof': 'err.paste-unknown',
+  [TOO_MANY_LINES]: 'scan.input-too-many-lines',
 };
 
 /** The input's bytes, bounded (collectors/bounded-read.ts): a device or a file past the cap is refused. */
@@ -55,7 +56,7 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   try {
     result = parsePasted(await readInput(file));
   } catch (e) {
-    if (e instanceof PasteError) throw new UsageError(PASTE_ERRORS[e.message] ?? 'err.paste-unknown');
+    if (e instanceof PasteError) throw new UsageError(PASTE_ERRORS[e.message] ?? 'err.paste-unknown', { max: MAX_PASTED_LINES });
     throw e;
   }
   const out = io.stdout;

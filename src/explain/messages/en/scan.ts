@@ -16,6 +16,7 @@ export const scan = {
   'scan.reason.ENOENT': 'no such file',
   'scan.reason.EIO': 'input/output error',
   'scan.input-too-large': '{file} is larger than the {cap} MiB sockscope reads; give it the part to explain (for example with head -c)',
+  'scan.input-too-many-lines': 'the input has more than {max} lines, more than sockscope explains; give it the part to explain (for example with head -n)',
   'scan.pid-hidden': 'pid {pid} exists but {root} does not show it: /proc is mounted with {option}, which hides other users\' processes — run as root or as its owner',
   'scan.pid-unreadable': 'cannot read the file descriptors of pid {pids}: permission denied{advice}',
   'scan.process-hidden': '{root} is mounted with {option}, which hides other users\' processes: run as root to search them too',

@@ -17,6 +17,7 @@ export const scan: Readonly<Record<keyof typeof en, string>> = {
   'scan.reason.ENOENT': '文件不存在',
   'scan.reason.EIO': '输入/输出错误',
   'scan.input-too-large': '{file} 超过了 sockscope 读取的上限 {cap} MiB；请只给出需要解释的部分（例如用 head -c 截取）',
+  'scan.input-too-many-lines': '输入超过 {max} 行，超出 sockscope 解释的上限；请只给出需要解释的部分（例如用 head -n 截取）',
   'scan.pid-hidden': 'pid {pid} 存在，但 {root} 不显示它：/proc 以 {option} 方式挂载，隐藏了其他用户的进程 —— 请以 root 或该进程属主的身份运行',
   'scan.pid-unreadable': '无法读取 pid {pids} 的文件描述符：权限不足{advice}',
   'scan.process-hidden': '{root} 以 {option} 方式挂载，隐藏了其他用户的进程：请以 root 身份运行以便一并查找',
