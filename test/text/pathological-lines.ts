@@ -29,6 +29,8 @@ export function shapes(): Record<string, string> {
     'IPv6 colons': 'tcp 0 0 ' + '1:'.repeat(N / 2) + '1 :::* LISTEN',
     'header + blanks': 'State Recv-Q Send-Q Local' + ' '.repeat(N) + 'x',
     'digits': 'tcp ' + '1 '.repeat(N / 2) + 'x',
+    'windows, long name and a bad port': 'TCP ' + 'a'.repeat(N) + ':99999 x',
+    'windows, -b line of digits': 'TCP 0.0.0.0:1 0.0.0.0:0 LISTENING 4\n' + '1'.repeat(N) + ' x',
   };
 }
 

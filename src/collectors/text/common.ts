@@ -182,9 +182,31 @@ export function parseDotEndpoint(text: string): Endpoint | undefined {
   return { host: z.host, zone: z.zone, port: port.port, anyPort: port.any };
 }
 
-/** Why an endpoint text could not be split: a host or service name (netstat without -n) or garbage. */
+/**
+ * Why an endpoint text could not be split: a host or service name (netstat without
+ * -n: "myhost:https", "router.lan:*", "[::1]:ssh") or garbage. One pass over the
+ * text: the regex this replaces (/[A-Za-z][\w.-]*:[A-Za-z*]/) retried from every
+ * letter of a long name, O(n²).
+ */
 export function endpointProblem(text: string): 'not-numeric' | 'bad-address' {
-  return /[A-Za-z][\w.-]*:[A-Za-z*]|:[a-z][\w-]*$/i.test(text) ? 'not-numeric' : 'bad-address';
+  // A run of [\w.-] holding a letter, then ':' and a letter or '*'.
+  let runHasLetter = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (c === 58 /* : */) {
+      const n = text.charCodeAt(i + 1);
+      if (runHasLetter && ((n >= 65 && n <= 90) || (n >= 97 && n <= 122) || n === 42 /* * */)) return 'not-numeric';
+      runHasLetter = false;
+    } else if (letter) {
+      runHasLetter = true;
+    } else if (!((c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) {
+      runHasLetter = false;
+    }
+  }
+  // Or a service name after the last colon: "...:http-alt".
+  const k = text.lastIndexOf(':');
+  return k >= 0 && /^[a-z][\w-]*$/i.test(text.slice(k + 1)) ? 'not-numeric' : 'bad-address';
 }
 
 /** The unspecified address of a family. */

@@ -71,7 +71,9 @@ export function parseWindowsNetstat(text: string): ParsedPaste {
         last.service = t;
         continue;
       }
-      if (!/\d+\.\d+\.\d+\.\d+|:\d+/.test(t) && /\s/.test(t)) {
+      // "No address in it": a dotted quad or ":port". Written so that each digit run is
+      // tried from one place only (/\d+\.\d+.../ retried from every digit, O(n²)).
+      if (!/\d\.\d+\.\d+\.\d|:\d/.test(t) && /\s/.test(t)) {
         // Another language's "cannot obtain ownership" sentence: keep it verbatim.
         notes.add('windows-b');
         notes.add('windows-owner-unavailable');
