@@ -119,15 +119,6 @@ export function readBounded(path: string, cap: number): BoundedRead {
   }
 }
 
-/** readBounded, or undefined when the file cannot be read (any reason). */
-export function tryReadBounded(path: string, cap: number): BoundedRead | undefined {
-  try {
-    return readBounded(path, cap);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Read the regular file `path` in chunks of `chunk` bytes, handing each to
  * `onChunk` (the buffer is reused: copy what you keep), stopping after `cap`
