@@ -6,6 +6,7 @@ import { matches, matchesTable, type Filter } from './model/filter.js';
 import type { Snapshot } from './model/snapshot.js';
 import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
 import { listPids } from './collectors/procfs/holders.js';
+import { detectHidepid, pidExists } from './collectors/procfs/hidepid.js';
 
 export type { ProcessInfo } from './collectors/procfs/process-info.js';
 
@@ -80,6 +81,24 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
 export function processInfo(pid: number, options: Pick<ListOptions, 'procRoot' | 'passwdPath'> = {}): ProcessInfo | undefined {
   const ctx = defaultContext(options);
   return lookupProcess(ctx.procRoot, ctx.passwdPath, pid);
+}
+
+/**
+ * When `pid` is not visible under the proc root but exists, hidden from us by a
+ * hidepid mount: that mount option ("hidepid=2", ...). Undefined otherwise.
+ */
+export function hiddenProcess(pid: number, options: Pick<ListOptions, 'procRoot'> = {}): string | undefined {
+  const ctx = defaultContext(options);
+  const hp = detectHidepid(ctx.procRoot, ctx.euid);
+  // Only a real proc mount has mount options; its pids are this pid namespace's.
+  return hp?.hides && pidExists(pid) ? hp.option : undefined;
+}
+
+/** The hidepid option of the proc root when it hides other users' processes from us. */
+export function hidepidOption(options: Pick<ListOptions, 'procRoot'> = {}): string | undefined {
+  const ctx = defaultContext(options);
+  const hp = detectHidepid(ctx.procRoot, ctx.euid);
+  return hp?.hides ? hp.option : undefined;
 }
 
 /** Pids of the processes named `name`, or whose command line contains it (ourselves and our parent excluded). */

@@ -6,7 +6,8 @@ import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketStat
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
 import type { Sink, RenderOptions } from '../views/sink.js';
-import { msg, translator, type Lang } from '../explain/i18n.js';
+import { catalog, msg, translator, type Lang, type MessageKey } from '../explain/i18n.js';
+import { safeText } from '../views/safe-text.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, didYouMean, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
 import { loadModule } from './load.js';
@@ -193,4 +194,43 @@ export function reportHidden(io: Io, snap: Snapshot): void {
   if (failed.length) io.stderr(msg(L, 'note.fd-failed', { n: failed.length, detail: failed[0]!.detail }));
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
   if (fallback) io.stderr(msg(L, 'note.fallback', { detail: fallback.detail }));
+  for (const note of scanNotes(snap, L)) io.stderr(note);
+}
+
+/** A reason code ('out-of-range', 'ELOOP', ...) in words, or the code itself when it has none. */
+function reasonText(L: Lang, code: string | undefined): string {
+  const key = `scan.reason.${code ?? 'malformed'}`;
+  return key in catalog('en') ? msg(L, key as MessageKey) : safeText(code ?? '?');
+}
+
+/**
+ * What the scan could not read, one note per kind: a count and the first example
+ * (lines refused by a parser, files that are loops or devices, files cut at their
+ * cap, processes hidden by hidepid). Paths and lines come from the tree: escaped.
+ */
+export function scanNotes(snap: Snapshot, L: Lang): string[] {
+  const notes: string[] = [];
+  const parse = snap.issues.filter((i) => i.kind === 'parse-error');
+  if (parse.length) {
+    const f = parse[0]!;
+    notes.push(msg(L, 'scan.note.parse-error', { n: parse.length, subject: safeText(f.subject), reason: reasonText(L, f.reason), text: safeText(f.detail) }));
+  }
+  // Not said: fd tables (note.fd-failed above), netlink's own errors (it falls back),
+  // and a missing /proc/net/tcp6 or udp6 (a kernel without IPv6).
+  const unread = snap.issues.filter((i) => i.kind === 'source-error' && !i.subject.endsWith('/fd') && !i.subject.startsWith('netlink') &&
+    !(i.detail === 'ENOENT' && /\/net\/(tcp|udp)6?$/.test(i.subject)));
+  if (unread.length) {
+    const f = unread[0]!;
+    notes.push(msg(L, 'scan.note.source-error', { n: unread.length, subject: safeText(f.subject), reason: reasonText(L, f.detail) }));
+  }
+  const cut = snap.issues.filter((i) => i.kind === 'truncated');
+  if (cut.length) notes.push(msg(L, 'scan.note.truncated', { n: cut.length, subject: safeText(cut[0]!.subject), detail: cut[0]!.detail }));
+  const hidden = snap.issues.find((i) => i.kind === 'hidden-processes');
+  if (hidden) {
+    notes.push(msg(L, 'scan.note.hidepid', {
+      root: safeText(hidden.subject), option: safeText(hidden.detail),
+      sockets: snap.sockets.filter((s) => s.unheldReason === 'permission-denied').length, advice: msg(L, 'scan.note.hidepid.advice'),
+    }));
+  }
+  return notes;
 }

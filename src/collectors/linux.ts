@@ -1,43 +1,59 @@
 // The Linux collector: socket table from netlink sock_diag (or /proc/net as a
 // fallback), holders from /proc/<pid>/fd, process details from /proc/<pid>.
-import { readFileSync } from 'node:fs';
 import type { Collector, CollectOptions, CollectorContext } from './collector.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
-import { parseNetTable } from './procfs/net-table.js';
+import { NetTableParser } from './procfs/net-table.js';
+import { CAPS, capText, readChunks } from './bounded-read.js';
+import { detectHidepid } from './procfs/hidepid.js';
 import { readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
-import { ProcessTable } from './procfs/process-info.js';
+import { ProcessTable, oddPidEntries } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 const ALL_FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 
-/** Read /proc/net/{tcp,tcp6,udp,udp6} for the requested kinds. */
+/**
+ * Read /proc/net/{tcp,tcp6,udp,udp6} for the requested kinds, in chunks parsed as
+ * they arrive (a busy host's table is tens of MB), each table bounded by
+ * CAPS.netTable. Only regular files are read: in a recorded tree, a table that is a
+ * device, a FIFO or a symlink loop is a 'source-error' issue, a cut one 'truncated',
+ * and every refused line a 'parse-error' with its reason.
+ */
 export function readProcTables(procRoot: string, protocols: readonly Protocol[], families: readonly Family[],
   only?: { protocol: Protocol; family: Family }[]): { sockets: RawSocket[]; issues: ScanIssue[] } {
   const sockets: RawSocket[] = [];
   const issues: ScanIssue[] = [];
   const wanted = only ?? protocols.flatMap((protocol) => families.map((family) => ({ protocol, family })));
   let firstError: unknown;
+  let unreadable = 0;
   for (const { protocol, family } of wanted) {
     const path = `${procRoot}/net/${protocol}${family === 'ipv6' ? '6' : ''}`;
-    let text: string;
+    const parser = new NetTableParser(protocol, family);
+    let truncated: boolean;
     try {
-      text = readFileSync(path, 'latin1');
+      // The tables are ASCII: latin1 maps each byte to one character, so a chunk cut
+      // anywhere decodes on its own.
+      truncated = readChunks(path, CAPS.netTable, (b) => parser.push(b.toString('latin1'))).truncated;
     } catch (e) {
       firstError ??= e;
       // No IPv6 in this kernel gives ENOENT for tcp6/udp6: an empty table, said once.
       issues.push({ kind: 'source-error', subject: path, detail: (e as NodeJS.ErrnoException).code ?? 'EIO' });
+      unreadable++;
       continue;
     }
-    const parsed = parseNetTable(text, protocol, family);
+    const parsed = parser.end();
     for (const s of parsed.sockets) sockets.push(s);
-    for (const b of parsed.bad) issues.push({ kind: 'parse-error', subject: `${path}:${b.line}`, detail: b.text.trim().slice(0, 120) });
+    if (truncated) issues.push({ kind: 'truncated', subject: path, detail: capText(CAPS.netTable) });
+    for (const b of parsed.bad) {
+      issues.push({ kind: 'parse-error', subject: `${path}:${b.line}`, detail: b.text.trim().slice(0, 120), reason: b.reason });
+    }
   }
-  if (issues.length === wanted.length && issues.every((i) => i.kind === 'source-error')) {
+  if (wanted.length > 0 && unreadable === wanted.length) {
     // Not one table could be read: an empty answer would be a lie.
-    const err = new Error(`cannot read the socket tables under ${procRoot}/net (${issues[0]?.detail})`, { cause: firstError }) as NodeJS.ErrnoException;
-    err.code = issues[0]?.detail;
+    const first = issues.find((i) => i.kind === 'source-error');
+    const err = new Error(`cannot read the socket tables under ${procRoot}/net (${first?.detail})`, { cause: firstError }) as NodeJS.ErrnoException;
+    err.code = first?.detail;
     throw err;
   }
   return { sockets, issues };
@@ -101,6 +117,24 @@ export function unheldReason(s: RawSocket, listeners: ReadonlyMap<number, RawSoc
   }
   if (scan.exited.length > 0) return 'process-exited';
   return 'unknown';
+}
+
+/**
+ * /proc mounted with hidepid hides other users' processes from us entirely: their
+ * sockets then look ownerless for no reason the scan could see. Say so (an issue),
+ * and call a socket of another uid that nobody visible holds what it is: hidden
+ * from us. Root is never hidden from, so this costs nothing there.
+ */
+function markHidepid(ctx: CollectorContext, sockets: Socket[], issues: ScanIssue[], holders: boolean): void {
+  if (ctx.euid === 0) return;
+  const hp = detectHidepid(ctx.procRoot, ctx.euid);
+  if (!hp?.hides) return;
+  issues.push({ kind: 'hidden-processes', subject: ctx.procRoot, detail: hp.option });
+  if (!holders) return;
+  for (const s of sockets) {
+    if (s.holders.length === 0 && s.inode !== 0 && s.uid !== ctx.euid &&
+      (s.unheldReason === 'unknown' || s.unheldReason === 'process-exited')) s.unheldReason = 'permission-denied';
+  }
 }
 
 export class LinuxCollector implements Collector {
@@ -222,6 +256,10 @@ export class LinuxCollector implements Collector {
       }
       sockets.push(s);
     }
+    issues.push(...procs.issues);
+    // A recorded tree may hold pid directories no kernel makes; the scan skips them.
+    if (this.ctx.procRoot !== '/proc') issues.push(...oddPidEntries(this.ctx.procRoot));
+    markHidepid(this.ctx, sockets, issues, opts.holders !== false);
 
     return {
       takenAt,

@@ -10,12 +10,19 @@ export interface ScanIssue {
     | 'permission-denied' // EACCES reading another process's fds
     | 'process-exited'    // ENOENT/ESRCH: the process went away mid-scan
     | 'source-fallback'   // netlink unavailable, /proc/net used instead
-    | 'source-error'      // a table could not be read at all
-    | 'parse-error';      // a line of a table could not be parsed
+    | 'source-error'      // a file could not be read at all (ELOOP, not a regular file, EIO...)
+    | 'parse-error'       // a line of a table could not be parsed (see `reason`)
+    | 'truncated'         // a file went past its documented cap (collectors/bounded-read.ts): only its start was used
+    | 'hidden-processes'; // /proc is mounted with hidepid: other users' processes cannot be seen at all
   /** What it concerns: a path, a pid, a table name. */
   subject: string;
   /** Human detail (errno code or message). */
   detail: string;
+  /**
+   * Why a line was refused, machine-readable: 'malformed', 'out-of-range' (a
+   * number too large for its field, never stored wrong), 'too-long'.
+   */
+  reason?: string;
 }
 
 /** What one scan of the machine saw: sockets with their holders, and what it could not see. */

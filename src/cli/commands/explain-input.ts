@@ -1,8 +1,9 @@
 // sockscope explain --input FILE|- : another machine's netstat/ss/lsof output,
 // parsed by the text collectors and shown as sockscope's table with one
 // explanation under each row.
-import { readFileSync } from 'node:fs';
-import { PasteError, parsePasted, type PastePlatform } from '../../collectors/text/index.js';
+import { CAPS, NOT_REGULAR, readPastedInput } from '../../collectors/bounded-read.js';
+import { nonTextRatio } from '../../collectors/text/decode.js';
+import { MAX_PASTED_LINES, PasteError, TOO_MANY_LINES, parsePasted, type PastePlatform } from '../../collectors/text/index.js';
 import { catalog, msg, translator, type MessageKey } from '../../explain/i18n.js';
 import type { HostFacts } from '../../explain/ports.js';
 import { explainSocket, rowContext } from '../../explain/row.js';
@@ -26,15 +27,27 @@ const PASTE_ERRORS: Record<string, MessageKey> = {
   'the input is empty: paste the output of netstat, ss or lsof': 'err.paste-empty',
   'the input looks binary, not the text output of netstat, ss or lsof': 'err.paste-binary',
   'no line could be read as output of netstat (Windows, Linux, macOS), ss or lsof': 'err.paste-unknown',
+  [TOO_MANY_LINES]: 'scan.input-too-many-lines',
 };
 
-function readInput(file: string): Buffer {
+/** The input's bytes, bounded (collectors/bounded-read.ts): a device or a file past the cap is refused. */
+async function readInput(file: string): Promise<Buffer> {
+  const name = file === '-' ? { key: 'err.stdin' as const } : file;
+  let r;
   try {
-    return file === '-' ? readFileSync(0) : readFileSync(file);
+    r = await readPastedInput(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new UsageError('err.cannot-read', { file: file === '-' ? { key: 'err.stdin' } : file, reason: err.code ?? err.message });
+    const reason = err.code === NOT_REGULAR || err.code === 'EISDIR' || err.code === 'ELOOP' ? { key: `scan.reason.${err.code}` as MessageKey } : err.code ?? err.message;
+    throw new UsageError('err.cannot-read', { file: name, reason });
   }
+  if (r.truncated) {
+    // Say "binary" for a program or an image, whatever its size; "too large" for text.
+    const { ratio, nul } = nonTextRatio(r.bytes.subarray(0, 64 * 1024).toString('latin1'));
+    if (nul || ratio > 0.1) throw new UsageError('err.paste-binary');
+    throw new UsageError('scan.input-too-large', { file: name, cap: CAPS.pasted / (1024 * 1024) });
+  }
+  return r.bytes;
 }
 
 export async function explainPasted(io: Io, file: string, p: Parsed): Promise<number> {
@@ -42,9 +55,9 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   const t = translator(L);
   let result;
   try {
-    result = parsePasted(readInput(file));
+    result = parsePasted(await readInput(file));
   } catch (e) {
-    if (e instanceof PasteError) throw new UsageError(PASTE_ERRORS[e.message] ?? 'err.paste-unknown');
+    if (e instanceof PasteError) throw new UsageError(PASTE_ERRORS[e.message] ?? 'err.paste-unknown', { max: MAX_PASTED_LINES });
     throw e;
   }
   if (result.rows.length === 0) {

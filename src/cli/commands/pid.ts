@@ -1,13 +1,14 @@
 // sockscope pid <PID> and sockscope process <NAME>: every socket a process
 // holds, with its fd numbers (what `lsof -p PID -i` shows, for sockets).
-import { findProcessIds, processInfo } from '../../index.js';
+import { findProcessIds, hiddenProcess, hidepidOption, processInfo } from '../../index.js';
+import type { Snapshot } from '../../model/snapshot.js';
+import { safeText } from '../../views/safe-text.js';
 import type { Socket } from '../../model/socket.js';
 import { sortSockets } from '../../model/sort.js';
 import { COLUMNS, holderText, type Column } from '../../views/columns.js';
 import { paint } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
-import { safeText } from '../../views/safe-text.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
 import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
@@ -23,7 +24,10 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
   const pid = parsePid(p.positionals[0]!);
   const info = processInfo(pid, { procRoot: io.global.procRoot });
   if (!info) {
-    io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-pid', { pid })}`);
+    // Not in the proc root is not "no such process" when hidepid hides it from us.
+    const option = hiddenProcess(pid, { procRoot: io.global.procRoot });
+    const root = io.global.procRoot ?? '/proc';
+    io.stderr(`sockscope: ${option ? msg(io.global.lang, 'scan.pid-hidden', { pid, root: safeText(root), option }) : msg(io.global.lang, 'err.no-pid', { pid })}`);
     return 1;
   }
   return showProcesses(io, p, [pid]);
@@ -42,6 +46,8 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   const pids = findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
     io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name })}`);
+    const option = hidepidOption({ procRoot: io.global.procRoot });
+    if (option) io.stderr(msg(io.global.lang, 'scan.process-hidden', { root: safeText(io.global.procRoot ?? '/proc'), option }));
     return 1;
   }
   return showProcesses(io, p, pids);
@@ -69,6 +75,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   if (format !== 'table') {
     await writeSockets(io, snap.sockets, format, p, sort);
     reportHidden(io, snap);
+    reportUnreadable(io, snap, pids);
     return snap.sockets.length ? 0 : 1;
   }
   const ropts = renderOptions(io, p);
@@ -94,5 +101,19 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
     await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid), explain);
   }
   await io.stdout.flush();
+  reportUnreadable(io, snap, pids);
   return snap.sockets.length ? 0 : 1;
+}
+
+/**
+ * The processes asked for whose fds we may not read, said on stderr in every
+ * format (an empty JSON array alone would read as "holds nothing"); the exit
+ * status is the same in every format too.
+ */
+function reportUnreadable(io: Io, snap: Snapshot, pids: readonly number[]): void {
+  const denied = pids.filter((pid) => snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`)));
+  if (!denied.length) return;
+  const L = io.global.lang;
+  const shown = denied.length > 10 ? `${denied.slice(0, 10).join(', ')}, …` : denied.join(', ');
+  io.stderr(`sockscope: ${msg(L, 'scan.pid-unreadable', { pids: shown, advice: msg(L, snap.privileged ? 'scan.pid-unreadable.root' : 'scan.pid-unreadable.sudo') })}`);
 }

@@ -74,9 +74,11 @@ export function listPids(procRoot: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync(procRoot)) {
     const c = name.charCodeAt(0);
-    if (c >= 48 && c <= 57) {
+    // At most PID_MAX_LIMIT (4194304): a recorded tree's "4294971538" would wrap
+    // to pid 4242 in the native scan's Int32Array (process-info oddPidEntries says so).
+    if (c >= 48 && c <= 57 && name.length <= 7) {
       const pid = Number(name);
-      if (Number.isInteger(pid)) pids.push(pid);
+      if (Number.isInteger(pid) && pid >= 1 && pid <= 4194304) pids.push(pid);
     }
   }
   return pids;

@@ -1,11 +1,16 @@
 // Facts about this host's network stack that the explanations quote, from
 // /proc/sys (each a single line, e.g. ip_local_port_range: "32768\t60999\n").
-import { readFileSync } from 'node:fs';
 import type { HostFacts } from '../../explain/ports.js';
+import { CAPS, readBounded } from '../bounded-read.js';
+
+/** A /proc/sys value: one short line, read bounded (a recorded tree may put anything there). */
+function readSys(path: string): string {
+  return readBounded(path, CAPS.sysValue).bytes.toString('latin1');
+}
 
 /** Parse "32768\t60999" into a range; undefined if it is not two ordered ports. */
 export function parsePortRange(text: string): [number, number] | undefined {
-  const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(text);
+  const m = /^\s*(\d{1,5})[ \t]+(\d{1,5})\s*$/.exec(text);
   if (!m) return undefined;
   const lo = Number(m[1]);
   const hi = Number(m[2]);
@@ -14,8 +19,9 @@ export function parsePortRange(text: string): [number, number] | undefined {
 
 function readNumber(path: string): number | undefined {
   try {
-    const v = Number(readFileSync(path, 'latin1').trim());
-    return Number.isFinite(v) ? v : undefined;
+    const t = readSys(path).trim();
+    const v = /^-?\d{1,15}$/.test(t) ? Number(t) : NaN;
+    return Number.isSafeInteger(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -25,7 +31,7 @@ function readNumber(path: string): number | undefined {
 export function readHostFacts(procRoot: string): HostFacts {
   const facts: HostFacts = {};
   try {
-    facts.ephemeral = parsePortRange(readFileSync(`${procRoot}/sys/net/ipv4/ip_local_port_range`, 'latin1'));
+    facts.ephemeral = parsePortRange(readSys(`${procRoot}/sys/net/ipv4/ip_local_port_range`));
   } catch {
     // unknown
   }

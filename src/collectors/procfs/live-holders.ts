@@ -18,7 +18,7 @@ import { statSync } from 'node:fs';
 import type { Holder } from '../../model/socket.js';
 import { listPids, readProcessUids, scanHolders } from './holders.js';
 import { ProcessTable, parseStatStart, type ProcessInfo } from './process-info.js';
-import { readFileSync } from 'node:fs';
+import { CAPS, readBounded } from '../bounded-read.js';
 
 interface Ref {
   inode: number;
@@ -238,7 +238,7 @@ export class HolderTracker {
 
 function readStart(procRoot: string, pid: number): number | undefined {
   try {
-    return parseStatStart(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
+    return parseStatStart(readBounded(`${procRoot}/${pid}/stat`, CAPS.status).bytes.toString('latin1'));
   } catch {
     return undefined;
   }

@@ -6,7 +6,7 @@
 // ListenOverflows counts SYNs (and final ACKs) dropped because a listener's
 // accept queue was full; ListenDrops counts every drop at a listener, overflows
 // included (tcp_listendrop). Both are per network namespace, not per socket.
-import { readFileSync } from 'node:fs';
+import { CAPS, readBounded } from '../bounded-read.js';
 import { join } from 'node:path';
 
 /** Counter groups by prefix ("TcpExt", "IpExt", "Tcp", ...), each name → value. */
@@ -28,7 +28,8 @@ export function parseCounters(text: string): CounterGroups {
     // A header line has names (not numbers); its value line has as many numbers.
     if (names.length !== values.length || names.some((n) => /^-?\d+$/.test(n)) || values.some((v) => !/^-?\d+$/.test(v))) continue;
     const group = out.get(prefix) ?? new Map<string, number>();
-    names.forEach((n, k) => group.set(n, Number(values[k])));
+    // A counter past 2^53 cannot be held exactly: it is left out rather than rounded.
+    names.forEach((n, k) => { const v = Number(values[k]); if (Number.isSafeInteger(v)) group.set(n, v); });
     out.set(prefix, group);
     i++;
   }
@@ -38,7 +39,7 @@ export function parseCounters(text: string): CounterGroups {
 /** The TcpExt counters of this network namespace (empty when the file cannot be read). */
 export function readTcpExt(procRoot = '/proc'): Map<string, number> {
   try {
-    return parseCounters(readFileSync(join(procRoot, 'net', 'netstat'), 'utf8')).get('TcpExt') ?? new Map();
+    return parseCounters(readBounded(join(procRoot, 'net', 'netstat'), CAPS.counters).bytes.toString('latin1')).get('TcpExt') ?? new Map();
   } catch {
     return new Map();
   }

@@ -26,7 +26,8 @@ export interface PastedRow {
 export interface UnreadableLine {
   line: number;
   text: string;
-  /** Machine-readable cause: 'unrecognized', 'bad-address', 'bad-port', 'bad-state', 'not-numeric', 'bad-pid'. */
+  /** Machine-readable cause: 'unrecognized', 'bad-address', 'bad-port', 'bad-state', 'not-numeric', 'bad-pid',
+   * 'out-of-range' (a number wider than its field: never stored rounded). */
   reason?: string;
 }
 
@@ -42,9 +43,20 @@ export function splitLines(text: string): string[] {
   return text.split(/\r\n|\n|\r/);
 }
 
-/** Tabs become spaces; trailing blanks go. Column positions are not relied on. */
+/**
+ * Tabs become spaces; trailing blanks go. Column positions are not relied on.
+ * A loop, not /[\s\u0000]+$/: that regex retries from every blank of a long run
+ * of blanks followed by text, O(n²) (one line of "tcp" + 400,000 spaces took 111 s).
+ */
 export function clean(line: string): string {
-  return line.replace(/\t/g, ' ').replace(/[\s\u0000]+$/, '');
+  let end = line.length;
+  while (end > 0) {
+    const c = line.charCodeAt(end - 1);
+    if (c === 0 || /\s/.test(line[end - 1]!)) end--;
+    else break;
+  }
+  const t = end === line.length ? line : line.slice(0, end);
+  return t.includes('\t') ? t.replace(/\t/g, ' ') : t;
 }
 
 /** Whitespace-separated tokens of a line. */
@@ -170,9 +182,31 @@ export function parseDotEndpoint(text: string): Endpoint | undefined {
   return { host: z.host, zone: z.zone, port: port.port, anyPort: port.any };
 }
 
-/** Why an endpoint text could not be split: a host or service name (netstat without -n) or garbage. */
+/**
+ * Why an endpoint text could not be split: a host or service name (netstat without
+ * -n: "myhost:https", "router.lan:*", "[::1]:ssh") or garbage. One pass over the
+ * text: the regex this replaces (/[A-Za-z][\w.-]*:[A-Za-z*]/) retried from every
+ * letter of a long name, O(n²).
+ */
 export function endpointProblem(text: string): 'not-numeric' | 'bad-address' {
-  return /[A-Za-z][\w.-]*:[A-Za-z*]|:[a-z][\w-]*$/i.test(text) ? 'not-numeric' : 'bad-address';
+  // A run of [\w.-] holding a letter, then ':' and a letter or '*'.
+  let runHasLetter = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (c === 58 /* : */) {
+      const n = text.charCodeAt(i + 1);
+      if (runHasLetter && ((n >= 65 && n <= 90) || (n >= 97 && n <= 122) || n === 42 /* * */)) return 'not-numeric';
+      runHasLetter = false;
+    } else if (letter) {
+      runHasLetter = true;
+    } else if (!((c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) {
+      runHasLetter = false;
+    }
+  }
+  // Or a service name after the last colon: "...:http-alt".
+  const k = text.lastIndexOf(':');
+  return k >= 0 && /^[a-z][\w-]*$/i.test(text.slice(k + 1)) ? 'not-numeric' : 'bad-address';
 }
 
 /** The unspecified address of a family. */
@@ -250,8 +284,27 @@ export class Notes {
   list(): string[] { return [...this.set]; }
 }
 
-/** Non-negative decimal integer, or undefined. */
+/** Non-negative decimal integer, or undefined (absent, not digits, or beyond 2^53). */
 export function uint(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;
   return Number(text);
+}
+
+// Field widths. A number wider than its field makes the row unreadable
+// ('out-of-range'): stored, it would be a silently wrong value (10^23 bytes
+// queued, a pid of 10^20 rounded to a double).
+/** Queues are 32-bit counters in every kernel these tools print (Linux, BSD, Windows). */
+export const MAX_QUEUE = 0xffffffff;
+/** pid_t is 32 bits (Windows pids are DWORDs). */
+export const MAX_PID = 0xffffffff;
+export const MAX_FD = 0x7fffffff;
+export const MAX_UID = 0xffffffff;
+/** Inodes are compared as JS numbers: exact only up to 2^53. */
+export const MAX_INODE = Number.MAX_SAFE_INTEGER;
+
+/** Non-negative decimal at most `max`; undefined when absent or not digits; 'out-of-range' when larger. */
+export function uintMax(text: string | undefined, max: number): number | undefined | 'out-of-range' {
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  const v = Number(text);
+  return v <= max ? v : 'out-of-range';
 }

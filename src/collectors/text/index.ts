@@ -46,6 +46,24 @@ export interface PasteResult {
   notes: string[];
 }
 
+/**
+ * At most this many lines are explained (ss output of a million sockets is past
+ * the 64 MiB input cap anyway): each line becomes a row or an "unreadable" entry,
+ * so a file of 30 million one-letter lines would otherwise cost gigabytes.
+ */
+export const MAX_PASTED_LINES = 1_000_000;
+export const TOO_MANY_LINES = `the input has more than ${MAX_PASTED_LINES} lines`;
+
+/** Lines as splitLines() counts them (CRLF, LF or CR), without building them. */
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  if (text.includes('\r')) {
+    for (let i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) n++;
+  }
+  return n;
+}
+
 /** Input that cannot be explained at all: empty, binary, or no line of any known format. */
 export class PasteError extends Error {
   constructor(message: string) {
@@ -105,6 +123,7 @@ export function parsePasted(input: string | Uint8Array): PasteResult {
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new PasteError('input must be text or bytes');
   const { text, encoding } = toText(input);
   if (text.trim() === '') throw new PasteError('the input is empty: paste the output of netstat, ss or lsof');
+  if (countLines(text) > MAX_PASTED_LINES) throw new PasteError(TOO_MANY_LINES);
   const { ratio, nul } = nonTextRatio(text);
   if (nul || ratio > 0.1) throw new PasteError('the input looks binary, not the text output of netstat, ss or lsof');
   const format = detectFormat(text);

@@ -10,7 +10,7 @@ import type { Family, Holder, Protocol, Socket, SocketState, TimerKind } from '.
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
   Notes, clean, hostAddress, isChatter, isStateWord, makeSocket, normalizeState, parseColonEndpoint,
-  splitLines, tokens, uint,
+  MAX_INODE, MAX_PID, MAX_QUEUE, MAX_UID, splitLines, tokens, uintMax,
 } from './common.js';
 
 export const LINUX_NETSTAT_HEADER = /^\s*Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+State\b/;
@@ -71,14 +71,18 @@ function parseRow(line: string, lineNo: number, cols: Columns | undefined, notes
   if (tm) {
     rest = rest.slice(0, tm.index);
     const kind = TIMER_KINDS[tm[1]!];
-    if (kind) timer = { kind, expiresMs: Math.round(Number(tm[2]) * 1000), retransmits: Number(tm[3]) };
+    const expiresMs = Math.round(Number(tm[2]) * 1000);
+    const retransmits = uintMax(tm[3], MAX_QUEUE);
+    if (!Number.isSafeInteger(expiresMs) || retransmits === 'out-of-range') return bad('out-of-range');
+    if (kind) timer = { kind, expiresMs, retransmits: retransmits! };
   }
   const t = tokens(rest);
   const proto = t[0]!;
   const protocol: Protocol = proto.startsWith('tcp') ? 'tcp' : 'udp';
   const family: Family = proto.endsWith('6') ? 'ipv6' : 'ipv4';
-  const recvQ = uint(t[1]);
-  const sendQ = uint(t[2]);
+  const recvQ = uintMax(t[1], MAX_QUEUE);
+  const sendQ = uintMax(t[2], MAX_QUEUE);
+  if (recvQ === 'out-of-range' || sendQ === 'out-of-range') return bad('out-of-range');
   const local = parseColonEndpoint(t[3] ?? '');
   const remote = parseColonEndpoint(t[4] ?? '');
   if (!local || !remote) return bad('bad-address');
@@ -99,8 +103,11 @@ function parseRow(line: string, lineNo: number, cols: Columns | undefined, notes
   let inode: number | undefined;
   const extended = cols ? cols.user && cols.inode : /^\d+$/.test(t[k] ?? '') && /^\d+$/.test(t[k + 1] ?? '');
   if (extended) {
-    uid = uint(t[k]);
-    inode = uint(t[k + 1]);
+    const u = uintMax(t[k], MAX_UID);
+    const ino = uintMax(t[k + 1], MAX_INODE);
+    if (u === 'out-of-range' || ino === 'out-of-range') return bad('out-of-range');
+    uid = u;
+    inode = ino;
     if (inode === undefined) return bad('not-numeric');
     k += 2;
   }
@@ -111,7 +118,9 @@ function parseRow(line: string, lineNo: number, cols: Columns | undefined, notes
     if (progText !== '-') {
       const pm = /^(\d+)\/(.*)$/.exec(progText);
       if (!pm) return bad('bad-pid');
-      const h: Holder = { pid: Number(pm[1]) };
+      const pid = uintMax(pm[1], MAX_PID);
+      if (pid === 'out-of-range') return bad('out-of-range');
+      const h: Holder = { pid: pid! };
       if (pm[2] !== '') h.name = pm[2]!;
       holders.push(h);
     }

@@ -10,7 +10,8 @@
 import type { Family, Holder, Protocol, SocketState } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
-  Notes, clean, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint, splitLines, tokens, uint,
+  MAX_FD, MAX_PID, MAX_UID, Notes, clean, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint, splitLines,
+  tokens, uintMax,
 } from './common.js';
 
 export const LSOF_HEADER = /^\s*COMMAND\s+PID\s+(TID\s+(TASKCMD\s+)?)?USER\s+FD\s+TYPE\s+DEVICE\s+SIZE\/OFF\s+NODE\s+NAME/;
@@ -46,11 +47,14 @@ export function parseLsof(text: string): LsofResult {
     const nodeName = t[ni]!;
     if (nodeName !== 'TCP' && nodeName !== 'UDP') { notes.add('skipped-other-protocols'); continue; }
     const bad = (reason: string): void => { unreadable.push({ line: lineNo, text: lines[i]!, reason }); };
-    const pid = uint(t[1]);
+    const pid = uintMax(t[1], MAX_PID);
     if (pid === undefined) { bad('bad-pid'); continue; }
+    if (pid === 'out-of-range') { bad('out-of-range'); continue; }
     const device = t[ti + 1]!;
     if (/^0x[0-9a-f]+$/i.test(device)) hex++; else if (/^\d+$/.test(device)) dec++;
     const fdm = /^(\d+)[rwu]?$/.exec(t[ti - 1]!);
+    const fd = uintMax(fdm?.[1], MAX_FD);
+    if (fd === 'out-of-range') { bad('out-of-range'); continue; }
     const user = t[ti - 2];
     const protocol: Protocol = nodeName === 'TCP' ? 'tcp' : 'udp';
     const family: Family = t[ti] === 'IPv6' ? 'ipv6' : 'ipv4';
@@ -83,9 +87,10 @@ export function parseLsof(text: string): LsofResult {
     const remoteAddress = remote ? lsofHost(remote.host, family) : hostAddress('*', family);
     if (localAddress === undefined || remoteAddress === undefined) { notes.add('names-not-numeric'); bad('not-numeric'); continue; }
     const holder: Holder = { pid, name: unescapeCommand(t[0]!).trim() };
-    if (fdm) holder.fd = Number(fdm[1]);
+    if (fd !== undefined) holder.fd = fd;
     if (user !== undefined && user !== t[1]) {
-      const uid = uint(user);
+      const uid = uintMax(user, MAX_UID);
+      if (uid === 'out-of-range') { bad('out-of-range'); continue; }
       if (uid !== undefined) holder.uid = uid; else holder.user = user;
     }
     const key = `${protocol} ${device} ${t[ni + 0]} ${name}`;

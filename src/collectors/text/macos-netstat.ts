@@ -11,7 +11,8 @@
 import type { Family, Holder, Protocol, SocketState } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
-  Notes, clean, hostAddress, isChatter, makeSocket, normalizeState, parseDotEndpoint, splitLines, tokens, uint,
+  MAX_PID, MAX_QUEUE, Notes, clean, hostAddress, isChatter, makeSocket, normalizeState, parseDotEndpoint, splitLines,
+  tokens, uintMax,
 } from './common.js';
 
 export const MACOS_HEADER = /^\s*Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+\(state\)/;
@@ -71,8 +72,9 @@ function parseRow(line: string, lineNo: number, cols: PidColumn | undefined, not
   const v = proto.slice(3);
   const family: Family = v === '4' ? 'ipv4' : 'ipv6';
   if (v === '46') notes.add('dual-stack');
-  const recvQ = uint(t[1]);
-  const sendQ = uint(t[2]);
+  const recvQ = uintMax(t[1], MAX_QUEUE);
+  const sendQ = uintMax(t[2], MAX_QUEUE);
+  if (recvQ === 'out-of-range' || sendQ === 'out-of-range') return bad('out-of-range');
   const local = parseDotEndpoint(t[3] ?? '');
   const remote = parseDotEndpoint(t[4] ?? '');
   if (!local || !remote) return bad('bad-address');
@@ -98,8 +100,9 @@ function parseRow(line: string, lineNo: number, cols: PidColumn | undefined, not
   }
   const holders: Holder[] = [];
   if (col?.kind === 'number') {
-    const pid = uint(after[col.index]);
+    const pid = uintMax(after[col.index], MAX_PID);
     if (pid === undefined) return bad('bad-pid');
+    if (pid === 'out-of-range') return bad('out-of-range');
     if (pid > 0) holders.push({ pid });
   } else if (col?.kind === 'process') {
     // "process:pid": the name may hold spaces and is cut to 16 characters by netstat.
@@ -107,7 +110,9 @@ function parseRow(line: string, lineNo: number, cols: PidColumn | undefined, not
     if (j < 0) return bad('bad-pid');
     const joined = after.slice(col.index, j + 1).join(' ');
     const c = joined.lastIndexOf(':');
-    const pid = Number(joined.slice(c + 1));
+    const pid = uintMax(joined.slice(c + 1), MAX_PID);
+    if (pid === undefined) return bad('bad-pid');
+    if (pid === 'out-of-range') return bad('out-of-range');
     const name = nameFrom(line, after.slice(col.index, j + 1));
     if (pid > 0) holders.push(name === '' ? { pid } : { pid, name });
   }

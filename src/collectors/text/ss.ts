@@ -10,7 +10,7 @@ import type { Family, Holder, Protocol, Socket, SocketState, TimerKind } from '.
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
   Notes, clean, familyOf, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint,
-  splitLines, tokens, uint,
+  MAX_FD, MAX_INODE, MAX_PID, MAX_QUEUE, MAX_UID, splitLines, tokens, uintMax,
 } from './common.js';
 
 const SS_STATES = 'ESTAB|LISTEN|UNCONN|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|CLOSED|UNKNOWN';
@@ -30,11 +30,31 @@ export function ssTimerMs(text: string): number | undefined {
   return Number(m[1] ?? 0) * 60000 + Number(m[2] ?? 0) * 1000 + Number(m[4] ?? 0);
 }
 
-/** The holders in `users:(("nginx",pid=1234,fd=6),...)`; the name is printed unescaped. */
-export function parseSsUsers(text: string): Holder[] {
+/**
+ * The holders in `users:(("nginx",pid=1234,fd=6),...)`; the name is printed
+ * unescaped, so it may hold quotes: it ends at the first `",pid=`. A scan rather
+ * than a global regex, which retried from every `("` to the end of the line
+ * (O(n²) on a line of repeated `users:(("`). A pid or fd too large for its field
+ * gives 'out-of-range' instead of holders.
+ */
+export function parseSsUsers(text: string): Holder[] | 'out-of-range' {
   const out: Holder[] = [];
-  const re = /\("((?:[^"]|"(?!,pid=))*)",pid=(\d+),fd=(\d+)\)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push({ pid: Number(m[2]), fd: Number(m[3]), name: m[1]! });
+  let i = text.indexOf('("');
+  while (i >= 0) {
+    const j = text.indexOf('",pid=', i + 2);
+    if (j < 0) break; // no holder can start at or after i
+    const m = /^",pid=(\d+),fd=(\d+)\)/.exec(text.slice(j, j + 48));
+    if (m) {
+      const pid = uintMax(m[1], MAX_PID);
+      const fd = uintMax(m[2], MAX_FD);
+      if (pid === 'out-of-range' || fd === 'out-of-range') return 'out-of-range';
+      out.push({ pid: pid!, fd: fd!, name: text.slice(i + 2, j) });
+      i = text.indexOf('("', j + m[0].length);
+    } else {
+      // Every start before j ends at the same j and fails the same way.
+      i = text.indexOf('("', j + 1);
+    }
+  }
   return out;
 }
 
@@ -84,26 +104,27 @@ function parseRow(line: string, lineNo: number, protocol: Protocol, hasNetid: bo
   let k = hasNetid ? 1 : 0;
   const state: SocketState | undefined = normalizeState(t[k]!, protocol);
   if (state === undefined) return bad('bad-state');
-  const recvQ = uint(t[k + 1]);
-  const sendQ = uint(t[k + 2]);
+  const recvQ = uintMax(t[k + 1], MAX_QUEUE);
+  const sendQ = uintMax(t[k + 2], MAX_QUEUE);
+  if (recvQ === 'out-of-range' || sendQ === 'out-of-range') return bad('out-of-range');
   const local = parseColonEndpoint(t[k + 3] ?? '');
   const peer = parseColonEndpoint(t[k + 4] ?? '');
   if (!local || !peer) return bad('bad-address');
   k += 5;
   const extra = t.slice(k).join(' ');
   const holders = parseSsUsers(extra);
-  let inode: number | undefined;
-  let uid: number | undefined;
+  if (holders === 'out-of-range') return bad('out-of-range');
   let timer: Socket['timer'];
-  const ino = /(?:^|\s)ino:(\d+)/.exec(extra);
-  if (ino) inode = Number(ino[1]);
-  const u = /(?:^|\s)uid:(\d+)/.exec(extra);
-  if (u) uid = Number(u[1]);
+  const inode = uintMax(/(?:^|\s)ino:(\d+)/.exec(extra)?.[1], MAX_INODE);
+  const uid = uintMax(/(?:^|\s)uid:(\d+)/.exec(extra)?.[1], MAX_UID);
+  if (inode === 'out-of-range' || uid === 'out-of-range') return bad('out-of-range');
   const tm = /(?:^|\s)timer:\((\w+),([\w.]+),(\d+)\)/.exec(extra);
   if (tm) {
     const kind = TIMER_KINDS[tm[1]!];
     const ms = ssTimerMs(tm[2]!);
-    if (kind && ms !== undefined) timer = { kind, expiresMs: ms, retransmits: Number(tm[3]) };
+    const retransmits = uintMax(tm[3], MAX_QUEUE);
+    if (retransmits === 'out-of-range' || (ms !== undefined && !Number.isSafeInteger(ms))) return bad('out-of-range');
+    if (kind && ms !== undefined) timer = { kind, expiresMs: ms, retransmits: retransmits! };
   }
   // "*" alone is the dual-stack IPv6 any address; otherwise the address tells.
   const family: Family = local.host === '*' && peer.host === '*' ? 'ipv6'

@@ -13,7 +13,7 @@ import type { Holder, Protocol, SocketState } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
   Notes, clean, endpointProblem, familyOf, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint,
-  splitLines, tokens, uint,
+  MAX_PID, splitLines, tokens, uintMax,
 } from './common.js';
 
 /** Header lines: "Proto Local Address Foreign Address State PID" in English, German, Chinese. */
@@ -71,7 +71,9 @@ export function parseWindowsNetstat(text: string): ParsedPaste {
         last.service = t;
         continue;
       }
-      if (!/\d+\.\d+\.\d+\.\d+|:\d+/.test(t) && /\s/.test(t)) {
+      // "No address in it": a dotted quad or ":port". Written so that each digit run is
+      // tried from one place only (/\d+\.\d+.../ retried from every digit, O(n²)).
+      if (!/\d\.\d+\.\d+\.\d|:\d/.test(t) && /\s/.test(t)) {
         // Another language's "cannot obtain ownership" sentence: keep it verbatim.
         notes.add('windows-b');
         notes.add('windows-owner-unavailable');
@@ -115,7 +117,9 @@ function parseRow(line: string, lineNo: number, notes: Notes):
   }
   let pid: number | undefined;
   if (t.length > k) {
-    pid = uint(t[k]);
+    const p = uintMax(t[k], MAX_PID);
+    if (p === 'out-of-range') return bad('out-of-range');
+    pid = p;
     if (pid === undefined || t.length > k + 1) return bad('bad-pid');
   }
   const family = familyOf(local.host === '*' ? remote.host : local.host, 'ipv4');

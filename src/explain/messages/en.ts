@@ -7,5 +7,6 @@ import { watch } from './en/watch.js';
 import { help } from './en/help.js';
 import { errors } from './en/errors.js';
 import { live } from './en/live.js';
+import { scan } from './en/scan.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan } as const;

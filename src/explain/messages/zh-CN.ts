@@ -7,5 +7,6 @@ import { watch } from './zh-CN/watch.js';
 import { help } from './zh-CN/help.js';
 import { errors } from './zh-CN/errors.js';
 import { live } from './zh-CN/live.js';
+import { scan } from './zh-CN/scan.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan };
