@@ -46,6 +46,7 @@ export const OUTPUT_SPECS: readonly OptionSpec[] = [
   { name: 'ndjson' },
   { name: 'csv' },
   { name: 'explain', short: 'e' },
+  { name: 'wide', short: 'W' },
   { name: 'help', short: 'h' },
 ];
 
@@ -114,7 +115,7 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
 }
 
 export function renderOptions(io: Io, p: Parsed): RenderOptions {
-  return { color: io.global.color, width: io.global.width, numeric: p.flags.has('numeric'), lang: io.global.lang };
+  return { color: io.global.color, width: io.global.width, wide: p.flags.has('wide'), numeric: p.flags.has('numeric'), lang: io.global.lang };
 }
 
 /** Run the query with the global source options. */

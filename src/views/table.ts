@@ -1,44 +1,192 @@
 // The socket table as text, JSON, NDJSON and CSV. Every renderer streams row by
 // row into a Sink; the text table makes one extra pass to measure column widths.
 import type { Socket } from '../model/socket.js';
-import { COLUMNS, stateStyle, type Column } from './columns.js';
-import { clip, displayWidth, paint, wrap, type RenderOptions, type Sink } from './sink.js';
+import { COLUMNS, stateStyle, type CellOptions, type Column } from './columns.js';
+import { clip, displayWidth, padDisplay, padDisplayStart, paint, wrap, type RenderOptions, type Sink } from './sink.js';
+import { csvSafe } from './safe-text.js';
 import { msg } from '../explain/i18n.js';
 
-/** Render sockets as an aligned table; on a terminal the last column is cut to fit. */
-export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: RenderOptions,
-  columns: readonly Column[] = COLUMNS, explain?: (s: Socket) => string): Promise<void> {
-  const headers = columns.map((c) => msg(opts.lang, c.header));
-  const widths = headers.map((h) => displayWidth(h));
+/** How a table is laid out; a narrow terminal gives up what matters least first. */
+interface Layout {
+  cell: CellOptions;
+  shortHeaders: boolean;
+  gap: number;
+}
+
+/**
+ * The layouts to try on a terminal of `width` columns, in order: as asked;
+ * shorter headers; one space between columns; ESTAB for ESTABLISHED; port
+ * numbers instead of service names. Never given up: a number, a pid or a
+ * process name (the last column breaks over lines instead, see renderTable).
+ */
+function layouts(opts: RenderOptions): Layout[] {
+  const base: CellOptions = { numeric: opts.numeric, lang: opts.lang };
+  const out: Layout[] = [{ cell: base, shortHeaders: false, gap: 2 }];
+  if (opts.width === undefined) return out;
+  out.push({ cell: base, shortHeaders: true, gap: 2 });
+  out.push({ cell: base, shortHeaders: true, gap: 1 });
+  out.push({ cell: { ...base, shortStates: true }, shortHeaders: true, gap: 1 });
+  if (!opts.numeric) out.push({ cell: { ...base, shortStates: true, numeric: true }, shortHeaders: true, gap: 1 });
+  return out;
+}
+
+/** Room the last column should have before we stop giving things up: its widest part, within reason. */
+const LAST_WANTED = 24;
+
+/** Widths counted per column up to this; wider cells count here. */
+const HIST_MAX = 128;
+
+/**
+ * Column widths of a layout over all rows (one pass), how many cells have
+ * each width (to find the few outliers, such as one long IPv6 address), and
+ * the width of the widest part of the last column.
+ */
+function measure(sockets: readonly Socket[], columns: readonly Column[], l: Layout, headers: string[]):
+  { widths: number[]; hist: Uint32Array[]; lastPart: number } {
   const last = columns.length - 1;
+  const widths = headers.map((h) => displayWidth(h));
+  const hist = headers.slice(0, last).map(() => new Uint32Array(HIST_MAX + 1));
+  let lastPart = 0;
+  const lastCol = columns[last]!;
   for (const s of sockets) {
     for (let i = 0; i < last; i++) {
-      const w = columns[i]!.text(s, opts).length;
+      const w = displayWidth(columns[i]!.text(s, l.cell));
+      hist[i]![Math.min(w, HIST_MAX)]!++;
       if (w > widths[i]!) widths[i] = w;
     }
-  }
-  const fixed = widths.slice(0, last).reduce((a, b) => a + b + 2, 0);
-  const lastWidth = opts.width !== undefined ? Math.max(opts.width - fixed, 8) : undefined;
-  const pad = (text: string, i: number): string => {
-    if (i === last) return lastWidth !== undefined ? clip(text, lastWidth) : text;
-    // Headers may be Chinese (two columns per character); data cells are ASCII.
-    const room = widths[i]! - displayWidth(text) + text.length;
-    return columns[i]!.align === 'right' ? text.padStart(room) : text.padEnd(room);
-  };
-  await sink.line(paint(opts.color, 'bold', headers.map((h, i) => pad(h, i)).join('  ').trimEnd()));
-  const stateCol = columns.findIndex((c) => c.id === 'state');
-  for (const s of sockets) {
-    let line = '';
-    for (let i = 0; i <= last; i++) {
-      let cell = pad(columns[i]!.text(s, opts), i);
-      if (i === stateCol && opts.color) {
-        const st = stateStyle(s.state);
-        if (st) cell = paint(true, st, cell);
+    if (lastPart < LAST_WANTED) {
+      for (const part of lastCol.parts ? lastCol.parts(s, l.cell) : [lastCol.text(s, l.cell)]) {
+        const w = displayWidth(part);
+        if (w > lastPart) lastPart = w;
       }
-      line += i === 0 ? cell : '  ' + cell;
     }
-    const p = sink.line(line.trimEnd());
-    if (p) await p;
+  }
+  return { widths, hist, lastPart: Math.min(lastPart, LAST_WANTED) };
+}
+
+/** The width that 90% of a column's cells fit in (never below `floor`, its header). */
+function p90(hist: Uint32Array, total: number, floor: number): number {
+  let seen = 0;
+  for (let w = 0; w <= HIST_MAX; w++) {
+    seen += hist[w]!;
+    if (seen >= total * 0.9) return Math.max(w, floor);
+  }
+  return HIST_MAX;
+}
+
+/**
+ * Lay the parts of the last cell out after `lead` (the row's other cells,
+ * `firstWidth` columns wide), in the column that starts at `leadWidth`: as
+ * many parts per line as fit, the next ones on lines of their own under the
+ * column; a part too wide for the column starts a line at `indent` instead;
+ * only a part wider than the whole terminal is cut, with a visible "…".
+ */
+export function flowLastCell(lead: string, parts: readonly string[], leadWidth: number, width: number, indent = '    ', sep = ', ',
+  firstWidth = leadWidth): string[] {
+  // The separator ends a part ("," or Chinese "、"); its space, if any, begins the next.
+  const mark = sep.trimEnd();
+  const space = sep.length > mark.length ? 1 : 0;
+  const lines: string[] = [];
+  const room = width - leadWidth;
+  const pad = ' '.repeat(Math.max(leadWidth, 0));
+  let line = lead;
+  let avail = width - firstWidth; // room left for the last cell on the current line
+  let used = 0; // columns of the last cell used on the current line
+  let hasText = lead.trim() !== '';
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]! + (k < parts.length - 1 ? mark : '');
+    const w = displayWidth(part);
+    const need = used > 0 ? space + w : w;
+    if (used + need <= avail) {
+      line += (used > 0 && space ? ' ' : '') + part;
+      used += need;
+      hasText = true;
+      continue;
+    }
+    // A new line: under the column if the part fits there, else indented (cut only if wider than the terminal).
+    if (hasText) lines.push(line.trimEnd());
+    if (w <= room) {
+      line = pad + part;
+      avail = room;
+      used = w;
+    } else {
+      const shown = clip(part, width - indent.length);
+      line = indent + shown;
+      avail = width - indent.length;
+      used = displayWidth(shown);
+    }
+    hasText = true;
+  }
+  if (hasText) lines.push(line.trimEnd());
+  return lines;
+}
+
+/**
+ * Render sockets as an aligned table. On a terminal the table fits its width:
+ * it first gives up what matters least (see layouts()), then lets the rare
+ * long cell (one IPv6 address among IPv4 ones) push its row right instead of
+ * widening every row, and breaks the last column (PID/Program) over lines
+ * rather than cutting a pid or a name.
+ */
+export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: RenderOptions,
+  columns: readonly Column[] = COLUMNS, explain?: (s: Socket) => string): Promise<void> {
+  const last = columns.length - 1;
+  const fitWidth = opts.wide ? undefined : opts.width;
+  const candidates = layouts({ ...opts, width: fitWidth });
+  let layout = candidates[0]!;
+  let headers: string[] = [];
+  let widths: number[] = [];
+  const fixedOf = (ws: number[], gap: number): number => ws.slice(0, last).reduce((a, b) => a + b + gap, 0);
+  for (const l of candidates) {
+    layout = l;
+    headers = columns.map((c) => msg(opts.lang, l.shortHeaders && c.shortHeader ? c.shortHeader : c.header));
+    const m = measure(sockets, columns, l, headers);
+    widths = m.widths;
+    const want = Math.max(m.lastPart, displayWidth(headers[last]!));
+    if (fitWidth === undefined || fixedOf(widths, l.gap) + want <= fitWidth) break;
+    if (l === candidates[candidates.length - 1]) {
+      // Still too wide: size the address columns for 90% of the rows; the others overflow on their own row.
+      widths = widths.map((w, i) => (i < last && columns[i]!.align === 'left' ? Math.min(w, p90(m.hist[i]!, sockets.length, displayWidth(headers[i]!))) : w));
+    }
+  }
+  const gapW = layout.gap;
+  // The row's first cells, each at its column when it can be: a cell wider than its
+  // column pushes the next ones right until a shorter cell takes the slack back.
+  const lead = (cells: string[], paint1?: (i: number, cell: string) => string): { text: string; width: number } => {
+    let line = '';
+    let pos = 0;
+    let start = 0;
+    for (let i = 0; i < last; i++) {
+      const cell = cells[i]!;
+      const w = displayWidth(cell);
+      const end = start + widths[i]!;
+      const before = columns[i]!.align === 'right' ? Math.max(0, end - pos - w) : Math.max(0, start - pos);
+      const after = Math.max(0, end - (pos + before + w));
+      line += ' '.repeat(before) + (paint1 ? paint1(i, cell) : cell) + ' '.repeat(after + gapW);
+      pos += before + w + after + gapW;
+      start = end + gapW;
+    }
+    return { text: line, width: pos };
+  };
+  const leadWidth = fixedOf(widths, gapW);
+  await sink.line(paint(opts.color, 'bold', (lead(headers).text + headers[last]!).trimEnd()));
+  const stateCol = columns.findIndex((c) => c.id === 'state');
+  const lastCol = columns[last]!;
+  for (const s of sockets) {
+    const cells: string[] = [];
+    for (let i = 0; i < last; i++) cells.push(columns[i]!.text(s, layout.cell));
+    const st = opts.color && stateCol >= 0 ? stateStyle(s.state) : undefined;
+    const head = lead(cells, st ? (i, cell) => (i === stateCol ? paint(true, st, cell) : cell) : undefined);
+    if (fitWidth === undefined) {
+      const p = sink.line((head.text + lastCol.text(s, layout.cell)).trimEnd());
+      if (p) await p;
+    } else {
+      const parts = lastCol.parts ? lastCol.parts(s, layout.cell) : [lastCol.text(s, layout.cell)];
+      for (const l of flowLastCell(head.text, parts, leadWidth, fitWidth, '    ', ', ', head.width)) {
+        const p = sink.line(l);
+        if (p) await p;
+      }
+    }
     if (explain) {
       // The explanation sits under its row, indented, wrapped to the terminal.
       for (const l of wrap('↳ ' + explain(s), opts.width, '      ')) await sink.line(paint(opts.color, 'dim', l));
@@ -133,16 +281,21 @@ export function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** CSV with a header row; several holders are joined with ';' within a field. */
+/**
+ * CSV with a header row; several holders are joined with ';' within a field.
+ * Our own fields (numbers, states, numeric addresses) need only RFC 4180
+ * quoting; text from other processes goes through csvSafe().
+ */
 export async function renderCsv(sockets: readonly Socket[], sink: Sink): Promise<void> {
   await sink.line(CSV_HEADER.join(','));
   for (const s of sockets) {
     const h = s.holders;
     const row = [s.protocol, s.family, s.localAddress, String(s.localPort), s.remoteAddress, String(s.remotePort), s.state,
       String(s.recvQ), String(s.sendQ), s.backlog === undefined ? '' : String(s.backlog), String(s.inode), String(s.uid),
-      h.map((x) => x.pid).join(';'), h.map((x) => x.fd).join(';'), h.map((x) => x.name ?? '').join(';'),
-      h.map((x) => x.user ?? '').join(';'), s.unheldReason ?? ''];
-    const p = sink.line(row.map(csvField).join(','));
+      h.map((x) => x.pid).join(';'), h.map((x) => x.fd).join(';')].map(csvField);
+    // Names and users come from other processes: formula-neutralised and escaped.
+    row.push(csvSafe(h.map((x) => x.name ?? '').join(';')), csvSafe(h.map((x) => x.user ?? '').join(';')), s.unheldReason ?? '');
+    const p = sink.line(row.join(','));
     if (p) await p;
   }
   await sink.flush();

@@ -6,7 +6,8 @@ import { PasteError, parsePasted, type PastePlatform } from '../../collectors/te
 import { catalog, msg, translator, type MessageKey } from '../../explain/i18n.js';
 import type { HostFacts } from '../../explain/ports.js';
 import { explainSocket, rowContext } from '../../explain/row.js';
-import { paint, wrap } from '../../views/sink.js';
+import { displayWidth, paint, wrap } from '../../views/sink.js';
+import { commandText } from '../../views/columns.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError } from '../args.js';
 import { renderOptions, type Io } from '../common.js';
@@ -62,7 +63,12 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   await renderTable(sockets, out, ropts, undefined, (s) => explainSocket(s, ctx, t));
   if (result.unreadable.length) {
     await out.line('');
-    for (const u of result.unreadable) await out.line(msg(L, 'paste.unreadable', { line: u.line, text: u.text.trim() }));
+    // The pasted line is someone else's text: escaped, and cut to the terminal unless --wide.
+    const width = ropts.wide ? undefined : ropts.width;
+    for (const u of result.unreadable) {
+      const room = width === undefined ? undefined : Math.max(width - displayWidth(msg(L, 'paste.unreadable', { line: u.line, text: '' })), 16);
+      await out.line(msg(L, 'paste.unreadable', { line: u.line, text: commandText(u.text.trim(), room) }));
+    }
   }
   await out.flush();
   return 0;
