@@ -169,7 +169,10 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
     return { text: line, width: pos };
   };
   const leadWidth = fixedOf(widths, gapW);
-  await sink.line(paint(opts.color, 'bold', (lead(headers).text + headers[last]!).trimEnd()));
+  const top = lead(headers);
+  const headerLines = fitWidth === undefined ? [(top.text + headers[last]!).trimEnd()]
+    : flowLastCell(top.text, [headers[last]!], leadWidth, fitWidth, '    ', ', ', top.width);
+  for (const l of headerLines) await sink.line(paint(opts.color, 'bold', l));
   const stateCol = columns.findIndex((c) => c.id === 'state');
   const lastCol = columns[last]!;
   for (const s of sockets) {

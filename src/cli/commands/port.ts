@@ -15,7 +15,7 @@ import { ianaLookup } from '../../explain/iana.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { defaultContext } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
-import { renderTable } from '../../views/table.js';
+import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
 import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
@@ -83,17 +83,27 @@ async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOption
   const L = ropts.lang;
   const c = ropts.color;
   const scope = scopeText(bindScope([s.localAddress]), L);
-  const who = s.holders.length ? s.holders.map((h) => holderText(h, L)).join(', ')
-    : msg(L, 'port.no-process', { reason: unheldText(s.unheldReason ?? 'unknown', L) });
+  const who = s.holders.length ? s.holders.map((h) => holderText(h, L))
+    : [msg(L, 'port.no-process', { reason: unheldText(s.unheldReason ?? 'unknown', L) })];
   let queue = '';
+  let full = '';
   if (s.protocol === 'tcp' && s.state === 'LISTEN') {
-    // The same rule as the explanation (list -e): more waiting than the backlog means the queue is full.
     // The /proc/net source cannot see the backlog: "?", never a made-up number.
-    queue = '  ' + msg(L, 'port.accept-queue', { queue: `${s.recvQ}/${s.backlog ?? '?'}` });
-    if (s.backlog !== undefined && s.recvQ > s.backlog) queue += ' ' + paint(c, 'red', msg(L, 'port.queue-full'));
+    queue = msg(L, 'port.accept-queue', { queue: `${s.recvQ}/${s.backlog ?? '?'}` });
+    // The same rule as the explanation (list -e): more waiting than the backlog means the queue is full.
+    if (s.backlog !== undefined && s.recvQ > s.backlog) full = msg(L, 'port.queue-full');
   }
-  await out.line(`  ${s.protocol}${s.family === 'ipv6' ? '6' : ''}  ${formatEndpoint(s.localAddress, s.localPort)}  ${scope}  ${who}${queue}`);
   const width = ropts.wide ? undefined : ropts.width;
+  const head = `  ${s.protocol}${s.family === 'ipv6' ? '6' : ''}  ${formatEndpoint(s.localAddress, s.localPort)}  ${scope}  `;
+  const tail = (queue ? '  ' + queue : '') + (full ? ' ' + full : '');
+  const line = head + who.join(', ') + tail;
+  if (width === undefined || displayWidth(line) <= width) {
+    await out.line(full ? line.slice(0, line.length - full.length) + paint(c, 'red', full) : line);
+  } else {
+    // A narrow terminal: the holders break over lines (never cut), the queue and its warning follow on their own.
+    for (const l of flowLastCell(head, who, displayWidth(head), width)) await out.line(l);
+    if (queue) for (const l of wrap(queue + (full ? ' ' + full : ''), width, '      ')) await out.line(full ? paint(c, 'red', l) : l);
+  }
   for (const h of s.holders) {
     if (!h.command) continue;
     const user = h.user ? '  ' + msg(L, 'port.user', { user: safeText(h.user) }) : '';
