@@ -17,12 +17,11 @@ import type { Snapshot } from '../../src/model/snapshot.js';
 import type { Holder, Socket } from '../../src/model/socket.js';
 import type { Lang } from '../../src/explain/i18n.js';
 import { FIXTURES } from '../helpers.js';
+import { RAW_CONTROL } from '../hostile.js';
 
-/** What must never reach a terminal: C0 controls but \n (our own line ends), DEL, C1, bidi controls. */
-export const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Names of every family: CSI erase and cursor moves, OSC title and clipboard, newline, tab, bidi, C1, lone surrogates (bytes not UTF-8), a formula. */
-export const HOSTILE_NAMES = [
+const HOSTILE_NAMES = [
   '\x1b[2J\x1b]0;PWNED\x07', '\x1b]52;c;ZXZpbA==\x07', '\x1b[1A\x1b[2Kforge', 'evil\nrow', 'tab\there', 'cr\rname',
   '\u202eevil\u2066x', '\x9b31m\x85c1', 'bad\udcff\udcfeutf8', '=cmd|\' /C calc\'!A0', '+SUM(A1)', '@x', '-2+3',
   '\x1bP1$r\x1b\\', '\x1b_apc\x1b\\', '\x1b^pm\x1b\\', '\x1bXsos\x1b\\', '\x1bOA', '\x00nul', '\x7fdel',
