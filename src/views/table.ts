@@ -64,12 +64,12 @@ function measure(sockets: readonly Socket[], columns: readonly Column[], l: Layo
   return { widths, hist, lastPart: Math.min(lastPart, LAST_WANTED) };
 }
 
-/** The width that 90% of a column's cells fit in (never below `floor`, its header). */
-function p90(hist: Uint32Array, total: number, floor: number): number {
+/** The width that a share `q` of a column's cells fit in (never below `floor`, its header). */
+function quantile(hist: Uint32Array, total: number, q: number, floor: number): number {
   let seen = 0;
   for (let w = 0; w <= HIST_MAX; w++) {
     seen += hist[w]!;
-    if (seen >= total * 0.9) return Math.max(w, floor);
+    if (seen >= total * q) return Math.max(w, floor);
   }
   return HIST_MAX;
 }
@@ -145,14 +145,21 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
     const want = Math.max(m.lastPart, displayWidth(headers[last]!));
     if (fitWidth === undefined || fixedOf(widths, l.gap) + want <= fitWidth) break;
     if (l === candidates[candidates.length - 1]) {
-      // Still too wide: size the address columns for 90% of the rows; the others overflow on their own row.
-      widths = widths.map((w, i) => (i < last && columns[i]!.align === 'left' ? Math.min(w, p90(m.hist[i]!, sockets.length, displayWidth(headers[i]!))) : w));
+      // Still too wide: size the address columns for most rows (90%, else 75%);
+      // the few longer cells push the rest of their own row right, or onto a second line.
+      const full = widths;
+      for (const q of [0.9, 0.75]) {
+        widths = full.map((w, i) => (i < last && columns[i]!.align === 'left' ? Math.min(w, quantile(m.hist[i]!, sockets.length, q, displayWidth(headers[i]!))) : w));
+        if (fixedOf(widths, l.gap) + want <= fitWidth) break;
+      }
     }
   }
   const gapW = layout.gap;
   // The row's first cells, each at its column when it can be: a cell wider than its
-  // column pushes the next ones right until a shorter cell takes the slack back.
-  const lead = (cells: string[], paint1?: (i: number, cell: string) => string): { text: string; width: number } => {
+  // column pushes the next ones right until a shorter cell takes the slack back. A
+  // cell that would cross the terminal's edge starts a new line at its own column.
+  const lead = (cells: string[], paint1?: (i: number, cell: string) => string): { done: string[]; text: string; width: number } => {
+    const done: string[] = [];
     let line = '';
     let pos = 0;
     let start = 0;
@@ -160,16 +167,24 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
       const cell = cells[i]!;
       const w = displayWidth(cell);
       const end = start + widths[i]!;
-      const before = columns[i]!.align === 'right' ? Math.max(0, end - pos - w) : Math.max(0, start - pos);
+      let before = columns[i]!.align === 'right' ? Math.max(0, end - pos - w) : Math.max(0, start - pos);
+      if (fitWidth !== undefined && pos > 0 && pos + before + w > fitWidth) {
+        done.push(line.trimEnd());
+        line = '';
+        pos = 0;
+        // At its column on the new line, or as far right as it fits.
+        before = Math.max(0, Math.min(columns[i]!.align === 'right' ? end - w : start, fitWidth - w));
+      }
       const after = Math.max(0, end - (pos + before + w));
       line += ' '.repeat(before) + (paint1 ? paint1(i, cell) : cell) + ' '.repeat(after + gapW);
       pos += before + w + after + gapW;
       start = end + gapW;
     }
-    return { text: line, width: pos };
+    return { done, text: line, width: pos };
   };
   const leadWidth = fixedOf(widths, gapW);
   const top = lead(headers);
+  for (const l of top.done) await sink.line(paint(opts.color, 'bold', l));
   const headerLines = fitWidth === undefined ? [(top.text + headers[last]!).trimEnd()]
     : flowLastCell(top.text, [headers[last]!], leadWidth, fitWidth, '    ', ', ', top.width);
   for (const l of headerLines) await sink.line(paint(opts.color, 'bold', l));
@@ -180,6 +195,7 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
     for (let i = 0; i < last; i++) cells.push(columns[i]!.text(s, layout.cell));
     const st = opts.color && stateCol >= 0 ? stateStyle(s.state) : undefined;
     const head = lead(cells, st ? (i, cell) => (i === stateCol ? paint(true, st, cell) : cell) : undefined);
+    for (const l of head.done) await sink.line(l);
     if (fitWidth === undefined) {
       const p = sink.line((head.text + lastCol.text(s, layout.cell)).trimEnd());
       if (p) await p;
