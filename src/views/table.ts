@@ -33,6 +33,14 @@ function layouts(opts: RenderOptions): Layout[] {
 /** Room the last column should have before we stop giving things up: its widest part, within reason. */
 const LAST_WANTED = 24;
 
+const NO_LINES: string[] = [];
+const SPACES = Array.from({ length: 65 }, (_, n) => ' '.repeat(n));
+
+/** n spaces (none for n <= 0), without a new string for the common widths. */
+function spaces(n: number): string {
+  return n <= 0 ? '' : n < SPACES.length ? SPACES[n]! : ' '.repeat(n);
+}
+
 /** Widths counted per column up to this; wider cells count here. */
 const HIST_MAX = 128;
 
@@ -41,17 +49,18 @@ const HIST_MAX = 128;
  * each width (to find the few outliers, such as one long IPv6 address), and
  * the width of the widest part of the last column.
  */
-function measure(sockets: readonly Socket[], columns: readonly Column[], l: Layout, headers: string[]):
+function measure(sockets: readonly Socket[], columns: readonly Column[], l: Layout, headers: readonly string[], fit: boolean):
   { widths: number[]; hist: Uint32Array[]; lastPart: number } {
   const last = columns.length - 1;
-  const widths = headers.map((h) => displayWidth(h));
-  const hist = headers.slice(0, last).map(() => new Uint32Array(HIST_MAX + 1));
-  let lastPart = 0;
+  const widths = headers.map(() => 0);
+  const hist = headers.slice(0, last).map(() => new Uint32Array(fit ? HIST_MAX + 1 : 0));
+  // Only a terminal needs the histogram and the last column's parts: a pipe's pass stays as cheap as it was.
+  let lastPart = fit ? 0 : LAST_WANTED;
   const lastCol = columns[last]!;
   for (const s of sockets) {
     for (let i = 0; i < last; i++) {
       const w = displayWidth(columns[i]!.text(s, l.cell));
-      hist[i]![Math.min(w, HIST_MAX)]!++;
+      if (fit) hist[i]![Math.min(w, HIST_MAX)]!++;
       if (w > widths[i]!) widths[i] = w;
     }
     if (lastPart < LAST_WANTED) {
@@ -137,19 +146,23 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
   let headers: string[] = [];
   let widths: number[] = [];
   const fixedOf = (ws: number[], gap: number): number => ws.slice(0, last).reduce((a, b) => a + b + gap, 0);
+  // Layouts that differ only in headers or spacing share one pass over the rows.
+  const passes = new Map<CellOptions, ReturnType<typeof measure>>();
   for (const l of candidates) {
     layout = l;
     headers = columns.map((c) => msg(opts.lang, l.shortHeaders && c.shortHeader ? c.shortHeader : c.header));
-    const m = measure(sockets, columns, l, headers);
-    widths = m.widths;
+    let m = passes.get(l.cell);
+    if (!m) passes.set(l.cell, m = measure(sockets, columns, l, headers, fitWidth !== undefined));
+    widths = m.widths.map((w, i) => Math.max(w, displayWidth(headers[i]!)));
     const want = Math.max(m.lastPart, displayWidth(headers[last]!));
     if (fitWidth === undefined || fixedOf(widths, l.gap) + want <= fitWidth) break;
     if (l === candidates[candidates.length - 1]) {
       // Still too wide: size the address columns for most rows (90%, else 75%);
       // the few longer cells push the rest of their own row right, or onto a second line.
       const full = widths;
+      const hist = m.hist;
       for (const q of [0.9, 0.75]) {
-        widths = full.map((w, i) => (i < last && columns[i]!.align === 'left' ? Math.min(w, quantile(m.hist[i]!, sockets.length, q, displayWidth(headers[i]!))) : w));
+        widths = full.map((w, i) => (i < last && columns[i]!.align === 'left' ? Math.min(w, quantile(hist[i]!, sockets.length, q, displayWidth(headers[i]!))) : w));
         if (fixedOf(widths, l.gap) + want <= fitWidth) break;
       }
     }
@@ -158,7 +171,19 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
   // The row's first cells, each at its column when it can be: a cell wider than its
   // column pushes the next ones right until a shorter cell takes the slack back. A
   // cell that would cross the terminal's edge starts a new line at its own column.
+  const right = columns.map((c) => c.align === 'right');
+  const gapText = spaces(gapW);
   const lead = (cells: string[], paint1?: (i: number, cell: string) => string): { done: string[]; text: string; width: number } => {
+    if (fitWidth === undefined) {
+      // A pipe: every cell padded to its column, nothing to fit (the 100k-row path: no extra work).
+      let line = '';
+      for (let i = 0; i < last; i++) {
+        const cell = paint1 ? paint1(i, cells[i]!) : cells[i]!;
+        const pad = spaces(widths[i]! - displayWidth(cells[i]!));
+        line += (right[i] ? pad + cell : cell + pad) + gapText;
+      }
+      return { done: NO_LINES, text: line, width: 0 };
+    }
     const done: string[] = [];
     let line = '';
     let pos = 0;
