@@ -5,6 +5,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
+import { safeText } from '../views/safe-text.js';
 import type { Sink, RenderOptions } from '../views/sink.js';
 import { msg, translator, type Lang } from '../explain/i18n.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
@@ -157,7 +158,8 @@ export function reportHidden(io: Io, snap: Snapshot): void {
   const hint = hiddenHint(snap, L);
   if (hint) io.stderr(hint);
   const failed = snap.issues.filter((i) => i.kind === 'source-error' && i.subject.endsWith('/fd'));
-  if (failed.length) io.stderr(msg(L, 'note.fd-failed', { n: failed.length, detail: failed[0]!.detail }));
+  // Details quote paths and error text from the system: escaped like any other text we did not write.
+  if (failed.length) io.stderr(msg(L, 'note.fd-failed', { n: failed.length, detail: safeText(failed[0]!.detail) }));
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
-  if (fallback) io.stderr(msg(L, 'note.fallback', { detail: fallback.detail }));
+  if (fallback) io.stderr(msg(L, 'note.fallback', { detail: safeText(fallback.detail) }));
 }

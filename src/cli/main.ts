@@ -2,6 +2,7 @@
 import { UsageError, didYouMean, nearest } from './args.js';
 import type { GlobalOptions, Io } from './common.js';
 import { Sink } from '../views/sink.js';
+import { safeText } from '../views/safe-text.js';
 import { LANGS, langFromEnv, msg, parseLang, type Lang, type MessageKey } from '../explain/i18n.js';
 
 const VERSION = '0.1.0';
@@ -128,11 +129,12 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
   } catch (e) {
     if (e instanceof UsageError) {
       // In the language asked for, even when --lang itself was the mistake (then: the environment's).
-      io.stderr(`sockscope: ${e.render(langOf(argv, env))}`);
+      // The message may quote what was typed or pasted (a name, a path): escaped, never terminal control.
+      io.stderr(`sockscope: ${safeText(e.render(langOf(argv, env)))}`);
       return 2;
     }
     const err = e as NodeJS.ErrnoException;
-    io.stderr(`sockscope: ${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`);
+    io.stderr(`sockscope: ${safeText(`${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`)}`);
     if (env['SOCKSCOPE_DEBUG']) io.stderr(String(err.stack));
     return 3;
   }

@@ -223,3 +223,18 @@ test('every command on a recorded tree with hostile names: no raw control on a t
   const names = (JSON.parse(json.out) as Socket[]).flatMap((s) => s.holders.map((h) => h.name));
   assert.ok(names.some((n) => n?.includes('\x1b[2J\x1b]0;PWN\x07')), JSON.stringify(names));
 });
+
+test('error messages and notes that quote typed, pasted or system text escape it', async (t) => {
+  const tree = hostileTree();
+  t.after(() => rmSync(tree, { recursive: true, force: true }));
+  const cases = [['list', '--state', '\x1b]0;x\x07'], ['port', '\x1b[2J80'], ['list', '--sort', '\x1b]52;c;QQ==\x07'],
+    ['process', 'a\nb\x1b[1A'], ['explain', '--input', join(tree, 'no\x1b[2Jsuch')], ['no\x1b]0;cmd\x07']];
+  for (const args of cases) {
+    const r = await cli(args, { isTTY: true, columns: 80 }, tree);
+    assert.notEqual(r.code, 0, args.join(' '));
+    assert.ok(r.err.length > 0, `${JSON.stringify(args)}: says why`);
+    assertSafe(r.err, `${JSON.stringify(args)} stderr`);
+    assertSafe(r.out, `${JSON.stringify(args)} stdout`);
+    assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
+  }
+});
