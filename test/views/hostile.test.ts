@@ -238,3 +238,24 @@ test('error messages and notes that quote typed, pasted or system text escape it
     assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
   }
 });
+
+test('explain --input: pasted names and unreadable lines are shown escaped, cut on a terminal', async (t) => {
+  const tree = hostileTree();
+  t.after(() => rmSync(tree, { recursive: true, force: true }));
+  const file = join(tree, 'pasted.txt');
+  writeFileSync(file, 'Active Internet connections (servers and established)\n' +
+    'Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name\n' +
+    'tcp        0      0 0.0.0.0:22              0.0.0.0:*               LISTEN      812/\x1b]0;PWN\x07sshd\n' +
+    `tcp        0      0 0.0.0.0:80    junk \x1b[2J\x1b]52;c;QQ==\x07 ${'x'.repeat(5000)}\n` +
+    'tcp        0      0 127.0.0.1:5432          0.0.0.0:*               LISTEN      900/\u202egres\n');
+  for (const tty of [{ isTTY: true, columns: 80 }, { isTTY: false }]) {
+    const r = await cli(['explain', '--input', file], tty, tree);
+    assert.equal(r.code, 0, r.err);
+    assertSafe(r.out, 'explain --input');
+    assert.ok(r.out.includes('812/\\x1b]0;PWN\\x07sshd'), r.out);
+    assert.ok(r.out.includes('900/\\u{202e}gres'), r.out);
+    assert.match(r.out, tty.isTTY ? /Line 4 could not be read: tcp .*junk \\x1b\[2J.*…\n/ : /Line 4 could not be read: tcp .*junk \\x1b\[2J\\x1b\]52;c;QQ==\\x07 x/);
+    if (tty.isTTY) for (const line of r.out.split('\n')) assert.ok(displayWidth(line) <= 80, line);
+    else assert.ok(r.out.includes('x'.repeat(5000)), 'a pipe gets the pasted line whole');
+  }
+});
