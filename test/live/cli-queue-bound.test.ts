@@ -72,6 +72,10 @@ test('port: full accept queue warned; bound-not-listening socket shown as such; 
   assert.match(section(b.stdout, /^Bound, not listening$/), new RegExp(`127\\.0\\.0\\.1:${bound}\\s+this host only\\s+${pid}/python\\S* fd ${m['bfd']}`), b.stdout);
   assert.doesNotMatch(b.stdout, /Connections to port/);
 
+  const be = await runCli(['list', '-t', '--port', String(bound), '-e', '-n']);
+  assert.match(be.stdout, new RegExp(`Bound to 127\\.0\\.0\\.1:${bound} \\(this host only\\) but not listening`), be.stdout);
+  assert.doesNotMatch(be.stdout, /Client side/, 'a bound socket is no client');
+
   const o = await runCli(['-t', '-n']);
   assert.equal(o.code, 0, o.stderr);
   const boundSection = section(o.stdout, /^Bound, not listening \(\d+\)$/);

@@ -45,6 +45,7 @@ export const views = {
   'overview.state-count': '{n} {state}',
   'overview.states': '; {list}',
   'overview.bound': 'Bound, not listening ({n})',
+  'view.row.bound': 'Bound to {endpoint} ({scope}) but not listening: it holds the port, and nothing can connect to it',
   'overview.bound.note': 'These sockets hold a port without listening on it (bind() without listen(), or before connect()): nothing can connect to them, and another program that binds the same port may get EADDRINUSE.',
   'overview.bind': '{scope} ({addresses})',
   'overview.total': 'Total: {total} sockets — listening {tcp} TCP, {udp} UDP{states} (source: {source})',

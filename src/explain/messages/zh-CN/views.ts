@@ -47,6 +47,7 @@ export const views: Record<keyof typeof en, string> = {
   'overview.state-count': '{n} 个 {state}',
   'overview.states': '；{list}',
   'overview.bound': '已绑定但未监听（{n}）',
+  'view.row.bound': '已绑定到 {endpoint}（{scope}）但没有监听：它占用着这个端口，谁也连不上它',
   'overview.bound.note': '这些 socket 占用着端口却没有监听（调用了 bind() 而没有 listen()，或尚未 connect()）：谁也连不上它们，而其他程序绑定同一端口时可能得到 EADDRINUSE。',
   'overview.bind': '{scope}（{addresses}）',
   'overview.total': '合计：{total} 个 socket —— 监听 TCP {tcp} 个、UDP {udp} 个{states}（数据来源：{source}）',
