@@ -125,7 +125,7 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
   const label = msg(L, 'port.label', { port: `${port}${protocol ? '/' + protocol : ''}` }) +
     (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
   if (sockets.length === 0) {
-    await out.line(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }));
+    for (const l of wrap(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }), ropts.width)) await out.line(l);
     await portMeaning(io, port, protocol, [], L);
     await out.flush();
     return;
@@ -135,11 +135,12 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
   const bound = sockets.filter((s) => s.localPort === port && isBoundSocket(s));
   const inbound = sockets.filter((s) => s.localPort === port && !listeners.includes(s) && !bound.includes(s));
   const outbound = sockets.filter((s) => s.localPort !== port && s.remotePort === port);
-  await out.line(msg(L, 'port.in-use-line', {
+  const summary = msg(L, 'port.in-use-line', {
     label, inUse: paint(c, 'yellow', msg(L, 'port.in-use')),
     listening: listeners.length, inbound: inbound.length, outbound: outbound.length,
     bound: bound.length ? msg(L, 'port.bound-count', { n: bound.length }) : '',
-  }));
+  });
+  for (const l of wrap(summary, ropts.width)) await out.line(l);
   await portMeaning(io, port, protocol, listeners, L);
   if (listeners.length) {
     await out.line('');
