@@ -7,7 +7,7 @@ import { formatEndpoint } from '../model/socket.js';
 import { serviceName } from '../explain/services.js';
 import { nameText, unheldText } from './columns.js';
 import { displayWidth, padDisplay, paint, wrap, type RenderOptions, type Sink } from './sink.js';
-import { flowLastCell } from './table.js';
+import { flowLastCell, placeCells } from './table.js';
 import { msg, type Lang } from '../explain/i18n.js';
 
 export interface Owner {
@@ -224,6 +224,8 @@ function gridWidths(g: Grid, gap: number): { widths: number[]; lead: number; las
 
 /** Room the last column should have before we give anything else up. */
 const LAST_WANTED = 20;
+/** Width of the PROCESS column when the rows do not fit otherwise (a comm name is at most 15 bytes). */
+const NAME_WANTED = 16;
 
 /**
  * Build a grid with the first layout that fits the terminal (or the last
@@ -244,11 +246,24 @@ async function printGrid(build: (l: OverviewLayout) => Grid, sink: Sink, opts: R
   const gap = ' '.repeat(layout.gap);
   const sep = msg(opts.lang, 'view.list-sep');
   const all = [{ cells: grid.header.slice(0, -1), parts: [grid.header[grid.header.length - 1]!] }, ...grid.rows];
+  let widths = m.widths;
+  if (width !== undefined && m.lead + Math.min(m.lastPart, LAST_WANTED) > width) {
+    // Still too wide: a very long name (one of escapes, say) pushes its own row, not every row.
+    widths = widths.map((w, i) => (i === 0 ? Math.min(w, Math.max(displayWidth(grid.header[0]!), NAME_WANTED)) : w));
+  }
+  const leadWidth = 2 + widths.reduce((a, b) => a + b + layout.gap, 0);
+  const right = widths.map(() => false);
   for (let r = 0; r < all.length; r++) {
     const row = all[r]!;
-    let lead = '  ';
-    for (let i = 0; i < m.widths.length; i++) lead += padDisplay(row.cells[i]!, m.widths[i]!) + gap;
-    const lines = width === undefined ? [(lead + row.parts.join(sep)).trimEnd()] : flowLastCell(lead, row.parts, m.lead, width, '    ', sep);
+    let lines: string[];
+    if (width === undefined) {
+      let lead = '  ';
+      for (let i = 0; i < widths.length; i++) lead += padDisplay(row.cells[i]!, widths[i]!) + gap;
+      lines = [(lead + row.parts.join(sep)).trimEnd()];
+    } else {
+      const placed = placeCells(row.cells, widths, right, layout.gap, width, '  ');
+      lines = [...placed.done, ...flowLastCell(placed.text, row.parts, leadWidth, width, '    ', sep, placed.width)];
+    }
     for (const line of lines) await sink.line(r === 0 ? paint(opts.color, 'dim', line) : line);
   }
 }

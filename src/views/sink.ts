@@ -132,6 +132,36 @@ function unitLength(text: string, i: number): number {
   return 1;
 }
 
+/** Columns of the unit of `len` code units at `i` (see unitLength). */
+function unitWidth(text: string, i: number, len: number): number {
+  if (len === 1) return codePointWidth(text.charCodeAt(i));
+  return len === 2 && text.charCodeAt(i) !== 0x5c ? codePointWidth(text.codePointAt(i)!) : len;
+}
+
+/**
+ * Split `text` into pieces of at most `max` terminal columns, for text that
+ * must be shown whole on a narrow terminal (a process name): never inside an
+ * escape written by safeText(), a surrogate pair, or before a combining mark.
+ */
+export function splitColumns(text: string, max: number): string[] {
+  const out: string[] = [];
+  let from = 0;
+  let w = 0;
+  for (let i = 0; i < text.length;) {
+    const len = unitLength(text, i);
+    const cw = unitWidth(text, i, len);
+    if (w + cw > max && i > from) {
+      out.push(text.slice(from, i));
+      from = i;
+      w = 0;
+    }
+    w += cw;
+    i += len;
+  }
+  if (from < text.length || out.length === 0) out.push(text.slice(from));
+  return out;
+}
+
 /**
  * Cut `text` to `max` terminal columns, ending with a visible "…" when cut.
  * Never splits an escape written by safeText(), a surrogate pair, or a
@@ -144,7 +174,7 @@ export function clip(text: string, max: number): string {
   let cut = -1;
   for (let i = 0; i < text.length;) {
     const len = unitLength(text, i);
-    const cw = len === 1 ? codePointWidth(text.charCodeAt(i)) : len === 2 && text.charCodeAt(i) !== 0x5c ? codePointWidth(text.codePointAt(i)!) : len;
+    const cw = unitWidth(text, i, len);
     if (cut < 0 && w + cw > max - 1) cut = i;
     w += cw;
     if (w > max) return text.slice(0, cut) + '…';

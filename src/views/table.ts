@@ -2,7 +2,7 @@
 // row into a Sink; the text table makes one extra pass to measure column widths.
 import type { Socket } from '../model/socket.js';
 import { COLUMNS, stateStyle, type CellOptions, type Column } from './columns.js';
-import { clip, displayWidth, padDisplay, padDisplayStart, paint, wrap, type RenderOptions, type Sink } from './sink.js';
+import { displayWidth, padDisplay, padDisplayStart, paint, splitColumns, wrap, type RenderOptions, type Sink } from './sink.js';
 import { csvSafe } from './safe-text.js';
 import { msg } from '../explain/i18n.js';
 
@@ -87,8 +87,8 @@ function quantile(hist: Uint32Array, total: number, q: number, floor: number): n
  * Lay the parts of the last cell out after `lead` (the row's other cells,
  * `firstWidth` columns wide), in the column that starts at `leadWidth`: as
  * many parts per line as fit, the next ones on lines of their own under the
- * column; a part too wide for the column starts a line at `indent` instead;
- * only a part wider than the whole terminal is cut, with a visible "…".
+ * column; a part too wide for the column starts a line at `indent` instead,
+ * and a part wider than the whole terminal is broken over lines: nothing is cut.
  */
 export function flowLastCell(lead: string, parts: readonly string[], leadWidth: number, width: number, indent = '    ', sep = ', ',
   firstWidth = leadWidth): string[] {
@@ -119,15 +119,56 @@ export function flowLastCell(lead: string, parts: readonly string[], leadWidth: 
       avail = room;
       used = w;
     } else {
-      const shown = clip(part, width - indent.length);
-      line = indent + shown;
+      // Wider than the terminal: broken over indented lines, never cut (it may be a process name).
+      const pieces = splitColumns(part, Math.max(width - indent.length, 1));
+      for (const piece of pieces.slice(0, -1)) lines.push(indent + piece);
+      line = indent + pieces[pieces.length - 1]!;
       avail = width - indent.length;
-      used = displayWidth(shown);
+      used = displayWidth(pieces[pieces.length - 1]!);
     }
     hasText = true;
   }
   if (hasText) lines.push(line.trimEnd());
   return lines;
+}
+
+/** A row's first cells laid out: finished lines, and the line the last column continues. */
+export interface PlacedCells {
+  done: string[];
+  text: string;
+  /** Columns taken by `text`. */
+  width: number;
+}
+
+/**
+ * Lay out a row's first cells, each at its column when it can be: a cell wider
+ * than its column pushes the next ones right until a shorter cell takes the
+ * slack back, and a cell that would cross the terminal's edge starts a new
+ * line at its own column (or as far right as it fits). Nothing is cut.
+ */
+export function placeCells(cells: readonly string[], widths: readonly number[], right: readonly boolean[], gap: number, width: number,
+  indent = '', paint1?: (i: number, cell: string) => string): PlacedCells {
+  const done: string[] = [];
+  let line = indent;
+  let pos = indent.length;
+  let start = indent.length;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    const w = displayWidth(cell);
+    const end = start + widths[i]!;
+    let before = right[i] ? Math.max(0, end - pos - w) : Math.max(0, start - pos);
+    if (pos > indent.length && pos + before + w > width) {
+      done.push(line.trimEnd());
+      line = '';
+      pos = 0;
+      before = Math.max(0, Math.min(right[i] ? end - w : start, width - w));
+    }
+    const after = Math.max(0, end - (pos + before + w));
+    line += spaces(before) + (paint1 ? paint1(i, cell) : cell) + spaces(after + gap);
+    pos += before + w + after + gap;
+    start = end + gap;
+  }
+  return { done, text: line, width: pos };
 }
 
 /**
@@ -159,21 +200,19 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
     if (l === candidates[candidates.length - 1]) {
       // Still too wide: size the address columns for most rows (90%, else 75%);
       // the few longer cells push the rest of their own row right, or onto a second line.
+      // If even that does not fit, every row keeps its columns and its holders go on the next line.
       const full = widths;
       const hist = m.hist;
       for (const q of [0.9, 0.75]) {
-        widths = full.map((w, i) => (i < last && columns[i]!.align === 'left' ? Math.min(w, quantile(hist[i]!, sockets.length, q, displayWidth(headers[i]!))) : w));
-        if (fixedOf(widths, l.gap) + want <= fitWidth) break;
+        const capped = full.map((w, i) => (i < last && columns[i]!.align === 'left' ? Math.min(w, quantile(hist[i]!, sockets.length, q, displayWidth(headers[i]!))) : w));
+        if (fixedOf(capped, l.gap) + want <= fitWidth) { widths = capped; break; }
       }
     }
   }
   const gapW = layout.gap;
-  // The row's first cells, each at its column when it can be: a cell wider than its
-  // column pushes the next ones right until a shorter cell takes the slack back. A
-  // cell that would cross the terminal's edge starts a new line at its own column.
   const right = columns.map((c) => c.align === 'right');
   const gapText = spaces(gapW);
-  const lead = (cells: string[], paint1?: (i: number, cell: string) => string): { done: string[]; text: string; width: number } => {
+  const lead = (cells: string[], paint1?: (i: number, cell: string) => string): PlacedCells => {
     if (fitWidth === undefined) {
       // A pipe: every cell padded to its column, nothing to fit (the 100k-row path: no extra work).
       let line = '';
@@ -184,28 +223,7 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
       }
       return { done: NO_LINES, text: line, width: 0 };
     }
-    const done: string[] = [];
-    let line = '';
-    let pos = 0;
-    let start = 0;
-    for (let i = 0; i < last; i++) {
-      const cell = cells[i]!;
-      const w = displayWidth(cell);
-      const end = start + widths[i]!;
-      let before = columns[i]!.align === 'right' ? Math.max(0, end - pos - w) : Math.max(0, start - pos);
-      if (fitWidth !== undefined && pos > 0 && pos + before + w > fitWidth) {
-        done.push(line.trimEnd());
-        line = '';
-        pos = 0;
-        // At its column on the new line, or as far right as it fits.
-        before = Math.max(0, Math.min(columns[i]!.align === 'right' ? end - w : start, fitWidth - w));
-      }
-      const after = Math.max(0, end - (pos + before + w));
-      line += ' '.repeat(before) + (paint1 ? paint1(i, cell) : cell) + ' '.repeat(after + gapW);
-      pos += before + w + after + gapW;
-      start = end + gapW;
-    }
-    return { done, text: line, width: pos };
+    return placeCells(cells.length > last ? cells.slice(0, last) : cells, widths, right, gapW, fitWidth, '', paint1);
   };
   const leadWidth = fixedOf(widths, gapW);
   const top = lead(headers);

@@ -49,6 +49,7 @@ for (const lang of ['en', 'zh-CN'] as Lang[]) {
     const lines = out.trimEnd().split('\n');
     for (const line of lines) assert.ok(displayWidth(line) <= 80, `${displayWidth(line)} columns: ${line}`);
     assert.doesNotMatch(out, /…/, 'nothing cut');
+    assert.equal(out.split(lang === 'en' ? 'PID/Program' : 'PID/程序').length, 2, `one header:\n${lines[0]}`);
     for (const s of sockets) {
       // The row: its addresses and queues whole, on one line, in order.
       const local = formatEndpoint(s.localAddress, s.localPort);
