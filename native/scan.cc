@@ -17,18 +17,22 @@
 #include <string>
 #include <thread>
 #include <atomic>
+#include <memory>
 #include <vector>
 
 namespace {
 
-// Cancellation: every scan takes a ticket; cancelScans() marks every ticket
-// issued so far as cancelled, and a cancelled scan stops between readlinks.
-// This lets a caller that no longer needs a background scan exit at once
-// (libuv joins its worker threads at exit, so an unfinished scan would hold it).
-std::atomic<uint64_t> g_next_ticket{1};
-std::atomic<uint64_t> g_cancelled_below{0};
+// Cancellation is per scan: each background scan owns a flag, shared (by
+// shared_ptr) between the worker and the cancel() function handed to
+// JavaScript, and a cancelled scan stops between readlinks and says so in its
+// result. A caller that no longer needs a scan cancels it so that the process
+// can exit at once (libuv joins its worker threads at exit); other scans in
+// flight, started by other queries of the same process, are not touched.
+struct CancelFlag {
+  std::atomic<bool> set{false};
+};
 
-inline bool cancelled(uint64_t ticket) { return ticket < g_cancelled_below.load(std::memory_order_relaxed); }
+inline bool cancelled(const CancelFlag* c) { return c != nullptr && c->set.load(std::memory_order_relaxed); }
 
 struct Job {
   int dirfd;    // the open /proc/<pid>/fd directory
@@ -47,6 +51,7 @@ struct Result {
   std::vector<int32_t> unreadable;
   std::vector<int32_t> exited;
   std::vector<int32_t> failed;  // fd directory could not be opened for another reason
+  bool cancelled = false;       // stopped early: the lists above may be partial
 };
 
 // "socket:[12345]" -> 12345; 0 when the link is not a socket.
@@ -61,11 +66,11 @@ uint32_t socket_inode(const char* buf, ssize_t n) {
 }
 
 void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vector<int32_t>* exited,
-              std::vector<int32_t>* denied, uint64_t ticket) {
+              std::vector<int32_t>* denied, const CancelFlag* cancel) {
   char buf[64];
   char name[16];
   for (size_t i = 0; i < count; i++) {
-    if ((i & 1023) == 0 && cancelled(ticket)) return;
+    if ((i & 1023) == 0 && cancelled(cancel)) return;
     const Job& j = jobs[i];
     snprintf(name, sizeof name, "%d", j.fd);
     ssize_t n = readlinkat(j.dirfd, name, buf, sizeof buf);
@@ -81,7 +86,7 @@ void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vecto
 }
 
 // Run the readlink jobs of one batch on up to `threads` threads, appending to r.
-void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r, uint64_t ticket) {
+void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r, const CancelFlag* cancel) {
   if (jobs.empty()) return;
   if (threads < 1) threads = 1;
   if (jobs.size() < 4096) threads = 1;  // not worth a thread
@@ -94,9 +99,9 @@ void run_batch(std::vector<Job>& jobs, unsigned threads, Result& r, uint64_t tic
     size_t from = t * per;
     if (from >= jobs.size()) break;
     size_t count = std::min(per, jobs.size() - from);
-    pool.emplace_back(run_jobs, jobs.data() + from, count, &parts[t], &gone[t], &denied[t], ticket);
+    pool.emplace_back(run_jobs, jobs.data() + from, count, &parts[t], &gone[t], &denied[t], cancel);
   }
-  run_jobs(jobs.data(), std::min(per, jobs.size()), &parts[0], &gone[0], &denied[0], ticket);
+  run_jobs(jobs.data(), std::min(per, jobs.size()), &parts[0], &gone[0], &denied[0], cancel);
   for (auto& th : pool) th.join();
   for (auto& p : parts) r.found.insert(r.found.end(), p.begin(), p.end());
   for (auto& g : gone) r.exited.insert(r.exited.end(), g.begin(), g.end());
@@ -115,19 +120,19 @@ size_t batch_dirs() {
   return std::max<size_t>(limit, 1);
 }
 
-Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned threads) {
+// `cancel` may be null (a synchronous scan cannot be cancelled).
+Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned threads, const CancelFlag* cancel) {
   Result r;
-  const uint64_t ticket = g_next_ticket.fetch_add(1);
   std::vector<Job> jobs;
   std::vector<DIR*> open_dirs;
   const size_t kBatchDirs = batch_dirs();
   auto flush = [&]() {
-    run_batch(jobs, threads, r, ticket);
+    run_batch(jobs, threads, r, cancel);
     for (DIR* d : open_dirs) closedir(d);
     open_dirs.clear();
   };
   for (int32_t pid : pids) {
-    if (cancelled(ticket)) break;
+    if (cancelled(cancel)) break;
     if (open_dirs.size() >= kBatchDirs) flush();
     std::string dir = root + "/" + std::to_string(pid) + "/fd";
     int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -161,35 +166,54 @@ Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned 
     open_dirs.push_back(d);
   }
   flush();
+  // The flag only goes from false to true: unset now means it was never set
+  // while we scanned, so the answer is whole.
+  r.cancelled = cancelled(cancel);
   return r;
 }
 
+// Every N-API call below can fail (out of memory, an exception pending while
+// the environment shuts down): a failure gives nullptr, never a write through
+// a null pointer. The callers turn nullptr into a thrown or rejected Error.
 napi_value Int32List(napi_env env, const std::vector<int32_t>& v) {
   napi_value ab, arr;
-  void* data;
-  napi_create_arraybuffer(env, v.size() * 4, &data, &ab);
+  void* data = nullptr;
+  if (napi_create_arraybuffer(env, v.size() * 4, &data, &ab) != napi_ok || (data == nullptr && !v.empty())) return nullptr;
   if (!v.empty()) memcpy(data, v.data(), v.size() * 4);
-  napi_create_typedarray(env, napi_int32_array, v.size(), ab, 0, &arr);
+  if (napi_create_typedarray(env, napi_int32_array, v.size(), ab, 0, &arr) != napi_ok) return nullptr;
   return arr;
 }
 
 napi_value ToJs(napi_env env, const Result& r) {
-  napi_value found_ab, found, obj;
-  void* fdata;
-  napi_create_arraybuffer(env, r.found.size() * 12, &fdata, &found_ab);
+  napi_value found_ab, found, obj, c;
+  void* fdata = nullptr;
+  if (napi_create_arraybuffer(env, r.found.size() * 12, &fdata, &found_ab) != napi_ok || (fdata == nullptr && !r.found.empty())) return nullptr;
   uint32_t* w = (uint32_t*)fdata;
   for (size_t i = 0; i < r.found.size(); i++) {
     w[3 * i] = r.found[i].inode;
     w[3 * i + 1] = (uint32_t)r.found[i].pid;
     w[3 * i + 2] = (uint32_t)r.found[i].fd;
   }
-  napi_create_typedarray(env, napi_uint32_array, r.found.size() * 3, found_ab, 0, &found);
-  napi_create_object(env, &obj);
-  napi_set_named_property(env, obj, "found", found);
-  napi_set_named_property(env, obj, "unreadable", Int32List(env, r.unreadable));
-  napi_set_named_property(env, obj, "exited", Int32List(env, r.exited));
-  napi_set_named_property(env, obj, "failed", Int32List(env, r.failed));
+  if (napi_create_typedarray(env, napi_uint32_array, r.found.size() * 3, found_ab, 0, &found) != napi_ok) return nullptr;
+  if (napi_create_object(env, &obj) != napi_ok) return nullptr;
+  napi_value unreadable = Int32List(env, r.unreadable);
+  napi_value exited = Int32List(env, r.exited);
+  napi_value failed = Int32List(env, r.failed);
+  if (!unreadable || !exited || !failed || napi_get_boolean(env, r.cancelled, &c) != napi_ok) return nullptr;
+  if (napi_set_named_property(env, obj, "found", found) != napi_ok || napi_set_named_property(env, obj, "unreadable", unreadable) != napi_ok ||
+      napi_set_named_property(env, obj, "exited", exited) != napi_ok || napi_set_named_property(env, obj, "failed", failed) != napi_ok ||
+      napi_set_named_property(env, obj, "cancelled", c) != napi_ok) return nullptr;
   return obj;
+}
+
+// The pending exception, or a new Error saying what failed (to reject or throw).
+napi_value FailureValue(napi_env env, const char* what) {
+  bool pending = false;
+  napi_value e = nullptr;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(env, &e) == napi_ok && e) return e;
+  napi_value text;
+  if (napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &text) != napi_ok || napi_create_error(env, nullptr, text, &e) != napi_ok) return nullptr;
+  return e;
 }
 
 // Read (procRoot: string, pids: Int32Array, threads: number); false after a thrown TypeError.
@@ -229,57 +253,100 @@ napi_value Scan(napi_env env, napi_callback_info info) {
   std::vector<int32_t> pids;
   uint32_t threads;
   if (!ReadArgs(env, info, &root, &pids, &threads)) return nullptr;
-  return ToJs(env, scan(root, pids, threads));
+  napi_value v = ToJs(env, scan(root, pids, threads, nullptr));
+  if (!v) {
+    napi_value e = FailureValue(env, "scan: could not build the result");
+    if (e) napi_throw(env, e);
+  }
+  return v;
 }
 
 struct AsyncScan {
   std::string root;
   std::vector<int32_t> pids;
   uint32_t threads;
+  std::shared_ptr<CancelFlag> cancel;
   Result result;
-  napi_deferred deferred;
-  napi_async_work work;
+  napi_deferred deferred = nullptr;
+  napi_async_work work = nullptr;
 };
 
-// scanAsync(procRoot, pids, threads) -> Promise of the same object, computed off
-// the JavaScript thread so that the netlink dump can be read meanwhile.
+// cancel() of one scan: sets that scan's flag. The function owns a reference
+// to the flag (released by its finalizer), so a late call after the scan
+// finished is harmless.
+napi_value CancelOne(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
+  if (data) (*static_cast<std::shared_ptr<CancelFlag>*>(data))->set.store(true);
+  return nullptr;
+}
+
+void FreeFlag(napi_env, void* data, void*) { delete static_cast<std::shared_ptr<CancelFlag>*>(data); }
+
+// scanAsync(procRoot, pids, threads) -> { done: Promise of the same object
+// (with cancelled: true when cut short), cancel(): stop this scan }, computed
+// off the JavaScript thread so that the netlink dump can be read meanwhile.
 napi_value ScanAsync(napi_env env, napi_callback_info info) {
   auto* job = new AsyncScan();
   if (!ReadArgs(env, info, &job->root, &job->pids, &job->threads)) {
     delete job;
     return nullptr;
   }
-  napi_value promise, name;
+  job->cancel = std::make_shared<CancelFlag>();
+  napi_value promise, name, cancel_fn, handle;
+  auto* ref = new std::shared_ptr<CancelFlag>(job->cancel);
+  if (napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, CancelOne, ref, &cancel_fn) != napi_ok) {
+    delete ref;
+    delete job;
+    napi_throw_error(env, nullptr, "scanAsync: could not create the cancel handle");
+    return nullptr;
+  }
+  if (napi_add_finalizer(env, cancel_fn, ref, FreeFlag, nullptr, nullptr) != napi_ok) {
+    delete ref;  // a leak avoided; cancel() would then touch freed memory, so no scan either
+    delete job;
+    napi_throw_error(env, nullptr, "scanAsync: could not create the cancel handle");
+    return nullptr;
+  }
   napi_create_promise(env, &job->deferred, &promise);
+  napi_create_object(env, &handle);
+  napi_set_named_property(env, handle, "done", promise);
+  napi_set_named_property(env, handle, "cancel", cancel_fn);
   napi_create_string_utf8(env, "sockscope_scan", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(
+  napi_status queued = napi_create_async_work(
       env, nullptr, name,
       [](napi_env, void* data) {
         auto* j = static_cast<AsyncScan*>(data);
-        j->result = scan(j->root, j->pids, j->threads);
+        j->result = scan(j->root, j->pids, j->threads, j->cancel.get());
       },
-      [](napi_env env, napi_status, void* data) {
+      [](napi_env env, napi_status status, void* data) {
         auto* j = static_cast<AsyncScan*>(data);
-        napi_resolve_deferred(env, j->deferred, ToJs(env, j->result));
+        // napi_cancelled: the work never ran (the environment is going away).
+        if (status == napi_cancelled) j->result.cancelled = true;
+        napi_value v = ToJs(env, j->result);
+        if (v) {
+          napi_resolve_deferred(env, j->deferred, v);
+        } else {
+          napi_value e = FailureValue(env, "scanAsync: could not build the result");
+          if (!e) napi_get_undefined(env, &e);
+          napi_reject_deferred(env, j->deferred, e);
+        }
         napi_delete_async_work(env, j->work);
         delete j;
       },
       job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
-}
-
-// cancelScans(): stop every scan started so far (their results are then partial
-// and must not be used).
-napi_value CancelScans(napi_env env, napi_callback_info) {
-  g_cancelled_below.store(g_next_ticket.load());
-  return nullptr;
+  if (queued == napi_ok) queued = napi_queue_async_work(env, job->work);
+  if (queued != napi_ok) {
+    // Never a promise that cannot settle: reject it now.
+    napi_value e = FailureValue(env, "scanAsync: could not start the scan");
+    if (!e) napi_get_undefined(env, &e);
+    napi_reject_deferred(env, job->deferred, e);
+    if (job->work) napi_delete_async_work(env, job->work);
+    delete job;
+  }
+  return handle;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value cfn;
-  napi_create_function(env, "cancelScans", NAPI_AUTO_LENGTH, CancelScans, nullptr, &cfn);
-  napi_set_named_property(env, exports, "cancelScans", cfn);
   napi_value fn, afn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &fn);
   napi_set_named_property(env, exports, "scan", fn);

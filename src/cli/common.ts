@@ -1,5 +1,5 @@
 // What the commands share: filter flags, output formats, the query itself.
-import { listSockets, type ListOptions } from '../index.js';
+import { listSockets, processInfo, type ListOptions } from '../index.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
@@ -10,6 +10,7 @@ import type { Sink, RenderOptions } from '../views/sink.js';
 import { msg, translator, type Lang } from '../explain/i18n.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, didYouMean, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
+import { loadModule } from './load.js';
 
 /** Options every command accepts, wherever they stand on the command line. */
 export interface GlobalOptions {
@@ -63,8 +64,18 @@ export function parseState(text: string): SocketState {
   return st;
 }
 
-function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+/**
+ * The items of a repeatable comma-separated option. An empty item (`--port ,`,
+ * `--port 80,`) is refused: dropping it would quietly widen the filter.
+ */
+function splitList(p: Parsed, name: string): string[] {
+  const out: string[] = [];
+  for (const v of p.values.get(name) ?? []) {
+    const items = v.split(',').map((x) => x.trim());
+    if (items.some((x) => x === '')) throw new UsageError('err.empty-item', { name, text: v });
+    out.push(...items);
+  }
+  return out;
 }
 
 /** Build the Filter the flags describe. */
@@ -81,17 +92,17 @@ export function filterFrom(p: Parsed): Filter {
   if (p.flags.has('listening')) f.listening = true;
   if (p.flags.has('all')) f.all = true;
   if (f.listening && f.all) throw new UsageError('err.listening-and-all');
-  const states = splitList(p.values.get('state')).map(parseState);
+  const states = splitList(p, 'state').map(parseState);
   if (p.values.has('state') && !states.length) throw new UsageError('err.state-empty');
   if (states.length) f.states = states;
-  const ports = splitList(p.values.get('port')).map((x) => parsePort(x));
+  const ports = splitList(p, 'port').map((x) => parsePort(x));
   if (ports.length) f.ports = ports;
-  const pids = splitList(p.values.get('pid')).map((x) => {
+  const pids = splitList(p, 'pid').map((x) => {
     if (!/^\d{1,7}$/.test(x) || Number(x) < 1) throw new UsageError('err.invalid-pid', { text: x });
     return Number(x);
   });
   if (pids.length) f.pids = pids;
-  const processes = splitList(p.values.get('process'));
+  const processes = splitList(p, 'process');
   if (processes.length) f.processes = processes;
   return f;
 }
@@ -119,9 +130,31 @@ export function renderOptions(io: Io, p: Parsed): RenderOptions {
   return { color: io.global.color, width: io.global.width, wide: p.flags.has('wide'), numeric: p.flags.has('numeric'), lang: io.global.lang };
 }
 
+/**
+ * Say on stderr which pids of a --pid filter name no process. True when none
+ * of them does: the command then exits 1, as `sockscope pid N` does, rather
+ * than print an empty table with no word.
+ */
+export function reportMissingPids(io: Io, filter: Filter): boolean {
+  if (!filter.pids?.length) return false;
+  const missing = filter.pids.filter((pid) => !processInfo(pid, { procRoot: io.global.procRoot }));
+  for (const pid of missing) io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-pid', { pid })}`);
+  return missing.length === filter.pids.length;
+}
+
 /** Run the query with the global source options. */
 export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
-  return listSockets({ ...opts, source: io.global.source, procRoot: io.global.procRoot });
+  const snap = await listSockets({ ...opts, source: io.global.source, procRoot: io.global.procRoot });
+  // A table or fd directory left unread for want of a file descriptor makes
+  // the answer incomplete in a way no row can say (a socket table missing, an
+  // owner unknown): the CLI then says the limit is too low instead.
+  const starved = snap.issues.find((i) => i.kind === 'source-error' && (i.detail === 'EMFILE' || /out of file descriptors/.test(i.detail)));
+  if (starved) {
+    const err = new Error(`${starved.subject}: ${starved.detail}`) as NodeJS.ErrnoException;
+    err.code = 'EMFILE';
+    throw err;
+  }
+  return snap;
 }
 
 /**
@@ -132,8 +165,9 @@ export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
 export async function explainerFor(io: Io, p: Parsed, format: Format, context: readonly Socket[]): Promise<((s: Socket) => string) | undefined> {
   if (!p.flags.has('explain')) return undefined;
   if (format !== 'table') throw new UsageError('err.explain-format');
-  const [{ explainSocket, rowContext }, { readHostFacts }, { defaultContext }] = await Promise.all([
-    import('../explain/row.js'), import('../collectors/procfs/host.js'), import('../index.js')]);
+  const { explainSocket, rowContext } = await loadModule<typeof import('../explain/row.js')>(new URL('../explain/row.js', import.meta.url));
+  const { readHostFacts } = await loadModule<typeof import('../collectors/procfs/host.js')>(new URL('../collectors/procfs/host.js', import.meta.url));
+  const { defaultContext } = await loadModule<typeof import('../index.js')>(new URL('../index.js', import.meta.url));
   const ctx = rowContext(context, readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot));
   const t = translator(io.global.lang);
   return (s) => explainSocket(s, ctx, t);

@@ -1,9 +1,12 @@
 // The only code that reads argv, writes to stdout/stderr and sets exit codes.
+import { statSync } from 'node:fs';
 import { UsageError, didYouMean, nearest } from './args.js';
 import type { GlobalOptions, Io } from './common.js';
+import { fdLimitLine, isFdExhausted, langOf } from './fd-limit.js';
+import { loadModule } from './load.js';
 import { Sink } from '../views/sink.js';
+import { LANGS, catalog, langFromEnv, msg, parseLang, renderRef, type Lang, type MessageKey, type MsgParam } from '../explain/i18n.js';
 import { safeText } from '../views/safe-text.js';
-import { LANGS, langFromEnv, msg, parseLang, type Lang, type MessageKey } from '../explain/i18n.js';
 
 const VERSION = '0.1.0';
 
@@ -52,19 +55,74 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
   return { global, rest, version };
 }
 
+/** A command's module, loaded on demand (see load.ts for why not import()). */
+function load<T>(specifier: string): Promise<T> {
+  return loadModule<T>(new URL(specifier, import.meta.url));
+}
+
 async function dispatch(command: Command | undefined, args: string[], io: Io): Promise<number> {
   switch (command) {
-    case undefined: return (await import('./commands/overview.js')).overviewCommand(args, io);
+    case undefined: return (await load<typeof import('./commands/overview.js')>('./commands/overview.js')).overviewCommand(args, io);
     case 'list':
-    case 'ls': return (await import('./commands/list.js')).listCommand(args, io);
-    case 'port': return (await import('./commands/port.js')).portCommand(args, io);
-    case 'pid': return (await import('./commands/pid.js')).pidCommand(args, io);
-    case 'process': return (await import('./commands/pid.js')).processCommand(args, io);
-    case 'explain': return (await import('./commands/explain.js')).explainCommand(args, io);
-    case 'lab': return (await import('./commands/lab.js')).labCommand(args, io);
-    case 'watch': return (await import('./commands/watch.js')).watchCommand(args, io);
+    case 'ls': return (await load<typeof import('./commands/list.js')>('./commands/list.js')).listCommand(args, io);
+    case 'port': return (await load<typeof import('./commands/port.js')>('./commands/port.js')).portCommand(args, io);
+    case 'pid': return (await load<typeof import('./commands/pid.js')>('./commands/pid.js')).pidCommand(args, io);
+    case 'process': return (await load<typeof import('./commands/pid.js')>('./commands/pid.js')).processCommand(args, io);
+    case 'explain': return (await load<typeof import('./commands/explain.js')>('./commands/explain.js')).explainCommand(args, io);
+    case 'lab': return (await load<typeof import('./commands/lab.js')>('./commands/lab.js')).labCommand(args, io);
+    case 'watch': return (await load<typeof import('./commands/watch.js')>('./commands/watch.js')).watchCommand(args, io);
     case 'help': return helpCommand(args, io);
   }
+}
+
+/**
+ * Refuse a --proc-root (or SOCKSCOPE_PROC_ROOT) that is not a readable
+ * directory before any command runs: one line that names the option, the
+ * path and the reason, instead of the first file the scan failed to open.
+ */
+function checkProcRoot(option: string, path: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError('err.proc-root-unreadable', { option, path, reason: errnoRef(code, (e as Error).message) });
+  }
+  if (!isDir) throw new UsageError('err.proc-root-not-dir', { option, path });
+}
+
+/** An errno said in words: the catalog's sentence for common codes, else the system's message. */
+function errnoRef(code: string | undefined, message: string): MsgParam {
+  const key = `err.errno.${code}` as MessageKey;
+  return code !== undefined && key in catalog('en') ? { key } : messageOnce(code, message);
+}
+
+/** "ENOENT: no such file…" with the code said once: Node's messages already begin with it. */
+function messageOnce(code: string | undefined, message: string): string {
+  if (code === undefined || message.includes(code)) return message;
+  return `${message} (${code})`;
+}
+
+/** The error and its causes, for SOCKSCOPE_DEBUG. */
+function stackWithCauses(e: unknown): string {
+  const parts: string[] = [];
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    parts.push((depth ? 'Caused by: ' : '') + String((c as Error).stack ?? c));
+  }
+  return parts.join('\n');
+}
+
+/** True for a failed write to our own output (a full disk, /dev/full, a closed pipe). */
+function isOutputError(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.syscall === 'write';
+}
+
+/** Exit status when the output could not be written (help.main documents it). */
+export const EXIT_OUTPUT = 4;
+
+/** The one line said when stdout cannot be written. */
+function outputErrorLine(e: NodeJS.ErrnoException, lang: Lang): string {
+  return `sockscope: ${renderRef(lang, { key: 'err.write-failed', params: { reason: errnoRef(e.code, e.message) } })}`;
 }
 
 async function helpCommand(args: string[], io: Io): Promise<number> {
@@ -84,17 +142,6 @@ async function helpCommand(args: string[], io: Io): Promise<number> {
 function unknownCommand(word: string): UsageError {
   const guess = nearest(word, COMMANDS);
   return new UsageError('err.unknown-command', { word, hint: didYouMean(guess, true) });
-}
-
-/** The output language from argv and the environment, never throwing (for error messages). */
-function langOf(argv: readonly string[], env: NodeJS.ProcessEnv): Lang {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = a === '--lang' ? argv[i + 1] : a.startsWith('--lang=') ? a.slice(7) : undefined;
-    const lang = v === undefined ? undefined : parseLang(v);
-    if (lang) return lang;
-  }
-  return langFromEnv(env);
 }
 
 /** Run the CLI; returns the exit code. */
@@ -123,19 +170,35 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
       await full.stdout.flush();
       return 0;
     }
+    // Help and --version read no /proc: only the commands that do check the tree first.
+    if (command !== 'help' && !args.includes('-h') && !args.includes('--help')) {
+      if (global.procRoot !== undefined) checkProcRoot('--proc-root', global.procRoot);
+      else if (env['SOCKSCOPE_PROC_ROOT']) checkProcRoot('SOCKSCOPE_PROC_ROOT', env['SOCKSCOPE_PROC_ROOT']);
+    }
     const code = await dispatch(command, args, full);
     await full.stdout.flush();
     return code;
   } catch (e) {
     if (e instanceof UsageError) {
       // In the language asked for, even when --lang itself was the mistake (then: the environment's).
-      // The message may quote what was typed or pasted (a name, a path): escaped, never terminal control.
+      // The message may quote what was typed or pasted (a name, a path): escaped here, once for every
+      // usage error (its parameters are passed raw), never terminal control.
       io.stderr(`sockscope: ${safeText(e.render(langOf(argv, env)))}`);
       return 2;
     }
+    const lang = langOf(argv, env);
     const err = e as NodeJS.ErrnoException;
-    io.stderr(`sockscope: ${safeText(`${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`)}`);
-    if (env['SOCKSCOPE_DEBUG']) io.stderr(String(err.stack));
+    if (env['SOCKSCOPE_DEBUG']) io.stderr(stackWithCauses(e));
+    if (isOutputError(e)) {
+      if (err.code === 'EPIPE') return 0;
+      io.stderr(outputErrorLine(err, lang));
+      return EXIT_OUTPUT;
+    }
+    if (isFdExhausted(e)) {
+      io.stderr(fdLimitLine(lang));
+      return 3;
+    }
+    io.stderr(`sockscope: ${safeText(messageOnce(err.code, err.message ?? String(e)))}`);
     return 3;
   }
 }
@@ -143,12 +206,24 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
 /** The process entry: wire main() to the real streams. */
 export async function run(): Promise<void> {
   const stdout = Sink.of(process.stdout);
-  // EPIPE (e.g. `sockscope list | head`) ends the program quietly, like other CLI tools.
+  const argv = process.argv.slice(2);
+  // A write to stdout that fails ends the program at once, whatever it was
+  // doing: EPIPE (e.g. `sockscope list | head`) quietly, like other CLI tools;
+  // anything else (a full disk, /dev/full) with one line and exit 4, never a
+  // stack trace, never a throw from inside a native callback.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
+    if (e.code !== 'EPIPE') {
+      try {
+        process.stderr.write(outputErrorLine(e, langOf(argv, process.env)) + '\n');
+      } catch {
+        // stderr is gone too: the exit status still says it.
+      }
+    }
+    process.exit(e.code === 'EPIPE' ? 0 : EXIT_OUTPUT);
   });
-  const code = await main(process.argv.slice(2), { stdout, stderr: (l) => process.stderr.write(l + '\n') }, process.env,
+  // Errors on stderr itself (2>/dev/full) are not worth dying for: the exit status says what matters.
+  process.stderr.on('error', () => undefined);
+  const code = await main(argv, { stdout, stderr: (l) => process.stderr.write(l + '\n') }, process.env,
     { isTTY: process.stdout.isTTY === true, columns: process.stdout.columns });
   // Exit now rather than when the event loop drains: a holder scan started
   // early and then not needed (a free port) must not delay the answer. Writes

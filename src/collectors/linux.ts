@@ -6,7 +6,7 @@ import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { parseNetTable } from './procfs/net-table.js';
-import { cancelBackgroundScans, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
+import { readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -18,12 +18,14 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
   const sockets: RawSocket[] = [];
   const issues: ScanIssue[] = [];
   const wanted = only ?? protocols.flatMap((protocol) => families.map((family) => ({ protocol, family })));
+  let firstError: unknown;
   for (const { protocol, family } of wanted) {
     const path = `${procRoot}/net/${protocol}${family === 'ipv6' ? '6' : ''}`;
     let text: string;
     try {
       text = readFileSync(path, 'latin1');
     } catch (e) {
+      firstError ??= e;
       // No IPv6 in this kernel gives ENOENT for tcp6/udp6: an empty table, said once.
       issues.push({ kind: 'source-error', subject: path, detail: (e as NodeJS.ErrnoException).code ?? 'EIO' });
       continue;
@@ -34,7 +36,7 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
   }
   if (issues.length === wanted.length && issues.every((i) => i.kind === 'source-error')) {
     // Not one table could be read: an empty answer would be a lie.
-    const err = new Error(`cannot read the socket tables under ${procRoot}/net (${issues[0]?.detail})`) as NodeJS.ErrnoException;
+    const err = new Error(`cannot read the socket tables under ${procRoot}/net (${issues[0]?.detail})`, { cause: firstError }) as NodeJS.ErrnoException;
     err.code = issues[0]?.detail;
     throw err;
   }
@@ -54,9 +56,30 @@ export function listenersByPort(raw: readonly RawSocket[]): Map<number, RawSocke
   return listeners;
 }
 
-/** Why a socket nobody holds is unheld. Exported for the contract tests. */
-export function unheldReason(s: RawSocket, listeners: ReadonlyMap<number, RawSocket[]>,
-  scan: Pick<HolderScan, 'unreadable' | 'exited'>): UnheldReason {
+/** What unheldReason() needs to know about the holder scan. */
+export interface UnheldScan {
+  /** Pids whose fd table could not be read. */
+  unreadable: readonly number[];
+  /** Pids that vanished while their fds were read. */
+  exited: readonly number[];
+  /**
+   * Every uid of the unreadable processes (readProcessUids); absent when
+   * unknown, and then any socket could be theirs.
+   */
+  unreadableUids?: ReadonlySet<number>;
+  /** Our effective uid; absent: only the uids above decide. */
+  euid?: number;
+}
+
+/**
+ * Why a socket nobody holds is unheld. Exported for the contract tests.
+ * `permission-denied` only when a process we could not read could hold it:
+ * one of its uids is the socket's (the uid that created it), or we are not
+ * root and the socket is another user's. Otherwise the holder was not there
+ * when its fds were read: `process-exited` when a process vanished during the
+ * scan, else `unknown` (a socket newer than the scan, or closed during it).
+ */
+export function unheldReason(s: RawSocket, listeners: ReadonlyMap<number, RawSocket[]>, scan: UnheldScan): UnheldReason {
   if (s.inode === 0) {
     // A connection completed by the kernel and still in a listener's accept
     // queue has no file yet, so no inode; its local endpoint is the listener's.
@@ -71,8 +94,11 @@ export function unheldReason(s: RawSocket, listeners: ReadonlyMap<number, RawSoc
   }
   // Some fd tables were closed to us (other users' processes without root, or
   // a process hardened against ptrace-style access even from root, such as
-  // some init programs): the holder is most likely among them.
-  if (scan.unreadable.length > 0) return 'permission-denied';
+  // some init programs): the holder may be among them if the uids agree.
+  if (scan.unreadable.length > 0) {
+    if (!scan.unreadableUids || s.uid === undefined || scan.unreadableUids.has(s.uid)) return 'permission-denied';
+    if (scan.euid !== undefined && scan.euid !== 0 && s.uid !== scan.euid) return 'permission-denied';
+  }
   if (scan.exited.length > 0) return 'process-exited';
   return 'unknown';
 }
@@ -109,7 +135,7 @@ export class LinuxCollector implements Collector {
           ports: opts.narrow?.ports,
         });
       } catch (e) {
-        if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`);
+        if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
         issues.push({ kind: 'source-fallback', subject: 'netlink', detail: (e as Error).message });
       }
     }
@@ -137,7 +163,7 @@ export class LinuxCollector implements Collector {
     const noInodes = !selected.some((s) => s.inode !== 0);
     if (opts.holders === false || (noInodes && !opts.pids)) {
       // Nothing to look up (a free port, only TIME_WAIT): skip the fd scan.
-      if (early) cancelBackgroundScans();
+      early?.cancel();
       scan = { byInode: new Map(), unreadable: [], exited: [], issues: [] };
     } else {
       let wanted: Set<number> | undefined;
@@ -154,7 +180,7 @@ export class LinuxCollector implements Collector {
         // What could not be read is about the processes asked for, not the whole machine.
         scan.unreadable = own.unreadable;
       } else {
-        scan = early ? await early(wanted) : scanHolders(this.ctx.procRoot, { wanted });
+        scan = early ? await early.read(wanted) : scanHolders(this.ctx.procRoot, { wanted });
         issues.push(...scan.issues);
       }
       // A socket can have several holders (fork, fd passing), so the scan always
@@ -162,6 +188,12 @@ export class LinuxCollector implements Collector {
     }
 
     const listeners = listenersByPort(raw);
+    // The unreadable processes' uids are read once, and only if a socket needs them.
+    let unheld: UnheldScan | undefined;
+    const unheldScan = (): UnheldScan => unheld ??= {
+      unreadable: scan.unreadable, exited: scan.exited, euid: this.ctx.euid,
+      unreadableUids: scan.unreadable.length ? readProcessUids(this.ctx.procRoot, [...new Set(scan.unreadable)]) : new Set(),
+    };
 
     const procs = new ProcessTable(this.ctx.procRoot, this.ctx.passwdPath);
     const holderOf = (ref: FdRef): Holder => {
@@ -186,7 +218,7 @@ export class LinuxCollector implements Collector {
         s.unheldReason = undefined; // same shape for every record
       } else {
         s.holders = [];
-        s.unheldReason = opts.holders === false && r.inode !== 0 ? 'unknown' : unheldReason(r, listeners, scan);
+        s.unheldReason = opts.holders === false && r.inode !== 0 ? 'unknown' : unheldReason(r, listeners, unheldScan());
       }
       sockets.push(s);
     }

@@ -5,7 +5,7 @@
 // did not change is the very same object in consecutive snapshots, which lets
 // the diff and the views skip it by identity.
 import type { CollectorContext } from './collector.js';
-import { listenersByPort, readProcTables, unheldReason } from './linux.js';
+import { listenersByPort, readProcTables, unheldReason, type UnheldScan } from './linux.js';
 import { LiveSockDiag } from './sockdiag/live-table.js';
 import { HolderTracker, type HolderRefreshStats } from './procfs/live-holders.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
@@ -66,6 +66,11 @@ export class LiveCollector {
     return this.table?.cookieOf(inode);
   }
 
+  /** The kernel's cookie of a socket of the latest tick, with or without an inode (netlink only). */
+  cookieOfSocket(s: RawSocket): [number, number] | undefined {
+    return this.table?.cookieOfSocket(s);
+  }
+
   close(): void {
     this.table?.close();
   }
@@ -91,14 +96,18 @@ export class LiveCollector {
           states: q.states ? kernelStateMask([...q.states, 'LISTEN']) : undefined,
         });
       } catch (e) {
-        if (this.opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`);
+        if (this.opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
         this.netlinkFailed = (e as Error).message;
         this.table?.close();
         this.table = undefined;
       }
     }
+    // Records at index >= reusable were read afresh from /proc/net this tick;
+    // below it, from the live table, which hands back last tick's objects.
+    let reusable = 0;
     if (viaNetlink) {
       raw = viaNetlink.sockets;
+      reusable = raw.length;
       decoded = viaNetlink.decoded;
       issues.push(...viaNetlink.issues);
       if (viaNetlink.refused.length) {
@@ -127,28 +136,34 @@ export class LiveCollector {
       this.prevInodes = inodes;
     }
     const holderStats = this.tracker.refresh(gone);
-    const scan = { unreadable: this.tracker.unreadable, exited: this.tracker.exited };
+    const unreadable = this.tracker.unreadable;
+    const scan: UnheldScan = {
+      unreadable, exited: this.tracker.exited, euid: this.ctx.euid,
+      unreadableUids: unreadable.length ? this.tracker.unreadableUids : undefined,
+    };
 
     const listeners = listenersByPort(raw);
     const sockets: Socket[] = new Array(raw.length);
     const touched = this.tracker.touched;
     // Whether an unheld socket's reason can have changed since the last tick.
-    const context = `${scan.unreadable.length}/${scan.exited.length}/${listeners.size}`;
+    const context = `${scan.unreadable.length}/${scan.exited.length}/${listeners.size}/${scan.unreadableUids ? [...scan.unreadableUids].join(',') : '*'}`;
     const sameContext = context === this.unheldContext;
     this.unheldContext = context;
     for (let i = 0; i < raw.length; i++) {
       const r = raw[i] as Socket;
+      // Decoded this tick: no earlier snapshot holds it. (A /proc/net record is
+      // always new; it carries the parser's own empty holder list, not FRESH.)
+      const fresh = i >= reusable || r.holders === LiveSockDiag.FRESH || r.holders === undefined;
       // The common case: last tick's object, its holders untouched by this refresh.
-      if (r.holders !== LiveSockDiag.FRESH && r.holders !== undefined && !touched.has(r.inode) &&
-        (r.holders.length > 0 || (sameContext && r.inode !== 0))) {
+      if (!fresh && !touched.has(r.inode) && (r.holders.length > 0 || (sameContext && r.inode !== 0))) {
         sockets[i] = r;
         continue;
       }
       const held = r.inode !== 0 ? this.tracker.holdersOf(r.inode) : undefined;
       const holders = held ?? NONE;
       const reason = held ? undefined : unheldReason(r, listeners, scan);
-      if (r.holders === LiveSockDiag.FRESH || r.holders === undefined) {
-        // Decoded this tick: no earlier snapshot holds it, so it may be filled in place.
+      if (fresh) {
+        // No earlier snapshot holds it, so it may be filled in place.
         r.holders = holders;
         r.unheldReason = reason;
         sockets[i] = r;

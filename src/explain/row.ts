@@ -13,18 +13,27 @@ export interface RowContext {
   host: HostFacts;
   /** False when the source shows no queues (Windows netstat, lsof): their zeros mean nothing. */
   queuesShown: boolean;
+  /**
+   * True when Recv-Q counts the peer's FIN as one (Linux: it is rcv_nxt minus
+   * copied_seq, and a FIN takes a sequence number); false for BSD-style
+   * counts of buffered bytes (macOS netstat).
+   */
+  finInRecvQ: boolean;
 }
 
-export function rowContext(sockets: readonly Socket[], host: HostFacts = {}, queuesShown = true): RowContext {
+export function rowContext(sockets: readonly Socket[], host: HostFacts = {}, queuesShown = true, finInRecvQ = true): RowContext {
   const tcpListenPorts = new Set<number>();
   for (const s of sockets) if (s.protocol === 'tcp' && s.state === 'LISTEN') tcpListenPorts.add(s.localPort);
-  return { tcpListenPorts, host, queuesShown };
+  return { tcpListenPorts, host, queuesShown, finInRecvQ };
 }
+
+/** States in which the peer's FIN has arrived (TIME_WAIT shows no queues). */
+const AFTER_PEER_FIN: ReadonlySet<Socket['state']> = new Set(['CLOSE_WAIT', 'LAST_ACK', 'CLOSING']);
 
 function role(s: Socket, ctx: RowContext, t: Translate): string {
   const local = formatEndpoint(s.localAddress, s.localPort);
   const remote = formatEndpoint(s.remoteAddress, s.remotePort);
-  const scope = t(`scope.${bindScope([s.localAddress])}`);
+  const scope = t(`scope.${bindScope([s.localAddress], s.v6only)}`);
   if (s.protocol === 'udp') {
     return s.state === 'UNCONN' ? t('row.listener.udp', { endpoint: local, scope }) : t('row.udp.connected', { remote });
   }
@@ -51,7 +60,13 @@ export function explainSocket(s: Socket, ctx: RowContext, t: Translate): string 
     if (s.backlog === undefined) parts.push(t('row.queue.listen.unknown', { queued: s.recvQ }));
     else parts.push(t(s.recvQ > s.backlog ? 'row.queue.listen.full' : 'row.queue.listen', { queued: s.recvQ, backlog: s.backlog }));
   } else if (s.protocol === 'tcp') {
-    if (s.recvQ > 0) parts.push(t('row.queue.recv', { n: s.recvQ }));
+    if (s.recvQ > 0 && ctx.finInRecvQ && AFTER_PEER_FIN.has(s.state)) {
+      // The FIN is the last thing in the stream: Recv-Q N is N-1 unread bytes, then
+      // the FIN. Reading to the end (read() returning 0) brings it to 0.
+      parts.push(s.recvQ === 1 ? t('row.queue.fin') : t('row.queue.recv-fin', { n: s.recvQ - 1 }));
+    } else if (s.recvQ > 0) {
+      parts.push(t('row.queue.recv', { n: s.recvQ }));
+    }
     // In SYN_SENT the one unacknowledged "byte" is the SYN itself.
     if (s.sendQ > 0 && !(s.state === 'SYN_SENT' && s.sendQ <= 1)) parts.push(t('row.queue.send', { n: s.sendQ }));
   } else if (s.recvQ > 0) {

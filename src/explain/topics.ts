@@ -39,7 +39,7 @@ const TOPICS: readonly TopicDef[] = [
   { name: 'backlog', aliases: ['accept-queue', 'listen-backlog', 'somaxconn', 'accept'], title: 'topic.backlog.title',
     body: (t, h) => [t('topic.backlog.body', hostParams(h)), t('queue.listen.full')] },
   { name: 'recv-q', aliases: ['recvq', 'recv_q', 'receive-queue', 'rx-queue'], title: 'topic.recv-q.title',
-    body: (t) => [t('queue.listen.recv'), t('queue.conn.recv'), t('queue.udp')] },
+    body: (t) => [t('queue.listen.recv'), t('queue.conn.recv'), t('queue.conn.fin'), t('queue.udp')] },
   { name: 'send-q', aliases: ['sendq', 'send_q', 'send-queue', 'tx-queue'], title: 'topic.send-q.title',
     body: (t) => [t('queue.listen.send'), t('queue.conn.send'), t('queue.udp')] },
   { name: 'handshake', aliases: ['three-way-handshake', 'syn', 'connect'], title: 'topic.handshake.title', body: (t) => [t('topic.handshake.body')] },
@@ -99,25 +99,32 @@ export function explainState(state: SocketState, t: Translate): Explanation {
   };
 }
 
-/** An endpoint the user typed: 0.0.0.0:80, [::1]:8080, ::1, 127.0.0.1. */
-function parseEndpoint(text: string): { address: string; port?: number } | undefined {
-  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+/**
+ * An endpoint the user typed: 0.0.0.0:80, [::1]:8080, ::1, 127.0.0.1. The port
+ * is kept as typed (any run of digits) so that an out-of-range one is refused,
+ * never dropped.
+ */
+function parseEndpoint(text: string): { address: string; port?: string } | undefined {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   if (bracket) {
     const address = canonicalAddress(bracket[1]!);
     if (!address) return undefined;
-    return { address, port: bracket[2] !== undefined ? Number(bracket[2]) : undefined };
+    return { address, port: bracket[2] };
   }
   const whole = canonicalAddress(text);
   if (whole) return { address: whole };
-  const v4port = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text);
+  const v4port = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(text);
   if (v4port) {
     const address = canonicalAddress(v4port[1]!);
-    if (address) return { address, port: Number(v4port[2]) };
+    if (address) return { address, port: v4port[2] };
   }
   return undefined;
 }
 
-export type TopicResult = { ok: true; explanation: Explanation } | { ok: false; suggestions: string[] };
+export type TopicResult =
+  | { ok: true; explanation: Explanation }
+  /** `badPort`: an endpoint whose port is not 0..65535, refused rather than explained without it. */
+  | { ok: false; suggestions: string[]; badPort?: string };
 
 /** Resolve `explain <words…>` into an explanation, or suggestions for an unknown topic. */
 export function explainTopic(words: readonly string[], t: Translate, host: HostFacts, lookup: ServiceLookup | undefined): TopicResult {
@@ -137,13 +144,21 @@ export function explainTopic(words: readonly string[], t: Translate, host: HostF
   }
   if (words.length === 1) {
     const st = parseStateName(first);
-    if (st) return { ok: true, explanation: explainState(st, t) };
     const topic = TOPICS.find((x) => x.name === lower || x.aliases.includes(lower));
-    if (topic) return { ok: true, explanation: { title: t(topic.title), paragraphs: topic.body(t, host) } };
+    // A word that is both a topic and a state ("close", "closing") is the topic,
+    // as the topic list promises; the state is reached by its upper-case name
+    // (CLOSE, CLOSING) or by "state close". The topic then points to the state.
+    if (topic && !(st && first === first.toUpperCase())) {
+      const paragraphs = topic.body(t, host);
+      if (st) paragraphs.push(t('topic.see-state', { state: st }));
+      return { ok: true, explanation: { title: t(topic.title), paragraphs } };
+    }
+    if (st) return { ok: true, explanation: explainState(st, t) };
     const ep = parseEndpoint(first);
     if (ep) {
+      if (ep.port !== undefined && (ep.port.length > 5 || Number(ep.port) > 65535)) return { ok: false, suggestions: [], badPort: ep.port! };
       const paragraphs = explainAddress(ep.address, t);
-      if (ep.port !== undefined && ep.port <= 65535) paragraphs.push(...explainPortNumber(ep.port, host, lookup, t));
+      if (ep.port !== undefined) paragraphs.push(...explainPortNumber(Number(ep.port), host, lookup, t));
       return { ok: true, explanation: { title: first, paragraphs } };
     }
   }

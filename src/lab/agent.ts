@@ -14,7 +14,9 @@
 // - a watchdog (SIGALRM) ends an agent that has heard nothing from the lab for
 //   TTL seconds; the lab pings every few seconds while it waits for a person;
 // - on the way out an agent closes its sockets with SO_LINGER {1, 0}, so its
-//   connections end with RST and leave no TIME_WAIT behind;
+//   connections end with RST and leave no TIME_WAIT behind, and kills and
+//   reaps every process it forked (an orphan would be left to pid 1, which in
+//   a container may never reap it);
 // - the lab kills every group it started on every exit path (AgentPool.stopAll)
 //   and, as a last resort, synchronously in process.on('exit').
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -47,9 +49,45 @@ def abort_all():
         except Exception:
             pass
 
-def _die(*_):
+# Every process this agent forks is killed and reaped by it before it exits:
+# an orphan would go to pid 1, which in a container may never reap it, and the
+# lab must not return while anything it started still exists.
+_forked = []
+_real_fork = os.fork
+def _fork():
+    pid = _real_fork()
+    if pid == 0:
+        del _forked[:]  # a child's list is its own, not its parent's
+    else:
+        _forked.append(pid)
+    return pid
+os.fork = _fork
+
+def reap_forked():
+    for pid in _forked:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    deadline = time.time() + 3
+    for pid in _forked:
+        while True:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if done or time.time() > deadline:
+                break
+            time.sleep(0.01)
+    del _forked[:]
+
+def leave(code):
     abort_all()
-    os._exit(124)
+    reap_forked()
+    os._exit(code)
+
+def _die(*_):
+    leave(124)
 
 signal.signal(signal.SIGALRM, _die)
 signal.signal(signal.SIGTERM, _die)
@@ -103,8 +141,7 @@ while True:
         _send({'id': req['id'], 'ok': False, 'error': '%s: %s' % (err_name(e), e)})
     if req.get('exit'):
         break
-abort_all()
-os._exit(0)
+leave(0)
 `;
 
 let pythonPath: string | undefined;

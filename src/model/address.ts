@@ -117,11 +117,27 @@ export function isLoopback(address: string): boolean {
   return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
 }
 
-/** How widely a listener is reachable, judged from the addresses it is bound to. */
-export type BindScope = 'all-interfaces' | 'this-host-only' | 'one-address';
+/**
+ * How widely a listener is reachable, judged from the addresses it is bound to.
+ * The all-interfaces kinds say which IP versions, when that is known.
+ */
+export type BindScope = 'all-interfaces' | 'all-interfaces-ipv6-only' | 'all-interfaces-ipv4-ipv6' | 'this-host-only' | 'one-address';
 
-export function bindScope(addresses: readonly string[]): BindScope {
-  if (addresses.some((a) => a === '0.0.0.0' || a === '::')) return 'all-interfaces';
+/**
+ * `v6only` is the IPV6_V6ONLY flag of the `::` socket among them, when the
+ * source shows it (netlink): `::` alone then takes IPv6 only, or IPv4 too.
+ * Unknown (/proc/net), a `::` binding is just "all interfaces".
+ */
+export function bindScope(addresses: readonly string[], v6only?: boolean): BindScope {
+  const any4 = addresses.includes('0.0.0.0');
+  const any6 = addresses.includes('::');
+  if (any6 && v6only !== undefined) return v6only && !any4 ? 'all-interfaces-ipv6-only' : 'all-interfaces-ipv4-ipv6';
+  if (any4 || any6) return 'all-interfaces';
   if (addresses.every(isLoopback)) return 'this-host-only';
   return 'one-address';
+}
+
+/** True for every kind of all-interfaces binding. */
+export function isAllInterfaces(scope: BindScope): boolean {
+  return scope.startsWith('all-interfaces');
 }

@@ -6,15 +6,25 @@
 // times more) and the rest of the key is then compared; sockets without an
 // inode (TIME_WAIT, not yet accepted) are looked up by their text key.
 //
-// One kernel habit is folded back: when a program closes a TCP connection
-// that still has a handshake to finish (FIN_WAIT1/2, LAST_ACK, CLOSING), the
-// socket is orphaned and reports inode 0 from then on. Same 4-tuple, inode
-// gone to 0, exactly one candidate on each side: that is a state change of
-// one socket, not a close and an open.
-import type { Holder, Socket } from './socket.js';
+// Two kernel habits are folded back, each when the 4-tuple has exactly one
+// candidate on each side:
+//  - when a program closes a TCP connection that still has a handshake to
+//    finish (FIN_WAIT1/2, LAST_ACK, CLOSING), the socket is orphaned and
+//    reports inode 0 from then on: a state change of one socket, not a close
+//    and an open;
+//  - a connection the kernel completed waits in its listener's accept queue
+//    with no file, so no inode (SYN_RECV, ESTABLISHED or CLOSE_WAIT); when the
+//    program accepts it, it gets an inode and a holder: one connection
+//    `accepted`, not a close and an open (a consumer keyed on the 4-tuple
+//    would otherwise believe a live connection closed).
+import type { Holder, Socket, SocketState } from './socket.js';
 
-/** What changed on a socket that is in both snapshots. */
-export type ChangeField = 'state' | 'queues' | 'holders';
+/**
+ * What changed on a socket that is in both snapshots. 'accepted': it left
+ * the accept queue (inode 0 before, an inode and holders after); holders are
+ * then not listed separately, the acceptance says it.
+ */
+export type ChangeField = 'state' | 'queues' | 'holders' | 'accepted';
 
 export interface SocketChange {
   before: Socket;
@@ -167,5 +177,45 @@ export function diffSockets(prev: readonly Socket[], next: readonly Socket[]): S
       }
     }
   }
+
+  // Accepted: inode 0 in the accept queue before, an inode after, same 4-tuple.
+  if (closed.length && opened.length) {
+    const queued = new Map<string, Socket[]>();
+    for (const s of closed) {
+      if (s.inode !== 0 || s.protocol !== 'tcp' || !QUEUED.has(s.state)) continue;
+      const k = tupleKey(s);
+      const l = queued.get(k);
+      if (l) l.push(s);
+      else queued.set(k, [s]);
+    }
+    if (queued.size) {
+      const openedByTuple = new Map<string, Socket[]>();
+      for (const s of opened) {
+        if (s.inode === 0 || s.protocol !== 'tcp' || !queued.has(tupleKey(s))) continue;
+        const k = tupleKey(s);
+        const l = openedByTuple.get(k);
+        if (l) l.push(s);
+        else openedByTuple.set(k, [s]);
+      }
+      const paired = new Set<Socket>();
+      for (const [k, l] of openedByTuple) {
+        const q = queued.get(k)!;
+        if (l.length !== 1 || q.length !== 1) continue;
+        const before = q[0]!;
+        const after = l[0]!;
+        paired.add(before).add(after);
+        const fields: ChangeField[] = ['accepted'];
+        for (const f of changedFields(before, after)) if (f !== 'holders') fields.push(f);
+        changed.push({ before, after, fields });
+      }
+      if (paired.size) {
+        opened = opened.filter((s) => !paired.has(s));
+        closed = closed.filter((s) => !paired.has(s));
+      }
+    }
+  }
   return { opened, closed, changed };
 }
+
+/** States of a connection that can sit in an accept queue (no inode until accepted). */
+const QUEUED: ReadonlySet<SocketState> = new Set<SocketState>(['SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT']);

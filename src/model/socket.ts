@@ -106,6 +106,13 @@ export interface Socket {
   uid: number;
   /** Network interface index the socket is bound to, when bound to one. */
   interface?: number;
+  /**
+   * IPv6 sockets: true when IPV6_V6ONLY is set (a `::` listener then takes IPv6
+   * only), false when it also takes IPv4 (dual-stack). Absent when the source
+   * does not say (/proc/net, pasted output) and on connections: the kernel
+   * reports it for LISTEN and CLOSE (UDP unconnected) sockets only.
+   */
+  v6only?: boolean;
   /** Kernel timer running on the socket, with its remaining time and retransmit count. */
   timer?: { kind: TimerKind; expiresMs: number; retransmits: number };
   /** Buffer sizes and use, when asked for (netlink source only). */

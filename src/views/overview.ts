@@ -22,6 +22,8 @@ export interface ListenerGroup {
   protocol: Protocol;
   port: number;
   addresses: string[];
+  /** IPV6_V6ONLY of its `::` socket, when known. */
+  v6only?: boolean;
   scope: BindScope;
   /** Accept-queue length and backlog (TCP), summed over the bound addresses. */
   queued: number;
@@ -41,6 +43,8 @@ export interface BoundGroup {
   port: number;
   addresses: string[];
   scope: BindScope;
+  /** IPV6_V6ONLY of a socket bound to [::], when the kernel tells. */
+  v6only?: boolean;
 }
 
 export interface OutboundGroup {
@@ -104,6 +108,7 @@ export function summarize(snap: Snapshot): Overview {
       }
     }
     if (!g.addresses.includes(s.localAddress)) g.addresses.push(s.localAddress);
+    if (s.localAddress === '::' && s.v6only !== undefined) g.v6only = s.v6only;
     g.queued += s.recvQ;
     if (s.backlog !== undefined) g.backlog = (g.backlog ?? 0) + s.backlog;
   }
@@ -117,6 +122,7 @@ export function summarize(snap: Snapshot): Overview {
       let g = bound.get(key);
       if (!g) bound.set(key, g = { owner, protocol: s.protocol, port: s.localPort, addresses: [], scope: 'one-address' });
       if (!g.addresses.includes(s.localAddress)) g.addresses.push(s.localAddress);
+      if (s.localAddress === '::' && s.v6only !== undefined) g.v6only = s.v6only;
       continue;
     }
     const inbound = s.protocol === 'tcp' ? tcpListenPorts.get(s.localPort) : undefined;
@@ -138,8 +144,8 @@ export function summarize(snap: Snapshot): Overview {
     g.peers++;
     g.connections[s.state] = (g.connections[s.state] ?? 0) + 1;
   }
-  for (const g of listeners.values()) g.scope = bindScope(g.addresses);
-  for (const g of bound.values()) g.scope = bindScope(g.addresses);
+  for (const g of listeners.values()) g.scope = bindScope(g.addresses, g.v6only);
+  for (const g of bound.values()) g.scope = bindScope(g.addresses, g.v6only);
   const sortOwner = (a: Owner, b: Owner): number =>
     (a.pids.length ? 0 : 1) - (b.pids.length ? 0 : 1) || a.name.localeCompare(b.name) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0);
   return {

@@ -274,6 +274,7 @@ export function toJson(s: Socket): object {
   o['inode'] = s.inode;
   o['uid'] = s.uid;
   if (s.interface !== undefined) o['interface'] = s.interface;
+  if (s.v6only !== undefined) o['v6only'] = s.v6only;
   if (s.timer !== undefined) o['timer'] = s.timer;
   if (s.memory !== undefined) o['memory'] = s.memory;
   o['holders'] = s.holders;
@@ -293,6 +294,7 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
   if (s.backlog !== undefined) out += `"backlog":${s.backlog},`;
   out += `"inode":${s.inode},"uid":${s.uid},`;
   if (s.interface !== undefined) out += `"interface":${s.interface},`;
+  if (s.v6only !== undefined) out += `"v6only":${s.v6only},`;
   if (s.timer !== undefined) out += `"timer":${JSON.stringify(s.timer)},`;
   if (s.memory !== undefined) out += `"memory":${JSON.stringify(s.memory)},`;
   out += '"holders":[';

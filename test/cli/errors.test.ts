@@ -1,6 +1,8 @@
 // Every usage error: one line on stderr, exit 2, no stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, runCli as run } from '../helpers.js';
 
@@ -72,11 +74,18 @@ test('pid and process that do not exist: exit 1 and say so', () => {
   assert.match(none.err, /no running process/);
 });
 
-test('a scan that cannot run at all exits 3 with one line', () => {
-  const r = run(['list', '--proc-root', '/nonexistent-proc-root']);
-  assert.equal(r.code, 3, r.err);
-  assert.equal(r.err.trim().split('\n').length, 1);
-  assert.match(r.err, /ENOENT/);
+test('a scan that cannot run at all exits 3 with one line, the error code said once', () => {
+  // A directory that exists but holds no socket tables (a missing one is a usage error: test/cli/refusals.test.ts).
+  const empty = mkdtempSync(join(tmpdir(), 'sockscope-empty-root-'));
+  try {
+    const r = run(['list', '--proc-root', empty]);
+    assert.equal(r.code, 3, r.err);
+    assert.equal(r.err.trim().split('\n').length, 1);
+    assert.match(r.err, /ENOENT/);
+    assert.doesNotMatch(r.err, /(E[A-Z]+): \1/, 'not "ENOENT: ENOENT:"');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 test('usage errors speak the chosen language, one line, exit 2', () => {
@@ -96,4 +105,28 @@ test('usage errors speak the chosen language, one line, exit 2', () => {
   const bad = run(['--lang', 'fr', 'list'], { LANG: 'zh_CN.UTF-8', LC_ALL: '' });
   assert.equal(bad.code, 2);
   assert.match(bad.err, /无效的 --lang“fr”/);
+});
+
+test('errors keep their cause: the collector\'s error carries the system error; SOCKSCOPE_DEBUG shows the chain', async () => {
+  const { readProcTables } = await import('../../src/collectors/linux.js');
+  const empty = mkdtempSync(join(tmpdir(), 'sockscope-cause-'));
+  try {
+    let thrown: unknown;
+    try {
+      readProcTables(empty, ['tcp'], ['ipv4']);
+    } catch (e) {
+      thrown = e;
+    }
+    assert.ok(thrown instanceof Error, 'it throws');
+    const cause = (thrown as Error).cause as NodeJS.ErrnoException | undefined;
+    assert.equal(cause?.code, 'ENOENT');
+    assert.equal(cause?.syscall, 'open');
+    const r = run(['list', '--proc-root', empty], { SOCKSCOPE_DEBUG: '1' });
+    assert.equal(r.code, 3);
+    assert.match(r.err, /Caused by: Error: ENOENT: no such file or directory, open '.*\/net\/tcp'/);
+    const plain = run(['list', '--proc-root', empty]);
+    assert.equal(plain.err.trim().split('\n').length, 1, 'the chain only with SOCKSCOPE_DEBUG');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });

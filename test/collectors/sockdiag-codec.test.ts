@@ -73,6 +73,19 @@ test('IPv6 dump: dual-stack listener, ::1 and IPv4-mapped peers', () => {
   assert.equal(mapped.inode, 7683);
 });
 
+test('IPV6_V6ONLY (INET_DIAG_SKV6ONLY) decoded as ss shows it: the :: listener is dual-stack, [::1] UDP is IPv6-only', () => {
+  // ss.txt of the same moment: "*:19191 ... v6only:0" and "[::1]:19293 ... v6only:1".
+  const tcp = decode('dualstack-udp/tcp6.bin', 'tcp').sockets;
+  const l = tcp.find((s) => s.localPort === 19191 && s.state === 'LISTEN')!;
+  assert.equal(l.v6only, false);
+  // The kernel sends the flag only for LISTEN and CLOSE sockets: a connection has none.
+  for (const c of tcp.filter((s) => s.state === 'ESTABLISHED')) assert.equal(c.v6only, undefined);
+  const udp = decode('dualstack-udp/udp6.bin', 'udp').sockets.find((s) => s.localPort === 19293)!;
+  assert.equal(udp.v6only, true);
+  // IPv4 sockets never carry it.
+  for (const s of decode('dualstack-udp/udp4.bin', 'udp').sockets) assert.equal(s.v6only, undefined);
+});
+
 test('UDP dumps: UNCONN with queued bytes, connected ESTABLISHED', () => {
   const u4 = decode('dualstack-udp/udp4.bin', 'udp').sockets;
   const bound = u4.find((s) => s.localPort === 19292)!;

@@ -7,6 +7,8 @@ import { explainPortNumber, portClass, portRisk, type HostFacts } from '../../sr
 import { explainSocket, rowContext } from '../../src/explain/row.js';
 import { explainTopic, topicNames } from '../../src/explain/topics.js';
 import { SOCKET_STATES, type Socket } from '../../src/model/socket.js';
+import { bindScope } from '../../src/model/address.js';
+import { socketJson, toJson } from '../../src/views/table.js';
 
 const en = translator('en');
 const host: HostFacts = { ephemeral: [32768, 60999], unprivilegedStart: 1024, somaxconn: 4096, bindv6only: 0 };
@@ -110,4 +112,76 @@ test('unknown topics get the nearest suggestions', () => {
   assert.ok(!s.ok && s.suggestions[0] === 'ESTABLISHED');
   const none = explainTopic(['xyzzy-plugh'], en, host, undefined);
   assert.ok(!none.ok && none.suggestions.length === 0);
+});
+
+test('"close" is the topic the list promises; CLOSE and "state close" reach the state', () => {
+  for (const word of ['close', 'Close', 'closing']) {
+    const r = explainTopic([word], en, host, undefined);
+    assert.ok(r.ok, word);
+    if (!r.ok) continue;
+    assert.equal(r.explanation.title, en('topic.close.title'), word);
+    assert.match(r.explanation.paragraphs.at(-1)!, /sockscope explain state CLOS(E|ING)/, 'points to the state');
+  }
+  for (const words of [['CLOSE'], ['state', 'close'], ['closed']]) {
+    const r = explainTopic(words, en, host, undefined);
+    assert.ok(r.ok && r.explanation.title === en('topic.state.title', { state: 'CLOSE' }), words.join(' '));
+  }
+  const closing = explainTopic(['CLOSING'], en, host, undefined);
+  assert.ok(closing.ok && closing.explanation.title === en('topic.state.title', { state: 'CLOSING' }));
+  // Every state name that is not also a topic still reaches its state in any case.
+  const tw = explainTopic(['time-wait'], en, host, undefined);
+  assert.ok(tw.ok && /TIME_WAIT/.test(tw.explanation.title));
+});
+
+test('an endpoint with a port out of range is refused, not explained without its port', () => {
+  for (const text of ['1.2.3.4:99999', '[::1]:65536', '127.0.0.1:000001']) {
+    const r = explainTopic([text], en, host, undefined);
+    assert.ok(!r.ok && r.badPort !== undefined, text);
+  }
+  const ok = explainTopic(['[::1]:65535'], en, host, undefined);
+  assert.ok(ok.ok && ok.explanation.paragraphs.some((p) => /65535/.test(p)));
+});
+
+test('bind scope says which IP versions a :: listener takes when the kernel says so', () => {
+  assert.equal(bindScope(['::']), 'all-interfaces', 'unknown (/proc/net): no claim');
+  assert.equal(bindScope(['::'], true), 'all-interfaces-ipv6-only');
+  assert.equal(bindScope(['::'], false), 'all-interfaces-ipv4-ipv6');
+  assert.equal(bindScope(['0.0.0.0', '::'], true), 'all-interfaces-ipv4-ipv6', 'an IPv4 socket beside it takes IPv4');
+  assert.equal(bindScope(['0.0.0.0']), 'all-interfaces');
+  assert.equal(bindScope(['::1'], true), 'this-host-only');
+  const base: Socket = { protocol: 'tcp', family: 'ipv6', localAddress: '::', localPort: 8080, remoteAddress: '::', remotePort: 0,
+    state: 'LISTEN', recvQ: 0, sendQ: 0, backlog: 128, inode: 5, uid: 0, holders: [{ pid: 10, fd: 3 }] };
+  const zh = translator('zh-CN');
+  const ctx = rowContext([]);
+  assert.match(explainSocket({ ...base, v6only: true }, ctx, en), /\(all interfaces, IPv6 only\)/);
+  assert.match(explainSocket({ ...base, v6only: false }, ctx, en), /\(all interfaces, IPv4 and IPv6\)/);
+  assert.match(explainSocket(base, ctx, en), /\(all interfaces\)/);
+  assert.match(explainSocket({ ...base, v6only: true }, ctx, zh), /所有网卡，仅 IPv6/);
+  assert.match(explainSocket({ ...base, v6only: false }, ctx, zh), /所有网卡，IPv4 和 IPv6/);
+});
+
+test('v6only in the JSON: after interface, only when known, the fast writer equal to JSON.stringify', () => {
+  const s: Socket = { protocol: 'tcp', family: 'ipv6', localAddress: '::', localPort: 8080, remoteAddress: '::', remotePort: 0,
+    state: 'LISTEN', recvQ: 0, sendQ: 0, backlog: 128, inode: 5, uid: 0, interface: 2, holders: [] };
+  for (const v6only of [true, false, undefined]) {
+    const x = v6only === undefined ? s : { ...s, v6only };
+    const text = socketJson(x, new Map());
+    assert.equal(text, JSON.stringify(toJson(x)));
+    assert.equal((JSON.parse(text) as { v6only?: boolean }).v6only, v6only);
+    if (v6only !== undefined) assert.match(text, new RegExp(`"interface":2,"v6only":${v6only},"holders"`));
+  }
+});
+
+test('Recv-Q after the peer\'s FIN: the FIN counted as 1 on Linux, not on macOS netstat', () => {
+  const s: Socket = { protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1',
+    remotePort: 40000, state: 'CLOSE_WAIT', recvQ: 1, sendQ: 0, inode: 5, uid: 0, holders: [{ pid: 10, fd: 4 }] };
+  const linux = rowContext([]);
+  assert.match(explainSocket(s, linux, en), /Recv-Q 1 is the peer's FIN, not data/);
+  assert.match(explainSocket({ ...s, state: 'LAST_ACK', holders: [], unheldReason: 'kernel' }, linux, en), /peer's FIN, not data/);
+  assert.match(explainSocket({ ...s, recvQ: 6 }, linux, en), /5 byte\(s\) received but not yet read by the program, then the peer's FIN/);
+  assert.match(explainSocket({ ...s, state: 'ESTABLISHED' }, linux, en), /1 byte\(s\) received but not yet read/, 'no FIN before it arrives');
+  const macos = rowContext([], {}, true, false);
+  assert.match(explainSocket(s, macos, en), /1 byte\(s\) received but not yet read/);
+  const recvq = explainTopic(['recv-q'], en, host, undefined);
+  assert.ok(recvq.ok && recvq.explanation.paragraphs.some((p) => /Recv-Q 1 on a CLOSE_WAIT socket is no data/.test(p)));
 });

@@ -16,10 +16,10 @@ export class Tmux {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', timeout: 10_000 });
   }
 
-  /** Start `command` (a shell line) in a 160x40 window. */
-  start(command: string, env: Record<string, string> = {}): void {
+  /** Start `command` (a shell line) in a window of 160x40, or the size given. */
+  start(command: string, env: Record<string, string> = {}, size: { x: number; y: number } = { x: 160, y: 40 }): void {
     const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
-    this.run(['new-session', '-d', '-s', this.session, '-x', '160', '-y', '40', '-c', REPO_ROOT,
+    this.run(['new-session', '-d', '-s', this.session, '-x', String(size.x), '-y', String(size.y), '-c', REPO_ROOT,
       `env -u NO_COLOR TERM=xterm-256color LANG=C.UTF-8 ${vars} sh -c '${command}'`]);
   }
 
@@ -59,6 +59,21 @@ export class Tmux {
       if (!check(s)) throw new Error(`screen:\n${s}`);
       return s;
     }, { timeoutMs, intervalMs: 100 });
+  }
+
+  /** Set a server option (before the program in the pane writes anything that depends on it). */
+  option(name: string, value: string): void {
+    this.run(['set-option', '-s', name, value]);
+  }
+
+  /** A tmux format variable of the pane (e.g. pane_title). */
+  format(name: string): string {
+    return this.run(['display-message', '-p', '-t', this.session, `#{${name}}`]).trim();
+  }
+
+  /** Paste buffers tmux holds (an OSC 52 clipboard write that reached the terminal makes one). */
+  buffers(): string {
+    return this.run(['list-buffers']);
   }
 
   kill(): void {

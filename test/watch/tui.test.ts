@@ -66,7 +66,9 @@ test('sort and filter keys change what is shown', async (t) => {
   screen = await x.until('only the second listener', (s) => s.includes(`127.0.0.1:${p2} `) && !s.includes(`127.0.0.1:${p1} `));
   assert.match(screen, new RegExp(`filter: ${p2}`));
   x.keys('c');
-  await x.until('filter cleared: both again', (s) => s.includes(`127.0.0.1:${p2} `) && s.includes(`127.0.0.1:${p1} `), { timeoutMs: 5000 });
+  // Cleared: every socket counted again. (Both listeners need not be on screen: other programs'
+  // sockets on this machine's loopback may fill it.)
+  await x.until('filter cleared', (s) => !s.includes('filter:') && /\d+ sockets/.test(s) && !/\d+ of \d+ sockets/.test(s), { timeoutMs: 5000 });
   // The listeners view shows the accept queue against the backlog.
   x.keys('3');
   filterFor(x, `${p1}`);

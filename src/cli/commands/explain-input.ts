@@ -47,6 +47,13 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
     if (e instanceof PasteError) throw new UsageError(PASTE_ERRORS[e.message] ?? 'err.paste-unknown');
     throw e;
   }
+  if (result.rows.length === 0) {
+    // A header alone, or rows that all failed to parse: nothing to explain, and
+    // an empty table with exit 0 would read as "no sockets on that machine".
+    const first = result.unreadable[0];
+    if (first) throw new UsageError('err.paste-no-readable-rows', { n: result.unreadable.length, line: first.line, text: first.text.trim().slice(0, 200) });
+    throw new UsageError('err.paste-no-rows', { format: { key: `paste.format.${result.format}` } });
+  }
   const out = io.stdout;
   const ropts = renderOptions(io, p);
   await out.line(paint(ropts.color, 'bold', msg(L, 'paste.read-as', {
@@ -59,7 +66,8 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   }
   await out.line('');
   const sockets = result.rows.map((r) => r.socket);
-  const ctx = rowContext(sockets, PLATFORM_HOST[result.platform], !result.notes.includes('no-queues'));
+  // macOS netstat counts buffered bytes (sb_cc): the peer's FIN is not in its Recv-Q.
+  const ctx = rowContext(sockets, PLATFORM_HOST[result.platform], !result.notes.includes('no-queues'), result.platform !== 'macos');
   await renderTable(sockets, out, ropts, undefined, (s) => explainSocket(s, ctx, t));
   if (result.unreadable.length) {
     await out.line('');

@@ -9,6 +9,7 @@ import { explainTopic, topicList, type Explanation } from '../../explain/topics.
 import { paint, wrap } from '../../views/sink.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
 import type { Io } from '../common.js';
+import { loadModule } from '../load.js';
 
 export async function printExplanation(io: Io, e: Explanation): Promise<void> {
   const width = io.global.width;
@@ -29,7 +30,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
   const input = p.values.get('input')?.[0];
   if (input !== undefined) {
     if (p.positionals.length) throw new UsageError('err.explain-input-topic', { args: p.positionals.join(' ') });
-    const { explainPasted } = await import('./explain-input.js');
+    const { explainPasted } = await loadModule<typeof import('./explain-input.js')>(new URL('./explain-input.js', import.meta.url));
     return explainPasted(io, input, p);
   }
   if (p.flags.has('numeric')) throw new UsageError('err.explain-numeric');
@@ -45,6 +46,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
   const host = readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot);
   const r = explainTopic(p.positionals, t, host, ianaLookup());
   if (!r.ok) {
+    if (r.badPort !== undefined) throw new UsageError('err.invalid-port-in', { port: r.badPort, text: p.positionals[0]! });
     const hint = r.suggestions.length ? { key: 'topic.did-you-mean' as const, params: { names: r.suggestions.join(', ') } } : '';
     throw new UsageError('topic.unknown', { topic: p.positionals.join(' '), hint });
   }

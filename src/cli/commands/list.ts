@@ -2,7 +2,7 @@
 import { parseArgs, UsageError } from '../args.js';
 import { msg } from '../../explain/i18n.js';
 import { backlogNote } from '../../views/overview.js';
-import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, reportMissingPids, sortFrom, writeSockets, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS]);
@@ -14,6 +14,7 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const filter = filterFrom(p);
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');
+  if (reportMissingPids(io, filter)) return 1;
   // The default hides TIME_WAIT; ask for it anyway (it costs no holder scan:
   // TIME_WAIT sockets have no inode) so we can say how many were left out.
   const hidesTimeWait = !filter.all && !filter.states && !filter.listening;

@@ -38,6 +38,8 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.process-args', { args: p.positionals.join(' ') }) : new UsageError('err.process-needs');
   const name = p.positionals[0]!;
+  // An empty name is a substring of every command line: it would list every process.
+  if (name.trim() === '') throw new UsageError('err.process-empty', { text: name });
   const pids = findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
     io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name: safeText(name) })}`);

@@ -1,7 +1,7 @@
 // sockscope port N[/tcp|/udp]: who uses port N. The answer to
 // `netstat -ano | findstr :80`, without its substring matches (":80" also hits
 // 8080 and 49380; kill-port once killed 49302 when asked for 9302).
-import { bindScope } from '../../model/address.js';
+import { bindScope, isAllInterfaces } from '../../model/address.js';
 import type { Protocol, Socket } from '../../model/socket.js';
 import { formatEndpoint } from '../../model/socket.js';
 import { sortSockets, type SortKey } from '../../model/sort.js';
@@ -67,8 +67,8 @@ async function portMeaning(io: Io, port: number, protocol: Protocol | undefined,
   const t = translator(L);
   const host = readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot);
   const paragraphs = explainPortNumber(port, host, ianaLookup(), t, protocol);
-  const scopes = new Set(listeners.map((s) => bindScope([s.localAddress])));
-  if (scopes.has('all-interfaces')) paragraphs.push(t('explain.port.exposure.all'));
+  const scopes = new Set(listeners.map((s) => bindScope([s.localAddress], s.v6only)));
+  if ([...scopes].some(isAllInterfaces)) paragraphs.push(t('explain.port.exposure.all'));
   else if (scopes.has('one-address')) paragraphs.push(t('explain.port.exposure.one'));
   else if (scopes.has('this-host-only')) paragraphs.push(t('explain.port.exposure.local'));
   for (const para of paragraphs) for (const line of wrap(para, io.global.width, '  ')) await io.stdout.line(paint(io.global.color, 'dim', line));
@@ -82,7 +82,7 @@ async function portMeaning(io: Io, port: number, protocol: Protocol | undefined,
 async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
   const L = ropts.lang;
   const c = ropts.color;
-  const scope = scopeText(bindScope([s.localAddress]), L);
+  const scope = scopeText(bindScope([s.localAddress], s.v6only), L);
   const who = s.holders.length ? s.holders.map((h) => holderText(h, L))
     : [msg(L, 'port.no-process', { reason: unheldText(s.unheldReason ?? 'unknown', L) })];
   let queue = '';

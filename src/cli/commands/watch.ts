@@ -1,11 +1,12 @@
 // sockscope watch: the live view (TCPView / Resource Monitor in a terminal)
 // and, with --events or when stdout is not a terminal, one line per change.
-import { writeSync } from 'node:fs';
+import { readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { parseArgs, UsageError, type Parsed } from '../args.js';
 import { FILTER_SPECS, filterFrom, sortFrom, type Io } from '../common.js';
 import { defaultContext, processInfo } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
 import { destroySocket } from '../../collectors/sockdiag/destroy.js';
+import { cookieOfSocket } from '../../collectors/sockdiag/live-table.js';
 import { msg, translator, type MessageKey } from '../../explain/i18n.js';
 import { explainSocket, rowContext, type RowContext } from '../../explain/row.js';
 import { diffSockets } from '../../model/diff.js';
@@ -13,10 +14,11 @@ import { matches, type Filter } from '../../model/filter.js';
 import { SOCKET_STATES, formatEndpoint, type Socket, type SocketState } from '../../model/socket.js';
 import { draw } from '../../views/tui/draw.js';
 import { eventJson, eventLine, eventsOf } from '../../views/tui/events.js';
-import { handleKey, parseKeys } from '../../views/tui/keys.js';
+import { KeyParser, handleKey } from '../../views/tui/keys.js';
+import { safeText } from '../../views/safe-text.js';
 import { Screen } from '../../views/tui/screen.js';
 import {
-  applySnapshot, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type TuiState,
+  applySnapshot, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type KillTarget, type TuiState,
 } from '../../views/tui/state.js';
 
 const WATCH_SPECS = [
@@ -158,6 +160,30 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
 // ------------------------------------------------------------------ live view
 
 const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+/** How long input must be quiet before a lone ESC is the Escape key (a sequence split across reads arrives well within it). */
+const ESC_WAIT_MS = 120;
+/** At most this many fds looked at per process when telling whether it still holds a socket. */
+const MAX_FDS_CHECKED = 1 << 16;
+
+/** Whether this process still has the socket open (its fds read again now); undefined when they cannot be read. */
+function holdsInode(procRoot: string, pid: number, inode: number): boolean | undefined {
+  const dir = `${procRoot}/${pid}/fd`;
+  let fds: string[];
+  try {
+    fds = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const want = `socket:[${inode}]`;
+  for (const fd of fds.slice(0, MAX_FDS_CHECKED)) {
+    try {
+      if (readlinkSync(`${dir}/${fd}`) === want) return true;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return false;
+}
 
 async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: LiveCollector,
   o: { interval: number; duration?: number; sort: ReturnType<typeof sortFrom> }): Promise<number> {
@@ -194,13 +220,14 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   let lastCost: { wallMs: number; cpuMs: number } | undefined;
   let prev: Socket[] | undefined;
   let ctxCache: { snap: unknown; ctx: RowContext } | undefined;
-  let killWatch: { pid: number; name: string; startTicks?: number; deadline: number } | undefined;
+  let killWatch: { targets: KillTarget[]; signal: 'SIGTERM' | 'SIGKILL'; socket?: Socket; deadline: number } | undefined;
   const stopAt = o.duration !== undefined ? Date.now() + o.duration * 1000 : Infinity;
 
   const quit = (code: number): void => {
     if (stopped) return;
     stopped = true;
     if (timer) clearTimeout(timer);
+    if (escTimer) clearTimeout(escTimer);
     restore();
     stdin.off('data', onData);
     stdin.pause();
@@ -237,6 +264,8 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
       numeric: p.flags.has('numeric'), explain,
     });
     screen.frame(lines);
+    // The question is on the screen now: from here on a `y` read on its own is an answer to it.
+    if (st.mode.kind === 'confirm' && screen.isActive) st.mode.shown = true;
   };
   const say = (key: MessageKey, params: Record<string, string | number>, tone: 'info' | 'error' | 'ok'): void =>
     setStatus(st, t(key, params), tone, Date.now(), 6000);
@@ -247,28 +276,42 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     return { startTicks: info.startTicks === undefined ? undefined : info.startTicks + skew };
   };
 
+  const sayText = (text: string, tone: 'info' | 'error' | 'ok'): void => setStatus(st, text, tone, Date.now(), 8000);
+
+  /** Whether the pid is still the process we saw (start time), for every check before and after a signal. */
+  const verdict = (x: KillTarget): ReturnType<typeof sameProcess> => sameProcess(x.startTicks, currentStart(x.pid));
+
   const perform = async (e: Effect): Promise<void> => {
     switch (e.kind) {
       case 'quit': quit(0); return;
       case 'recollect': st.baseline = true; schedule(0); return;
       case 'kill': {
-        const v = sameProcess(e.startTicks, currentStart(e.pid));
-        if (v === 'gone') return say('watch.kill.gone', { pid: e.pid }, 'error');
-        if (v === 'reused') return say('watch.kill.reused', { pid: e.pid }, 'error');
-        if (v === 'unknown') return say('watch.kill.unknown-start', { pid: e.pid }, 'error');
-        try {
-          process.kill(e.pid, e.signal);
-        } catch (err) {
-          return say('watch.kill.failed', { pid: e.pid, detail: (err as NodeJS.ErrnoException).code ?? String(err) }, 'error');
+        // Each target is checked right before its signal: a pid that is gone or now another process is skipped.
+        const refusals: string[] = [];
+        const sent: KillTarget[] = [];
+        for (const x of e.targets) {
+          const v = verdict(x);
+          if (v === 'gone') { refusals.push(t('watch.kill.gone', { pid: x.pid })); continue; }
+          if (v === 'reused') { refusals.push(t('watch.kill.reused', { pid: x.pid })); continue; }
+          if (v === 'unknown') { refusals.push(t('watch.kill.unknown-start', { pid: x.pid })); continue; }
+          try {
+            process.kill(x.pid, e.signal);
+            sent.push(x);
+          } catch (err) {
+            refusals.push(t('watch.kill.failed', { pid: x.pid, detail: (err as NodeJS.ErrnoException).code ?? String(err) }));
+          }
         }
-        say('watch.kill.sent', { pid: e.pid, name: e.name, signal: e.signal }, 'ok');
-        killWatch = e.signal === 'SIGTERM' ? { pid: e.pid, name: e.name, startTicks: e.startTicks, deadline: Date.now() + 2000 } : undefined;
+        const sentText = sent.length === 0 ? '' : sent.length === 1
+          ? t('watch.kill.sent', { pid: sent[0]!.pid, name: safeText(sent[0]!.name), signal: e.signal })
+          : t('watch.kill.sent-all', { pids: sent.map((x) => x.pid).join(', '), signal: e.signal });
+        sayText([sentText, ...refusals].filter(Boolean).join(' '), sent.length ? 'ok' : 'error');
+        killWatch = sent.length ? { targets: sent, signal: e.signal, socket: e.socket, deadline: Date.now() + 2000 } : undefined;
         schedule(200);
         return;
       }
       case 'destroy': {
         const s = e.socket;
-        const r = await destroySocket(s);
+        const r = await destroySocket(s, e.cookie);
         const where = { local: formatEndpoint(s.localAddress, s.localPort), remote: formatEndpoint(s.remoteAddress, s.remotePort) };
         if (r.ok) say('watch.destroy.ok', where, 'ok');
         else if (r.reason === 'error') say('watch.destroy.error', { detail: r.detail ?? '?' }, 'error');
@@ -279,15 +322,36 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     }
   };
 
+  /** Who holds the socket now: the holders seen at `k` and in the latest snapshot, each checked alive and re-read. */
+  const stillHeldText = (socket: Socket, gone: Set<number>): string => {
+    const local = formatEndpoint(socket.localAddress, socket.localPort);
+    const pids = new Map<number, KillTarget>();
+    const latest = socket.inode !== 0 ? st.snapshot?.sockets.find((x) => x.inode === socket.inode) : undefined;
+    for (const h of [...socket.holders, ...(latest?.holders ?? [])]) {
+      if (!pids.has(h.pid) && !gone.has(h.pid)) pids.set(h.pid, { pid: h.pid, name: h.name ?? '?', startTicks: collector.startTicksOf(h.pid) });
+    }
+    const holding: string[] = [];
+    for (const x of pids.values()) {
+      if (verdict(x) === 'gone' || verdict(x) === 'reused') continue;
+      if (holdsInode(procRoot ?? '/proc', x.pid, socket.inode) === false) continue;
+      holding.push(`${x.pid}/${safeText(x.name)}`);
+    }
+    return holding.length ? t('watch.kill.still-held', { local, holders: holding.join(', ') }) : t('watch.kill.released', { local });
+  };
+
   const checkKill = (): void => {
     if (!killWatch) return;
-    const v = sameProcess(killWatch.startTicks, currentStart(killWatch.pid));
-    if (v === 'gone' || v === 'reused') {
-      say('watch.kill.exited', { pid: killWatch.pid }, 'ok');
+    const w = killWatch;
+    const alive = w.targets.filter((x) => { const v = verdict(x); return v === 'same' || v === 'unknown'; });
+    if (alive.length === 0) {
+      const exited = w.targets.length === 1 ? t('watch.kill.exited', { pid: w.targets[0]!.pid })
+        : t('watch.kill.exited-all', { pids: w.targets.map((x) => x.pid).join(', ') });
+      const gone = new Set(w.targets.map((x) => x.pid));
+      sayText(w.socket ? `${exited} ${stillHeldText(w.socket, gone)}` : exited, 'ok');
       killWatch = undefined;
-    } else if (Date.now() >= killWatch.deadline && st.mode.kind === 'normal') {
-      st.mode = { kind: 'confirm', pending: { kind: 'kill', pid: killWatch.pid, name: killWatch.name, startTicks: killWatch.startTicks, signal: 'SIGKILL' } };
+    } else if (Date.now() >= w.deadline && st.mode.kind === 'normal') {
       killWatch = undefined;
+      if (w.signal === 'SIGTERM') st.mode = { kind: 'confirm', pending: { kind: 'kill', targets: alive, signal: 'SIGKILL', socket: w.socket } };
     }
   };
 
@@ -330,14 +394,28 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     timer = setTimeout(() => { void tick().catch(onCrash); }, ms);
   }
 
-  const onData = (data: string): void => {
-    for (const key of parseKeys(data)) {
-      const effect = handleKey(st, key, { now: Date.now(), t, startTicksOf: (pid) => collector.startTicksOf(pid) });
+  const parser = new KeyParser();
+  let escTimer: NodeJS.Timeout | undefined;
+  const onKeys = (keys: ReturnType<KeyParser['feed']>, alone: boolean): void => {
+    for (const key of keys) {
+      const effect = handleKey(st, key, {
+        now: Date.now(), t, alone, startTicksOf: (pid) => collector.startTicksOf(pid), cookieOf: (s) => cookieOfSocket(s),
+      });
       if (effect) void perform(effect).then(render).catch(onCrash);
       if (stopped) return;
     }
     settleSelection(st);
     render();
+  };
+  const onData = (data: string): void => {
+    if (escTimer) { clearTimeout(escTimer); escTimer = undefined; }
+    const keys = parser.feed(data);
+    // One read holding one key and nothing else (no sequence, no paste): a keystroke on its own.
+    onKeys(keys, keys.length === 1 && data.length === 1);
+    if (!stopped && parser.pending) {
+      // An ESC (or a sequence) not finished yet: if nothing follows soon, it was the Escape key.
+      escTimer = setTimeout(() => { escTimer = undefined; if (!stopped) onKeys(parser.flush(), false); }, ESC_WAIT_MS);
+    }
   };
   const onResize = (): void => {
     screen.invalidate();

@@ -3,7 +3,7 @@
 // We index by inode in a hash map (ss uses a fixed 256-bucket table, which is
 // why it slows to seconds on 100k sockets) and never let a vanished process or
 // an unreadable fd table stop the scan: those become issues on the Snapshot.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { ScanIssue } from '../../model/snapshot.js';
@@ -15,20 +15,13 @@ interface NativeResult {
   exited: Int32Array;
   /** fd directories that could not be opened for another reason (EMFILE with nothing to free). */
   failed: Int32Array;
+  /** The scan was cancelled before it finished: the lists above may be partial. */
+  cancelled?: boolean;
 }
 interface NativeScan {
   scan(procRoot: string, pids: Int32Array, threads: number): NativeResult;
-  scanAsync(procRoot: string, pids: Int32Array, threads: number): Promise<NativeResult>;
-  cancelScans(): void;
-}
-
-/**
- * Stop every native scan still running in the background (their results are
- * discarded). A caller that started a scan early and then found it needs no
- * holders calls this so that the process can exit at once.
- */
-export function cancelBackgroundScans(): void {
-  nativeScan()?.cancelScans();
+  /** The same scan on a worker thread; cancel() stops this scan only (its result then says cancelled). */
+  scanAsync(procRoot: string, pids: Int32Array, threads: number): { done: Promise<NativeResult>; cancel(): void };
 }
 
 let native: NativeScan | null | undefined;
@@ -99,17 +92,61 @@ export function scanHolders(procRoot: string, opts: HolderScanOptions = {}): Hol
   return withIssues(result, procRoot);
 }
 
+/** A holder scan started in the background; see startScan. */
+export interface PendingScan {
+  /**
+   * The scan's answer, indexed for the inodes wanted (all when absent).
+   * Rejects with ScanCancelled once cancel() was called: a scan cut short is
+   * never read as a complete one.
+   */
+  read(wanted?: ReadonlySet<number>): Promise<HolderScan>;
+  /** Stop this scan (and no other) so that nothing waits for it. */
+  cancel(): void;
+}
+
+/** What reading a cancelled scan gives. */
+export class ScanCancelled extends Error {
+  constructor() {
+    super('the holder scan was cancelled');
+    this.name = 'ScanCancelled';
+  }
+}
+
 /**
  * Start the same scan off the JavaScript thread (when the native scanner is
  * built) so that it overlaps with reading the socket table. The index by inode
  * is built only when asked, for the inodes the table turned out to need.
+ * Each scan has its own handle: cancelling one (a query that found nothing to
+ * look up) leaves every other scan in flight whole.
  */
-export function startScan(procRoot: string, opts: Pick<HolderScanOptions, 'forceJs' | 'pids'> = {}): (wanted?: ReadonlySet<number>) => Promise<HolderScan> {
+export function startScan(procRoot: string, opts: Pick<HolderScanOptions, 'forceJs' | 'pids'> = {}): PendingScan {
   const n = opts.forceJs ? null : nativeScan();
-  if (!n) return async (wanted) => scanHolders(procRoot, { ...opts, wanted });
-  const raw = n.scanAsync(procRoot, Int32Array.from(opts.pids ?? listPids(procRoot)), THREADS);
-  raw.catch(() => undefined); // observed here; the caller may never ask for it
-  return async (wanted) => withIssues(fromNative(await raw, wanted, procRoot), procRoot);
+  let cancelled = false;
+  if (!n) {
+    // The JavaScript scan runs when read, on this thread: cancelling only means it never runs.
+    return {
+      read: async (wanted) => {
+        if (cancelled) throw new ScanCancelled();
+        return scanHolders(procRoot, { ...opts, wanted, forceJs: true });
+      },
+      cancel: () => { cancelled = true; },
+    };
+  }
+  const job = n.scanAsync(procRoot, Int32Array.from(opts.pids ?? listPids(procRoot)), THREADS);
+  job.done.catch(() => undefined); // observed here; the caller may never ask for it
+  return {
+    read: async (wanted) => {
+      if (cancelled) throw new ScanCancelled();
+      const r = await job.done;
+      // Cancelled while we waited, or (by whoever) while the scan ran: its answer may be partial.
+      if (cancelled || r.cancelled) throw new ScanCancelled();
+      return withIssues(fromNative(r, wanted, procRoot), procRoot);
+    },
+    cancel: () => {
+      cancelled = true;
+      job.cancel();
+    },
+  };
 }
 
 // Two threads saturate the kernel's readlink path on small machines; more only contend.
@@ -185,4 +222,39 @@ function scanJs(procRoot: string, pids: readonly number[], wanted: ReadonlySet<n
   }
   for (const list of byInode.values()) if (list.length > 1) list.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
   return { byInode, unreadable, exited, issues };
+}
+
+/** Largest /proc/<pid>/status we read (a few KiB in practice; a recorded tree may hold anything). */
+const STATUS_CAP = 64 * 1024;
+
+/**
+ * Every uid (real, effective, saved, filesystem) of these processes, from
+ * /proc/<pid>/status, which anyone may read even when the fd table is closed.
+ * What decides whether an unheld socket could be theirs (see unheldReason).
+ * A process that is gone is skipped (it holds nothing now); undefined when
+ * one could not be read otherwise: its sockets could be anyone's.
+ * Example line: "Uid:\t1000\t1000\t1000\t1000".
+ */
+export function readProcessUids(procRoot: string, pids: readonly number[]): Set<number> | undefined {
+  const uids = new Set<number>();
+  const buf = Buffer.allocUnsafe(STATUS_CAP);
+  for (const pid of pids) {
+    let text: string;
+    let fd: number | undefined;
+    try {
+      fd = openSync(`${procRoot}/${pid}/status`, 'r');
+      const n = readSync(fd, buf, 0, STATUS_CAP, 0);
+      text = buf.toString('latin1', 0, n);
+    } catch (e) {
+      const code = errCode(e);
+      if (code === 'ENOENT' || code === 'ESRCH') continue;
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    const m = /(?:^|\n)Uid:[ \t]*(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)/.exec(text);
+    if (!m) return undefined;
+    for (let i = 1; i <= 4; i++) uids.add(Number(m[i]));
+  }
+  return uids;
 }

@@ -16,7 +16,7 @@
 // Example input: /proc/4242/fd/3 -> "socket:[711724]", stat(/proc/4242/fd).st_size = 12
 import { statSync } from 'node:fs';
 import type { Holder } from '../../model/socket.js';
-import { listPids, scanHolders } from './holders.js';
+import { listPids, readProcessUids, scanHolders } from './holders.js';
 import { ProcessTable, parseStatStart, type ProcessInfo } from './process-info.js';
 import { readFileSync } from 'node:fs';
 
@@ -51,6 +51,8 @@ export class HolderTracker {
   private fdCount = new Map<number, number>();
   private info = new Map<number, ProcessInfo>();
   private unreadableSet = new Set<number>();
+  /** Uids of each unreadable process (null: could not be read), read once per process. */
+  private unreadableUidsOf = new Map<number, Set<number> | null>();
   private exitedRecently: number[] = [];
   private rotation: number[] = [];
   private cursor = 0;
@@ -75,6 +77,24 @@ export class HolderTracker {
     return [...this.unreadableSet];
   }
 
+  /**
+   * Every uid of the processes we may not read; undefined when one of them
+   * could not be read (then any socket could be theirs). See unheldReason.
+   */
+  get unreadableUids(): Set<number> | undefined {
+    const out = new Set<number>();
+    for (const pid of this.unreadableSet) {
+      let u = this.unreadableUidsOf.get(pid);
+      if (u === undefined) {
+        u = readProcessUids(this.opts.procRoot, [pid]) ?? null;
+        this.unreadableUidsOf.set(pid, u);
+      }
+      if (u === null) return undefined;
+      for (const x of u) out.add(x);
+    }
+    return out;
+  }
+
   /** Pids that exited while we scanned them, in the latest refresh. */
   get exited(): number[] {
     return this.exitedRecently;
@@ -94,6 +114,7 @@ export class HolderTracker {
       this.fdCount.delete(pid);
       this.info.delete(pid);
       this.unreadableSet.delete(pid);
+      this.unreadableUidsOf.delete(pid);
       this.replace(pid, []);
     }
     const toScan = new Set<number>();
@@ -161,6 +182,7 @@ export class HolderTracker {
         continue;
       }
       this.unreadableSet.delete(pid);
+      this.unreadableUidsOf.delete(pid);
       if (exited.has(pid)) {
         this.replace(pid, []);
         continue;

@@ -28,6 +28,12 @@ export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 /** inet_diag extension: socket memory info (struct sk_meminfo, u32[9]). */
 export const INET_DIAG_SKMEMINFO = 7;
+/**
+ * inet_diag attribute: the IPV6_V6ONLY flag (u8). The kernel adds it without
+ * being asked to AF_INET6 sockets in LISTEN or CLOSE (UDP's unconnected) state
+ * (inet_diag_msg_attrs_fill); connections, TIME_WAIT and request sockets lack it.
+ */
+export const INET_DIAG_SKV6ONLY = 11;
 
 const HDR = 16;
 /** The holders of a freshly decoded record, before the collector fills them in (one shared empty array: compare by identity). */
@@ -187,6 +193,7 @@ export function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: numb
     inode: dv.getUint32(p + 68, true),
     uid: dv.getUint32(p + 64, true),
     interface: undefined,
+    v6only: undefined,
     timer: undefined,
     memory: undefined,
     // Filled in by the collector; declared here so that adding them later
@@ -212,6 +219,8 @@ export function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: numb
         sndbuf: dv.getUint32(a + 16, true),
         drops: dv.getUint32(a + 36, true),
       };
+    } else if (atype === INET_DIAG_SKV6ONLY && alen >= 5 && v6) {
+      rec.v6only = buf[a + 4] !== 0;
     }
     a += (alen + 3) & ~3;
   }

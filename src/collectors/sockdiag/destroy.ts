@@ -5,10 +5,19 @@
 // (tcp_abort). It needs a kernel built with CONFIG_INET_DIAG_DESTROY (else
 // EOPNOTSUPP) and CAP_NET_ADMIN (else EPERM): net/core/sock_diag.c sock_diag_destroy().
 //
-// The cookie comes from an exact lookup made just before (SOCK_DIAG_BY_FAMILY
-// without NLM_F_DUMP, cookie INET_DIAG_NOCOOKIE), after checking that the
-// socket found still has the inode the user picked: a 4-tuple reused by a new
-// connection is never the one closed.
+// Which socket: the one the user saw. A 4-tuple alone does not say it: after a
+// TIME_WAIT (inode 0) the same 4-tuple can belong to a new, live connection a
+// moment later. The kernel gives every socket a cookie (idiag_cookie, TIME_WAIT
+// and request sockets included) that is never reused while the machine runs, so
+// the target is named by the cookie read with the row on screen:
+//   1. exact lookup by 4-tuple (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP, cookie
+//      INET_DIAG_NOCOOKIE); the socket found must have that cookie (and the
+//      inode on screen, when it has one), else nothing is done ("changed");
+//   2. SOCK_DESTROY carrying that cookie: the kernel itself checks it again
+//      (sock_diag_check_cookie, ESTALE), so a swap between 1 and 2 is refused too.
+// Without a cookie (rows read from /proc) the inode must match; a row with
+// neither cannot be told from its successor and is refused ("unidentified").
+// A listener is never destroyed: the server would live on without it ("listener").
 //   request:  nlmsghdr{len=72, type=21, flags=REQUEST|ACK} inet_diag_req_v2{family=2, protocol=6,
 //             states=~0, id{sport=5000, dport=40312, src=127.0.0.1, dst=127.0.0.1, if=0, cookie=0x2a1f,0}}
 //   answer:   NLMSG_ERROR{error=0} (done), -95 (EOPNOTSUPP), -1 (EPERM), -2 (ENOENT)
@@ -98,14 +107,24 @@ export function decodeReply(buf: Uint8Array, seq: number): { errno?: number; ino
 
 export type DestroyOutcome =
   | { ok: true }
-  | { ok: false; reason: 'unsupported' | 'permission' | 'gone' | 'changed' | 'not-tcp' | 'error'; detail?: string };
+  | { ok: false; reason: 'unsupported' | 'permission' | 'gone' | 'changed' | 'unidentified' | 'listener' | 'not-tcp' | 'error'; detail?: string };
+
+/** errno the kernel gives a SOCK_DESTROY whose cookie is not the socket's (sock_diag_check_cookie). */
+const ESTALE = 116;
 
 let seqCounter = 0x7000;
 
-/** Close this TCP socket (matched by 4-tuple and inode) with SOCK_DESTROY. */
-export async function destroySocket(s: Pick<Socket, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'inode' | 'interface'>,
+/**
+ * Close this TCP socket with SOCK_DESTROY, only if the kernel's socket with its
+ * 4-tuple is the very one on screen: same cookie (when known) and same inode
+ * (when it has one). `cookie` is the idiag_cookie read with the row.
+ */
+export async function destroySocket(s: Pick<Socket, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'inode' | 'interface' | 'state'>,
+  cookie: [number, number] | undefined,
   channelFactory: () => Pick<SockDiagChannel, 'request' | 'close'> = () => new SockDiagChannel({ bulk: true })): Promise<DestroyOutcome> {
   if (s.protocol !== 'tcp') return { ok: false, reason: 'not-tcp' };
+  if (s.state === 'LISTEN') return { ok: false, reason: 'listener' };
+  if (!cookie && s.inode === 0) return { ok: false, reason: 'unidentified' };
   const id: SocketId = {
     family: s.family, protocol: 'tcp', localAddress: s.localAddress, localPort: s.localPort,
     remoteAddress: s.remoteAddress, remotePort: s.remotePort, interface: s.interface,
@@ -125,10 +144,12 @@ export async function destroySocket(s: Pick<Socket, 'protocol' | 'family' | 'loc
     }, 5000);
     if (!found || found.errno === 2) return { ok: false, reason: 'gone' };
     if (found.errno) return { ok: false, reason: 'error', detail: `lookup errno ${found.errno}` };
+    if (!found.cookie) return { ok: false, reason: 'error', detail: 'lookup answered without a socket' };
+    if (cookie && (found.cookie[0] !== cookie[0] >>> 0 || found.cookie[1] !== cookie[1] >>> 0)) return { ok: false, reason: 'changed' };
     if (s.inode !== 0 && found.inode !== s.inode) return { ok: false, reason: 'changed' };
     const seq2 = (seqCounter = (seqCounter + 1) >>> 0);
     let answer: ReturnType<typeof decodeReply>;
-    await ch.request(encodeDestroyRequest({ ...id, cookie: found.cookie! }, seq2), (chunk) => {
+    await ch.request(encodeDestroyRequest({ ...id, cookie: cookie ?? found.cookie }, seq2), (chunk) => {
       answer = decodeReply(chunk, seq2);
       return answer?.errno !== undefined;
     }, 5000);
@@ -137,6 +158,7 @@ export async function destroySocket(s: Pick<Socket, 'protocol' | 'family' | 'loc
     if (errno === 95) return { ok: false, reason: 'unsupported' };
     if (errno === 1 || errno === 13) return { ok: false, reason: 'permission' };
     if (errno === 2) return { ok: false, reason: 'gone' };
+    if (errno === ESTALE) return { ok: false, reason: 'changed' };
     return { ok: false, reason: 'error', detail: `errno ${errno}` };
   } catch (e) {
     return { ok: false, reason: 'error', detail: (e as Error).message };

@@ -2,8 +2,10 @@
 // Most sockets do not change from one second to the next, and decoding 100k
 // records into fresh objects every second costs more than the kernel's dump
 // itself. So each record is compared, on its raw bytes, with what the same
-// socket (same inode, same 4-tuple) looked like last time; an unchanged record
-// hands back last time's object. The view and the diff then see identity
+// socket looked like last time; an unchanged record hands back last time's
+// object. The same socket: same inode, or for a socket without one (TIME_WAIT,
+// not yet accepted) the same full tuple (ports, both addresses, interface)
+// and cookie; in both cases the full tuple and cookie must be unchanged. The view and the diff then see identity
 // (`prev === next`) for the sockets that did not change.
 //
 // Record layout: see codec.ts (struct inet_diag_msg, 72 bytes). Example record:
@@ -22,17 +24,43 @@ const MSG = 72;
 /** What one socket looked like last time, to tell "unchanged" on raw bytes. */
 interface Seen {
   sock: RawSocket;
-  /** Hash of the 4-tuple bytes and interface. */
-  tuple: number;
+  /**
+   * The record's bytes 4..43, as ten u32 words: ports, source and destination
+   * addresses (four words each) and interface. Compared whole: a socket is
+   * unchanged only if its full tuple is.
+   */
+  tuple: Uint32Array;
   /** state | timer kind << 8 | retransmits << 16 */
   flags: number;
   rq: number;
   wq: number;
   /** Which read saw it last (entries not seen in the latest read are dropped). */
   gen: number;
-  /** idiag_cookie, low and high u32: constant for the life of a socket. */
+  /** idiag_cookie, low and high u32: constant for the life of a socket, unique among live ones. */
   cookieLo: number;
   cookieHi: number;
+}
+
+/** Offset of the tuple in inet_diag_msg, and its length in u32 words (sport..idiag_if). */
+const TUPLE_AT = 4;
+const TUPLE_WORDS = 10;
+
+/**
+ * FNV-1a over family, protocol and the whole tuple: the bucket of a socket
+ * without an inode. Only a bucket: entries in it are told apart by comparing
+ * the full tuple and the cookie, so a collision costs a comparison, never a
+ * socket. Exported for the tests, which construct collisions.
+ */
+export function tupleHash(dv: DataView, p: number, family: number, protocol: Protocol): number {
+  let h = 0x811c9dc5 ^ family ^ (protocol === 'tcp' ? 0 : 0x100);
+  for (let i = 0; i < TUPLE_WORDS; i++) h = Math.imul(h ^ dv.getUint32(p + TUPLE_AT + 4 * i, true), 16777619);
+  return h >>> 0;
+}
+
+function sameTuple(e: Seen, dv: DataView, p: number): boolean {
+  const t = e.tuple;
+  for (let i = 0; i < TUPLE_WORDS; i++) if (t[i] !== dv.getUint32(p + TUPLE_AT + 4 * i, true)) return false;
+  return true;
 }
 
 export interface LiveTableOptions {
@@ -56,15 +84,36 @@ export interface LiveTableRead {
 
 let seqCounter = 0x5000;
 
+/**
+ * The cookie read with each socket object handed out, whatever its inode (TIME_WAIT
+ * and request sockets have inode 0 but a cookie): `x` in the live view destroys
+ * exactly the socket on screen by it. Weak: it goes with the object.
+ */
+const COOKIES = new WeakMap<object, [number, number]>();
+
+/** The kernel's cookie of a socket object this table handed out (or a copy made with replace()). */
+export function cookieOfSocket(s: object): [number, number] | undefined {
+  return COOKIES.get(s);
+}
+
+/** What the table needs of a netlink channel (tests hand it recorded replies). */
+export type LiveChannel = Pick<SockDiagChannel, 'request' | 'close'>;
+
 /** Reads the table over one long-lived netlink channel, reusing unchanged records. */
 export class LiveSockDiag {
-  private channel: SockDiagChannel | undefined;
+  private channel: LiveChannel | undefined;
   private seen = new Map<number, Seen>();
-  /** Sockets without an inode (TIME_WAIT, not yet accepted), by a text key. */
-  private seenNoInode = new Map<string, Seen>();
+  /**
+   * Sockets without an inode (TIME_WAIT, not yet accepted), by tupleHash: one
+   * entry, or several when hashes collide (or one tuple is briefly held by two
+   * sockets, a TIME_WAIT and its successor). Identity is full tuple + cookie.
+   */
+  private seenNoInode = new Map<number, Seen | Seen[]>();
   private gen = 0;
   /** First record of every dump is decoded here, marked so the caller can tell it is new. */
   static readonly FRESH: Socket['holders'] = NO_HOLDERS;
+
+  constructor(private readonly openChannel: () => LiveChannel = () => new SockDiagChannel({ bulk: true })) {}
 
   /** The kernel's cookie of the socket with this inode, as of the latest read. */
   cookieOf(inode: number): [number, number] | undefined {
@@ -72,14 +121,31 @@ export class LiveSockDiag {
     return e ? [e.cookieLo, e.cookieHi] : undefined;
   }
 
+  /** The kernel's cookie of a socket of the latest read, with or without an inode (a search for the latter: for one action, not per row). */
+  cookieOfSocket(s: RawSocket): [number, number] | undefined {
+    if (s.inode !== 0) {
+      const e = this.seen.get(s.inode);
+      return e && e.sock === s ? [e.cookieLo, e.cookieHi] : undefined;
+    }
+    // The object itself, or a copy of it (the collector attaches reasons to copies).
+    const same = (x: RawSocket): boolean => x === s || (x.protocol === s.protocol && x.family === s.family && x.state === s.state &&
+      x.localPort === s.localPort && x.remotePort === s.remotePort && x.localAddress === s.localAddress && x.remoteAddress === s.remoteAddress);
+    for (const v of this.seenNoInode.values()) {
+      for (const e of Array.isArray(v) ? v : [v]) if (same(e.sock)) return [e.cookieLo, e.cookieHi];
+    }
+    return undefined;
+  }
+
   /** Put `next` in place of `prev` (same socket, holders attached) so the next read hands it back. */
   replace(prev: RawSocket, next: RawSocket): void {
+    const c = COOKIES.get(prev);
+    if (c) COOKIES.set(next, c);
     const e = prev.inode !== 0 ? this.seen.get(prev.inode) : undefined;
     if (e && e.sock === prev) e.sock = next;
   }
 
   async read(opts: LiveTableOptions): Promise<LiveTableRead> {
-    this.channel ??= new SockDiagChannel({ bulk: true });
+    this.channel ??= this.openChannel();
     const gen = ++this.gen;
     const out: RawSocket[] = [];
     const issues: ScanIssue[] = [];
@@ -115,7 +181,15 @@ export class LiveSockDiag {
     // Forget sockets that were not seen in this read: memory stays bounded by the table.
     const gone: number[] = [];
     for (const [k, v] of this.seen) if (v.gen !== gen) { this.seen.delete(k); gone.push(k); }
-    for (const [k, v] of this.seenNoInode) if (v.gen !== gen) this.seenNoInode.delete(k);
+    for (const [k, v] of this.seenNoInode) {
+      if (!Array.isArray(v)) {
+        if (v.gen !== gen) this.seenNoInode.delete(k);
+        continue;
+      }
+      const kept = v.filter((e) => e.gen === gen);
+      if (kept.length === 0) this.seenNoInode.delete(k);
+      else this.seenNoInode.set(k, kept.length === 1 ? kept[0]! : kept);
+    }
     return { sockets: out, issues, refused, decoded, gone };
   }
 
@@ -161,30 +235,34 @@ export class LiveSockDiag {
     const family = buf[p]!;
     if (family !== AF_INET && family !== AF_INET6) return undefined;
     const kstate = buf[p + 1]!;
-    // A hash of ports, addresses and interface: ports, the first and last word
-    // of each address (an IPv4 address is the first word; IPv6 addresses
-    // mostly differ in the last), the interface. Only a socket that keeps its
-    // inode and changes its tuple (bind, connect) needs it.
-    let h = 0x811c9dc5 ^ family ^ (protocol === 'tcp' ? 0 : 0x100);
-    h = Math.imul(h ^ dv.getUint32(p + 4, true), 16777619);
-    h = Math.imul(h ^ dv.getUint32(p + 8, true), 16777619);
-    h = Math.imul(h ^ dv.getUint32(p + 20, true), 16777619);
-    h = Math.imul(h ^ dv.getUint32(p + 24, true), 16777619);
-    h = Math.imul(h ^ dv.getUint32(p + 36, true), 16777619);
-    h = Math.imul(h ^ dv.getUint32(p + 40, true), 16777619);
     const flags = kstate | (buf[p + 2]! << 8) | (buf[p + 3]! << 16);
     const rq = dv.getUint32(p + 56, true);
     const wq = dv.getUint32(p + 60, true);
     const inode = dv.getUint32(p + 68, true);
-    let key: string | undefined;
+    const cookieLo = dv.getUint32(p + 44, true);
+    const cookieHi = dv.getUint32(p + 48, true);
+    let h = 0;
     let prev: Seen | undefined;
     if (inode !== 0) {
       prev = this.seen.get(inode);
     } else {
-      key = `${protocol}${h}`;
-      prev = this.seenNoInode.get(key);
+      // Without an inode the identity is the full tuple and the cookie.
+      h = tupleHash(dv, p, family, protocol);
+      const v = this.seenNoInode.get(h);
+      if (v !== undefined) {
+        if (!Array.isArray(v)) prev = v.cookieLo === cookieLo && v.cookieHi === cookieHi && sameTuple(v, dv, p) ? v : undefined;
+        else prev = v.find((e) => e.cookieLo === cookieLo && e.cookieHi === cookieHi && sameTuple(e, dv, p));
+      }
     }
-    if (prev && prev.tuple === h && prev.flags === flags && prev.rq === rq && prev.wq === wq && prev.sock.protocol === protocol) {
+    // The same socket (inode or tuple, and cookie) already in this read: the
+    // dump, which is not atomic, listed it twice (a bucket changed under it).
+    if (prev && prev.gen === gen && prev.cookieLo === cookieLo && prev.cookieHi === cookieHi && (inode !== 0 || sameTuple(prev, dv, p))) {
+      this.fresh = false;
+      return undefined;
+    }
+    if (prev && prev.gen !== gen && prev.flags === flags && prev.rq === rq && prev.wq === wq && prev.cookieLo === cookieLo &&
+      prev.cookieHi === cookieHi && prev.sock.protocol === protocol && prev.sock.family === (family === AF_INET ? 'ipv4' : 'ipv6') &&
+      sameTuple(prev, dv, p)) {
       prev.gen = gen;
       this.fresh = false;
       return prev.sock;
@@ -192,11 +270,24 @@ export class LiveSockDiag {
     // No attributes were asked for: the record ends with the fixed message.
     const sock = decodeRecord(buf, dv, p, p + 72, protocol);
     if (!sock) return undefined;
-    const entry: Seen = { sock, tuple: h, flags, rq, wq, gen, cookieLo: dv.getUint32(p + 44, true), cookieHi: dv.getUint32(p + 48, true) };
-    if (key === undefined) this.seen.set(inode, entry);
-    else this.seenNoInode.set(key, entry);
+    const tuple = new Uint32Array(TUPLE_WORDS);
+    for (let i = 0; i < TUPLE_WORDS; i++) tuple[i] = dv.getUint32(p + TUPLE_AT + 4 * i, true);
+    const entry: Seen = { sock, tuple, flags, rq, wq, gen, cookieLo, cookieHi };
+    COOKIES.set(sock, [cookieLo, cookieHi]);
+    if (inode !== 0) {
+      this.seen.set(inode, entry);
+    } else {
+      // Replace this socket's entry (prev), or add one beside the others in the bucket.
+      const v = this.seenNoInode.get(h);
+      if (v === undefined || v === prev) this.seenNoInode.set(h, entry);
+      else if (!Array.isArray(v)) this.seenNoInode.set(h, [v, entry]);
+      else {
+        const at = prev ? v.indexOf(prev) : -1;
+        if (at >= 0) v[at] = entry;
+        else v.push(entry);
+      }
+    }
     this.fresh = true;
     return sock;
   }
 }
-

@@ -25,7 +25,7 @@ function loadRaw(): RawCtor {
     ctor = (require('netlink/dist/raw.js') as { RawNetlinkSocket: RawCtor }).RawNetlinkSocket;
     return ctor;
   } catch (e) {
-    loadError = new Error(`netlink transport unavailable: ${(e as Error).message.split('\n')[0]}`);
+    loadError = new Error(`netlink transport unavailable: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     throw loadError;
   }
 }
@@ -64,12 +64,21 @@ export class SockDiagChannel {
   request(request: Uint8Array, onChunk: (chunk: Buffer) => boolean, timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error('netlink request timed out')), timeoutMs);
+      let settled = false;
       const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         this.handler = undefined;
         this.failure = undefined;
-        if (err) reject(err);
-        else resolve();
+        // Settle outside the native callback. The netlink addon calls us from
+        // a libuv poll callback through node-addon-api with C++ exceptions: the
+        // promise's continuations (the whole rest of a command, output
+        // included) would run in that callback's scope on its way out, and
+        // any exception there (say ENOSPC writing to /dev/full) becomes a C++
+        // Napi::Error nobody catches: std::terminate, exit 134. From an
+        // immediate, an exception is an ordinary JavaScript one.
+        setImmediate(() => (err ? reject(err) : resolve()));
       };
       this.handler = (msg) => {
         let done: boolean;

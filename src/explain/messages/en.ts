@@ -6,5 +6,6 @@ import { lab } from './en/lab.js';
 import { watch } from './en/watch.js';
 import { help } from './en/help.js';
 import { errors } from './en/errors.js';
+import { live } from './en/live.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live } as const;

@@ -6,5 +6,6 @@ import { lab } from './zh-CN/lab.js';
 import { watch } from './zh-CN/watch.js';
 import { help } from './zh-CN/help.js';
 import { errors } from './zh-CN/errors.js';
+import { live } from './zh-CN/live.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live };

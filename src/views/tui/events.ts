@@ -1,5 +1,7 @@
 // The event stream of `watch --events`: one line per change, for people or
-// (--json) as NDJSON objects with the socket in the v1 schema (docs/json.md):
+// (--json) as NDJSON objects with the socket in the v1 schema (docs/json.md).
+// Events: opened, closed, state-changed ("from"), holder-changed
+// ("previousHolders"), accepted (a queued connection taken by the program).
 //   {"time":"2026-01-02T03:04:05.678Z","event":"state-changed","from":"ESTABLISHED","socket":{"protocol":"tcp",...}}
 //   12:00:01.123 state-changed tcp 127.0.0.1:5000 ⇄ 127.0.0.1:40312  ESTABLISHED → CLOSE_WAIT  4242/python3 fd 5
 import { msg, type Lang } from '../../explain/i18n.js';
@@ -9,7 +11,11 @@ import { holdersCell, localCell, remoteCell } from '../columns.js';
 import { paint, type Paint } from '../sink.js';
 import { socketJson } from '../table.js';
 
-export type EventKind = 'opened' | 'closed' | 'state-changed' | 'holder-changed';
+/**
+ * 'accepted': a connection left its listener's accept queue (the program
+ * accepted it): one event, with the socket as it is now (its inode and holder).
+ */
+export type EventKind = 'opened' | 'closed' | 'state-changed' | 'holder-changed' | 'accepted';
 
 export interface WatchEvent {
   kind: EventKind;
@@ -18,10 +24,11 @@ export interface WatchEvent {
   before?: Socket;
 }
 
-/** The events of one diff: opened, then changes (state before holders), then closed. */
+/** The events of one diff: opened, then changes (acceptance, state, holders), then closed. */
 export function eventsOf(diff: SnapshotDiff): WatchEvent[] {
   const out: WatchEvent[] = diff.opened.map((socket) => ({ kind: 'opened', socket }));
   for (const c of diff.changed) {
+    if (c.fields.includes('accepted')) out.push({ kind: 'accepted', socket: c.after, before: c.before });
     if (c.fields.includes('state')) out.push({ kind: 'state-changed', socket: c.after, before: c.before });
     if (c.fields.includes('holders')) out.push({ kind: 'holder-changed', socket: c.after, before: c.before });
   }
@@ -37,7 +44,7 @@ export function eventJson(e: WatchEvent, time: number, cache: Map<number, string
   return `${out},"socket":${socketJson(e.socket, cache)}}`;
 }
 
-const PAINT: Record<EventKind, Paint> = { opened: 'green', closed: 'red', 'state-changed': 'yellow', 'holder-changed': 'cyan' };
+const PAINT: Record<EventKind, Paint> = { opened: 'green', closed: 'red', 'state-changed': 'yellow', 'holder-changed': 'cyan', accepted: 'green' };
 
 function clock(time: number): string {
   const d = new Date(time);

@@ -32,7 +32,15 @@ function looksLikeAddress(w: string): boolean {
   return /^[0-9.]+$/.test(w) && w.includes('.') || /^[0-9a-f:.]+$/i.test(w) && w.includes(':');
 }
 
-/** Parse the filter text; throws an Error with a short reason on a bad token. */
+/** A bad token in the filter text: a catalog key for the view, and an English message for logs and tests. */
+export class FilterTextError extends Error {
+  constructor(readonly key: 'watch.filter.needs-value' | 'watch.filter.bad-port' | 'watch.filter.bad-state' | 'watch.filter.bad-pid',
+    readonly token: string, message: string) {
+    super(message);
+  }
+}
+
+/** Parse the filter text; throws a FilterTextError with a short reason on a bad token. */
 export function parseFilterText(text: string): TextFilter {
   const ports: number[] = [];
   const states: SocketState[] = [];
@@ -44,17 +52,17 @@ export function parseFilterText(text: string): TextFilter {
     const m = /^(port|state|proc|process|pid|addr|address)[:=](.*)$/i.exec(raw);
     const kind = m ? m[1]!.toLowerCase() : undefined;
     const value = m ? m[2]! : raw;
-    if (value === '') throw new Error(`'${raw}' needs a value`);
+    if (value === '') throw new FilterTextError('watch.filter.needs-value', raw, `'${raw}' needs a value`);
     if (kind === 'port' || (!kind && /^:?\d+$/.test(value))) {
       const p = Number(value.replace(/^:/, ''));
-      if (!/^:?\d{1,5}$/.test(value) || p > 65535) throw new Error(`invalid port '${value}'`);
+      if (!/^:?\d{1,5}$/.test(value) || p > 65535) throw new FilterTextError('watch.filter.bad-port', value, `invalid port '${value}'`);
       ports.push(p);
     } else if (kind === 'state' || (!kind && stateOf(value))) {
       const st = stateOf(value);
-      if (!st) throw new Error(`unknown state '${value}'`);
+      if (!st) throw new FilterTextError('watch.filter.bad-state', value, `unknown state '${value}'`);
       states.push(st);
     } else if (kind === 'pid') {
-      if (!/^\d{1,7}$/.test(value)) throw new Error(`invalid pid '${value}'`);
+      if (!/^\d{1,7}$/.test(value)) throw new FilterTextError('watch.filter.bad-pid', value, `invalid pid '${value}'`);
       pids.push(Number(value));
     } else if (kind === 'addr' || kind === 'address' || (!kind && looksLikeAddress(value))) {
       addresses.push(value.toLowerCase().replace(/^\[|\]$/g, ''));

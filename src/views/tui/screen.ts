@@ -4,8 +4,10 @@
 // that do not know it ignore it). leave() restores everything and is safe to
 // call more than once, from an exit or signal handler.
 
-export const ENTER = '\x1b[?1049h\x1b[?25l\x1b[2J';
-export const LEAVE = '\x1b[0m\x1b[?25h\x1b[?1049l';
+// Bracketed paste (mode 2004) on: pasted text comes between CSI 200~ and CSI 201~,
+// so KeyParser can tell it from typed keys and never run it as commands.
+export const ENTER = '\x1b[?1049h\x1b[?25l\x1b[?2004h\x1b[2J';
+export const LEAVE = '\x1b[0m\x1b[?2004l\x1b[?25h\x1b[?1049l';
 
 export class Screen {
   private prev: string[] = [];

@@ -16,7 +16,7 @@ export type ViewName = 'sockets' | 'processes' | 'listeners';
 export const VIEWS: readonly ViewName[] = ['sockets', 'processes', 'listeners'];
 export type Mark = 'new' | 'changed' | 'closed';
 
-export const PROCESS_SORT_KEYS = ['pid', 'process', 'user', 'sockets', 'listening', 'recvq', 'sendq'] as const;
+export const PROCESS_SORT_KEYS = ['pid', 'process', 'user', 'sockets', 'listening', 'recvq', 'sendq', 'acceptq'] as const;
 export const LISTENER_SORT_KEYS = ['port', 'proto', 'local', 'fill', 'recvq', 'process'] as const;
 
 /** How long a change stays coloured, and a closed socket stays on screen (ms). */
@@ -33,21 +33,45 @@ export interface Toggles {
   all: boolean;
 }
 
-export type Pending =
-  | { kind: 'kill'; pid: number; name: string; startTicks?: number; signal: 'SIGTERM' | 'SIGKILL' }
-  | { kind: 'destroy'; socket: Socket };
+/** A process `k` may signal, as it was seen when its fds were read. */
+export interface KillTarget {
+  pid: number;
+  name: string;
+  /** Start time then: a pid whose start time differs now is another process and is never signalled. */
+  startTicks?: number;
+}
+
+export interface KillPending {
+  kind: 'kill';
+  targets: KillTarget[];
+  signal: 'SIGTERM' | 'SIGKILL';
+  /** The socket the user pressed `k` on (to say afterwards whether it is still held). */
+  socket?: Socket;
+}
+
+export interface DestroyPending {
+  kind: 'destroy';
+  socket: Socket;
+  /** The kernel's cookie of the socket on screen: the only socket SOCK_DESTROY may hit. */
+  cookie?: [number, number];
+}
+
+export type Pending = KillPending | DestroyPending;
 
 export type Mode =
   | { kind: 'normal' }
   | { kind: 'filter'; text: string }
   | { kind: 'help' }
-  | { kind: 'confirm'; pending: Pending };
+  /** Several processes hold the socket: which one, or all (`at` = holders.length means all). */
+  | { kind: 'choose'; socket: Socket; holders: KillTarget[]; at: number }
+  /** `shown` is set when the question has been drawn: a `y` read before that is not an answer. */
+  | { kind: 'confirm'; pending: Pending; shown?: boolean };
 
 /** Something the caller must do; the state never touches the OS. */
 export type Effect =
   | { kind: 'quit' }
-  | { kind: 'kill'; pid: number; name: string; startTicks?: number; signal: 'SIGTERM' | 'SIGKILL' }
-  | { kind: 'destroy'; socket: Socket }
+  | KillPending
+  | DestroyPending
   | { kind: 'recollect' };
 
 export interface Status {
@@ -65,8 +89,11 @@ export interface ProcessRow {
   sockets: number;
   listening: string[];
   states: Partial<Record<SocketState, number>>;
+  /** Bytes waiting in the process's sockets other than listeners (a listener's Recv-Q counts connections). */
   recvQ: number;
   sendQ: number;
+  /** Connections waiting in the accept queues of its TCP listeners: a count of connections, not bytes. */
+  acceptQ: number;
 }
 
 export interface ListenerRow {
@@ -106,6 +133,8 @@ export interface TuiState {
   visibleValid: boolean;
   processRows?: ProcessRow[];
   listenerRows?: ListenerRow[];
+  /** State counts of the visible rows, for the header (cached per visible list). */
+  shownCounts?: { of: Socket[]; ghosts: number; counts: Partial<Record<SocketState, number>>; n: number };
   /** Skip highlights on the next snapshot (the collection itself changed). */
   baseline: boolean;
 }
@@ -292,7 +321,8 @@ export function mergeInto(sorted: Socket[], add: Socket[], key: SortKey, descend
 
 // ------------------------------------------------------------------ rows
 
-function filtering(st: TuiState): boolean {
+/** Whether the toggles or the `/` text hide any socket. */
+export function filtering(st: TuiState): boolean {
   const t = st.toggles;
   return t.tcp || t.udp || t.listening || st.text !== undefined;
 }
@@ -325,13 +355,17 @@ export function processRows(st: TuiState): ProcessRow[] {
       lastPid = h.pid;
       let r = byPid.get(h.pid);
       if (!r) {
-        r = { pid: h.pid, name: h.name ?? '?', user: h.user ?? '', command: h.command ?? '', sockets: 0, listening: [], states: {}, recvQ: 0, sendQ: 0 };
+        r = { pid: h.pid, name: h.name ?? '?', user: h.user ?? '', command: h.command ?? '', sockets: 0, listening: [], states: {}, recvQ: 0, sendQ: 0, acceptQ: 0 };
         byPid.set(h.pid, r);
       }
       r.sockets++;
       r.states[s.state] = (r.states[s.state] ?? 0) + 1;
-      r.recvQ += s.recvQ;
-      r.sendQ += s.sendQ;
+      // A TCP listener's Recv-Q is its accept queue (connections), never added to bytes.
+      if (s.protocol === 'tcp' && s.state === 'LISTEN') r.acceptQ += s.recvQ;
+      else {
+        r.recvQ += s.recvQ;
+        r.sendQ += s.sendQ;
+      }
       if (isListening(s)) {
         const l = `${s.protocol}/${s.localPort}`;
         if (!r.listening.includes(l)) r.listening.push(l);
@@ -352,6 +386,7 @@ export function processRows(st: TuiState): ProcessRow[] {
       case 'listening': d = a.listening.length - b.listening.length; break;
       case 'recvq': d = a.recvQ - b.recvQ; break;
       case 'sendq': d = a.sendQ - b.sendQ; break;
+      case 'acceptq': d = a.acceptQ - b.acceptQ; break;
     }
     return sign * d || a.pid - b.pid;
   });
@@ -367,7 +402,7 @@ export function listenerRows(st: TuiState): ListenerRow[] {
   for (const s of st.snapshot?.sockets ?? []) {
     if (!isListening(s)) continue;
     if (filtering(st) && (!matchesTable(f, s) || (st.text && !matchesText(st.text, s)))) continue;
-    rows.push({ socket: s, scope: bindScope([s.localAddress]), fill: s.backlog ? s.recvQ / s.backlog : undefined });
+    rows.push({ socket: s, scope: bindScope([s.localAddress], s.v6only), fill: s.backlog ? s.recvQ / s.backlog : undefined });
   }
   const key = st.sort.listeners;
   const sign = st.descending.listeners ? -1 : 1;

@@ -147,6 +147,7 @@ export const explain = {
   // ---- topics
   'topic.list.header': 'Topics (sockscope explain <topic>):',
   'topic.list.forms': 'Also: port <N>, <address>, <address>:<port>, state <STATE>.',
+  'topic.see-state': 'The TCP state {state} is a different subject: sockscope explain state {state}.',
   'topic.unknown': 'unknown topic \'{topic}\'{hint}; run \'sockscope explain\' for the list',
   'topic.did-you-mean': ' (did you mean {names}?)',
   'topic.socket.title': 'Socket',
@@ -184,4 +185,9 @@ export const explain = {
   'topic.state.labels': 'What happened|Waits for|Who ends it|When it is a problem',
   'topic.state.list': 'TCP states: {states}.',
   'topic.port.here': 'On this machine',
+  'scope.all-interfaces-ipv6-only': 'all interfaces, IPv6 only',
+  'scope.all-interfaces-ipv4-ipv6': 'all interfaces, IPv4 and IPv6',
+  'row.queue.fin': 'Recv-Q 1 is the peer\'s FIN, not data: the program has not yet read the end of the stream (its next read() returns 0)',
+  'row.queue.recv-fin': '{n} byte(s) received but not yet read by the program, then the peer\'s FIN (Recv-Q counts the FIN as 1)',
+  'queue.conn.fin': 'Once the peer\'s FIN has arrived (CLOSE_WAIT, LAST_ACK, CLOSING), Linux counts it in Recv-Q as one more: Recv-Q is the unread bytes plus 1 until the program reads to the end of the stream (read() returns 0), then 0. So Recv-Q 1 on a CLOSE_WAIT socket is no data at all, only the end of the stream not yet read.',
 } as const;

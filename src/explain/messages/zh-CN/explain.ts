@@ -143,6 +143,7 @@ export const explain: Record<keyof typeof en, string> = {
   'holder.shared': '多个进程持有同一个 socket：fork 出来的子进程与父进程共享监听 socket，描述符也可以通过 Unix socket（SCM_RIGHTS）传给别的进程。每个进程各有自己的 fd 编号。',
   'topic.list.header': '可查看的主题（sockscope explain <主题>）：',
   'topic.list.forms': '还可以：port <端口号>、<地址>、<地址>:<端口>、state <状态名>。',
+  'topic.see-state': 'TCP 状态 {state} 是另一个话题：sockscope explain state {state}。',
   'topic.unknown': '未知主题“{topic}”{hint}；运行 “sockscope explain” 查看主题列表',
   'topic.did-you-mean': '（你是不是想找 {names}？）',
   'topic.socket.title': 'Socket（套接字）',
@@ -180,4 +181,9 @@ export const explain: Record<keyof typeof en, string> = {
   'topic.state.labels': '发生了什么|在等什么|谁来结束它|什么时候算有问题',
   'topic.state.list': 'TCP 状态：{states}。',
   'topic.port.here': '本机情况',
+  'scope.all-interfaces-ipv6-only': '所有网卡，仅 IPv6',
+  'scope.all-interfaces-ipv4-ipv6': '所有网卡，IPv4 和 IPv6',
+  'row.queue.fin': 'Recv-Q 为 1 是对端的 FIN，不是数据：程序还没有读到数据流的结尾（它下一次 read() 会返回 0）',
+  'row.queue.recv-fin': '收到 {n} 字节数据但程序尚未读取，其后是对端的 FIN（Recv-Q 把 FIN 计为 1）',
+  'queue.conn.fin': '对端的 FIN 到达之后（CLOSE_WAIT、LAST_ACK、CLOSING），Linux 会把它在 Recv-Q 中多计 1：在程序读到数据流结尾（read() 返回 0）之前，Recv-Q 等于未读字节数加 1，读到结尾后变为 0。所以 CLOSE_WAIT socket 上的 Recv-Q 1 根本不是数据，只是尚未读取的流结尾。',
 };

@@ -1,0 +1,104 @@
+// Input that is wrong is refused (issue 9 §9): one clear line on stderr, in
+// English and Chinese, and the documented exit status; never a silent default.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FIXTURES, runCli } from '../helpers.js';
+
+const tree = join(FIXTURES, 'proc', 'dualstack-udp');
+const env = { SOCKSCOPE_PROC_ROOT: tree, SOCKSCOPE_PASSWD: join(tree, 'passwd') };
+
+function oneLine(err: string): void {
+  assert.equal(err.trim().split('\n').length, 1, `one line: ${err}`);
+  assert.doesNotMatch(err, /at .*\.js:\d+|node:internal/, 'no stack trace');
+}
+
+const USAGE: [string[], RegExp, RegExp][] = [
+  [['process', ''], /process needs a name: '' is empty/, /为空/],
+  [['process', '   '], /process needs a name: '   ' is empty/, /为空/],
+  [['list', '--port', ','], /--port ',' has an empty item/, /--port“,”中有空项/],
+  [['list', '--port', '80,'], /--port '80,' has an empty item/, /空项/],
+  [['list', '--pid', ','], /--pid ',' has an empty item/, /空项/],
+  [['list', '--process', ''], /--process needs a value/, /需要一个值/],
+  [['list', '--process', 'a,,b'], /--process 'a,,b' has an empty item/, /空项/],
+  [['list', '--state', ','], /--state ',' has an empty item/, /空项/],
+  [['explain', '1.2.3.4:99999'], /invalid port '99999' in '1\.2\.3\.4:99999'/, /端口“99999”无效/],
+  [['explain', '[::1]:70000'], /invalid port '70000' in '\[::1\]:70000'/, /端口“70000”无效/],
+  [['explain', '1.2.3.4:123456'], /invalid port '123456'/, /端口“123456”无效/],
+  [['--proc-root', '/nonexistent-sockscope-root', 'list'], /--proc-root '\/nonexistent-sockscope-root' cannot be read: no such file or directory \(ENOENT\)/, /无法读取/],
+  [['--proc-root', '/etc/hostname', 'list'], /--proc-root '\/etc\/hostname' is not a directory/, /不是目录/],
+];
+
+for (const [args, en, zh] of USAGE) {
+  test(`refused: sockscope ${JSON.stringify(args)}`, () => {
+    const r = runCli(args, env);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, en);
+    oneLine(r.err);
+    assert.equal(r.out, '');
+    assert.doesNotMatch(r.err, /(E[A-Z]+): \1/, 'the code is said once');
+    const z = runCli(['--lang', 'zh-CN', ...args], env);
+    assert.equal(z.code, 2, z.err);
+    assert.match(z.err, zh);
+    oneLine(z.err);
+  });
+}
+
+test('explain 1.2.3.4:65535 still explains the port (the bound is 65535, not less)', () => {
+  const r = runCli(['explain', '1.2.3.4:65535']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /65535/);
+  assert.match(r.out, /dynamic/);
+});
+
+test('explain --input of a header with no rows: says no rows were found, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockscope-norows-'));
+  try {
+    const headers = {
+      'netstat.txt': 'Active Internet connections (servers and established)\nProto Recv-Q Send-Q Local Address           Foreign Address         State\n',
+      'ss.txt': 'State  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n',
+    };
+    for (const [name, body] of Object.entries(headers)) {
+      const f = join(dir, name);
+      writeFileSync(f, body);
+      const r = runCli(['explain', '--input', f]);
+      assert.equal(r.code, 2, `${name}: ${r.err}`);
+      assert.match(r.err, /no socket rows were found/);
+      oneLine(r.err);
+      assert.equal(r.out, '');
+      const z = runCli(['--lang', 'zh-CN', 'explain', '--input', f]);
+      assert.equal(z.code, 2);
+      assert.match(z.err, /没有找到任何 socket 行/);
+    }
+    // Rows that are all unreadable: the same refusal, naming the first bad line.
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, 'State  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\nLISTEN 0 zz 1.2.3.4:80 0.0.0.0:*\n');
+    const r = runCli(['explain', '--input', bad]);
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.err, /line 2/);
+    oneLine(r.err);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('list --pid of a process that does not exist: says so, exit 1 like pid', () => {
+  const r = runCli(['list', '--pid', '4194000'], env);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /no process with pid 4194000/);
+  assert.equal(r.out, '', 'no empty table');
+  oneLine(r.err);
+  const z = runCli(['--lang', 'zh-CN', 'list', '--pid', '4194000'], env);
+  assert.equal(z.code, 1);
+  assert.match(z.err, /没有 pid 为 4194000 的进程/);
+  const j = runCli(['list', '--pid', '4194000', '--json'], env);
+  assert.equal(j.code, 1);
+  assert.equal(j.out, '');
+  // One pid missing among existing ones: the others are listed, the missing one named.
+  const mixed = runCli(['list', '--pid', '4242,4194000', '-n'], env);
+  assert.equal(mixed.code, 0, mixed.err);
+  assert.match(mixed.out, /4242/);
+  assert.match(mixed.err, /no process with pid 4194000/);
+});
