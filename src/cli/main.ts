@@ -86,9 +86,9 @@ function checkProcRoot(option: string, path: string): void {
     isDir = statSync(path).isDirectory();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError('err.proc-root-unreadable', { option, path: safeText(path), reason: errnoRef(code, (e as Error).message) });
+    throw new UsageError('err.proc-root-unreadable', { option, path, reason: errnoRef(code, (e as Error).message) });
   }
-  if (!isDir) throw new UsageError('err.proc-root-not-dir', { option, path: safeText(path) });
+  if (!isDir) throw new UsageError('err.proc-root-not-dir', { option, path });
 }
 
 /** An errno said in words: the catalog's sentence for common codes, else the system's message. */
@@ -181,7 +181,9 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
   } catch (e) {
     if (e instanceof UsageError) {
       // In the language asked for, even when --lang itself was the mistake (then: the environment's).
-      io.stderr(`sockscope: ${e.render(langOf(argv, env))}`);
+      // The message may quote what was typed or pasted (a name, a path): escaped here, once for every
+      // usage error (its parameters are passed raw), never terminal control.
+      io.stderr(`sockscope: ${safeText(e.render(langOf(argv, env)))}`);
       return 2;
     }
     const lang = langOf(argv, env);

@@ -38,6 +38,8 @@ function role(s: Socket, ctx: RowContext, t: Translate): string {
     return s.state === 'UNCONN' ? t('row.listener.udp', { endpoint: local, scope }) : t('row.udp.connected', { remote });
   }
   if (s.state === 'LISTEN') return t('row.listener', { endpoint: local, scope });
+  // CLOSE with a local port: bound (bind() without listen() or connect()); it holds the port, it is no client.
+  if (s.state === 'CLOSE' && s.localPort !== 0) return t('view.row.bound', { endpoint: local, scope });
   if (ctx.tcpListenPorts.has(s.localPort)) return t('row.server', { remote, port: s.localPort });
   const eph = ctx.host.ephemeral;
   const clientLike = eph ? s.localPort >= eph[0] && s.localPort <= eph[1] : s.localPort > s.remotePort;

@@ -1,15 +1,18 @@
 // The columns of the socket table, as data: shared by the text table, CSV and
 // (later) the live view, so that all of them say the same thing.
 import { serviceName } from '../explain/services.js';
+import { safeText } from './safe-text.js';
 import type { Holder, Socket, SocketState, UnheldReason } from '../model/socket.js';
 import { formatEndpoint } from '../model/socket.js';
 import { msg, type Lang, type MessageKey } from '../explain/i18n.js';
-import type { Paint } from './sink.js';
+import { clip, type Paint } from './sink.js';
 
 /** What a cell needs to know besides the socket. */
 export interface CellOptions {
   numeric: boolean;
   lang: Lang;
+  /** Narrow terminal: ss's short state name ESTAB for ESTABLISHED (the only long one). */
+  shortStates?: boolean;
 }
 
 export interface Column {
@@ -17,8 +20,15 @@ export interface Column {
   /** Catalog key of the header. */
   header: MessageKey;
   align: 'left' | 'right';
-  /** The cell text. */
+  /** The cell text, safe for a terminal (text from other processes has passed safeText()). */
   text(s: Socket, o: CellOptions): string;
+  /**
+   * The cell as a list (holders): where a narrow terminal may break it over
+   * several lines. text() is these joined with ", ".
+   */
+  parts?(s: Socket, o: CellOptions): string[];
+  /** A shorter header for a narrow terminal. */
+  shortHeader?: MessageKey;
 }
 
 function port(p: number, s: Socket, numeric: boolean): string {
@@ -38,11 +48,39 @@ export function remoteCell(s: Socket, o: CellOptions): string {
   return formatEndpoint(s.remoteAddress, port(s.remotePort, s, numeric));
 }
 
+/**
+ * A process name as a view shows it: every view takes names from here (or
+ * from holderText), so none can print one without safeText().
+ */
+export function nameText(name: string | undefined): string {
+  return name === undefined ? '?' : safeText(name);
+}
+
+/**
+ * A command line as a view shows it: escaped by safeText(), and cut to
+ * `width` columns with a visible "…" unless `width` is undefined (a pipe, or
+ * --wide). Only the part that can be shown is escaped, so a 170 KB command
+ * line costs as little as a short one.
+ */
+export function commandText(command: string, width: number | undefined): string {
+  if (width === undefined) return safeText(command);
+  const max = Math.max(width, 1);
+  // Every character shown takes at least one column, except combining marks:
+  // a head of a few times the width is all that can be shown.
+  let cut = Math.min(command.length, max * 4 + 4);
+  if (cut === command.length) return clip(safeText(command), max);
+  const c = command.charCodeAt(cut - 1);
+  if (c >= 0xd800 && c <= 0xdbff) cut--; // never split a surrogate pair
+  // The command goes on past the head: the marker shows even when the head fits.
+  return clip(safeText(command.slice(0, cut)) + '…', max);
+}
+
+/** "pid/name fd N", with the name made safe for a terminal. */
 export function holderText(h: Holder, lang: Lang): string {
   if (h.fd === undefined) {
-    return h.name === undefined ? msg(lang, 'view.holder.pid', { pid: h.pid }) : msg(lang, 'view.holder.nofd', { pid: h.pid, name: h.name });
+    return h.name === undefined ? msg(lang, 'view.holder.pid', { pid: h.pid }) : msg(lang, 'view.holder.nofd', { pid: h.pid, name: nameText(h.name) });
   }
-  return msg(lang, 'view.holder', { pid: h.pid, name: h.name ?? '?', fd: h.fd });
+  return msg(lang, 'view.holder', { pid: h.pid, name: nameText(h.name), fd: h.fd });
 }
 
 /** Why a socket has no holder, in words. */
@@ -50,21 +88,40 @@ export function unheldText(r: UnheldReason, lang: Lang): string {
   return msg(lang, `unheld.${r}`);
 }
 
+/** The PID/Program cell as a list: every holder, or why there is none (never blank). */
+export function holdersParts(s: Socket, lang: Lang): string[] {
+  if (s.holders.length === 0) return [msg(lang, 'view.unheld', { reason: unheldText(s.unheldReason ?? 'unknown', lang) })];
+  return s.holders.map((h) => holderText(h, lang));
+}
+
 /** The PID/Program cell: every holder, or why there is none (never blank). */
 export function holdersCell(s: Socket, lang: Lang): string {
-  if (s.holders.length === 0) return msg(lang, 'view.unheld', { reason: unheldText(s.unheldReason ?? 'unknown', lang) });
-  return s.holders.map((h) => holderText(h, lang)).join(', ');
+  return holdersParts(s, lang).join(', ');
+}
+
+/** The state, or ss's ESTAB for ESTABLISHED on a narrow terminal. */
+export function stateText(s: Socket, o: CellOptions): string {
+  return o.shortStates && s.state === 'ESTABLISHED' ? 'ESTAB' : s.state;
+}
+
+/**
+ * Send-Q: on a TCP listener it is the backlog, as ss shows it; a source that
+ * cannot see the backlog (/proc/net, which prints 0 there) gets "?", not a
+ * made-up 0.
+ */
+export function sendQText(s: Socket): string {
+  if (s.protocol === 'tcp' && s.state === 'LISTEN') return s.backlog === undefined ? '?' : String(s.backlog);
+  return String(s.sendQ);
 }
 
 export const COLUMNS: readonly Column[] = [
   { id: 'proto', header: 'view.col.proto', align: 'left', text: (s) => (s.family === 'ipv6' ? s.protocol + '6' : s.protocol) },
-  { id: 'local', header: 'view.col.local', align: 'left', text: localCell },
-  { id: 'remote', header: 'view.col.remote', align: 'left', text: remoteCell },
-  { id: 'state', header: 'view.col.state', align: 'left', text: (s) => s.state },
+  { id: 'local', header: 'view.col.local', shortHeader: 'view.col.local.short', align: 'left', text: localCell },
+  { id: 'remote', header: 'view.col.remote', shortHeader: 'view.col.remote.short', align: 'left', text: remoteCell },
+  { id: 'state', header: 'view.col.state', align: 'left', text: stateText },
   { id: 'recvq', header: 'view.col.recvq', align: 'right', text: (s) => String(s.recvQ) },
-  // On a listener, Send-Q shows the backlog, as ss does, when the source knows it.
-  { id: 'sendq', header: 'view.col.sendq', align: 'right', text: (s) => String(s.backlog ?? s.sendQ) },
-  { id: 'holders', header: 'view.col.holders', align: 'left', text: (s, o) => holdersCell(s, o.lang) },
+  { id: 'sendq', header: 'view.col.sendq', align: 'right', text: sendQText },
+  { id: 'holders', header: 'view.col.holders', align: 'left', text: (s, o) => holdersCell(s, o.lang), parts: (s, o) => holdersParts(s, o.lang) },
 ];
 
 /** Colour of a state on a terminal: the ones that ask for attention stand out. */

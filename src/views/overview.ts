@@ -5,8 +5,9 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { Protocol, Socket, SocketState, UnheldReason } from '../model/socket.js';
 import { formatEndpoint } from '../model/socket.js';
 import { serviceName } from '../explain/services.js';
-import { unheldText } from './columns.js';
-import { clip, displayWidth, padDisplay, paint, type RenderOptions, type Sink } from './sink.js';
+import { nameText, unheldText } from './columns.js';
+import { displayWidth, padDisplay, paint, wrap, type RenderOptions, type Sink } from './sink.js';
+import { flowLastCell, placeCells } from './table.js';
 import { msg, type Lang } from '../explain/i18n.js';
 
 export interface Owner {
@@ -32,6 +33,20 @@ export interface ListenerGroup {
   notAccepted: number;
 }
 
+/**
+ * TCP sockets bound to a port without listening (state CLOSE with a local
+ * port): they hold the port, but nothing can connect to them.
+ */
+export interface BoundGroup {
+  owner: Owner;
+  protocol: Protocol;
+  port: number;
+  addresses: string[];
+  scope: BindScope;
+  /** IPV6_V6ONLY of a socket bound to [::], when the kernel tells. */
+  v6only?: boolean;
+}
+
 export interface OutboundGroup {
   owner: Owner;
   protocol: Protocol;
@@ -44,6 +59,7 @@ export interface OutboundGroup {
 
 export interface Overview {
   listeners: ListenerGroup[];
+  bound: BoundGroup[];
   outbound: OutboundGroup[];
   total: number;
   byState: Partial<Record<SocketState, number>>;
@@ -63,6 +79,9 @@ function ownerKey(o: Owner): string {
 
 const isListenerSocket = (s: Socket): boolean =>
   (s.protocol === 'tcp' && s.state === 'LISTEN') || (s.protocol === 'udp' && s.state === 'UNCONN');
+
+/** A TCP socket bound to a port but neither listening nor connected (bind() without listen(), or before connect()). */
+export const isBoundSocket = (s: Socket): boolean => s.protocol === 'tcp' && s.state === 'CLOSE' && s.localPort !== 0;
 
 /** Group a snapshot into listeners with their connections, and outbound connections. */
 export function summarize(snap: Snapshot): Overview {
@@ -94,8 +113,18 @@ export function summarize(snap: Snapshot): Overview {
     if (s.backlog !== undefined) g.backlog = (g.backlog ?? 0) + s.backlog;
   }
   const outbound = new Map<string, OutboundGroup>();
+  const bound = new Map<string, BoundGroup>();
   for (const s of snap.sockets) {
     if (isListenerSocket(s)) continue;
+    if (isBoundSocket(s)) {
+      const owner = ownerOf(s);
+      const key = `${ownerKey(owner)}|${s.protocol}|${s.localPort}`;
+      let g = bound.get(key);
+      if (!g) bound.set(key, g = { owner, protocol: s.protocol, port: s.localPort, addresses: [], scope: 'one-address' });
+      if (!g.addresses.includes(s.localAddress)) g.addresses.push(s.localAddress);
+      if (s.localAddress === '::' && s.v6only !== undefined) g.v6only = s.v6only;
+      continue;
+    }
     const inbound = s.protocol === 'tcp' ? tcpListenPorts.get(s.localPort) : undefined;
     if (inbound) {
       const g = inbound[0]!;
@@ -116,10 +145,12 @@ export function summarize(snap: Snapshot): Overview {
     g.connections[s.state] = (g.connections[s.state] ?? 0) + 1;
   }
   for (const g of listeners.values()) g.scope = bindScope(g.addresses, g.v6only);
+  for (const g of bound.values()) g.scope = bindScope(g.addresses, g.v6only);
   const sortOwner = (a: Owner, b: Owner): number =>
     (a.pids.length ? 0 : 1) - (b.pids.length ? 0 : 1) || a.name.localeCompare(b.name) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0);
   return {
     listeners: [...listeners.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.protocol.localeCompare(b.protocol) || a.port - b.port),
+    bound: [...bound.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.port - b.port),
     outbound: [...outbound.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.remotePort - b.remotePort || a.remote.localeCompare(b.remote)),
     total: snap.sockets.length,
     byState,
@@ -136,30 +167,110 @@ export function scopeText(scope: BindScope, lang: Lang): string {
   return msg(lang, `scope.${scope}`);
 }
 
-function countsText(c: Partial<Record<SocketState, number>>, lang: Lang, notAccepted = 0): string {
-  const parts = Object.entries(c).sort((a, b) => b[1] - a[1]).map(([st, n]) => `${n} ${st}`);
+/** How the overview is laid out; a narrow terminal gives up what matters least first. */
+interface OverviewLayout {
+  /** Port numbers without service names. */
+  numeric: boolean;
+  /** Bind: the scope words alone when the addresses add little (wildcard, loopback), the address alone when one. */
+  compactBind: boolean;
+  gap: number;
+  /** ESTAB for ESTABLISHED. */
+  shortStates: boolean;
+  /** Several pids: the first and "+N" (N more). */
+  compactPids: boolean;
+}
+
+function overviewLayouts(opts: RenderOptions): OverviewLayout[] {
+  const base: OverviewLayout = { numeric: opts.numeric, compactBind: false, gap: 2, shortStates: false, compactPids: false };
+  const out = [base];
+  if (opts.width === undefined || opts.wide) return out;
+  if (!opts.numeric) out.push({ ...base, numeric: true });
+  const n = { ...base, numeric: true };
+  out.push({ ...n, compactBind: true }, { ...n, compactBind: true, gap: 1 }, { ...n, compactBind: true, gap: 1, shortStates: true },
+    { ...n, compactBind: true, gap: 1, shortStates: true, compactPids: true });
+  return out;
+}
+
+const stateWord = (st: string, l: OverviewLayout): string => (l.shortStates && st === 'ESTABLISHED' ? 'ESTAB' : st);
+
+/** Counts by state, biggest first, as the parts of a list (never cut: each is a number with its meaning). */
+function countsParts(c: Partial<Record<SocketState, number>>, lang: Lang, l: OverviewLayout, notAccepted = 0): string[] {
+  const parts = Object.entries(c).sort((a, b) => b[1] - a[1]).map(([st, n]) => msg(lang, 'overview.state-count', { n, state: stateWord(st, l) }));
   if (notAccepted) parts.unshift(msg(lang, 'overview.not-accepted', { n: notAccepted }));
-  return parts.length ? parts.join(', ') : '-';
+  return parts.length ? parts : ['-'];
 }
 
-function ownerCells(o: Owner, lang: Lang): [string, string] {
+function ownerCells(o: Owner, lang: Lang, l: OverviewLayout): [string, string] {
   if (!o.pids.length) return [`(${unheldText(o.unheldReason ?? 'unknown', lang)})`, '-'];
-  return [o.name, o.pids.join(',')];
+  // Several pids (a forked server): all of them, or on a narrow terminal the first and how many more.
+  const pids = l.compactPids && o.pids.length > 2 ? `${o.pids[0]} +${o.pids.length - 1}` : o.pids.join(',');
+  return [nameText(o.name), pids];
 }
 
-/** Print rows of cells aligned; the last cell is cut to the terminal width. */
-async function grid(rows: string[][], header: string[], sink: Sink, opts: RenderOptions): Promise<void> {
-  const all = [header, ...rows];
-  const n = header.length;
-  const widths = Array.from({ length: n }, (_, i) => Math.max(...all.map((r) => displayWidth(r[i] ?? ''))));
+function bindText(scope: BindScope, addresses: string[], lang: Lang, l: OverviewLayout): string {
+  if (!l.compactBind) return msg(lang, 'overview.bind', { scope: scopeText(scope, lang), addresses: addresses.join(', ') });
+  return scope === 'one-address' ? addresses.join(', ') : scopeText(scope, lang);
+}
+
+/** A table of the overview: cells for the first columns, parts for the last one (which may break over lines). */
+interface Grid {
+  header: string[];
+  rows: { cells: string[]; parts: string[] }[];
+}
+
+/** Columns taken by the first cells of a grid's rows, and the widest part of its last column. */
+function gridWidths(g: Grid, gap: number): { widths: number[]; lead: number; lastPart: number } {
+  const n = g.header.length - 1;
+  const widths = Array.from({ length: n }, (_, i) => Math.max(displayWidth(g.header[i]!), ...g.rows.map((r) => displayWidth(r.cells[i]!))));
+  const lead = 2 + widths.reduce((a, b) => a + b + gap, 0);
+  let lastPart = displayWidth(g.header[n]!);
+  for (const r of g.rows) for (const p of r.parts) lastPart = Math.max(lastPart, displayWidth(p));
+  return { widths, lead, lastPart };
+}
+
+/** Room the last column should have before we give anything else up. */
+const LAST_WANTED = 20;
+/** Width of the PROCESS column when the rows do not fit otherwise (a comm name is at most 15 bytes). */
+const NAME_WANTED = 16;
+
+/**
+ * Build a grid with the first layout that fits the terminal (or the last
+ * one), and print it: the last column breaks over lines instead of being cut.
+ */
+async function printGrid(build: (l: OverviewLayout) => Grid, sink: Sink, opts: RenderOptions): Promise<void> {
+  const candidates = overviewLayouts(opts);
+  const width = opts.wide ? undefined : opts.width;
+  let grid!: Grid;
+  let m!: ReturnType<typeof gridWidths>;
+  let layout!: OverviewLayout;
+  for (const l of candidates) {
+    layout = l;
+    grid = build(l);
+    m = gridWidths(grid, l.gap);
+    if (width === undefined || m.lead + Math.min(m.lastPart, LAST_WANTED) <= width) break;
+  }
+  const gap = ' '.repeat(layout.gap);
+  const sep = msg(opts.lang, 'view.list-sep');
+  const all = [{ cells: grid.header.slice(0, -1), parts: [grid.header[grid.header.length - 1]!] }, ...grid.rows];
+  let widths = m.widths;
+  if (width !== undefined && m.lead + Math.min(m.lastPart, LAST_WANTED) > width) {
+    // Still too wide: a very long name (one of escapes, say) pushes its own row, not every row.
+    widths = widths.map((w, i) => (i === 0 ? Math.min(w, Math.max(displayWidth(grid.header[0]!), NAME_WANTED)) : w));
+  }
+  const leadWidth = 2 + widths.reduce((a, b) => a + b + layout.gap, 0);
+  const right = widths.map(() => false);
   for (let r = 0; r < all.length; r++) {
-    const cells = all[r]!;
-    let line = '  ';
-    for (let i = 0; i < n - 1; i++) line += padDisplay(cells[i] ?? '', widths[i]!) + '  ';
-    const rest = opts.width !== undefined ? Math.max(opts.width - displayWidth(line), 8) : Infinity;
-    line += clip(cells[n - 1] ?? '', rest);
-    line = line.trimEnd();
-    await sink.line(r === 0 ? paint(opts.color, 'dim', line) : line);
+    const row = all[r]!;
+    let lines: string[];
+    if (width === undefined) {
+      let lead = '  ';
+      for (let i = 0; i < widths.length; i++) lead += padDisplay(row.cells[i]!, widths[i]!) + gap;
+      lines = [(lead + row.parts.join(sep)).trimEnd()];
+    } else {
+      const placed = placeCells(row.cells, widths, right, layout.gap, width, '  ');
+      lines = [...placed.done, ...flowLastCell(placed.text, row.parts, leadWidth, width, '    ', sep, placed.width)];
+    }
+    for (const line of lines) await sink.line(r === 0 ? paint(opts.color, 'dim', line) : line);
   }
 }
 
@@ -175,47 +286,67 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
   await sink.line(paint(opts.color, 'bold', msg(L, 'overview.listening', { n: o.listeners.length })));
   if (o.listeners.length === 0) await sink.line('  ' + msg(L, 'overview.nothing-listens'));
   else {
-    const rows = o.listeners.map((g) => {
-      const [name, pid] = ownerCells(g.owner, L);
-      const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${g.queued}/${g.backlog}` : `${g.queued}/?`) : '-';
-      return [name, pid, g.protocol, portText(g.port, g.protocol, opts.numeric),
-        `${scopeText(g.scope, L)} (${g.addresses.join(', ')})`, queue, countsText(g.connections, L, g.notAccepted)];
-    });
-    await grid(rows, [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.port'),
-      head('overview.col.bind'), head('overview.col.queue'), head('overview.col.connections')], sink, opts);
+    await printGrid((l) => ({
+      header: [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.port'),
+        head('overview.col.bind'), head('overview.col.queue'), head('overview.col.connections')],
+      rows: o.listeners.map((g) => {
+        const [name, pid] = ownerCells(g.owner, L, l);
+        // The backlog is unknown to the /proc/net source: "?", never a made-up number.
+        const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${g.queued}/${g.backlog}` : `${g.queued}/?`) : '-';
+        return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric), bindText(g.scope, g.addresses, L, l), queue],
+          parts: countsParts(g.connections, L, l, g.notAccepted) };
+      }),
+    }), sink, opts);
+  }
+  if (o.bound.length) {
+    await sink.line('');
+    await sink.line(paint(opts.color, 'bold', msg(L, 'overview.bound', { n: o.bound.length })));
+    for (const line of wrap(msg(L, 'overview.bound.note'), opts.width, '  ')) await sink.line(paint(opts.color, 'dim', line));
+    await printGrid((l) => ({
+      header: [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.port'), head('overview.col.bind')],
+      rows: o.bound.map((g) => {
+        const [name, pid] = ownerCells(g.owner, L, l);
+        return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric)], parts: [bindText(g.scope, g.addresses, L, l)] };
+      }),
+    }), sink, opts);
   }
   await sink.line('');
   await sink.line(paint(opts.color, 'bold', msg(L, 'overview.outbound', { n: o.outbound.length })));
   if (o.outbound.length === 0) await sink.line('  ' + msg(L, 'overview.no-outbound'));
   else {
     const shown = o.outbound.slice(0, MAX_OUTBOUND);
-    const rows = shown.map((g) => {
-      const [name, pid] = ownerCells(g.owner, L);
-      const remote = g.owner.pids.length || g.peers === 1
-        ? formatEndpoint(g.remote, portText(g.remotePort, g.protocol, opts.numeric))
-        : msg(L, 'overview.peers', { n: g.peers });
-      return [name, pid, g.protocol, remote, countsText(g.connections, L)];
-    });
-    await grid(rows, [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.remote'),
-      head('overview.col.connections')], sink, opts);
+    await printGrid((l) => ({
+      header: [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.remote'),
+        head('overview.col.connections')],
+      rows: shown.map((g) => {
+        const [name, pid] = ownerCells(g.owner, L, l);
+        const remote = g.owner.pids.length || g.peers === 1
+          ? formatEndpoint(g.remote, portText(g.remotePort, g.protocol, l.numeric))
+          : msg(L, 'overview.peers', { n: g.peers });
+        return { cells: [name, pid, g.protocol, remote], parts: countsParts(g.connections, L, l) };
+      }),
+    }), sink, opts);
     if (o.outbound.length > shown.length) {
       await sink.line('  ' + msg(L, 'overview.more', { n: o.outbound.length - shown.length }));
     }
   }
   await sink.line('');
-  await sink.line(totalsLine(o, snap, L));
+  for (const line of wrap(totalsLine(o, snap, L), opts.width)) await sink.line(line);
   const hint = hiddenHint(snap, L);
-  if (hint) await sink.line(paint(opts.color, 'yellow', hint));
+  if (hint) for (const line of wrap(hint, opts.width)) await sink.line(paint(opts.color, 'yellow', line));
+  const backlog = o.listeningTcp ? backlogNote(snap, snap.sockets, L) : undefined;
+  if (backlog) for (const line of wrap(backlog, opts.width)) await sink.line(paint(opts.color, 'dim', line));
   await sink.flush();
 }
 
 /** One line of totals: sockets, listeners, and the states that matter. */
 export function totalsLine(o: Overview, snap: Snapshot, lang: Lang): string {
+  // Punctuation from the catalog: Chinese text takes Chinese punctuation (；、).
   const states = Object.entries(o.byState).filter(([st]) => st !== 'LISTEN' && st !== 'UNCONN')
-    .sort((a, b) => b[1] - a[1]).map(([st, n]) => `${n} ${st}`);
+    .sort((a, b) => b[1] - a[1]).map(([st, n]) => msg(lang, 'overview.state-count', { n, state: st }));
   return msg(lang, 'overview.total', {
     total: o.total, tcp: o.listeningTcp, udp: o.listeningUdp, source: snap.source,
-    states: states.length ? `; ${states.join(', ')}` : '',
+    states: states.length ? msg(lang, 'overview.states', { list: states.join(msg(lang, 'view.list-sep')) }) : '',
   });
 }
 
@@ -228,4 +359,15 @@ export function hiddenHint(snap: Snapshot, lang: Lang): string | undefined {
     processes: snap.unreadableProcesses, sockets: hidden,
     advice: msg(lang, snap.privileged ? 'note.hidden.root' : 'note.hidden.sudo'),
   });
+}
+
+/**
+ * Said when a TCP listener is shown and the source cannot see backlogs
+ * (/proc/net): its Send-Q shows "?" and this says why. Not said after a
+ * fallback to /proc/net, whose own note already says it.
+ */
+export function backlogNote(snap: Snapshot, shown: readonly Socket[], lang: Lang): string | undefined {
+  if (snap.backlogKnown || snap.issues.some((i) => i.kind === 'source-fallback')) return undefined;
+  if (!shown.some((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.backlog === undefined)) return undefined;
+  return msg(lang, 'note.backlog-unknown');
 }

@@ -63,7 +63,8 @@ test('service names unless -n', () => {
 test('port: exact match, sections, exit codes', () => {
   const used = run(['port', '19191']);
   assert.equal(used.code, 0);
-  assert.match(used.out, /Port 19191: in use — 1 listening, 2 inbound, 2 outbound/);
+  // Service names come from IANA's registry, as in `explain`: 19191 is registered.
+  assert.match(used.out, /Port 19191 \(usually opsec-uaa\): in use — 1 listening, 2 inbound, 2 outbound/);
   assert.match(used.out, /all interfaces/);
   const json = JSON.parse(run(['port', '19191', '--json']).out) as { localPort: number; remotePort: number }[];
   assert.equal(json.length, 5);
@@ -77,7 +78,7 @@ test('port: exact match, sections, exit codes', () => {
 });
 
 test('pid and process: fds of that process, sharing named', () => {
-  const r = run(['pid', '4243']);
+  const r = run(['pid', '4243', '-n']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /PID 4243 {2}python3 {2}user alice/);
   assert.match(r.out, /^FD\s+Proto/m);
@@ -91,7 +92,7 @@ test('overview: listeners by process with bind scope, outbound, totals', () => {
   const r = run([]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /Listening \(4\)/);
-  assert.match(r.out, /python3\s+4242,4243\s+tcp\s+19191\s+all interfaces \(::\)\s+0\/\?\s+2 ESTABLISHED/);
+  assert.match(r.out, /python3\s+4242,4243\s+tcp\s+19191 \(opsec-uaa\)\s+all interfaces \(::\)\s+0\/\?\s+2 ESTABLISHED/);
   assert.match(r.out, /python3\s+4242\s+udp\s+19292\s+this host only \(127\.0\.0\.1\)/);
   assert.match(r.out, /Outbound \(3\)/);
   assert.match(r.out, /python3\s+4242\s+udp\s+127\.0\.0\.1:19292\s+1 ESTABLISHED/);

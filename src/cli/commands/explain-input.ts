@@ -7,9 +7,9 @@ import { MAX_PASTED_LINES, PasteError, TOO_MANY_LINES, parsePasted, type PastePl
 import { catalog, msg, translator, type MessageKey } from '../../explain/i18n.js';
 import type { HostFacts } from '../../explain/ports.js';
 import { explainSocket, rowContext } from '../../explain/row.js';
-import { paint, wrap } from '../../views/sink.js';
+import { displayWidth, paint, wrap } from '../../views/sink.js';
+import { commandText } from '../../views/columns.js';
 import { renderTable } from '../../views/table.js';
-import { safeText } from '../../views/safe-text.js';
 import { UsageError } from '../args.js';
 import { renderOptions, type Io } from '../common.js';
 import type { Parsed } from '../args.js';
@@ -64,7 +64,7 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
     // A header alone, or rows that all failed to parse: nothing to explain, and
     // an empty table with exit 0 would read as "no sockets on that machine".
     const first = result.unreadable[0];
-    if (first) throw new UsageError('err.paste-no-readable-rows', { n: result.unreadable.length, line: first.line, text: safeText(first.text.trim().slice(0, 200)) });
+    if (first) throw new UsageError('err.paste-no-readable-rows', { n: result.unreadable.length, line: first.line, text: first.text.trim().slice(0, 200) });
     throw new UsageError('err.paste-no-rows', { format: { key: `paste.format.${result.format}` } });
   }
   const out = io.stdout;
@@ -84,7 +84,12 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   await renderTable(sockets, out, ropts, undefined, (s) => explainSocket(s, ctx, t));
   if (result.unreadable.length) {
     await out.line('');
-    for (const u of result.unreadable) await out.line(msg(L, 'paste.unreadable', { line: u.line, text: u.text.trim() }));
+    // The pasted line is someone else's text: escaped, and cut to the terminal unless --wide.
+    const width = ropts.wide ? undefined : ropts.width;
+    for (const u of result.unreadable) {
+      const room = width === undefined ? undefined : Math.max(width - displayWidth(msg(L, 'paste.unreadable', { line: u.line, text: '' })), 16);
+      await out.line(msg(L, 'paste.unreadable', { line: u.line, text: commandText(u.text.trim(), room) }));
+    }
   }
   await out.flush();
   return 0;

@@ -1,6 +1,7 @@
 // sockscope list: the full socket table, like `ss -tanup` or `netstat -tunap`.
 import { parseArgs, UsageError } from '../args.js';
 import { msg } from '../../explain/i18n.js';
+import { backlogNote } from '../../views/overview.js';
 import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, reportMissingPids, sortFrom, writeSockets, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
@@ -26,6 +27,8 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   }
   await writeSockets(io, sockets, format, p, sort, snap.sockets);
   if (format === 'table' && timeWait > 0) io.stderr(msg(io.global.lang, 'note.time-wait-hidden', { n: timeWait }));
+  const backlog = format === 'table' ? backlogNote(snap, sockets, io.global.lang) : undefined;
+  if (backlog) io.stderr(backlog);
   reportHidden(io, snap);
   return 0;
 }

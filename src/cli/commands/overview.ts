@@ -7,6 +7,7 @@ const SPECS = [
   { name: 'tcp', short: 't' }, { name: 'udp', short: 'u' },
   { name: 'ipv4', short: '4' }, { name: 'ipv6', short: '6' },
   { name: 'numeric', short: 'n' },
+  { name: 'wide', short: 'W' },
 ];
 
 export async function overviewCommand(argv: string[], io: Io): Promise<number> {

@@ -5,7 +5,8 @@ import type { Snapshot } from '../../model/snapshot.js';
 import { safeText } from '../../views/safe-text.js';
 import type { Socket } from '../../model/socket.js';
 import { sortSockets } from '../../model/sort.js';
-import { COLUMNS, holderText, type Column } from '../../views/columns.js';
+import { COLUMNS, commandText, holderText, nameText, type Column } from '../../views/columns.js';
+import { backlogNote } from '../../views/overview.js';
 import { paint } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
@@ -42,10 +43,10 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.process-args', { args: p.positionals.join(' ') }) : new UsageError('err.process-needs');
   const name = p.positionals[0]!;
   // An empty name is a substring of every command line: it would list every process.
-  if (name.trim() === '') throw new UsageError('err.process-empty', { text: safeText(name) });
+  if (name.trim() === '') throw new UsageError('err.process-empty', { text: name });
   const pids = findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
-    io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name })}`);
+    io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name: safeText(name) })}`);
     const option = hidepidOption({ procRoot: io.global.procRoot });
     if (option) io.stderr(msg(io.global.lang, 'scan.process-hidden', { root: safeText(io.global.procRoot ?? '/proc'), option }));
     return 1;
@@ -62,6 +63,7 @@ function pidColumns(pid: number): Column[] {
   const shared: Column = {
     id: 'shared', header: 'view.col.shared', align: 'left',
     text: (s, o) => s.holders.filter((h) => h.pid !== pid).map((h) => holderText(h, o.lang)).join(', '),
+    parts: (s, o) => s.holders.filter((h) => h.pid !== pid).map((h) => holderText(h, o.lang)),
   };
   return [fd, ...COLUMNS.filter((c) => c.id !== 'holders'), shared];
 }
@@ -87,9 +89,10 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
     if (!first) await io.stdout.line('');
     first = false;
     const L = ropts.lang;
-    const title = msg(L, 'pid.title', { pid, name: info?.name ?? '?' }) + (info?.user ? msg(L, 'pid.user', { user: info.user }) : '');
+    // Name, user and command line are the process's own text: escaped, and the command line cut to the terminal unless --wide.
+    const title = msg(L, 'pid.title', { pid, name: nameText(info?.name) }) + (info?.user ? msg(L, 'pid.user', { user: safeText(info.user) }) : '');
     await io.stdout.line(paint(ropts.color, 'bold', title));
-    if (info?.command) await io.stdout.line(paint(ropts.color, 'dim', info.command));
+    if (info?.command) await io.stdout.line(paint(ropts.color, 'dim', commandText(info.command, ropts.wide ? undefined : ropts.width)));
     if (snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`))) {
       await io.stdout.line(msg(L, 'pid.unreadable') + (snap.privileged ? '' : msg(L, 'pid.unreadable.sudo')));
       continue;
@@ -101,6 +104,8 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
     await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid), explain);
   }
   await io.stdout.flush();
+  const backlog = backlogNote(snap, snap.sockets, ropts.lang);
+  if (backlog) io.stderr(backlog);
   reportUnreadable(io, snap, pids);
   return snap.sockets.length ? 0 : 1;
 }

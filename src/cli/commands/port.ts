@@ -6,15 +6,16 @@ import type { Protocol, Socket } from '../../model/socket.js';
 import { formatEndpoint } from '../../model/socket.js';
 import { sortSockets, type SortKey } from '../../model/sort.js';
 import { serviceName } from '../../explain/services.js';
-import { holderText, unheldText } from '../../views/columns.js';
-import { scopeText } from '../../views/overview.js';
+import { commandText, holderText, nameText, unheldText } from '../../views/columns.js';
+import { backlogNote, isBoundSocket, scopeText } from '../../views/overview.js';
+import { safeText } from '../../views/safe-text.js';
 import { msg, translator, type Lang } from '../../explain/i18n.js';
 import { explainPortNumber } from '../../explain/ports.js';
 import { ianaLookup } from '../../explain/iana.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { defaultContext } from '../../index.js';
-import { paint, wrap, type RenderOptions } from '../../views/sink.js';
-import { renderTable } from '../../views/table.js';
+import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
+import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
 import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
@@ -54,6 +55,8 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   } else {
     const explain = await explainerFor(io, p, format, sockets);
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain);
+    const backlog = backlogNote(snap, sockets, io.global.lang);
+    if (backlog) io.stderr(backlog);
   }
   reportHidden(io, snap);
   return sockets.length > 0 ? 0 : 1;
@@ -71,6 +74,47 @@ async function portMeaning(io: Io, port: number, protocol: Protocol | undefined,
   for (const para of paragraphs) for (const line of wrap(para, io.global.width, '  ')) await io.stdout.line(paint(io.global.color, 'dim', line));
 }
 
+/**
+ * One socket that holds the port (a listener, or a bound socket): address,
+ * scope, holders, the accept queue with a warning when it is full, and each
+ * holder's command line (cut to the terminal unless --wide).
+ */
+async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
+  const L = ropts.lang;
+  const c = ropts.color;
+  const scope = scopeText(bindScope([s.localAddress], s.v6only), L);
+  const who = s.holders.length ? s.holders.map((h) => holderText(h, L))
+    : [msg(L, 'port.no-process', { reason: unheldText(s.unheldReason ?? 'unknown', L) })];
+  let queue = '';
+  let full = '';
+  if (s.protocol === 'tcp' && s.state === 'LISTEN') {
+    // The /proc/net source cannot see the backlog: "?", never a made-up number.
+    queue = msg(L, 'port.accept-queue', { queue: `${s.recvQ}/${s.backlog ?? '?'}` });
+    // The same rule as the explanation (list -e): more waiting than the backlog means the queue is full.
+    if (s.backlog !== undefined && s.recvQ > s.backlog) full = msg(L, 'port.queue-full');
+  }
+  const width = ropts.wide ? undefined : ropts.width;
+  const head = `  ${s.protocol}${s.family === 'ipv6' ? '6' : ''}  ${formatEndpoint(s.localAddress, s.localPort)}  ${scope}  `;
+  const tail = (queue ? '  ' + queue : '') + (full ? ' ' + full : '');
+  const line = head + who.join(', ') + tail;
+  if (width === undefined || displayWidth(line) <= width) {
+    await out.line(full ? line.slice(0, line.length - full.length) + paint(c, 'red', full) : line);
+  } else {
+    // A narrow terminal: the holders break over lines (never cut), the queue and its warning follow on their own.
+    for (const l of flowLastCell(head, who, displayWidth(head), width)) await out.line(l);
+    if (queue) for (const l of wrap(queue + (full ? ' ' + full : ''), width, '      ')) await out.line(full ? paint(c, 'red', l) : l);
+  }
+  for (const h of s.holders) {
+    if (!h.command) continue;
+    const user = h.user ? '  ' + msg(L, 'port.user', { user: safeText(h.user) }) : '';
+    const lead = `      ${h.pid}: `;
+    // The command line is cut to what is left of the line, with a visible "…"; the user stays whole.
+    const room = width === undefined ? undefined : Math.max(width - lead.length - displayWidth(user), 16);
+    await out.line(paint(c, 'dim', lead + commandText(h.command, room) + user));
+  }
+  if (explain) for (const l of wrap('↳ ' + explain(s), ropts.width, '      ')) await out.line(paint(c, 'dim', l));
+}
+
 async function describePort(io: Io, port: number, protocol: Protocol | undefined, sockets: Socket[], sort: SortKey,
   ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
   const out = io.stdout;
@@ -81,34 +125,33 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
   const label = msg(L, 'port.label', { port: `${port}${protocol ? '/' + protocol : ''}` }) +
     (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
   if (sockets.length === 0) {
-    await out.line(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }));
+    for (const l of wrap(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }), ropts.width)) await out.line(l);
     await portMeaning(io, port, protocol, [], L);
     await out.flush();
     return;
   }
   const listeners = sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
-  const inbound = sockets.filter((s) => s.localPort === port && !listeners.includes(s));
+  // Bound without listening (CLOSE with a local port): holds the port, accepts nothing. Neither inbound nor outbound.
+  const bound = sockets.filter((s) => s.localPort === port && isBoundSocket(s));
+  const inbound = sockets.filter((s) => s.localPort === port && !listeners.includes(s) && !bound.includes(s));
   const outbound = sockets.filter((s) => s.localPort !== port && s.remotePort === port);
-  await out.line(msg(L, 'port.in-use-line', {
+  const summary = msg(L, 'port.in-use-line', {
     label, inUse: paint(c, 'yellow', msg(L, 'port.in-use')),
     listening: listeners.length, inbound: inbound.length, outbound: outbound.length,
-  }));
+    bound: bound.length ? msg(L, 'port.bound-count', { n: bound.length }) : '',
+  });
+  for (const l of wrap(summary, ropts.width)) await out.line(l);
   await portMeaning(io, port, protocol, listeners, L);
   if (listeners.length) {
     await out.line('');
     await out.line(paint(c, 'bold', msg(L, 'port.listening')));
-    for (const s of sortSockets(listeners, 'proto')) {
-      const scope = scopeText(bindScope([s.localAddress], s.v6only), L);
-      const who = s.holders.length ? s.holders.map((h) => holderText(h, L)).join(', ')
-        : msg(L, 'port.no-process', { reason: unheldText(s.unheldReason ?? 'unknown', L) });
-      const queue = s.protocol === 'tcp'
-        ? '  ' + msg(L, 'port.accept-queue', { queue: `${s.recvQ}${s.backlog !== undefined ? `/${s.backlog}` : ''}` }) : '';
-      await out.line(`  ${s.protocol}${s.family === 'ipv6' ? '6' : ''}  ${formatEndpoint(s.localAddress, s.localPort)}  ${scope}  ${who}${queue}`);
-      for (const h of s.holders) {
-        if (h.command) await out.line(paint(c, 'dim', `      ${h.pid}: ${h.command}${h.user ? '  ' + msg(L, 'port.user', { user: h.user }) : ''}`));
-      }
-      if (explain) for (const l of wrap('↳ ' + explain(s), ropts.width, '      ')) await out.line(paint(c, 'dim', l));
-    }
+    for (const s of sortSockets(listeners, 'proto')) await describeHolding(out, s, ropts, explain);
+  }
+  if (bound.length) {
+    await out.line('');
+    await out.line(paint(c, 'bold', msg(L, 'port.bound')));
+    for (const l of wrap(msg(L, 'overview.bound.note'), ropts.width, '  ')) await out.line(paint(c, 'dim', l));
+    for (const s of sortSockets(bound, 'proto')) await describeHolding(out, s, ropts, explain);
   }
   const sections = [[msg(L, 'port.inbound', { port, n: inbound.length }), inbound],
     [msg(L, 'port.outbound', { port, n: outbound.length }), outbound]] as const;
