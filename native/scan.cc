@@ -50,19 +50,22 @@ struct Result {
   std::vector<Found> found;
   std::vector<int32_t> unreadable;
   std::vector<int32_t> exited;
-  std::vector<int32_t> failed;  // fd directory could not be opened for another reason
+  std::vector<int32_t> failed;  // (pid, errno) pairs: fd directory could not be opened for another reason
   bool cancelled = false;       // stopped early: the lists above may be partial
 };
 
-// "socket:[12345]" -> 12345; 0 when the link is not a socket.
+// "socket:[12345]" -> 12345; 0 when the link is not a socket. Socket inodes
+// are 32-bit (get_next_ino(), and sock_diag's idiag_inode is a u32): a larger
+// number (only a crafted tree has one) names no socket, rather than wrapping
+// around onto another socket's inode.
 uint32_t socket_inode(const char* buf, ssize_t n) {
-  if (n < 10 || memcmp(buf, "socket:[", 8) != 0 || buf[n - 1] != ']') return 0;
-  uint32_t v = 0;
+  if (n < 10 || n > 8 + 10 + 1 || memcmp(buf, "socket:[", 8) != 0 || buf[n - 1] != ']') return 0;
+  uint64_t v = 0;
   for (ssize_t i = 8; i < n - 1; i++) {
     if (buf[i] < '0' || buf[i] > '9') return 0;
-    v = v * 10 + (uint32_t)(buf[i] - '0');
+    v = v * 10 + (uint64_t)(buf[i] - '0');
   }
-  return v;
+  return v > 0xffffffffull ? 0 : (uint32_t)v;
 }
 
 void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vector<int32_t>* exited,
@@ -143,14 +146,20 @@ Result scan(const std::string& root, const std::vector<int32_t>& pids, unsigned 
     if (dfd < 0) {
       if (errno == EACCES || errno == EPERM) r.unreadable.push_back(pid);
       else if (errno == ENOENT || errno == ESRCH) r.exited.push_back(pid);
-      else r.failed.push_back(pid);  // e.g. EMFILE with nothing left to free: said, not hidden
+      else {
+        // e.g. EMFILE with nothing left to free, or ELOOP in a crafted tree: said with its errno, not hidden.
+        r.failed.push_back(pid);
+        r.failed.push_back(errno);
+      }
       continue;
     }
     // The DIR owns dfd, which stays open for readlinkat until the batch is flushed.
     DIR* d = fdopendir(dfd);
     if (!d) {
+      int err = errno;
       close(dfd);
       r.failed.push_back(pid);
+      r.failed.push_back(err);
       continue;
     }
     errno = 0;

@@ -148,7 +148,8 @@ export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
   // A table or fd directory left unread for want of a file descriptor makes
   // the answer incomplete in a way no row can say (a socket table missing, an
   // owner unknown): the CLI then says the limit is too low instead.
-  const starved = snap.issues.find((i) => i.kind === 'source-error' && (i.detail === 'EMFILE' || /out of file descriptors/.test(i.detail)));
+  // (ENFILE is the system-wide table: the same remedy does not apply, but the answer is as incomplete.)
+  const starved = snap.issues.find((i) => i.kind === 'source-error' && (i.detail === 'EMFILE' || i.detail === 'ENFILE'));
   if (starved) {
     const err = new Error(`${starved.subject}: ${starved.detail}`) as NodeJS.ErrnoException;
     err.code = 'EMFILE';

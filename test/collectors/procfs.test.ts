@@ -102,3 +102,27 @@ test('the native scan, when built, finds exactly what the JavaScript scan finds'
     }
   }
 });
+
+test('crafted tree: a socket inode past 32 bits names no socket, and a looping fd directory is said with its errno (native and JS alike)', async (t) => {
+  const { mkdtempSync, mkdirSync, symlinkSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { nativeScan } = await import('../../src/collectors/procfs/holders.js');
+  const root = mkdtempSync(join(tmpdir(), 'sockscope-crafted-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, '100', 'fd'), { recursive: true });
+  symlinkSync('socket:[7684]', join(root, '100', 'fd', '3'));
+  mkdirSync(join(root, '101', 'fd'), { recursive: true });
+  symlinkSync(`socket:[${2 ** 32 + 7684}]`, join(root, '101', 'fd', '3')); // wraps to 7684 in 32 bits
+  mkdirSync(join(root, '102'));
+  symlinkSync('fd2', join(root, '102', 'fd'));
+  symlinkSync('fd', join(root, '102', 'fd2'));
+  const scans = [scanHolders(root, { forceJs: true, wanted: new Set([7684]) })];
+  if (process.env['CI'] || nativeScan()) scans.push(scanHolders(root, { wanted: new Set([7684]) }));
+  for (const scan of scans) {
+    assert.deepEqual(scan.byInode.get(7684), [{ pid: 100, fd: 3 }], 'pid 101 does not hold socket 7684');
+    const loop = scan.issues.find((i) => i.subject === `${root}/102/fd`);
+    assert.equal(loop?.detail, 'ELOOP', JSON.stringify(scan.issues));
+  }
+  assert.equal(scans.length, 2, 'the native scan is built (npm install builds it)');
+});

@@ -5,7 +5,7 @@
 // an unreadable fd table stop the scan: those become issues on the Snapshot.
 import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants } from 'node:os';
 import type { ScanIssue } from '../../model/snapshot.js';
 
 /** The native scan (native/scan.cc), when it was built at install time. */
@@ -13,7 +13,7 @@ interface NativeResult {
   found: Uint32Array;
   unreadable: Int32Array;
   exited: Int32Array;
-  /** fd directories that could not be opened for another reason (EMFILE with nothing to free). */
+  /** (pid, errno) pairs: fd directories that could not be opened for another reason (EMFILE with nothing to free, ELOOP). */
   failed: Int32Array;
   /** The scan was cancelled before it finished: the lists above may be partial. */
   cancelled?: boolean;
@@ -63,6 +63,14 @@ export interface HolderScanOptions {
   pids?: readonly number[];
   /** Use the JavaScript scan even when the native one is built (tests compare the two). */
   forceJs?: boolean;
+}
+
+let errnoNames: Map<number, string> | undefined;
+
+/** 'ELOOP' for 40: the code Node would give the same error. */
+function errnoName(n: number): string {
+  errnoNames ??= new Map(Object.entries(constants.errno).map(([k, v]) => [v, k]));
+  return errnoNames.get(n) ?? `errno ${n}`;
 }
 
 function errCode(e: unknown): string {
@@ -174,7 +182,11 @@ function fromNative(r: NativeResult, wanted: ReadonlySet<number> | undefined, pr
   }
   // Threads finish in any order: put each socket's holders in pid, fd order, as the JS scan does.
   for (const list of byInode.values()) if (list.length > 1) list.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
-  const issues: ScanIssue[] = [...r.failed].map((pid) => ({ kind: 'source-error', subject: `${procRoot}/${pid}/fd`, detail: 'could not open (out of file descriptors?)' }));
+  // failed holds (pid, errno) pairs; the detail is the errno's code, as the JS scan gives it.
+  const issues: ScanIssue[] = [];
+  for (let i = 0; i + 1 < r.failed.length; i += 2) {
+    issues.push({ kind: 'source-error', subject: `${procRoot}/${r.failed[i]}/fd`, detail: errnoName(r.failed[i + 1]!) });
+  }
   return { byInode, unreadable: [...new Set(r.unreadable)], exited: [...new Set(r.exited)], issues };
 }
 
