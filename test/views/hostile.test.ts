@@ -275,3 +275,25 @@ test('explain --input: pasted names and unreadable lines are shown escaped, cut 
     else assert.ok(r.out.includes('x'.repeat(5000)), 'a pipe gets the pasted line whole');
   }
 });
+
+test('watch --events text: every event kind shows hostile names escaped, one line per event; NDJSON keeps them exact', async () => {
+  const { eventLine, eventJson } = await import('../../src/views/tui/events.js');
+  const socks = sockets();
+  const kinds = ['opened', 'closed', 'state-changed', 'holder-changed', 'accepted'] as const;
+  let lines = 0;
+  for (const [i, s] of socks.entries()) {
+    const before = { ...s, state: 'SYN_RECV' as const, holders: [socks[(i + 3) % socks.length]!.holders[0]!] };
+    for (const kind of kinds) {
+      for (const lang of ['en', 'zh-CN'] as const) {
+        const line = eventLine({ kind, socket: s, before }, 0, { lang, numeric: false, color: true });
+        const plain = line.replace(/\x1b\[\d+m/g, ''); // our own colours
+        assert.doesNotMatch(plain, RAW_CONTROL, `${kind}: ${JSON.stringify(plain)}`);
+        assert.ok(!plain.includes('\n'), `${kind}: one line`);
+        lines++;
+      }
+      const json = JSON.parse(eventJson({ kind, socket: s, before }, 0, new Map())) as { socket: Socket };
+      assert.deepEqual(json.socket.holders, s.holders, 'NDJSON keeps the exact names');
+    }
+  }
+  assert.ok(lines > 100);
+});
