@@ -15,10 +15,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
 import { listSockets, type Socket } from '../../src/index.js';
-import { readProcessUids } from '../../src/collectors/procfs/holders.js';
-import { BIN, REPO_ROOT, describe, runCli, startPython } from './helpers.js';
+import { BIN, REPO_ROOT, describe, runCli, startPython, unreadableUids } from './helpers.js';
 
 const NOBODY = 65534;
 const SECONDS = 20;
@@ -98,20 +96,6 @@ for d, c in conns:
 emit(done=n)
 `;
 
-/** Uids of every process whose fd table we cannot read: what may make a socket `permission-denied`. */
-function unreadableUids(): Set<number> {
-  const out = new Set<number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      for (const fd of readdirSync(`/proc/${name}/fd`)) readlinkSync(`/proc/${name}/fd/${fd}`);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') for (const u of readProcessUids('/proc', [Number(name)]) ?? [-1]) out.add(u);
-    }
-  }
-  return out;
-}
 
 interface Tally {
   snapshots: number;

@@ -42,8 +42,8 @@ const NATIVE_BUILT = existsSync(`${REPO_ROOT}build/Release/sockscope_scan.node`)
 for (const native of [false, true]) {
   const name = `fd limit: holders found under prlimit --nofile=64 (${native ? 'native' : 'JavaScript'} scan)`;
   test(name, async (t) => {
-    if (!hasPrlimit()) return t.skip('prlimit (util-linux) is not installed');
-    if (native && !NATIVE_BUILT) return t.skip('the native scan is not built');
+    assert.ok(hasPrlimit(), 'prlimit (util-linux) is needed: .ci/run installs it');
+    if (native) assert.ok(NATIVE_BUILT, 'the native scan is built (npm install builds it)');
     const child = startPython(t, 'fd-limit scene', SCRIPT);
     const m = await child.message('port', 20_000);
     const port = m['port'] as number;

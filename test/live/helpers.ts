@@ -2,9 +2,11 @@
 // processes we spawn (each in its own process group, killed on cleanup), and
 // bounded polling of listSockets() until the kernel has settled.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { listSockets, type ListOptions, type Snapshot, type Socket } from '../../src/index.js';
+import { readProcessUids } from '../../src/collectors/procfs/holders.js';
 
 /** Root of the repository (this file runs from dist/test/live/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -248,4 +250,23 @@ export function runCli(args: readonly string[], { prefix = [], timeoutMs = 30_00
 export function cliFiles(): string[] {
   return [BIN, fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), fileURLToPath(new URL('../../src/index.js', import.meta.url)),
     `${REPO_ROOT}node_modules/netlink/package.json`];
+}
+
+/**
+ * Uids of every process whose fd table this process cannot read (what the scan
+ * calls unreadable): the only owners that may make a socket `permission-denied`.
+ * A process whose uids cannot be read either adds -1 (no socket has it).
+ */
+export function unreadableUids(): Set<number> {
+  const out = new Set<number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      for (const fd of readdirSync(`/proc/${name}/fd`)) readlinkSync(`/proc/${name}/fd/${fd}`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') for (const u of readProcessUids('/proc', [Number(name)]) ?? [-1]) out.add(u);
+    }
+  }
+  return out;
 }

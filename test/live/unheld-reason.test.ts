@@ -12,13 +12,12 @@
 // it. The only reference is the message in flight, in no fd table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
 import { defaultContext, listSockets } from '../../src/index.js';
 import { LiveCollector } from '../../src/collectors/live.js';
 import { unheldReason, type UnheldScan } from '../../src/collectors/linux.js';
 import { readProcessUids } from '../../src/collectors/procfs/holders.js';
 import type { RawSocket } from '../../src/model/socket.js';
-import { describeAll, eventually, runCli, startPython } from './helpers.js';
+import { describeAll, eventually, runCli, startPython, unreadableUids } from './helpers.js';
 
 const base: RawSocket = {
   protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 9090, remoteAddress: '0.0.0.0',
@@ -72,23 +71,9 @@ emit(port=port, uid=os.getuid())
 hold()
 `;
 
-/** Uids of every process whose fd table this process cannot read (what the scan calls unreadable). */
-function unreadableUids(): Set<number> {
-  const out = new Set<number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      for (const fd of readdirSync(`/proc/${name}/fd`)) readlinkSync(`/proc/${name}/fd/${fd}`);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') for (const u of readProcessUids('/proc', [Number(name)]) ?? []) out.add(u);
-    }
-  }
-  return out;
-}
 
 test('a socket in flight (no fd anywhere), as root: permission-denied only if an unreadable process has its uid', { timeout: 30_000 }, async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root (to make a socket of another uid)');
+  assert.equal(process.getuid?.(), 0, 'needs root (to make a socket of another uid)');
   const NOBODY = 65534;
   for (const uid of [NOBODY, 0]) {
     const child = startPython(t, `in flight, uid ${uid}`, IN_FLIGHT, [String(uid)]);

@@ -28,14 +28,8 @@ function hasSetpriv(): boolean {
 }
 
 test('unprivileged: a root listener is permission-denied, never misattributed', async (t) => {
-  if (process.getuid?.() !== 0) {
-    t.skip('needs root, to start a root-owned listener and switch to nobody');
-    return;
-  }
-  if (!hasSetpriv()) {
-    t.skip('setpriv (util-linux) is not installed');
-    return;
-  }
+  assert.equal(process.getuid?.(), 0, 'needs root, to start a root-owned listener and switch to nobody');
+  assert.ok(hasSetpriv(), 'setpriv (util-linux) is needed: .ci/run installs it');
   // nobody must be able to read the CLI, dist/ and node_modules, or the test says nothing.
   const probe = `const fs=require('fs');const bad=[];for(const p of ${JSON.stringify(cliFiles())}){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){bad.push(p+' ('+e.code+')')}}` +
     `if(bad.length){console.error(bad.join('\\n'));process.exit(1)}`;
