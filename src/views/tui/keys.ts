@@ -50,7 +50,7 @@ const MAX_CSI = 32;
 /** Longest paste kept: the filter prompt needs no more. */
 export const MAX_PASTE = 4096;
 
-type State = 'ground' | 'esc' | 'esc-inter' | 'csi' | 'ss3' | 'string' | 'string-esc' | 'paste';
+type State = 'ground' | 'esc' | 'esc-inter' | 'csi' | 'ss3' | 'string' | 'string-esc' | 'paste' | 'paste-end';
 
 /** Remove what must never reach the screen or the filter from pasted text: C0/C1 controls, DEL, bidi controls. */
 export function stripControls(text: string): string {
@@ -77,14 +77,14 @@ export class KeyParser {
   }
 
   /**
-   * Input went quiet: a lone ESC was the Escape key. Anything else still open
-   * (a sequence or a paste that never ended) is dropped, so the keyboard comes
-   * back; an unterminated paste still goes nowhere but the filter text.
+   * Input went quiet: a lone ESC was the Escape key; a paste (ended, or one that
+   * never ended) is handed over, as text that goes nowhere but the filter. Any
+   * other sequence still open is dropped, so the keyboard comes back.
    */
   flush(): Key[] {
     const keys: Key[] = [];
     if (this.state === 'esc') keys.push('escape');
-    else if (this.state === 'paste') this.endPaste(keys);
+    else if (this.state === 'paste' || this.state === 'paste-end') this.endPaste(keys);
     this.state = 'ground';
     this.csi = '';
     return keys;
@@ -105,9 +105,10 @@ export class KeyParser {
           const next = this.pasteEnd + ch;
           if (PASTE_END.startsWith(next)) {
             this.pasteEnd = next;
+            // The end of the paste, unless more of the same burst follows (see 'paste-end').
             if (next === PASTE_END) {
-              this.state = 'ground';
-              this.endPaste(keys);
+              this.state = 'paste-end';
+              this.pasteEnd = '';
             }
             return;
           }
@@ -119,6 +120,14 @@ export class KeyParser {
         this.addPaste(ch);
         return;
       }
+      case 'paste-end':
+        // Bytes right behind an end marker, before input went quiet (flush), are
+        // still the paste: a terminal writes a paste in one burst, and some (tmux
+        // 3.3) let an ESC in the pasted text through, so a copied text could hold
+        // CSI 201~ followed by keys. That marker ended nothing; it is dropped.
+        this.state = 'paste';
+        this.step(ch, keys);
+        return;
       case 'string':
         // OSC, DCS, SOS, PM, APC: everything up to ST or BEL is dropped.
         if (c === 0x07 || c === 0x9c) this.state = 'ground';
