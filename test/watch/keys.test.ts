@@ -212,6 +212,29 @@ test('a destructive y counts only as its own keystroke after the question was dr
   assert.equal(e.signal, 'SIGTERM');
 });
 
+test('k on a closed socket (its red row stays a moment) is refused: its pid may already be another process', () => {
+  // Seen live: a listener's process was killed, its pid taken by another process that
+  // holds a socket of its own; `k` on the red row of the closed listener asked about
+  // that pid with the new process's start time, and `y` terminated the new process.
+  const s = sock({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, holders: [{ pid: 4242, fd: 3, name: 'old' }] });
+  const st = stateWith([s]);
+  const snap = { takenAt: 1000, source: 'netlink' as const, backlogKnown: true, privileged: true, sockets: [], unreadableProcesses: 0, issues: [] };
+  applySnapshot(st, snap, { opened: [], closed: [s], changed: [] }, 1000);
+  settleSelection(st);
+  // The closed row is what the cursor is on.
+  assert.equal(st.ghosts.size, 1);
+  const effects: Effect[] = [];
+  for (const r of ['k', 'y']) {
+    // The collector knows pid 4242 now with the start time of the process that took the pid.
+    const e = handleKey(st, parseKeys(r)[0]!, ctx({ now: 1001, startTicksOf: (pid) => (pid === 4242 ? 999_999 : undefined) }));
+    if (e) effects.push(e);
+    if (st.mode.kind === 'confirm') st.mode.shown = true;
+  }
+  assert.deepEqual(effects, [], 'nothing is signalled');
+  assert.equal(modeOf(st), 'normal');
+  assert.match(st.status?.text ?? '', /closed/);
+});
+
 test('x on a listener is refused with what it would do and what to do instead; x names the socket by its cookie', () => {
   const st = stateWith([sock({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0 })]);
   assert.deepEqual(drive(st, [{ keys: parseKeys('x'), alone: true }, { keys: parseKeys('y'), alone: true }]), []);

@@ -7,6 +7,7 @@
 //   "\x1b[A" up  "\x1b[B" down  "\x1b[5~" PgUp  "\x1b[6~" PgDn
 //   "\x1b[H" "\x1b[1~" "\x1bOH" Home   "\x1b[F" "\x1b[4~" "\x1bOF" End
 import type { Translate } from '../../explain/i18n.js';
+import { socketKey } from '../../model/diff.js';
 import { formatEndpoint, type Socket } from '../../model/socket.js';
 import { safeText } from '../safe-text.js';
 import { FilterTextError, parseFilterText } from './filter-text.js';
@@ -429,6 +430,12 @@ export function handleKey(st: TuiState, key: Key, ctx: KeyContext): Effect | und
         return undefined;
       }
       const s = selectedSocket(st);
+      // A closed socket's red row shows who held it then; what is known of those pids
+      // now (their start time) may be of another process that took the pid since.
+      if (s && st.ghosts.get(socketKey(s))?.socket === s) {
+        setStatus(st, t('watch.kill.closed', { local: formatEndpoint(s.localAddress, s.localPort) }), 'error', now, 8000);
+        return undefined;
+      }
       const targets = s ? killTargets(s, ctx.startTicksOf) : [];
       if (!s || !targets.length) {
         setStatus(st, t('watch.kill.none'), 'error', now);
