@@ -216,6 +216,17 @@ export function applySnapshot(st: TuiState, snap: Snapshot, diff: SnapshotDiff |
     rebuildOrder(st);
     return;
   }
+  if (diff.replaced) {
+    // Same sockets as new objects: the order holds the new ones (in place: nothing
+    // that sorts moved), so a socket's row is removed with the object that closes.
+    const swap = new Map<Socket, Socket>();
+    for (const r of diff.replaced) swap.set(r.before, r.after);
+    const order = st.order;
+    for (let i = 0; i < order.length; i++) {
+      const n = swap.get(order[i]!);
+      if (n) order[i] = n;
+    }
+  }
   st.rates.push({ at: now, opened: diff.opened.length, closed: diff.closed.length });
   while (st.rates.length && st.rates[0]!.at <= now - RATE_WINDOW_MS) st.rates.shift();
   const until = now + MARK_MS;
