@@ -192,3 +192,24 @@ test('a socket handed over as a new object with nothing changed, then closed, le
   applySnapshot(st2, snap(others), diffSockets([l1, ...others], others), 2000);
   assert.equal(visibleSockets(st2).filter((s) => s.localPort === 5000).length, 1);
 });
+
+test('a TIME_WAIT 4-tuple taken over by a new connection: one row for it, not the closed one beside it', async () => {
+  // Under churn a client port is reused while the old connection is in TIME_WAIT:
+  // the TIME_WAIT closes (red row for a moment), a new connection with the same
+  // 4-tuple opens and soon is in TIME_WAIT itself. Its key (4-tuple, inode 0) is the
+  // closed one's: the view showed two identical TIME_WAIT rows, sharing one mark.
+  const { applySnapshot, initialState, visibleSockets, markOf } = await import('../../src/views/tui/state.js');
+  const snap = (sockets: Socket[]) => ({ takenAt: 0, source: 'netlink' as const, backlogKnown: true, privileged: true, sockets, unreadableProcesses: 0, issues: [] });
+  const other = sock({ inode: 7, localPort: 6000 });
+  const twA = sock({ state: 'TIME_WAIT', inode: 0, holders: [] });
+  const live = sock({ inode: 55 });
+  const twB = sock({ state: 'TIME_WAIT', inode: 0, holders: [] });
+  const st = initialState();
+  const steps = [[twA, other], [live, other], [twB, other]];
+  applySnapshot(st, snap(steps[0]!), undefined, 0);
+  for (let i = 1; i < steps.length; i++) applySnapshot(st, snap(steps[i]!), diffSockets(steps[i - 1]!, steps[i]!), i * 500);
+  const rows = visibleSockets(st).filter((s) => s.localPort === 5000);
+  assert.equal(rows.length, 1, rows.map((s) => `${s.state} ${s.inode}`).join(', '));
+  assert.equal(rows[0], twB);
+  assert.notEqual(markOf(st, twB, 1000), 'closed', 'the live row is not marked closed');
+});
