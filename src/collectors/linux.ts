@@ -43,7 +43,23 @@ export function readProcTables(procRoot: string, protocols: readonly Protocol[],
       continue;
     }
     const parsed = parser.end();
-    for (const s of parsed.sockets) sockets.push(s);
+    // The table is read a page at a time and is no snapshot: when sockets come and go
+    // between two pages, a line can come out twice (seen in most listings under churn).
+    // One row per socket: by inode, or without one by its 4-tuple and state (a TIME_WAIT
+    // and the new connection that reuses its 4-tuple are two sockets, both kept).
+    const inodes = new Set<number>();
+    const tuples = new Set<string>();
+    for (const s of parsed.sockets) {
+      if (s.inode !== 0) {
+        if (inodes.has(s.inode)) continue;
+        inodes.add(s.inode);
+      } else {
+        const k = `${s.localAddress} ${s.localPort} ${s.remoteAddress} ${s.remotePort} ${s.state}`;
+        if (tuples.has(k)) continue;
+        tuples.add(k);
+      }
+      sockets.push(s);
+    }
     if (truncated) issues.push({ kind: 'truncated', subject: path, detail: capText(CAPS.netTable) });
     for (const b of parsed.bad) {
       issues.push({ kind: 'parse-error', subject: `${path}:${b.line}`, detail: b.text.trim().slice(0, 120), reason: b.reason });

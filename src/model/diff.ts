@@ -36,6 +36,12 @@ export interface SnapshotDiff {
   opened: Socket[];
   closed: Socket[];
   changed: SocketChange[];
+  /**
+   * The same socket as a new object with nothing to report (holders re-read to the
+   * same list, a /proc record read again): not an event, but a view that keeps
+   * objects must take the new one, or the old one outlives the socket.
+   */
+  replaced?: { before: Socket; after: Socket }[];
 }
 
 /** Protocol, family and 4-tuple as one text (the key without the inode). */
@@ -84,6 +90,7 @@ export function diffSockets(prev: readonly Socket[], next: readonly Socket[]): S
   const pending: Socket[] = [];
   let opened: Socket[] = [];
   const changed: SocketChange[] = [];
+  const replaced: { before: Socket; after: Socket }[] = [];
   const LOOKAHEAD = 8;
   let j = 0;
   for (let i = 0; i < next.length; i++) {
@@ -104,6 +111,7 @@ export function diffSockets(prev: readonly Socket[], next: readonly Socket[]): S
     if (before !== s) {
       const fields = changedFields(before, s);
       if (fields.length) changed.push({ before, after: s, fields });
+      else replaced.push({ before, after: s });
     }
   }
   // Pass 2: the rest by key: inode (then 4-tuple), or the 4-tuple text without one.
@@ -138,6 +146,7 @@ export function diffSockets(prev: readonly Socket[], next: readonly Socket[]): S
       if (before === s) continue;
       const fields = changedFields(before, s);
       if (fields.length) changed.push({ before, after: s, fields });
+      else replaced.push({ before, after: s });
     }
   }
   let closed: Socket[] = [];
@@ -214,7 +223,7 @@ export function diffSockets(prev: readonly Socket[], next: readonly Socket[]): S
       }
     }
   }
-  return { opened, closed, changed };
+  return replaced.length ? { opened, closed, changed, replaced } : { opened, closed, changed };
 }
 
 /** States of a connection that can sit in an accept queue (no inode until accepted). */

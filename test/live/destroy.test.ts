@@ -150,3 +150,35 @@ hold()
   assert.deepEqual(await destroySocket(l, cookieOfSocket(l)), { ok: false, reason: 'listener' });
   assert.equal((await table()).filter((s) => s.localPort === port && s.state === 'LISTEN' && s.inode === l.inode).length, 1, 'still listening');
 });
+
+test('x on a connection that closed while its row was still on screen: "gone", not "4-tuple reused" (the lookup falls back to the listener)', async (t) => {
+  // The kernel's exact lookup (inet_lookup) answers with the listener of the local
+  // port when no connection has the 4-tuple any more; its cookie is not the row's,
+  // which was reported as a reused 4-tuple. The truth is that the connection is gone.
+  const net = await import('node:net');
+  let accepted: import('node:net').Socket | undefined;
+  const srv = net.createServer((c) => { accepted = c; });
+  t.after(() => { srv.close(); });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as import('node:net').AddressInfo).port;
+  const cl = net.connect(port, '127.0.0.1');
+  t.after(() => { cl.destroy(); accepted?.destroy(); });
+  await new Promise<void>((r) => cl.on('connect', () => r()));
+  const row = await eventually('the server side row', async () => {
+    const s = (await table()).find((x) => x.localPort === port && x.state === 'ESTABLISHED' && x.localAddress === '127.0.0.1');
+    if (!s || !accepted) throw new Error('not yet');
+    return s;
+  });
+  const cookie = cookieOfSocket(row);
+  assert.ok(cookie);
+  cl.destroy();
+  accepted!.destroy();
+  await eventually('the connection is gone from the kernel, the listener stays', async () => {
+    const now = (await table()).filter((x) => x.localPort === port);
+    if (now.some((x) => x.remotePort === row.remotePort) || !now.some((x) => x.state === 'LISTEN')) throw new Error(describeAll(now));
+  }, { timeoutMs: 5000 });
+  assert.deepEqual(await destroySocket(row, cookie), { ok: false, reason: 'gone' });
+  // And with --source proc (no cookie, the inode names it): the same answer.
+  assert.deepEqual(await destroySocket(row, undefined), { ok: false, reason: 'gone' });
+  assert.ok((await table()).some((x) => x.localPort === port && x.state === 'LISTEN'), 'the listener is untouched');
+});

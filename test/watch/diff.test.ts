@@ -22,8 +22,9 @@ function sock(over: Partial<Socket> = {}): Socket {
 test('identical lists: nothing happened', () => {
   const a = [sock(), sock({ inode: 1001, remotePort: 40001 })];
   assert.deepEqual(diffSockets(a, a), { opened: [], closed: [], changed: [] });
-  // Equal records that are different objects are unchanged too.
-  assert.deepEqual(diffSockets(a, a.map((s) => ({ ...s }))), { opened: [], closed: [], changed: [] });
+  // Equal records that are different objects are unchanged too (only handed over, for the view).
+  const copies = a.map((s) => ({ ...s }));
+  assert.deepEqual(diffSockets(a, copies), { opened: [], closed: [], changed: [], replaced: a.map((s, i) => ({ before: s, after: copies[i] })) });
 });
 
 test('opened, closed and changed, keyed by protocol + 4-tuple + inode', () => {
@@ -159,4 +160,56 @@ test('SOCK_DESTROY request: type 21, REQUEST|ACK, exact socket id with cookie', 
   const ans = Buffer.alloc(36);
   ans.writeUInt32LE(36, 0); ans.writeUInt16LE(2, 4); ans.writeUInt32LE(99, 8); ans.writeInt32LE(-95, 16);
   assert.deepEqual(decodeReply(ans, 99), { errno: 95 });
+});
+
+test('a socket handed over as a new object with nothing changed, then closed, leaves the view', async () => {
+  // Seen live: a server accepted a connection, so its fds were read again and its
+  // listener came back as a new object with the same holders (no change to report);
+  // the view kept the old object, and when the listener closed that old row stayed
+  // on screen as a live LISTEN row for good. With --source proc every row is a new
+  // object each refresh, so every socket that closed could stay behind.
+  const { applySnapshot, initialState, visibleSockets } = await import('../../src/views/tui/state.js');
+  const snap = (sockets: Socket[]) => ({ takenAt: 0, source: 'netlink' as const, backlogKnown: true, privileged: true, sockets, unreadableProcesses: 0, issues: [] });
+  const others = [1, 2, 3].map((i) => sock({ inode: 100 + i, localPort: 6000 + i }));
+  const l0 = sock({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, inode: 10 });
+  const l1: Socket = { ...l0, holders: [{ pid: 10, fd: 3, name: 'srv' }] };
+  const d = diffSockets([l0], [l1]);
+  assert.deepEqual([d.opened, d.closed, d.changed], [[], [], []], 'nothing to report');
+  const st = initialState();
+  let prev = [l0, ...others];
+  applySnapshot(st, snap(prev), undefined, 0);
+  let now = 0;
+  for (const next of [[l1, ...others], others, others, others]) {
+    now += 2000;
+    applySnapshot(st, snap(next), diffSockets(prev, next), now);
+    prev = next;
+  }
+  assert.deepEqual(visibleSockets(st).map((s) => s.localPort), [6001, 6002, 6003], 'the closed listener is gone once its red row expired');
+  // And while it is red, it is there once.
+  const st2 = initialState();
+  applySnapshot(st2, snap([l0, ...others]), undefined, 0);
+  applySnapshot(st2, snap([l1, ...others]), diffSockets([l0, ...others], [l1, ...others]), 1000);
+  applySnapshot(st2, snap(others), diffSockets([l1, ...others], others), 2000);
+  assert.equal(visibleSockets(st2).filter((s) => s.localPort === 5000).length, 1);
+});
+
+test('a TIME_WAIT 4-tuple taken over by a new connection: one row for it, not the closed one beside it', async () => {
+  // Under churn a client port is reused while the old connection is in TIME_WAIT:
+  // the TIME_WAIT closes (red row for a moment), a new connection with the same
+  // 4-tuple opens and soon is in TIME_WAIT itself. Its key (4-tuple, inode 0) is the
+  // closed one's: the view showed two identical TIME_WAIT rows, sharing one mark.
+  const { applySnapshot, initialState, visibleSockets, markOf } = await import('../../src/views/tui/state.js');
+  const snap = (sockets: Socket[]) => ({ takenAt: 0, source: 'netlink' as const, backlogKnown: true, privileged: true, sockets, unreadableProcesses: 0, issues: [] });
+  const other = sock({ inode: 7, localPort: 6000 });
+  const twA = sock({ state: 'TIME_WAIT', inode: 0, holders: [] });
+  const live = sock({ inode: 55 });
+  const twB = sock({ state: 'TIME_WAIT', inode: 0, holders: [] });
+  const st = initialState();
+  const steps = [[twA, other], [live, other], [twB, other]];
+  applySnapshot(st, snap(steps[0]!), undefined, 0);
+  for (let i = 1; i < steps.length; i++) applySnapshot(st, snap(steps[i]!), diffSockets(steps[i - 1]!, steps[i]!), i * 500);
+  const rows = visibleSockets(st).filter((s) => s.localPort === 5000);
+  assert.equal(rows.length, 1, rows.map((s) => `${s.state} ${s.inode}`).join(', '));
+  assert.equal(rows[0], twB);
+  assert.notEqual(markOf(st, twB, 1000), 'closed', 'the live row is not marked closed');
 });

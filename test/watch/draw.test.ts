@@ -177,3 +177,20 @@ test('the k chooser scrolls with the cursor when more processes hold the socket 
   assert.ok(lines.some((l) => l.includes('2029/worker')));
   assert.equal(lines.length, 12);
 });
+
+test('a question of k or x is on screen however short the terminal (a y may answer it once a frame is drawn)', () => {
+  const ctx = { now: 1, t: (k: Parameters<typeof msg>[1], p?: Record<string, string | number>) => msg('en', k, p), startTicksOf: () => 1, alone: true };
+  for (const key of ['k', 'x']) {
+    for (const [w, h] of [[30, 4], [80, 5], [80, 3], [20, 2], [160, 1]] as const) {
+      const st = state();
+      selectInode(st, 2);
+      handleKey(st, { char: key }, ctx);
+      assert.equal(st.mode.kind, 'confirm');
+      const lines = screen(st, w, h);
+      assert.equal(lines.length, h, `${key} ${w}x${h}: exactly the height`);
+      // The first line of the question, as wrapped at this width.
+      const first = wrap(key === 'k' ? 'Terminate process 1234567' : 'Close TCP 127.0.0.1:40123', w)[0]!.trim();
+      assert.ok(lines.some((l) => l.includes(first)), `${key} ${w}x${h}: the question is drawn:\n${lines.join('\n')}`);
+    }
+  }
+});

@@ -46,3 +46,31 @@ test('ESC ] l k y ESC \\ and a pasted "ky" reach watch and signal nobody', async
   x.keys('q');
   await x.until('the view quit', (s) => s.includes('WATCH-EXIT 0'));
 });
+
+test('a paste holding its own end marker (tmux lets the ESC through) runs nothing: no quit, no filter, no question', async (t) => {
+  const child = startPython(t, 'target', LISTEN);
+  const { port } = (await child.message('port')) as { port: number };
+  const x = tmux(t);
+  x.start(Tmux.watchLine(`--interval 0.5 --port ${port}`));
+  await x.until('the target is shown', (s) => s.includes(`${child.pid}/python`));
+  for (const tail of ['/abc', 'k', 'q']) {
+    execFileSync('tmux', ['-L', x.socket, 'set-buffer', `zz\x1b[201~${tail}`]);
+    execFileSync('tmux', ['-L', x.socket, 'paste-buffer', '-p', '-t', x.session]);
+    await sleep(700);
+    const screen = x.capture();
+    assert.doesNotMatch(screen, /WATCH-EXIT/, `${tail}: the view is still running`);
+    assert.doesNotMatch(screen, /Filter:/, `${tail}: no filter prompt`);
+    assert.doesNotMatch(screen, /Terminate process/, `${tail}: no question`);
+  }
+  // A paste into the filter prompt still arrives, as text.
+  x.keys('/');
+  await x.until('the filter prompt', (s) => s.includes('Filter:'));
+  execFileSync('tmux', ['-L', x.socket, 'set-buffer', ' abc']);
+  execFileSync('tmux', ['-L', x.socket, 'paste-buffer', '-p', '-t', x.session]);
+  await x.until('the pasted text in the prompt', (s) => s.includes(`Filter: ${port} abc`));
+  x.keys('Escape');
+  await sleep(300);
+  x.keys('q');
+  await x.until('the view quit', (s) => s.includes('WATCH-EXIT 0'));
+  process.kill(child.pid, 0);
+});

@@ -147,14 +147,45 @@ test('bracketed paste: pasted text is never a command, only filter text with con
   assert.equal(modeOf(st), 'filter');
   assert.equal((st.mode as { text?: string }).text, '80 [31mnginx');
   // A paste split across reads, its end marker too, is still one paste.
+  // (It is taken once input is quiet: bytes in the same burst as its end may still be pasted, see below.)
   const p = new KeyParser();
-  const parts = ['\x1b[20', '0~ab', 'c\x1b[20', '1', '~q'];
-  assert.deepEqual(parts.flatMap((x) => p.feed(x)), [{ paste: 'abc' }, { char: 'q' }]);
+  const parts = ['\x1b[20', '0~ab', 'c\x1b[20', '1', '~'];
+  assert.deepEqual(parts.flatMap((x) => p.feed(x)), []);
+  assert.deepEqual(p.flush(), [{ paste: 'abc' }]);
+  assert.deepEqual(p.feed('q'), [{ char: 'q' }]);
   // A paste that never ends gives the keyboard back after the quiet time, as text only.
   const p2 = new KeyParser();
   assert.deepEqual(p2.feed('\x1b[200~ky'), []);
   assert.deepEqual(p2.flush(), [{ paste: 'ky' }]);
   assert.deepEqual(p2.feed('q'), [{ char: 'q' }]);
+});
+
+test('an end-of-paste marker inside the pasted text ends nothing: the rest of the burst is pasted too', () => {
+  // Some terminals (tmux 3.3 among them) pass an ESC in pasted text through, so a
+  // copied text can hold CSI 201~ and, after it, what it wants run as keys. The
+  // terminal writes a paste in one burst: bytes that follow an end marker before
+  // input goes quiet are still pasted text; only the end marker of the burst ends it.
+  for (const tail of ['q', '/abc\r', 'kky', 'x\x1b[201~k']) {
+    const p = new KeyParser();
+    const keys = p.feed(`\x1b[200~zz\x1b[201~${tail}\x1b[201~`);
+    assert.deepEqual(keys, [], `${JSON.stringify(tail)}: no key`);
+    const pasted = p.flush();
+    assert.equal(pasted.length, 1, JSON.stringify(pasted));
+    assert.ok(typeof pasted[0] === 'object' && 'paste' in pasted[0]!, JSON.stringify(pasted));
+    assert.equal(p.pending, false);
+    assert.deepEqual(p.feed('q'), [{ char: 'q' }], 'the keyboard is back once input was quiet');
+  }
+  // The same burst split over reads (a long paste arrives 4095 bytes at a time).
+  const p = new KeyParser();
+  const input = `\x1b[200~${'z'.repeat(5000)}\x1b[201~ky\x1b[201~`;
+  const keys = [input.slice(0, 4095), input.slice(4095, 5010), input.slice(5010)].flatMap((x) => p.feed(x));
+  assert.deepEqual(keys, []);
+  assert.equal(p.flush().length, 1);
+  // In the view: nothing is asked, nothing quits.
+  const st = stateWith([sock()]);
+  const effects = drive(st, [{ keys: parseKeys('\x1b[200~zz\x1b[201~q'), alone: false }, { keys: parseKeys('\x1b[200~\x1b[201~k'), alone: false }, { keys: parseKeys('y'), alone: true }]);
+  assert.deepEqual(effects, []);
+  assert.equal(modeOf(st), 'normal');
 });
 
 test('a destructive y counts only as its own keystroke after the question was drawn', () => {
@@ -179,6 +210,29 @@ test('a destructive y counts only as its own keystroke after the question was dr
   assert.ok(e.kind === 'kill');
   assert.deepEqual(e.targets, [{ pid: 4242, name: 'victim', startTicks: 777 }]);
   assert.equal(e.signal, 'SIGTERM');
+});
+
+test('k on a closed socket (its red row stays a moment) is refused: its pid may already be another process', () => {
+  // Seen live: a listener's process was killed, its pid taken by another process that
+  // holds a socket of its own; `k` on the red row of the closed listener asked about
+  // that pid with the new process's start time, and `y` terminated the new process.
+  const s = sock({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, holders: [{ pid: 4242, fd: 3, name: 'old' }] });
+  const st = stateWith([s]);
+  const snap = { takenAt: 1000, source: 'netlink' as const, backlogKnown: true, privileged: true, sockets: [], unreadableProcesses: 0, issues: [] };
+  applySnapshot(st, snap, { opened: [], closed: [s], changed: [] }, 1000);
+  settleSelection(st);
+  // The closed row is what the cursor is on.
+  assert.equal(st.ghosts.size, 1);
+  const effects: Effect[] = [];
+  for (const r of ['k', 'y']) {
+    // The collector knows pid 4242 now with the start time of the process that took the pid.
+    const e = handleKey(st, parseKeys(r)[0]!, ctx({ now: 1001, startTicksOf: (pid) => (pid === 4242 ? 999_999 : undefined) }));
+    if (e) effects.push(e);
+    if (st.mode.kind === 'confirm') st.mode.shown = true;
+  }
+  assert.deepEqual(effects, [], 'nothing is signalled');
+  assert.equal(modeOf(st), 'normal');
+  assert.match(st.status?.text ?? '', /closed/);
 });
 
 test('x on a listener is refused with what it would do and what to do instead; x names the socket by its cookie', () => {

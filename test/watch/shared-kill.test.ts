@@ -71,3 +71,40 @@ test('k on a shared listener names every holder; one is chosen, then all; the vi
   await eventually('both exit', () => { if (rest.some(alive)) throw new Error('still alive'); }, { timeoutMs: 5000 });
   await x.until('the view says nobody holds it now', (s) => s.includes(`127.0.0.1:${port} is no longer held by any process`), { timeoutMs: 8000 });
 });
+
+// A root process shares its listener with a process of nobody's that it started
+// and never reaps (so once killed it is a zombie). The view runs as nobody: it
+// sees only nobody's process hold the socket.
+const HIDDEN_SHARE = `
+import subprocess
+srv = socket.socket()
+srv.bind(('127.0.0.1', 0))
+srv.listen(4)
+child = subprocess.Popen(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', sys.executable, '-c',
+    'import signal, time; signal.alarm(120); time.sleep(120)'], pass_fds=[srv.fileno()])
+emit(port=srv.getsockname()[1], child=child.pid)
+hold()
+`;
+
+test('k on the only holder we can see: an exited (zombie) process is not asked about again, and a socket still open is not called released', async (t) => {
+  assert.equal(process.geteuid?.(), 0, 'this test needs root: it runs the view as nobody beside a root process');
+  const parent = startPython(t, 'hidden-share', HIDDEN_SHARE);
+  const { port, child } = (await parent.message('port')) as { port: number; child: number };
+  t.after(() => { try { process.kill(child, 'SIGKILL'); } catch { /* gone */ } });
+  const x = tmux(t);
+  x.start(`setpriv --reuid=65534 --regid=65534 --clear-groups ${Tmux.watchLine(`--interval 0.5 -n --port ${port}`)}`);
+  await x.until('nobody\'s process shown as the holder', (s) => s.includes(`${child}/python`), { timeoutMs: 10_000 });
+  x.keys('k');
+  await x.until('asked', (s) => s.includes(`Terminate process ${child}`));
+  x.keys('y');
+  const screen = await x.until('the outcome', (s) => s.includes(`Process ${child} has exited`) || /SIGKILL\?/.test(s), { timeoutMs: 8000 });
+  assert.doesNotMatch(screen, /SIGKILL\?/, 'an exited process (a zombie its parent has not reaped) is not still running');
+  assert.doesNotMatch(screen, /no longer held by any process/, 'the socket is still open: the root process holds it');
+  assert.match(screen, new RegExp(`127\\.0\\.0\\.1:${port} is still open`));
+  assert.ok(alive(parent.pid), 'the root process was not touched');
+  // The zombie's fds can no longer be read (nor does it hold any): its row stops naming it.
+  await x.until('the row no longer names the exited process', (s) => {
+    const row = s.split('\n').find((l) => l.includes(`127.0.0.1:${port} `)) ?? '';
+    return !row.includes(`${child}/`) && row.includes('hidden: no permission');
+  }, { timeoutMs: 6000 });
+});

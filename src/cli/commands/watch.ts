@@ -1,6 +1,7 @@
 // sockscope watch: the live view (TCPView / Resource Monitor in a terminal)
 // and, with --events or when stdout is not a terminal, one line per change.
 import { readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { CAPS, readBounded } from '../../collectors/bounded-read.js';
 import { parseArgs, UsageError, type Parsed } from '../args.js';
 import { FILTER_SPECS, filterFrom, sortFrom, type Io } from '../common.js';
 import { defaultContext, processInfo } from '../../index.js';
@@ -185,6 +186,17 @@ function holdsInode(procRoot: string, pid: number, inode: number): boolean | und
   return false;
 }
 
+/** Whether the process has exited and only waits for its parent to reap it (a zombie holds no fd). */
+function isZombie(procRoot: string, pid: number): boolean {
+  try {
+    const text = readBounded(`${procRoot}/${pid}/stat`, CAPS.status).bytes.toString('latin1');
+    const state = text[text.lastIndexOf(')') + 2];
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
+}
+
 async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: LiveCollector,
   o: { interval: number; duration?: number; sort: ReturnType<typeof sortFrom> }): Promise<number> {
   const L = io.global.lang;
@@ -220,7 +232,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   let lastCost: { wallMs: number; cpuMs: number } | undefined;
   let prev: Socket[] | undefined;
   let ctxCache: { snap: unknown; ctx: RowContext } | undefined;
-  let killWatch: { targets: KillTarget[]; signal: 'SIGTERM' | 'SIGKILL'; socket?: Socket; deadline: number } | undefined;
+  let killWatch: { targets: KillTarget[]; signal: 'SIGTERM' | 'SIGKILL'; socket?: Socket; deadline: number; goneAt?: number } | undefined;
   const stopAt = o.duration !== undefined ? Date.now() + o.duration * 1000 : Infinity;
 
   const quit = (code: number): void => {
@@ -272,7 +284,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
 
   const currentStart = (pid: number): { startTicks?: number } | undefined => {
     const info = processInfo(pid, { procRoot });
-    if (!info) return undefined;
+    if (!info || isZombie(procRoot ?? '/proc', pid)) return undefined;
     return { startTicks: info.startTicks === undefined ? undefined : info.startTicks + skew };
   };
 
@@ -336,7 +348,10 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
       if (holdsInode(procRoot ?? '/proc', x.pid, socket.inode) === false) continue;
       holding.push(`${x.pid}/${safeText(x.name)}`);
     }
-    return holding.length ? t('watch.kill.still-held', { local, holders: holding.join(', ') }) : t('watch.kill.released', { local });
+    if (holding.length) return t('watch.kill.still-held', { local, holders: holding.join(', ') });
+    // No process we can see holds it, yet the table read after they were gone still lists
+    // it: a process we cannot read (another user's, or not scanned yet) still has it open.
+    return latest ? t('watch.kill.still-open', { local }) : t('watch.kill.released', { local });
   };
 
   const checkKill = (): void => {
@@ -344,6 +359,9 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     const w = killWatch;
     const alive = w.targets.filter((x) => { const v = verdict(x); return v === 'same' || v === 'unknown'; });
     if (alive.length === 0) {
+      // Said from a table read after they were all gone, so a socket it lists is still open.
+      if (w.goneAt === undefined) w.goneAt = Date.now();
+      if (w.socket && (!st.snapshot || st.snapshot.takenAt <= w.goneAt)) return;
       const exited = w.targets.length === 1 ? t('watch.kill.exited', { pid: w.targets[0]!.pid })
         : t('watch.kill.exited-all', { pids: w.targets.map((x) => x.pid).join(', ') });
       const gone = new Set(w.targets.map((x) => x.pid));

@@ -178,7 +178,10 @@ export class HolderTracker {
     const procs = new ProcessTable(this.opts.procRoot, this.opts.passwdPath);
     for (const pid of pids) {
       if (unreadable.has(pid)) {
+        // What it held before can no longer be confirmed (a setuid exec, or a zombie, whose
+        // fds are gone): its sockets become unheld with a true reason instead of keeping it.
         this.unreadableSet.add(pid);
+        this.replace(pid, []);
         continue;
       }
       this.unreadableSet.delete(pid);

@@ -86,7 +86,7 @@ export function encodeLookupRequest(id: SocketId, seq: number): Buffer {
 }
 
 /** What one reply datagram says: a record's inode and cookie, or an errno (0 = acknowledged). */
-export function decodeReply(buf: Uint8Array, seq: number): { errno?: number; inode?: number; cookie?: [number, number] } | undefined {
+export function decodeReply(buf: Uint8Array, seq: number): { errno?: number; inode?: number; cookie?: [number, number]; state?: number } | undefined {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let off = 0;
   while (off + HDR <= buf.length) {
@@ -97,7 +97,7 @@ export function decodeReply(buf: Uint8Array, seq: number): { errno?: number; ino
       if (type === NLMSG_ERROR) return { errno: len >= HDR + 4 ? -dv.getInt32(off + HDR, true) : 22 };
       if (type === SOCK_DIAG_BY_FAMILY && len >= HDR + 72) {
         const p = off + HDR;
-        return { inode: dv.getUint32(p + 68, true), cookie: [dv.getUint32(p + 44, true), dv.getUint32(p + 48, true)] };
+        return { inode: dv.getUint32(p + 68, true), cookie: [dv.getUint32(p + 44, true), dv.getUint32(p + 48, true)], state: buf[p + 1] };
       }
     }
     off += (len + 3) & ~3;
@@ -111,6 +111,8 @@ export type DestroyOutcome =
 
 /** errno the kernel gives a SOCK_DESTROY whose cookie is not the socket's (sock_diag_check_cookie). */
 const ESTALE = 116;
+/** idiag_state of a listener (TCP_LISTEN in include/net/tcp_states.h). */
+const TCP_LISTEN = 10;
 
 let seqCounter = 0x7000;
 
@@ -145,6 +147,9 @@ export async function destroySocket(s: Pick<Socket, 'protocol' | 'family' | 'loc
     if (!found || found.errno === 2) return { ok: false, reason: 'gone' };
     if (found.errno) return { ok: false, reason: 'error', detail: `lookup errno ${found.errno}` };
     if (!found.cookie) return { ok: false, reason: 'error', detail: 'lookup answered without a socket' };
+    // No connection has the 4-tuple any more: the kernel's lookup (inet_lookup) then
+    // answers with the listener of the local port. The connection is gone, not replaced.
+    if (found.state === TCP_LISTEN) return { ok: false, reason: 'gone' };
     if (cookie && (found.cookie[0] !== cookie[0] >>> 0 || found.cookie[1] !== cookie[1] >>> 0)) return { ok: false, reason: 'changed' };
     if (s.inode !== 0 && found.inode !== s.inode) return { ok: false, reason: 'changed' };
     const seq2 = (seqCounter = (seqCounter + 1) >>> 0);

@@ -518,7 +518,7 @@ export function draw(st: TuiState, o: DrawOptions): string[] {
     const room = o.height - lines.length - footer.length;
     const text = st.mode.kind === 'help' ? helpLines(o).flatMap((l) => wrap(l, o.width, '      ')) : chooseLines(st, o, room);
     for (let i = 0; i < room; i++) lines.push(text[i] !== undefined && text[i]!.includes('\x1b') ? text[i]! : row(text[i] ?? '', o.width, o));
-    return lines.concat(footer).slice(0, o.height);
+    return withFooter(lines, footer, o.height);
   }
   let detail: string[] = [];
   if (st.detail) {
@@ -534,5 +534,15 @@ export function draw(st: TuiState, o: DrawOptions): string[] {
   lines.push(o.color ? `\x1b[1m${fit(body.header, o.width)}\x1b[0m` : fit(body.header, o.width));
   for (let i = 0; i < room; i++) lines.push(body.rows[i] ?? (i === 0 && st.snapshot ? fit(t('watch.empty'), o.width) : ' '.repeat(o.width)));
   for (const d of detail) lines.push(fit(d, o.width));
-  return lines.concat(footer).slice(0, o.height);
+  return withFooter(lines, footer, o.height);
+}
+
+/**
+ * Exactly `height` lines, the footer kept whole when the terminal is too short
+ * for everything: it holds the question of k and x, which the view takes as
+ * drawn (so a `y` may answer it) once a frame is out. Rows give way first.
+ */
+function withFooter(lines: string[], footer: string[], height: number): string[] {
+  if (lines.length + footer.length <= height) return lines.concat(footer);
+  return lines.slice(0, Math.max(0, height - footer.length)).concat(footer).slice(0, height);
 }

@@ -7,6 +7,7 @@
 //   "\x1b[A" up  "\x1b[B" down  "\x1b[5~" PgUp  "\x1b[6~" PgDn
 //   "\x1b[H" "\x1b[1~" "\x1bOH" Home   "\x1b[F" "\x1b[4~" "\x1bOF" End
 import type { Translate } from '../../explain/i18n.js';
+import { socketKey } from '../../model/diff.js';
 import { formatEndpoint, type Socket } from '../../model/socket.js';
 import { safeText } from '../safe-text.js';
 import { FilterTextError, parseFilterText } from './filter-text.js';
@@ -50,7 +51,7 @@ const MAX_CSI = 32;
 /** Longest paste kept: the filter prompt needs no more. */
 export const MAX_PASTE = 4096;
 
-type State = 'ground' | 'esc' | 'esc-inter' | 'csi' | 'ss3' | 'string' | 'string-esc' | 'paste';
+type State = 'ground' | 'esc' | 'esc-inter' | 'csi' | 'ss3' | 'string' | 'string-esc' | 'paste' | 'paste-end';
 
 /** Remove what must never reach the screen or the filter from pasted text: C0/C1 controls, DEL, bidi controls. */
 export function stripControls(text: string): string {
@@ -77,14 +78,14 @@ export class KeyParser {
   }
 
   /**
-   * Input went quiet: a lone ESC was the Escape key. Anything else still open
-   * (a sequence or a paste that never ended) is dropped, so the keyboard comes
-   * back; an unterminated paste still goes nowhere but the filter text.
+   * Input went quiet: a lone ESC was the Escape key; a paste (ended, or one that
+   * never ended) is handed over, as text that goes nowhere but the filter. Any
+   * other sequence still open is dropped, so the keyboard comes back.
    */
   flush(): Key[] {
     const keys: Key[] = [];
     if (this.state === 'esc') keys.push('escape');
-    else if (this.state === 'paste') this.endPaste(keys);
+    else if (this.state === 'paste' || this.state === 'paste-end') this.endPaste(keys);
     this.state = 'ground';
     this.csi = '';
     return keys;
@@ -105,9 +106,10 @@ export class KeyParser {
           const next = this.pasteEnd + ch;
           if (PASTE_END.startsWith(next)) {
             this.pasteEnd = next;
+            // The end of the paste, unless more of the same burst follows (see 'paste-end').
             if (next === PASTE_END) {
-              this.state = 'ground';
-              this.endPaste(keys);
+              this.state = 'paste-end';
+              this.pasteEnd = '';
             }
             return;
           }
@@ -119,6 +121,14 @@ export class KeyParser {
         this.addPaste(ch);
         return;
       }
+      case 'paste-end':
+        // Bytes right behind an end marker, before input went quiet (flush), are
+        // still the paste: a terminal writes a paste in one burst, and some (tmux
+        // 3.3) let an ESC in the pasted text through, so a copied text could hold
+        // CSI 201~ followed by keys. That marker ended nothing; it is dropped.
+        this.state = 'paste';
+        this.step(ch, keys);
+        return;
       case 'string':
         // OSC, DCS, SOS, PM, APC: everything up to ST or BEL is dropped.
         if (c === 0x07 || c === 0x9c) this.state = 'ground';
@@ -420,6 +430,12 @@ export function handleKey(st: TuiState, key: Key, ctx: KeyContext): Effect | und
         return undefined;
       }
       const s = selectedSocket(st);
+      // A closed socket's red row shows who held it then; what is known of those pids
+      // now (their start time) may be of another process that took the pid since.
+      if (s && st.ghosts.get(socketKey(s))?.socket === s) {
+        setStatus(st, t('watch.kill.closed', { local: formatEndpoint(s.localAddress, s.localPort) }), 'error', now, 8000);
+        return undefined;
+      }
       const targets = s ? killTargets(s, ctx.startTicksOf) : [];
       if (!s || !targets.length) {
         setStatus(st, t('watch.kill.none'), 'error', now);

@@ -216,6 +216,17 @@ export function applySnapshot(st: TuiState, snap: Snapshot, diff: SnapshotDiff |
     rebuildOrder(st);
     return;
   }
+  if (diff.replaced) {
+    // Same sockets as new objects: the order holds the new ones (in place: nothing
+    // that sorts moved), so a socket's row is removed with the object that closes.
+    const swap = new Map<Socket, Socket>();
+    for (const r of diff.replaced) swap.set(r.before, r.after);
+    const order = st.order;
+    for (let i = 0; i < order.length; i++) {
+      const n = swap.get(order[i]!);
+      if (n) order[i] = n;
+    }
+  }
   st.rates.push({ at: now, opened: diff.opened.length, closed: diff.closed.length });
   while (st.rates.length && st.rates[0]!.at <= now - RATE_WINDOW_MS) st.rates.shift();
   const until = now + MARK_MS;
@@ -243,6 +254,19 @@ export function applySnapshot(st: TuiState, snap: Snapshot, diff: SnapshotDiff |
     }
   }
   const inserted = diff.opened.concat(diff.changed.map((c) => c.after));
+  // A closed socket's red row whose key (4-tuple, and inode: 0 for a TIME_WAIT) a live
+  // socket has now, as when a new connection takes over a TIME_WAIT's 4-tuple: the
+  // live row takes its place, else two rows read alike and share one mark.
+  if (st.ghosts.size) {
+    for (const s of inserted) {
+      const k = socketKey(s);
+      const g = st.ghosts.get(k);
+      if (g && g.socket !== s) {
+        st.ghosts.delete(k);
+        removed.add(g.socket);
+      }
+    }
+  }
   if (!st.orderValid || inserted.length + removed.size > Math.max(64, st.order.length / 20)) {
     rebuildOrder(st);
   } else if (inserted.length || removed.size) {

@@ -82,6 +82,8 @@ export const watch = {
   'watch.kill.choose-all': 'all {n} processes',
   'watch.kill.still-held': '{local} is still held by {holders}.',
   'watch.kill.released': '{local} is no longer held by any process.',
+  'watch.kill.still-open': '{local} is still open: no process this view can read holds it (see its row for why).',
+  'watch.kill.closed': 'Refused: {local} is closed (its row stays red for a moment); its pid may belong to another process by now. To end the process, select it in the Processes view (2).',
   'watch.header.sockets-filtered': '{n} of {total} sockets',
   'watch.col.acceptq': 'Accept-Q',
   'watch.detail.queues': 'Recv-Q {recvq} B  Send-Q {sendq} B (connected sockets)  accept queues {accept} (connections waiting in listeners)',

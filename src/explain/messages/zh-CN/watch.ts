@@ -85,6 +85,8 @@ export const watch: Record<keyof typeof en, string> = {
   'watch.kill.choose-all': '全部 {n} 个进程',
   'watch.kill.still-held': '{local} 仍由 {holders} 持有。',
   'watch.kill.released': '{local} 已不再被任何进程持有。',
+  'watch.kill.still-open': '{local} 仍处于打开状态：本视图能读取的进程都不再持有它（原因见该行）。',
+  'watch.kill.closed': '已拒绝：{local} 已关闭（其行会以红色保留片刻），它原来的 PID 现在可能已属于另一个进程。要结束进程，请在“进程”视图（2）中选中它。',
   'watch.header.sockets-filtered': '共 {total} 个套接字，显示 {n} 个',
   'watch.col.acceptq': '全连接队列',
   'watch.detail.queues': 'Recv-Q {recvq} 字节  Send-Q {sendq} 字节（已连接的套接字）  全连接队列 {accept}（在监听套接字中等待 accept 的连接）',
