@@ -90,3 +90,21 @@ export function csvSafe(value: string): string {
   if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) v = "'" + v;
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
+
+/**
+ * What JSON.stringify leaves raw but a terminal may act on or reorder: DEL, C1
+ * controls (U+009B is CSI to an xterm), bidi controls, line and paragraph
+ * separators. `list --json` is often read on a terminal.
+ */
+const JSON_RAW = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
+
+/**
+ * JSON.stringify, with the characters above written as \uXXXX escapes: the
+ * same value to any JSON parser (the text stays exact), never control on a
+ * terminal. The common case costs one regex test.
+ */
+export function jsonText(value: unknown): string {
+  const s = JSON.stringify(value);
+  return JSON_RAW.test(s) ? s.replace(JSON_RAW_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : s;
+}

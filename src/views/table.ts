@@ -3,7 +3,7 @@
 import type { Socket } from '../model/socket.js';
 import { COLUMNS, stateStyle, type CellOptions, type Column } from './columns.js';
 import { displayWidth, padDisplay, padDisplayStart, paint, splitColumns, wrap, type RenderOptions, type Sink } from './sink.js';
-import { csvSafe } from './safe-text.js';
+import { csvSafe, jsonText } from './safe-text.js';
 import { msg } from '../explain/i18n.js';
 
 /** How a table is laid out; a narrow terminal gives up what matters least first. */
@@ -284,9 +284,9 @@ export function toJson(s: Socket): object {
 
 /**
  * The v1 JSON text of a socket, built from known fields: same keys, order and
- * values as JSON.stringify(toJson(s)), without an intermediate object per
+ * values as JSON.stringify(toJson(s)) (bar jsonText's escapes), without an intermediate object per
  * socket. Addresses, states and numbers need no escaping; names and command
- * lines go through JSON.stringify once per process (cached in `procCache`).
+ * lines go through jsonText() once per process (cached in `procCache`).
  */
 export function socketJson(s: Socket, procCache: Map<number, string>): string {
   let out = `{"protocol":"${s.protocol}","family":"${s.family}","localAddress":"${s.localAddress}","localPort":${s.localPort},` +
@@ -304,7 +304,7 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
     if (rest === undefined) {
       // Everything after "fd" is the same for every fd of a process.
       const { pid: _p, fd: _f, ...info } = h;
-      rest = JSON.stringify(info).slice(1);
+      rest = jsonText(info).slice(1);
       rest = rest === '}' ? '}' : ',' + rest;
       procCache.set(h.pid, rest);
     }

@@ -116,8 +116,9 @@ test('JSON and NDJSON keep the exact text; CSV neutralises formulas and escapes 
     assert.equal(list.length, snap.sockets.length);
     list.forEach((s, i) => assert.deepEqual(s.holders, snap.sockets[i]!.holders));
   }
-  // The JSON text itself holds no raw control (JSON escapes it).
-  assert.doesNotMatch(j.text().replace(/\n/g, ''), /[\x00-\x1f]/);
+  // The JSON text itself holds no raw control (JSON escapes it): not even what JSON.stringify
+  // leaves raw (DEL, C1 such as U+009B CSI, bidi overrides, U+2028): `list --json` on a terminal.
+  for (const text of [j.text(), n.text()]) assertSafe(text, 'JSON text');
   const c = memorySink();
   await renderCsv(snap.sockets, c.sink);
   const csv = c.text();
@@ -291,7 +292,10 @@ test('watch --events text: every event kind shows hostile names escaped, one lin
         assert.ok(!plain.includes('\n'), `${kind}: one line`);
         lines++;
       }
-      const json = JSON.parse(eventJson({ kind, socket: s, before }, 0, new Map())) as { socket: Socket };
+      const jsonText = eventJson({ kind, socket: s, before }, 0, new Map());
+      assertSafe(jsonText, `${kind} NDJSON text`);
+      const json = JSON.parse(jsonText) as { socket: Socket; previousHolders?: Holder[] };
+      if (kind === 'holder-changed') assert.deepEqual(json.previousHolders, before.holders, 'NDJSON keeps the exact previous names');
       assert.deepEqual(json.socket.holders, s.holders, 'NDJSON keeps the exact names');
     }
   }
