@@ -102,3 +102,26 @@ test('list --pid of a process that does not exist: says so, exit 1 like pid', ()
   assert.match(mixed.out, /4242/);
   assert.match(mixed.err, /no process with pid 4194000/);
 });
+
+test('port N with filters that exclude its sockets never says the port is free', () => {
+  // 19191 is held (tcp6 [::]:19191, by 4242 and 4243): narrowed away by an option, it is not "free".
+  for (const extra of [['--process', 'nosuch'], ['-l', '-4'], ['--state', 'time-wait'], ['--pid', '4999']]) {
+    const r = runCli(['port', '19191', ...extra], env);
+    assert.equal(r.code, 1, `${extra.join(' ')}: ${r.err}`);
+    assert.doesNotMatch(r.out, /free/, `${extra.join(' ')}: ${r.out}`);
+    assert.match(r.out, /Port 19191 .*5 sockets use it; none matches the options given/, r.out);
+    const z = runCli(['--lang', 'zh-CN', 'port', '19191', ...extra], env);
+    assert.equal(z.code, 1);
+    assert.doesNotMatch(z.out, /空闲/);
+    assert.match(z.out, /5 个 socket 使用它，但没有一个符合所给的选项/, z.out);
+  }
+  // -u: the label names the protocol, so "free" is true of what it names.
+  const u = runCli(['port', '19191', '-u'], env);
+  assert.equal(u.code, 1);
+  assert.match(u.out, /Port 19191\/udp \(usually opsec-uaa\): free/);
+  // A pid that names no process: said, as list --pid says it, exit 1, no claim about the port.
+  const missing = runCli(['port', '19191', '--pid', '4194000'], env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /no process with pid 4194000/);
+  assert.equal(missing.out, '');
+});

@@ -17,7 +17,7 @@ import { defaultContext } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, sortFrom, writeSockets, type Io } from '../common.js';
 
 /** Parse "80", "80/tcp", "53/udp". */
 export function parsePortArg(text: string): { port: number; protocol?: Protocol } {
@@ -37,21 +37,35 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length === 0) throw new UsageError('err.port-needs');
   if (p.positionals.length > 1) throw new UsageError('err.port-args', { args: p.positionals.join(' ') });
-  const { port, protocol } = parsePortArg(p.positionals[0]!);
+  const parsed = parsePortArg(p.positionals[0]!);
+  const port = parsed.port;
+  let protocol = parsed.protocol;
   const filter = filterFrom(p);
   if (protocol) {
     if (filter.protocols && !filter.protocols.includes(protocol)) throw new UsageError('err.port-contradicts', { text: `${port}/${protocol}` });
     filter.protocols = [protocol];
   }
+  // -t or -u alone: the answer is about that protocol's port, and the label says so ("free" is then true).
+  if (!protocol && filter.protocols?.length === 1) protocol = filter.protocols[0];
   filter.ports = [port];
   if (!filter.listening && !filter.states) filter.all = true;
   const format = formatFrom(p);
   const sort = sortFrom(p, 'state');
+  if (reportMissingPids(io, filter)) return 1;
   const snap = await query(io, { filter });
   const sockets = snap.sockets;
 
   if (format !== 'table') {
     await writeSockets(io, sockets, format, p, sort);
+  } else if (sockets.length === 0 && (filter.pids || filter.processes || filter.families || filter.listening || filter.states)) {
+    // Options narrowed the answer to nothing: the port is free only if nothing at all uses it.
+    const all = (await query(io, { filter: { ports: [port], protocols: filter.protocols, all: true } })).sockets.length;
+    if (all) {
+      await describeNoneMatch(io, port, protocol, all, renderOptions(io, p));
+      reportHidden(io, snap);
+      return 1;
+    }
+    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p));
   } else {
     const explain = await explainerFor(io, p, format, sockets);
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain);
@@ -115,15 +129,28 @@ async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOption
   if (explain) for (const l of wrap('↳ ' + explain(s), ropts.width, '      ')) await out.line(paint(c, 'dim', l));
 }
 
+/** "Port N: M sockets use it; none matches the options given." */
+async function describeNoneMatch(io: Io, port: number, protocol: Protocol | undefined, n: number, ropts: RenderOptions): Promise<void> {
+  const L = ropts.lang;
+  const line = msg(L, 'port.none-match', { label: portLabel(port, protocol, L), n, inUse: paint(ropts.color, 'yellow', msg(L, 'port.in-use')) });
+  for (const l of wrap(line, ropts.width)) await io.stdout.line(l);
+  await io.stdout.flush();
+}
+
+/** "Port 80/tcp (usually http)". */
+function portLabel(port: number, protocol: Protocol | undefined, L: Lang): string {
+  const protos: Protocol[] = protocol ? [protocol] : ['tcp', 'udp'];
+  const names = [...new Set(protos.map((pr) => serviceName(port, pr)).filter((n): n is string => !!n))];
+  return msg(L, 'port.label', { port: `${port}${protocol ? '/' + protocol : ''}` }) +
+    (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
+}
+
 async function describePort(io: Io, port: number, protocol: Protocol | undefined, sockets: Socket[], sort: SortKey,
   ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
   const out = io.stdout;
   const c = ropts.color;
   const L = ropts.lang;
-  const protos: Protocol[] = protocol ? [protocol] : ['tcp', 'udp'];
-  const names = [...new Set(protos.map((pr) => serviceName(port, pr)).filter((n): n is string => !!n))];
-  const label = msg(L, 'port.label', { port: `${port}${protocol ? '/' + protocol : ''}` }) +
-    (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
+  const label = portLabel(port, protocol, L);
   if (sockets.length === 0) {
     for (const l of wrap(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }), ropts.width)) await out.line(l);
     await portMeaning(io, port, protocol, [], L);

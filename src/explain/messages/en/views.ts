@@ -62,6 +62,7 @@ export const views = {
   'port.usually': ' (usually {names})',
   'port.free': 'free',
   'port.free-line': '{label}: {free} — no socket uses it here.',
+  'port.none-match': '{label}: {inUse} — {n} sockets use it; none matches the options given.',
   'port.in-use': 'in use',
   'port.in-use-line': '{label}: {inUse} — {listening} listening{bound}, {inbound} inbound, {outbound} outbound',
   'port.queue-full': 'FULL: new clients stall (the kernel drops their handshake until the program accepts)',

@@ -62,6 +62,7 @@ export const views: Record<keyof typeof en, string> = {
   'port.usually': '（通常是 {names}）',
   'port.free': '空闲',
   'port.free-line': '{label}：{free} —— 本机没有任何 socket 使用它。',
+  'port.none-match': '{label}：{inUse} —— {n} 个 socket 使用它，但没有一个符合所给的选项。',
   'port.in-use': '已占用',
   'port.in-use-line': '{label}：{inUse} —— 监听 {listening} 个{bound}，入站 {inbound} 个，出站 {outbound} 个',
   'port.queue-full': '已满：新客户端会卡住（程序 accept 之前，内核丢弃它们的握手）',
