@@ -125,3 +125,16 @@ test('port N with filters that exclude its sockets never says the port is free',
   assert.match(missing.err, /no process with pid 4194000/);
   assert.equal(missing.out, '');
 });
+
+test('watch --pid of a process that does not exist: says so, exit 1, instead of watching nothing forever', () => {
+  for (const args of [['watch', '--pid', '4194000', '--count', '1', '--duration', '3'], ['watch', '--pid', '4194000', '--events', '--json', '--duration', '3']]) {
+    const r = runCli(args, env);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, /no process with pid 4194000/);
+    assert.equal(r.out, '');
+    oneLine(r.err);
+  }
+  const z = runCli(['--lang', 'zh-CN', 'watch', '--pid', '4194000', '--count', '1', '--duration', '3'], env);
+  assert.equal(z.code, 1);
+  assert.match(z.err, /没有 pid 为 4194000 的进程/);
+});

@@ -2,7 +2,7 @@
 // and, with --events or when stdout is not a terminal, one line per change.
 import { readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { parseArgs, UsageError, type Parsed } from '../args.js';
-import { FILTER_SPECS, filterFrom, sortFrom, type Io } from '../common.js';
+import { FILTER_SPECS, filterFrom, reportMissingPids, sortFrom, type Io } from '../common.js';
 import { defaultContext, processInfo } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
 import { destroySocket } from '../../collectors/sockdiag/destroy.js';
@@ -77,6 +77,8 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (countText !== undefined && !/^[1-9]\d{0,8}$/.test(countText)) throw new UsageError('err.invalid-count', { text: countText });
   const count = countText === undefined ? undefined : Number(countText);
   const sort = sortFrom(p, 'local');
+  // As list says it: a --pid naming no process would watch nothing, with no word, until stopped.
+  if (reportMissingPids(io, filter)) return 1;
   const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&
     process.stdout.isTTY === true && process.stdin.isTTY === true;
   const ctx = defaultContext({ procRoot: io.global.procRoot });
