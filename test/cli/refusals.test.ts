@@ -138,3 +138,39 @@ test('watch --pid of a process that does not exist: says so, exit 1, instead of 
   assert.equal(z.code, 1);
   assert.match(z.err, /没有 pid 为 4194000 的进程/);
 });
+
+test('explain --input: each line that cannot be read says why (a number out of range, a bad address...), and -W shows it whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockscope-reasons-'));
+  try {
+    const f = join(dir, 'ss.txt');
+    writeFileSync(f, 'Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n' +
+      'tcp   LISTEN 100000000000000000000000 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=1,fd=3))\n' +
+      'tcp   ESTAB 0 0 10.0.0.1:99999 10.0.0.2:5\n' +
+      `tcp   LISTEN 0 128 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=12,fd=3)) ${'y'.repeat(300)}\n` +
+      `tcp   LISTEN 0 128 0.0.0.0:81 0.0.0.0:* ${'z'.repeat(300)}\n` +
+      'tcp   LISTEN 0 128 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=12,fd=3))\n');
+    const r = runCli(['explain', '--input', f]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Line 2 could not be read \(a number too large for its field\): tcp +LISTEN 1000/);
+    assert.match(r.out, /Line 3 could not be read \(an address or port that cannot be read\): tcp +ESTAB/);
+    const z = runCli(['--lang', 'zh-CN', 'explain', '--input', f]);
+    assert.match(z.out, /第 2 行无法解读（数值超出该字段的范围）：/);
+    // Every row read or refused has a reason: none of the catalog's fallbacks is the raw code.
+    assert.doesNotMatch(r.out, /\((out-of-range|bad-[a-z]+|not-numeric|unrecognized)\)/);
+    // All rows unreadable: the refusal names the reason too.
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, 'Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\ntcp   LISTEN 100000000000000000000000 128 0.0.0.0:22 0.0.0.0:*\n');
+    const b = runCli(['explain', '--input', bad]);
+    assert.equal(b.code, 2);
+    assert.match(b.err, /line 2, a number too large for its field/);
+    // -W (as list takes it): accepted with --input; refused without, in one line.
+    const w = runCli(['explain', '--input', f, '-W']);
+    assert.equal(w.code, 0, w.err);
+    const t = runCli(['explain', '-W', 'backlog']);
+    assert.equal(t.code, 2);
+    assert.match(t.err, /-W only applies to explain --input/);
+    oneLine(t.err);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
