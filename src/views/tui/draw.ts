@@ -138,7 +138,8 @@ function headerLines(st: TuiState, o: DrawOptions): string[] {
   if (tg.listening) flags.push('-l');
   if (tg.all) flags.push('-a');
   const right = [
-    st.text ? t('watch.header.filter', { text: safeText(st.text.text) }) : '',
+    // Cut to half the line at most (marked): a long filter (watch --pid a,b,c,...) must not push the counts off.
+    st.text ? cutMiddle(t('watch.header.filter', { text: safeText(st.text.text) }), Math.max(16, Math.floor(o.width / 2))) : '',
     flags.length ? t('watch.header.toggles', { flags: flags.join(' ') }) : '',
     t('watch.header.sort', { key: st.sort[st.view]!, dir: st.descending[st.view] ? '↓' : '↑' }),
   ].filter(Boolean);
