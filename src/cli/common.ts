@@ -1,5 +1,5 @@
 // What the commands share: filter flags, output formats, the query itself.
-import { listSockets, processInfo, type ListOptions } from '../index.js';
+import { listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
@@ -137,9 +137,25 @@ export function renderOptions(io: Io, p: Parsed): RenderOptions {
  */
 export function reportMissingPids(io: Io, filter: Filter): boolean {
   if (!filter.pids?.length) return false;
-  const missing = filter.pids.filter((pid) => !processInfo(pid, { procRoot: io.global.procRoot }));
-  for (const pid of missing) io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-pid', { pid })}`);
-  return missing.length === filter.pids.length;
+  let missing = 0;
+  for (const pid of filter.pids) {
+    const why = notAProcess(io, pid, processInfo(pid, { procRoot: io.global.procRoot }));
+    if (why) {
+      io.stderr(`sockscope: ${why}`);
+      missing++;
+    }
+  }
+  return missing === filter.pids.length;
+}
+
+/**
+ * Why `pid` names no process whose sockets we could show, or undefined when it
+ * names one: no such pid, or a thread's id (sockets belong to its process).
+ */
+export function notAProcess(io: Io, pid: number, info: ProcessInfo | undefined): string | undefined {
+  if (!info) return msg(io.global.lang, 'err.no-pid', { pid });
+  if (info.tgid !== undefined && info.tgid !== pid) return msg(io.global.lang, 'err.pid-is-thread', { pid, tgid: info.tgid });
+  return undefined;
 }
 
 /** Run the query with the global source options. */

@@ -2,7 +2,7 @@
 // English and Chinese, and the documented exit status; never a silent default.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, runCli } from '../helpers.js';
@@ -170,6 +170,34 @@ test('explain --input: each line that cannot be read says why (a number out of r
     assert.equal(t.code, 2);
     assert.match(t.err, /-W only applies to explain --input/);
     oneLine(t.err);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pid N, list/port/watch --pid N of a thread (not a process): says whose thread it is, exit 1', () => {
+  // /proc/<tid> of a thread is readable by path (not listed): its status names the process (Tgid).
+  const dir = mkdtempSync(join(tmpdir(), 'sockscope-thread-'));
+  try {
+    cpSync(tree, dir, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(join(dir, '4244'));
+    writeFileSync(join(dir, '4244', 'comm'), 'python3\n');
+    writeFileSync(join(dir, '4244', 'cmdline'), 'python3\0ds.py\0');
+    writeFileSync(join(dir, '4244', 'status'), 'Name:\tpython3\nTgid:\t4242\nPid:\t4244\nUid:\t0\t0\t0\t0\n');
+    const e = { SOCKSCOPE_PROC_ROOT: dir, SOCKSCOPE_PASSWD: join(dir, 'passwd') };
+    for (const args of [['pid', '4244'], ['pid', '4244', '--json'], ['list', '--pid', '4244'], ['port', '19191', '--pid', '4244'],
+      ['watch', '--pid', '4244', '--count', '1', '--duration', '3']]) {
+      const r = runCli(args, e);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}${r.err}`);
+      assert.match(r.err, /4244 is a thread of process 4242, not a process/, args.join(' '));
+      assert.doesNotMatch(r.out, /holds no TCP or UDP sockets|free/, args.join(' '));
+      oneLine(r.err);
+    }
+    const z = runCli(['--lang', 'zh-CN', 'pid', '4244'], e);
+    assert.equal(z.code, 1);
+    assert.match(z.err, /4244 是进程 4242 的一个线程/);
+    // The process itself (Tgid = pid) is answered as before.
+    assert.equal(runCli(['pid', '4242'], e).code, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

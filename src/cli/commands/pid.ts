@@ -11,7 +11,7 @@ import { paint } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
 
 const PER_PID_SPECS = [...FILTER_SPECS.filter((s) => s.name !== 'pid' && s.name !== 'process'), ...OUTPUT_SPECS];
 
@@ -29,6 +29,11 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
     const option = hiddenProcess(pid, { procRoot: io.global.procRoot });
     const root = io.global.procRoot ?? '/proc';
     io.stderr(`sockscope: ${option ? msg(io.global.lang, 'scan.pid-hidden', { pid, root: safeText(root), option }) : msg(io.global.lang, 'err.no-pid', { pid })}`);
+    return 1;
+  }
+  const thread = notAProcess(io, pid, info);
+  if (thread) {
+    io.stderr(`sockscope: ${thread}`);
     return 1;
   }
   return showProcesses(io, p, [pid]);

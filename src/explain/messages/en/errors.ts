@@ -28,6 +28,7 @@ export const errors = {
   'err.unknown-experiment': "unknown experiment '{name}'{hint}; experiments: {names}",
   'err.list-args': "list takes no arguments, got '{arg}' (see sockscope list --help)",
   'err.explain-input-topic': "explain --input takes no topic, got '{args}'",
+  'err.pid-is-thread': "{pid} is a thread of process {tgid}, not a process: its sockets are the process's (sockscope pid {tgid})",
   'err.explain-numeric': "-n only applies to explain --input",
   'err.explain-wide': "-W only applies to explain --input (topics are wrapped, never cut)",
   'err.explain-port': "explain port needs a port number, e.g. sockscope explain port 443",

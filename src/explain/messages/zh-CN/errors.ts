@@ -30,6 +30,7 @@ export const errors: Record<keyof typeof en, string> = {
   'err.unknown-experiment': "未知实验“{name}”{hint}；可用的实验：{names}",
   'err.list-args': "list 不接受参数，收到的是“{arg}”（见 sockscope list --help）",
   'err.explain-input-topic': "explain --input 不接受主题，收到的是“{args}”",
+  'err.pid-is-thread': "{pid} 是进程 {tgid} 的一个线程，不是进程：它的 socket 属于该进程（sockscope pid {tgid}）",
   'err.explain-numeric': "-n 只用于 explain --input",
   'err.explain-wide': "-W 只用于 explain --input（主题说明只换行，从不截断）",
   'err.explain-port': "explain port 需要端口号，例如 sockscope explain port 443",
