@@ -83,12 +83,24 @@ export function isSafeText(text: string): boolean {
  * table. Numbers we write ourselves (a negative never occurs) pass untouched.
  */
 export function csvSafe(value: string): string {
+  const v = csvPart(value);
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/**
+ * One value of a list that CSV joins with ';' (the holders of a shared socket),
+ * not yet quoted: escaped and formula-neutralised like a cell, because a
+ * spreadsheet whose list separator is ';' (German, French Excel) splits there;
+ * a ';' of the value itself is written \x3b so it cannot start a cell either.
+ */
+export function csvPart(value: string): string {
   let v = safeText(value);
-  // Checked on the raw value too: tab and CR become "\t" "\r" above, but the
+  if (v.includes(';')) v = v.replace(/;/g, '\\x3b');
+  // Checked on the raw value: tab and CR become "\t" "\r" above, but the
   // rule is about what the cell began with.
   const first = value.charCodeAt(0);
   if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) v = "'" + v;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  return v;
 }
 
 /**

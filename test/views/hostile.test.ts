@@ -133,6 +133,22 @@ test('JSON and NDJSON keep the exact text; CSV neutralises formulas and escapes 
   assert.ok(csv.includes(`'=cmd|' /C calc'!A0`), csv.slice(0, 400));
 });
 
+test('CSV: every holder of a shared socket is neutralised, not only the first (a ;-separated spreadsheet splits them)', async () => {
+  const s: Socket = {
+    protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN',
+    recvQ: 0, sendQ: 0, backlog: 1, inode: 1, uid: 0,
+    holders: [{ pid: 1, fd: 3, name: 'nginx', user: 'root' }, { pid: 2, fd: 3, name: '=HYPERLINK("http://x")', user: '@evil' },
+      { pid: 3, fd: 3, name: 'a;=1+1', user: 'b;-2' }],
+  };
+  const c = memorySink();
+  await renderCsv([s], c.sink);
+  const row = c.text().trim().split('\n')[1]!;
+  // Split as a spreadsheet in a locale whose list separator is ';' would (quotes still group).
+  const cells = row.match(/("([^"]|"")*"|[^;,]*)([;,]|$)/g)!.map((f) => f.replace(/[;,]$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+  for (const cell of cells) assert.ok(!/^[=+\-@\t\r]/.test(cell), `a cell begins with a formula: ${cell} in ${row}`);
+  assert.ok(row.includes(`'=HYPERLINK`) && row.includes(`'@evil`), row);
+});
+
 test('clip and displayWidth: columns, not code units; never split an escape or a pair', () => {
   assert.equal(displayWidth('服务器'), 6);
   assert.equal(displayWidth('😀'), 2);
