@@ -27,6 +27,10 @@ const USAGE: [string[], RegExp, RegExp][] = [
   [['explain', '1.2.3.4:99999'], /invalid port '99999' in '1\.2\.3\.4:99999'/, /端口“99999”无效/],
   [['explain', '[::1]:70000'], /invalid port '70000' in '\[::1\]:70000'/, /端口“70000”无效/],
   [['explain', '1.2.3.4:123456'], /invalid port '123456'/, /端口“123456”无效/],
+  // Words after a complete topic are not dropped: the whole line is the topic asked for.
+  [['explain', 'port', '80', '443'], /unknown topic 'port 80 443'/, /未知主题“port 80 443”/],
+  [['explain', '80', '443'], /unknown topic '80 443'/, /未知主题/],
+  [['explain', 'state', 'close', 'wait'], /unknown topic 'state close wait'/, /未知主题/],
   [['--proc-root', '/nonexistent-sockscope-root', 'list'], /--proc-root '\/nonexistent-sockscope-root' cannot be read: no such file or directory \(ENOENT\)/, /无法读取/],
   [['--proc-root', '/etc/hostname', 'list'], /--proc-root '\/etc\/hostname' is not a directory/, /不是目录/],
 ];
