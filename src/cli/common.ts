@@ -253,3 +253,16 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
   }
   return notes;
 }
+
+/**
+ * The processes asked for whose fds we may not read, said on stderr in every
+ * format (an empty JSON array alone would read as "holds nothing"); the exit
+ * status is the same in every format too.
+ */
+export function reportUnreadable(io: Io, snap: Snapshot, pids: readonly number[]): void {
+  const denied = pids.filter((pid) => snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`)));
+  if (!denied.length) return;
+  const L = io.global.lang;
+  const shown = denied.length > 10 ? `${denied.slice(0, 10).join(', ')}, …` : denied.join(', ');
+  io.stderr(`sockscope: ${msg(L, 'scan.pid-unreadable', { pids: shown, advice: msg(L, snap.privileged ? 'scan.pid-unreadable.root' : 'scan.pid-unreadable.sudo') })}`);
+}

@@ -17,7 +17,7 @@ import { defaultContext } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 /** Parse "80", "80/tcp", "53/udp". */
 export function parsePortArg(text: string): { port: number; protocol?: Protocol } {
@@ -63,6 +63,7 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     if (all) {
       await describeNoneMatch(io, port, protocol, all, renderOptions(io, p));
       reportHidden(io, snap);
+      if (filter.pids) reportUnreadable(io, snap, filter.pids);
       return 1;
     }
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p));
@@ -73,6 +74,7 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     if (backlog) io.stderr(backlog);
   }
   reportHidden(io, snap);
+  if (filter.pids) reportUnreadable(io, snap, filter.pids);
   return sockets.length > 0 ? 0 : 1;
 }
 
