@@ -149,6 +149,30 @@ test('CSV: every holder of a shared socket is neutralised, not only the first (a
   assert.ok(row.includes(`'=HYPERLINK`) && row.includes(`'@evil`), row);
 });
 
+test('a name cannot forge a second holder in the PID/Program cell (table, events, live view)', async () => {
+  // comm is 15 bytes: enough for "x fd 3, 1/sshd", which would read as pid 1 (sshd) holding the socket.
+  const forged: Socket = {
+    protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 22, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN',
+    recvQ: 0, sendQ: 0, backlog: 128, inode: 9, uid: 0, holders: [{ pid: 4242, fd: 3, name: 'x fd 3, 1/sshd' }],
+  };
+  const holderLike = /(^|, )\d+\/\S/g;
+  const t = memorySink();
+  await renderTable([forged], t.sink, { color: false, numeric: true, width: undefined, lang: 'en' });
+  const cell = t.text().trim().split('\n')[1]!.replace(/^.*LISTEN\s+\d+\s+\d+\s+/, '');
+  assert.equal(cell.match(holderLike)?.length, 1, `one holder in: ${cell}`);
+  assert.ok(cell.startsWith('4242/x fd 3\\x2c 1/sshd fd 3'), cell);
+  const { eventLine } = await import('../../src/views/tui/events.js');
+  const ev = eventLine({ kind: 'opened', socket: forged }, 0, { lang: 'en', numeric: true, color: false });
+  assert.equal(ev.match(/(, | {2})\d+\/\S/g)?.length, 1, ev);
+  const { draw } = await import('../../src/views/tui/draw.js');
+  const { applySnapshot, initialState, settleSelection } = await import('../../src/views/tui/state.js');
+  const st = initialState();
+  applySnapshot(st, { takenAt: 0, source: 'netlink', backlogKnown: true, privileged: true, sockets: [forged], unreadableProcesses: 0, issues: [] }, undefined, 0, { wallMs: 1, cpuMs: 1 });
+  settleSelection(st);
+  const row = draw(st, { width: 160, height: 12, now: 1, lang: 'en', color: false, numeric: true, explain: () => '' }).find((l) => l.includes('LISTEN') && l.includes('4242'))!;
+  assert.ok(row.includes('4242/x fd 3\\x2c 1/sshd'), row);
+});
+
 test('clip and displayWidth: columns, not code units; never split an escape or a pair', () => {
   assert.equal(displayWidth('服务器'), 6);
   assert.equal(displayWidth('😀'), 2);
