@@ -261,8 +261,13 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
  */
 export function reportUnreadable(io: Io, snap: Snapshot, pids: readonly number[]): void {
   const denied = pids.filter((pid) => snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`)));
+  reportUnreadablePids(io, denied, snap.privileged);
+}
+
+/** The line reportUnreadable() says, for pids already known to be unreadable. */
+export function reportUnreadablePids(io: Io, denied: readonly number[], privileged: boolean): void {
   if (!denied.length) return;
   const L = io.global.lang;
   const shown = denied.length > 10 ? `${denied.slice(0, 10).join(', ')}, …` : denied.join(', ');
-  io.stderr(`sockscope: ${msg(L, 'scan.pid-unreadable', { pids: shown, advice: msg(L, snap.privileged ? 'scan.pid-unreadable.root' : 'scan.pid-unreadable.sudo') })}`);
+  io.stderr(`sockscope: ${msg(L, 'scan.pid-unreadable', { pids: shown, advice: msg(L, privileged ? 'scan.pid-unreadable.root' : 'scan.pid-unreadable.sudo') })}`);
 }
