@@ -101,7 +101,7 @@ export function filterFrom(p: Parsed): Filter {
     if (!/^\d{1,7}$/.test(x) || Number(x) < 1) throw new UsageError('err.invalid-pid', { text: x });
     return Number(x);
   });
-  if (pids.length) f.pids = pids;
+  if (pids.length) f.pids = [...new Set(pids)]; // said once each (a missing or unreadable pid)
   const processes = splitList(p, 'process');
   if (processes.length) f.processes = processes;
   return f;

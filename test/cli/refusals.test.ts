@@ -105,6 +105,10 @@ test('list --pid of a process that does not exist: says so, exit 1 like pid', ()
   assert.equal(mixed.code, 0, mixed.err);
   assert.match(mixed.out, /4242/);
   assert.match(mixed.err, /no process with pid 4194000/);
+  // A pid given twice is one pid: said once.
+  const twice = runCli(['list', '--pid', '4194000,4194000', '--pid', '4194000'], env);
+  assert.equal(twice.code, 1);
+  oneLine(twice.err);
 });
 
 test('port N with filters that exclude its sockets never says the port is free', () => {
