@@ -13,7 +13,7 @@ import { msg, translator, type Lang } from '../../explain/i18n.js';
 import { explainPortNumber } from '../../explain/ports.js';
 import { ianaLookup } from '../../explain/iana.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
-import { defaultContext } from '../../index.js';
+import { defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
@@ -69,7 +69,7 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p));
   } else {
     const explain = await explainerFor(io, p, format, sockets);
-    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain);
+    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain, await tcpListenPorts(io, port, sockets));
     const backlog = backlogNote(snap, sockets, io.global.lang);
     if (backlog) io.stderr(backlog);
   }
@@ -147,8 +147,28 @@ function portLabel(port: number, protocol: Protocol | undefined, L: Lang): strin
     (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
 }
 
+/**
+ * The local ports with a TCP listener on this host, when a connection on port N
+ * needs them to say which side it is (a client whose local port is N, the
+ * server side of a connection from remote port N): a listeners-only dump,
+ * without the fd scan. Undefined when no connection needs it.
+ */
+async function tcpListenPorts(io: Io, port: number, sockets: readonly Socket[]): Promise<ReadonlySet<number> | undefined> {
+  const own = new Set(sockets.filter((s) => s.protocol === 'tcp' && s.state === 'LISTEN').map((s) => s.localPort));
+  const needs = sockets.some((s) => s.protocol === 'tcp' && s.state !== 'LISTEN' && !isBoundSocket(s) &&
+    (s.localPort === port ? !own.has(port) : s.remotePort === port));
+  if (!needs) return undefined;
+  try {
+    const snap = await listSockets({ filter: { listening: true, protocols: ['tcp'] }, holders: false, source: io.global.source, procRoot: io.global.procRoot });
+    for (const s of snap.sockets) if (s.state === 'LISTEN') own.add(s.localPort);
+  } catch {
+    // Without it, each connection is placed by its local port alone, as before.
+  }
+  return own;
+}
+
 async function describePort(io: Io, port: number, protocol: Protocol | undefined, sockets: Socket[], sort: SortKey,
-  ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
+  ropts: RenderOptions, explain?: (s: Socket) => string, listenPorts?: ReadonlySet<number>): Promise<void> {
   const out = io.stdout;
   const c = ropts.color;
   const L = ropts.lang;
@@ -162,11 +182,21 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
   const listeners = sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
   // Bound without listening (CLOSE with a local port): holds the port, accepts nothing. Neither inbound nor outbound.
   const bound = sockets.filter((s) => s.localPort === port && isBoundSocket(s));
-  const inbound = sockets.filter((s) => s.localPort === port && !listeners.includes(s) && !bound.includes(s));
-  const outbound = sockets.filter((s) => s.localPort !== port && s.remotePort === port);
+  // TCP connections are placed by which end listens (as list -e does): local port N
+  // without a listener on N is a client's port (outbound from N); remote port N seen
+  // from a listening local port is a client's port connecting to us (inbound from N).
+  const listensOn = (p: number): boolean => listenPorts?.has(p) ?? true;
+  const conns = sockets.filter((s) => !listeners.includes(s) && !bound.includes(s));
+  const tcpSide = (s: Socket): 'in' | 'in-from' | 'out' | 'out-from' =>
+    s.localPort === port ? (s.protocol !== 'tcp' || listenPorts === undefined || listensOn(port) ? 'in' : 'out-from')
+      : (s.protocol === 'tcp' && listenPorts !== undefined && listensOn(s.localPort) ? 'in-from' : 'out');
+  const inbound = conns.filter((s) => tcpSide(s) === 'in');
+  const inboundFrom = conns.filter((s) => tcpSide(s) === 'in-from');
+  const outbound = conns.filter((s) => tcpSide(s) === 'out' && s.remotePort === port);
+  const outboundFrom = conns.filter((s) => tcpSide(s) === 'out-from');
   const summary = msg(L, 'port.in-use-line', {
     label, inUse: paint(c, 'yellow', msg(L, 'port.in-use')),
-    listening: listeners.length, inbound: inbound.length, outbound: outbound.length,
+    listening: listeners.length, inbound: inbound.length + inboundFrom.length, outbound: outbound.length + outboundFrom.length,
     bound: bound.length ? msg(L, 'port.bound-count', { n: bound.length }) : '',
   });
   for (const l of wrap(summary, ropts.width)) await out.line(l);
@@ -183,7 +213,9 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
     for (const s of sortSockets(bound, 'proto')) await describeHolding(out, s, ropts, explain);
   }
   const sections = [[msg(L, 'port.inbound', { port, n: inbound.length }), inbound],
-    [msg(L, 'port.outbound', { port, n: outbound.length }), outbound]] as const;
+    [msg(L, 'port.inbound-from', { port, n: inboundFrom.length }), inboundFrom],
+    [msg(L, 'port.outbound', { port, n: outbound.length }), outbound],
+    [msg(L, 'port.outbound-from', { port, n: outboundFrom.length }), outboundFrom]] as const;
   for (const [title, list] of sections) {
     if (!list.length) continue;
     await out.line('');

@@ -73,6 +73,8 @@ export const views = {
   'port.accept-queue': 'accept queue {queue}',
   'port.user': '(user {user})',
   'port.inbound': 'Connections to port {port} ({n})',
+  'port.inbound-from': 'Connections from remote port {port} to this host\'s servers ({n})',
+  'port.outbound-from': 'Outbound connections from local port {port} ({n})',
   'port.outbound': 'Outbound connections to remote port {port} ({n})',
   // pid / process
   'pid.title': 'PID {pid}  {name}',

@@ -73,6 +73,8 @@ export const views: Record<keyof typeof en, string> = {
   'port.accept-queue': '全连接队列 {queue}',
   'port.user': '（用户 {user}）',
   'port.inbound': '连到端口 {port} 的连接（{n}）',
+  'port.inbound-from': '从远端端口 {port} 连入本机服务的连接（{n}）',
+  'port.outbound-from': '从本地端口 {port} 发出的连接（{n}）',
   'port.outbound': '连往远端端口 {port} 的连接（{n}）',
   'pid.title': 'PID {pid}  {name}',
   'pid.user': '  用户 {user}',
