@@ -1,5 +1,5 @@
 // What the commands share: filter flags, output formats, the query itself.
-import { listSockets, processInfo, type ListOptions } from '../index.js';
+import { listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
@@ -101,7 +101,7 @@ export function filterFrom(p: Parsed): Filter {
     if (!/^\d{1,7}$/.test(x) || Number(x) < 1) throw new UsageError('err.invalid-pid', { text: x });
     return Number(x);
   });
-  if (pids.length) f.pids = pids;
+  if (pids.length) f.pids = [...new Set(pids)]; // said once each (a missing or unreadable pid)
   const processes = splitList(p, 'process');
   if (processes.length) f.processes = processes;
   return f;
@@ -137,9 +137,25 @@ export function renderOptions(io: Io, p: Parsed): RenderOptions {
  */
 export function reportMissingPids(io: Io, filter: Filter): boolean {
   if (!filter.pids?.length) return false;
-  const missing = filter.pids.filter((pid) => !processInfo(pid, { procRoot: io.global.procRoot }));
-  for (const pid of missing) io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-pid', { pid })}`);
-  return missing.length === filter.pids.length;
+  let missing = 0;
+  for (const pid of filter.pids) {
+    const why = notAProcess(io, pid, processInfo(pid, { procRoot: io.global.procRoot }));
+    if (why) {
+      io.stderr(`sockscope: ${why}`);
+      missing++;
+    }
+  }
+  return missing === filter.pids.length;
+}
+
+/**
+ * Why `pid` names no process whose sockets we could show, or undefined when it
+ * names one: no such pid, or a thread's id (sockets belong to its process).
+ */
+export function notAProcess(io: Io, pid: number, info: ProcessInfo | undefined): string | undefined {
+  if (!info) return msg(io.global.lang, 'err.no-pid', { pid });
+  if (info.tgid !== undefined && info.tgid !== pid) return msg(io.global.lang, 'err.pid-is-thread', { pid, tgid: info.tgid });
+  return undefined;
 }
 
 /** Run the query with the global source options. */
@@ -236,4 +252,22 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
     }));
   }
   return notes;
+}
+
+/**
+ * The processes asked for whose fds we may not read, said on stderr in every
+ * format (an empty JSON array alone would read as "holds nothing"); the exit
+ * status is the same in every format too.
+ */
+export function reportUnreadable(io: Io, snap: Snapshot, pids: readonly number[]): void {
+  const denied = pids.filter((pid) => snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`)));
+  reportUnreadablePids(io, denied, snap.privileged);
+}
+
+/** The line reportUnreadable() says, for pids already known to be unreadable. */
+export function reportUnreadablePids(io: Io, denied: readonly number[], privileged: boolean): void {
+  if (!denied.length) return;
+  const L = io.global.lang;
+  const shown = denied.length > 10 ? `${denied.slice(0, 10).join(', ')}, …` : denied.join(', ');
+  io.stderr(`sockscope: ${msg(L, 'scan.pid-unreadable', { pids: shown, advice: msg(L, privileged ? 'scan.pid-unreadable.root' : 'scan.pid-unreadable.sudo') })}`);
 }

@@ -131,6 +131,8 @@ export function explainTopic(words: readonly string[], t: Translate, host: HostF
   const [first = '', second] = words;
   const lower = first.toLowerCase();
   const portText = lower === 'port' ? second : /^\d+(\/(tcp|udp))?$/i.test(first) ? first : undefined;
+  // A word after a complete topic ("port 80 443", "state close wait") is not dropped: no such topic.
+  if (words.length > (lower === 'port' || lower === 'state' ? 2 : 1)) return { ok: false, suggestions: nearestAll(words.join('-').toLowerCase(), vocabulary()) };
   if (portText !== undefined) {
     const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(portText);
     if (!m || Number(m[1]) > 65535) return { ok: false, suggestions: [] };

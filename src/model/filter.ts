@@ -43,14 +43,29 @@ export function matchesTable(f: Filter, s: RawSocket): boolean {
   return true;
 }
 
+/** Case-folded, composed form of a name (the same as foldName() of the process search). */
+export function foldText(text: string): string {
+  // Every socket of a process shares its name and command line strings: fold each once
+  // (a 1 MB command line of a process holding 15,000 sockets would be folded 15,000 times).
+  let folded = foldCache.get(text);
+  if (folded === undefined) {
+    if (foldCache.size >= 4096) foldCache.clear();
+    folded = text.normalize('NFC').toLowerCase();
+    foldCache.set(text, folded);
+  }
+  return folded;
+}
+const foldCache = new Map<string, string>();
+
 /** The whole filter, holders included. */
 export function matches(f: Filter, s: Socket): boolean {
   if (!matchesTable(f, s)) return false;
   if (f.pids && !s.holders.some((h) => f.pids!.includes(h.pid))) return false;
   if (f.processes) {
-    const wanted = f.processes.map((p) => p.toLowerCase());
+    // Folded as `sockscope process NAME` folds (foldName): case and Unicode form, so "cafe\u0301" finds "café".
+    const wanted = f.processes.map(foldText);
     const hit = s.holders.some((h) =>
-      wanted.some((w) => h.name?.toLowerCase() === w || (h.command !== undefined && h.command.toLowerCase().includes(w))));
+      wanted.some((w) => (h.name !== undefined && foldText(h.name) === w) || (h.command !== undefined && foldText(h.command).includes(w))));
     if (!hit) return false;
   }
   return true;

@@ -41,13 +41,16 @@ const KERNEL_STATES: readonly (SocketState | undefined)[] = [
 /**
  * The kernel state bitmask (1 << n) that covers these states, for a dump
  * request. SYN_RECV covers the request socks too (TCP_NEW_SYN_RECV, 12); UDP's
- * UNCONN is TCP_CLOSE (7).
+ * UNCONN is TCP_CLOSE (7); CLOSE covers bound-only sockets (TCP_BOUND_INACTIVE, 13).
  */
 export function kernelStateMask(states: readonly SocketState[]): number {
   let mask = 0;
   for (const st of states) {
     if (st === 'UNCONN') mask |= 1 << 7;
     if (st === 'SYN_RECV') mask |= 1 << 12;
+    // Sockets bound without listen() or connect() are dumped (as CLOSE) only when
+    // the mask names TCP_BOUND_INACTIVE (13, Linux 6.8+; older kernels ignore the bit).
+    if (st === 'CLOSE') mask |= 1 << 13;
     const n = KERNEL_STATES.indexOf(st);
     if (n > 0) mask |= 1 << n;
   }

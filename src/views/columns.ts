@@ -57,6 +57,16 @@ export function nameText(name: string | undefined): string {
 }
 
 /**
+ * A process name inside a list of holders ("4242/nginx fd 3, 4243/nginx fd 3"):
+ * escaped, and its commas written \x2c, so that a name such as "x fd 3, 1/sshd"
+ * (15 bytes: a comm can hold it) cannot read as a second holder, pid 1.
+ */
+export function holderName(name: string | undefined): string {
+  const text = nameText(name);
+  return text.includes(',') ? text.replace(/,/g, '\\x2c') : text;
+}
+
+/**
  * A command line as a view shows it: escaped by safeText(), and cut to
  * `width` columns with a visible "…" unless `width` is undefined (a pipe, or
  * --wide). Only the part that can be shown is escaped, so a 170 KB command
@@ -78,9 +88,9 @@ export function commandText(command: string, width: number | undefined): string 
 /** "pid/name fd N", with the name made safe for a terminal. */
 export function holderText(h: Holder, lang: Lang): string {
   if (h.fd === undefined) {
-    return h.name === undefined ? msg(lang, 'view.holder.pid', { pid: h.pid }) : msg(lang, 'view.holder.nofd', { pid: h.pid, name: nameText(h.name) });
+    return h.name === undefined ? msg(lang, 'view.holder.pid', { pid: h.pid }) : msg(lang, 'view.holder.nofd', { pid: h.pid, name: holderName(h.name) });
   }
-  return msg(lang, 'view.holder', { pid: h.pid, name: nameText(h.name), fd: h.fd });
+  return msg(lang, 'view.holder', { pid: h.pid, name: holderName(h.name), fd: h.fd });
 }
 
 /** Why a socket has no holder, in words. */

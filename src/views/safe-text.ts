@@ -83,10 +83,40 @@ export function isSafeText(text: string): boolean {
  * table. Numbers we write ourselves (a negative never occurs) pass untouched.
  */
 export function csvSafe(value: string): string {
+  const v = csvPart(value);
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/**
+ * One value of a list that CSV joins with ';' (the holders of a shared socket),
+ * not yet quoted: escaped and formula-neutralised like a cell, because a
+ * spreadsheet whose list separator is ';' (German, French Excel) splits there;
+ * a ';' of the value itself is written \x3b so it cannot start a cell either.
+ */
+export function csvPart(value: string): string {
   let v = safeText(value);
-  // Checked on the raw value too: tab and CR become "\t" "\r" above, but the
+  if (v.includes(';')) v = v.replace(/;/g, '\\x3b');
+  // Checked on the raw value: tab and CR become "\t" "\r" above, but the
   // rule is about what the cell began with.
   const first = value.charCodeAt(0);
   if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) v = "'" + v;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  return v;
+}
+
+/**
+ * What JSON.stringify leaves raw but a terminal may act on or reorder: DEL, C1
+ * controls (U+009B is CSI to an xterm), bidi controls, line and paragraph
+ * separators. `list --json` is often read on a terminal.
+ */
+const JSON_RAW = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
+
+/**
+ * JSON.stringify, with the characters above written as \uXXXX escapes: the
+ * same value to any JSON parser (the text stays exact), never control on a
+ * terminal. The common case costs one regex test.
+ */
+export function jsonText(value: unknown): string {
+  const s = JSON.stringify(value);
+  return JSON_RAW.test(s) ? s.replace(JSON_RAW_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : s;
 }

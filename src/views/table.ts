@@ -3,7 +3,7 @@
 import type { Socket } from '../model/socket.js';
 import { COLUMNS, stateStyle, type CellOptions, type Column } from './columns.js';
 import { displayWidth, padDisplay, padDisplayStart, paint, splitColumns, wrap, type RenderOptions, type Sink } from './sink.js';
-import { csvSafe } from './safe-text.js';
+import { csvPart, jsonText } from './safe-text.js';
 import { msg } from '../explain/i18n.js';
 
 /** How a table is laid out; a narrow terminal gives up what matters least first. */
@@ -284,9 +284,9 @@ export function toJson(s: Socket): object {
 
 /**
  * The v1 JSON text of a socket, built from known fields: same keys, order and
- * values as JSON.stringify(toJson(s)), without an intermediate object per
+ * values as JSON.stringify(toJson(s)) (bar jsonText's escapes), without an intermediate object per
  * socket. Addresses, states and numbers need no escaping; names and command
- * lines go through JSON.stringify once per process (cached in `procCache`).
+ * lines go through jsonText() once per process (cached in `procCache`).
  */
 export function socketJson(s: Socket, procCache: Map<number, string>): string {
   let out = `{"protocol":"${s.protocol}","family":"${s.family}","localAddress":"${s.localAddress}","localPort":${s.localPort},` +
@@ -304,7 +304,7 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
     if (rest === undefined) {
       // Everything after "fd" is the same for every fd of a process.
       const { pid: _p, fd: _f, ...info } = h;
-      rest = JSON.stringify(info).slice(1);
+      rest = jsonText(info).slice(1);
       rest = rest === '}' ? '}' : ',' + rest;
       procCache.set(h.pid, rest);
     }
@@ -348,7 +348,7 @@ export function csvField(v: string): string {
 /**
  * CSV with a header row; several holders are joined with ';' within a field.
  * Our own fields (numbers, states, numeric addresses) need only RFC 4180
- * quoting; text from other processes goes through csvSafe().
+ * quoting; text from other processes goes through csvPart(), one holder at a time.
  */
 export async function renderCsv(sockets: readonly Socket[], sink: Sink): Promise<void> {
   await sink.line(CSV_HEADER.join(','));
@@ -358,7 +358,8 @@ export async function renderCsv(sockets: readonly Socket[], sink: Sink): Promise
       String(s.recvQ), String(s.sendQ), s.backlog === undefined ? '' : String(s.backlog), String(s.inode), String(s.uid),
       h.map((x) => x.pid).join(';'), h.map((x) => x.fd).join(';')].map(csvField);
     // Names and users come from other processes: formula-neutralised and escaped.
-    row.push(csvSafe(h.map((x) => x.name ?? '').join(';')), csvSafe(h.map((x) => x.user ?? '').join(';')), s.unheldReason ?? '');
+    // Each holder's own, so that the second name is as neutral as the first.
+    row.push(csvField(h.map((x) => csvPart(x.name ?? '')).join(';')), csvField(h.map((x) => csvPart(x.user ?? '')).join(';')), s.unheldReason ?? '');
     const p = sink.line(row.join(','));
     if (p) await p;
   }

@@ -81,7 +81,7 @@ test('explain --input from stdin: ss with two holders; unreadable lines listed b
   assert.match(ss.out, /Read as ss output from a Linux machine/);
   assert.match(ss.out, /shared by 2 processes/);
   const junk = runCli(['explain', '--input', text('ss/tanp-with-junk.txt')]);
-  assert.match(junk.out, /Line \d+ could not be read: /);
+  assert.match(junk.out, /Line \d+ could not be read \([a-z0-9 –()-]+\): /);
 });
 
 test('explain --input: empty, binary, missing file: one line, exit 2', () => {

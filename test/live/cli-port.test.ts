@@ -99,3 +99,33 @@ test('cli port: exit status, holder pid, exact match of X against 4X', async (t)
   assert.equal(rj.code, 1, rj.stdout);
   assert.deepEqual(JSON.parse(rj.stdout), []);
 });
+
+test('port N of a client\'s local (ephemeral) port: its connection is outbound from N, the server side is inbound from remote N', async (t) => {
+  const child = startPython(t, 'client port', `
+l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(4)
+c = socket.create_connection(l.getsockname())
+a, _ = l.accept()
+emit(listen=l.getsockname()[1], client=c.getsockname()[1], cfd=c.fileno(), afd=a.fileno())
+hold()
+`);
+  const m = await child.message('client');
+  const client = m['client'] as number;
+  const listen = m['listen'] as number;
+  await eventually('pair visible', async () => {
+    const { sockets } = await socketsOnPort(client, { protocols: ['tcp'] });
+    assert.equal(sockets.length, 2, describeAll(sockets));
+  });
+  const r = await runCli(['port', String(client), '-n', '--source', 'netlink']);
+  assert.equal(r.code, 0, r.stderr);
+  // The client socket (local N -> listener) is this host's outbound connection, not one "to port N".
+  assert.doesNotMatch(r.stdout, new RegExp(`^Connections to port ${client}`, 'm'), r.stdout);
+  assert.doesNotMatch(r.stdout, new RegExp(`^Outbound connections to remote port ${client}`, 'm'), r.stdout);
+  assert.match(r.stdout, new RegExp(`^Outbound connections from local port ${client} \\(1\\)\\n.*\\n.*127\\.0\\.0\\.1:${client}\\s+127\\.0\\.0\\.1:${listen}\\s.* fd ${m['cfd']}`, 'm'), r.stdout);
+  assert.match(r.stdout, new RegExp(`^Connections from remote port ${client} to this host's servers \\(1\\)\\n.*\\n.*127\\.0\\.0\\.1:${listen}\\s+127\\.0\\.0\\.1:${client}\\s.* fd ${m['afd']}`, 'm'), r.stdout);
+  assert.match(r.stdout, /0 listening, 1 inbound, 1 outbound/);
+  // The listener's own port: as before.
+  const l = await runCli(['port', String(listen), '-n', '--source', 'netlink']);
+  assert.match(l.stdout, /1 listening, 1 inbound, 1 outbound/, l.stdout);
+  assert.match(l.stdout, new RegExp(`^Connections to port ${listen} \\(1\\)`, 'm'), l.stdout);
+  assert.match(l.stdout, new RegExp(`^Outbound connections to remote port ${listen} \\(1\\)`, 'm'), l.stdout);
+});

@@ -82,3 +82,27 @@ test('port: full accept queue warned; bound-not-listening socket shown as such; 
   assert.match(boundSection, new RegExp(`python\\S*\\s+${pid}\\s+tcp\\s+${bound}\\s+this host only \\(127\\.0\\.0\\.1\\)`), o.stdout);
   assert.doesNotMatch(section(o.stdout, /^Outbound \(\d+\)$/), new RegExp(`\\s${pid}\\s+tcp\\s+0\\.0\\.0\\.0:0`), 'not an outbound connection to 0.0.0.0:0');
 });
+
+test('a bound-not-listening socket is found by every view that asks for state CLOSE: list --state close, pid N, port N', async (t) => {
+  // The kernel dumps bound-only sockets (reported as CLOSE) only when the request's
+  // state mask names them (TCP_BOUND_INACTIVE, Linux 6.8+); a mask without it left
+  // them out of every narrowed query, while the full dump (overview) showed them.
+  const child = startPython(t, 'bound only', `
+b = socket.socket(); b.bind(('127.0.0.1', 0))
+emit(bound=b.getsockname()[1], bfd=b.fileno())
+hold()
+`);
+  const m = await child.message('bound');
+  const bound = m['bound'] as number;
+  const row = new RegExp(`127\\.0\\.0\\.1:${bound}\\s+0\\.0\\.0\\.0:\\*\\s+CLOSE\\s`);
+  await eventually('bound socket visible in the full dump', async () => {
+    const all = await runCli(['list', '-t', '-n', '--port', String(bound), '--source', 'netlink']);
+    assert.match(all.stdout, row, all.stdout);
+  });
+  for (const args of [['list', '-t', '-n', '--state', 'close'], ['list', '-t', '-n', '--state', 'close', '--port', String(bound)],
+    ['pid', String(child.pid), '-n'], ['list', '-n', '--pid', String(child.pid), '--state', 'close,listen']]) {
+    const r = await runCli([...args, '--source', 'netlink']);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, row, `${args.join(' ')}:\n${r.stdout}`);
+  }
+});

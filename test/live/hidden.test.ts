@@ -99,3 +99,15 @@ test('pid N as nobody on root\'s process: the same answer and exit status in eve
   }
   assert.deepEqual(codes, [1, 1, 1, 1], 'one exit status for one answer');
 });
+
+test('list --pid N, port P --pid N and watch --pid N as nobody on root\'s process: say its fds could not be read, never an empty answer alone', async (t) => {
+  if (!usable(t, ['setpriv'])) return;
+  const { pid, port } = await rootListener(t);
+  const said = new RegExp(`^sockscope: cannot read the file descriptors of pid ${pid}: permission denied — run as root`, 'm');
+  for (const args of [['list', '--pid', String(pid)], ['list', '--pid', String(pid), '--json'], ['port', String(port), '--pid', String(pid)],
+    ['watch', '--pid', String(pid), '--events', '--duration', '1']]) {
+    const r = await runCli(args, { prefix: AS_NOBODY });
+    assert.match(r.stderr, said, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /free/, 'the port is not called free');
+  }
+});

@@ -116,8 +116,9 @@ test('JSON and NDJSON keep the exact text; CSV neutralises formulas and escapes 
     assert.equal(list.length, snap.sockets.length);
     list.forEach((s, i) => assert.deepEqual(s.holders, snap.sockets[i]!.holders));
   }
-  // The JSON text itself holds no raw control (JSON escapes it).
-  assert.doesNotMatch(j.text().replace(/\n/g, ''), /[\x00-\x1f]/);
+  // The JSON text itself holds no raw control (JSON escapes it): not even what JSON.stringify
+  // leaves raw (DEL, C1 such as U+009B CSI, bidi overrides, U+2028): `list --json` on a terminal.
+  for (const text of [j.text(), n.text()]) assertSafe(text, 'JSON text');
   const c = memorySink();
   await renderCsv(snap.sockets, c.sink);
   const csv = c.text();
@@ -130,6 +131,46 @@ test('JSON and NDJSON keep the exact text; CSV neutralises formulas and escapes 
     for (const f of [fields[14]!, fields[15]!]) assert.ok(!/^[=+\-@\t\r]/.test(f), `formula neutralised: ${f}`);
   }
   assert.ok(csv.includes(`'=cmd|' /C calc'!A0`), csv.slice(0, 400));
+});
+
+test('CSV: every holder of a shared socket is neutralised, not only the first (a ;-separated spreadsheet splits them)', async () => {
+  const s: Socket = {
+    protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN',
+    recvQ: 0, sendQ: 0, backlog: 1, inode: 1, uid: 0,
+    holders: [{ pid: 1, fd: 3, name: 'nginx', user: 'root' }, { pid: 2, fd: 3, name: '=HYPERLINK("http://x")', user: '@evil' },
+      { pid: 3, fd: 3, name: 'a;=1+1', user: 'b;-2' }],
+  };
+  const c = memorySink();
+  await renderCsv([s], c.sink);
+  const row = c.text().trim().split('\n')[1]!;
+  // Split as a spreadsheet in a locale whose list separator is ';' would (quotes still group).
+  const cells = row.match(/("([^"]|"")*"|[^;,]*)([;,]|$)/g)!.map((f) => f.replace(/[;,]$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+  for (const cell of cells) assert.ok(!/^[=+\-@\t\r]/.test(cell), `a cell begins with a formula: ${cell} in ${row}`);
+  assert.ok(row.includes(`'=HYPERLINK`) && row.includes(`'@evil`), row);
+});
+
+test('a name cannot forge a second holder in the PID/Program cell (table, events, live view)', async () => {
+  // comm is 15 bytes: enough for "x fd 3, 1/sshd", which would read as pid 1 (sshd) holding the socket.
+  const forged: Socket = {
+    protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 22, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN',
+    recvQ: 0, sendQ: 0, backlog: 128, inode: 9, uid: 0, holders: [{ pid: 4242, fd: 3, name: 'x fd 3, 1/sshd' }],
+  };
+  const holderLike = /(^|, )\d+\/\S/g;
+  const t = memorySink();
+  await renderTable([forged], t.sink, { color: false, numeric: true, width: undefined, lang: 'en' });
+  const cell = t.text().trim().split('\n')[1]!.replace(/^.*LISTEN\s+\d+\s+\d+\s+/, '');
+  assert.equal(cell.match(holderLike)?.length, 1, `one holder in: ${cell}`);
+  assert.ok(cell.startsWith('4242/x fd 3\\x2c 1/sshd fd 3'), cell);
+  const { eventLine } = await import('../../src/views/tui/events.js');
+  const ev = eventLine({ kind: 'opened', socket: forged }, 0, { lang: 'en', numeric: true, color: false });
+  assert.equal(ev.match(/(, | {2})\d+\/\S/g)?.length, 1, ev);
+  const { draw } = await import('../../src/views/tui/draw.js');
+  const { applySnapshot, initialState, settleSelection } = await import('../../src/views/tui/state.js');
+  const st = initialState();
+  applySnapshot(st, { takenAt: 0, source: 'netlink', backlogKnown: true, privileged: true, sockets: [forged], unreadableProcesses: 0, issues: [] }, undefined, 0, { wallMs: 1, cpuMs: 1 });
+  settleSelection(st);
+  const row = draw(st, { width: 160, height: 12, now: 1, lang: 'en', color: false, numeric: true, explain: () => '' }).find((l) => l.includes('LISTEN') && l.includes('4242'))!;
+  assert.ok(row.includes('4242/x fd 3\\x2c 1/sshd'), row);
 });
 
 test('clip and displayWidth: columns, not code units; never split an escape or a pair', () => {
@@ -270,7 +311,7 @@ test('explain --input: pasted names and unreadable lines are shown escaped, cut 
     assertSafe(r.out, 'explain --input');
     assert.ok(r.out.includes('812/\\x1b]0;PWN\\x07sshd'), r.out);
     assert.ok(r.out.includes('900/\\u{202e}gres'), r.out);
-    assert.match(r.out, tty.isTTY ? /Line 4 could not be read: tcp .*junk \\x1b\[2J.*…\n/ : /Line 4 could not be read: tcp .*junk \\x1b\[2J\\x1b\]52;c;QQ==\\x07 x/);
+    assert.match(r.out, tty.isTTY ? /Line 4 could not be read \(.*?\)[:：]\n {4}tcp .*junk \\x1b\[2J.*…\n/ : /Line 4 could not be read \(.*?\): tcp .*junk \\x1b\[2J\\x1b\]52;c;QQ==\\x07 x/);
     if (tty.isTTY) for (const line of r.out.split('\n')) assert.ok(displayWidth(line) <= 80, line);
     else assert.ok(r.out.includes('x'.repeat(5000)), 'a pipe gets the pasted line whole');
   }
@@ -291,7 +332,10 @@ test('watch --events text: every event kind shows hostile names escaped, one lin
         assert.ok(!plain.includes('\n'), `${kind}: one line`);
         lines++;
       }
-      const json = JSON.parse(eventJson({ kind, socket: s, before }, 0, new Map())) as { socket: Socket };
+      const jsonText = eventJson({ kind, socket: s, before }, 0, new Map());
+      assertSafe(jsonText, `${kind} NDJSON text`);
+      const json = JSON.parse(jsonText) as { socket: Socket; previousHolders?: Holder[] };
+      if (kind === 'holder-changed') assert.deepEqual(json.previousHolders, before.holders, 'NDJSON keeps the exact previous names');
       assert.deepEqual(json.socket.holders, s.holders, 'NDJSON keeps the exact names');
     }
   }

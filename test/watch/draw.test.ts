@@ -138,6 +138,18 @@ test('the header counts what the filter lets through', () => {
   assert.match(head, /0 of 5 sockets/);
 });
 
+test('a long filter never pushes the state counts off the header at 80 columns', () => {
+  // `watch --pid a,b,c,...` (or a long `/` filter): the filter item is cut with a mark, the counts stay whole.
+  const st = state();
+  st.text = parseFilterText(Array.from({ length: 12 }, (_, i) => `pid:${1234560 + i}`).join(' ') + ' port:8080');
+  st.visibleValid = false;
+  for (const lang of ['en', 'zh-CN'] as const) {
+    const head = screen(st, 80, 12, lang).slice(0, 2);
+    assert.match(head[1]!, /ESTABLISHED 1(\s|$)/, `${lang}: ${head[1]}`);
+    assert.match(head[1]!, /…/, `${lang}: the cut filter is marked`);
+  }
+});
+
 test('the detail pane and long messages wrap instead of being cut', () => {
   const st = state();
   st.detail = true;

@@ -50,6 +50,12 @@ async function readInput(file: string): Promise<Buffer> {
   return r.bytes;
 }
 
+/** Why a pasted line could not be read, in words (the parsers' codes are in collectors/text/common.ts). */
+function pasteReason(code: string | undefined): MessageKey {
+  const key = `paste.reason.${code ?? 'unrecognized'}`;
+  return (key in catalog('en') ? key : 'paste.reason.unrecognized') as MessageKey;
+}
+
 export async function explainPasted(io: Io, file: string, p: Parsed): Promise<number> {
   const L = io.global.lang;
   const t = translator(L);
@@ -64,7 +70,7 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
     // A header alone, or rows that all failed to parse: nothing to explain, and
     // an empty table with exit 0 would read as "no sockets on that machine".
     const first = result.unreadable[0];
-    if (first) throw new UsageError('err.paste-no-readable-rows', { n: result.unreadable.length, line: first.line, text: first.text.trim().slice(0, 200) });
+    if (first) throw new UsageError('err.paste-no-readable-rows', { n: result.unreadable.length, line: first.line, reason: { key: pasteReason(first.reason) }, text: first.text.trim().slice(0, 200) });
     throw new UsageError('err.paste-no-rows', { format: { key: `paste.format.${result.format}` } });
   }
   const out = io.stdout;
@@ -87,8 +93,16 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
     // The pasted line is someone else's text: escaped, and cut to the terminal unless --wide.
     const width = ropts.wide ? undefined : ropts.width;
     for (const u of result.unreadable) {
-      const room = width === undefined ? undefined : Math.max(width - displayWidth(msg(L, 'paste.unreadable', { line: u.line, text: '' })), 16);
-      await out.line(msg(L, 'paste.unreadable', { line: u.line, text: commandText(u.text.trim(), room) }));
+      const reason = msg(L, pasteReason(u.reason));
+      const text = u.text.trim();
+      const head = msg(L, 'paste.unreadable', { line: u.line, reason, text: '' });
+      if (width === undefined || displayWidth(head) + displayWidth(commandText(text, undefined)) <= width) {
+        await out.line(head + commandText(text, undefined));
+      } else {
+        // Too long for one line: the reason on its own line, then as much of the pasted line as fits.
+        await out.line(head.trimEnd());
+        await out.line('    ' + commandText(text, Math.max(width - 4, 16)));
+      }
     }
   }
   await out.flush();

@@ -21,7 +21,7 @@ export async function printExplanation(io: Io, e: Explanation): Promise<void> {
 }
 
 export async function explainCommand(argv: string[], io: Io): Promise<number> {
-  const p = parseArgs(argv, [{ name: 'input', short: 'i', value: true }, { name: 'numeric', short: 'n' }, { name: 'help', short: 'h' }]);
+  const p = parseArgs(argv, [{ name: 'input', short: 'i', value: true }, { name: 'numeric', short: 'n' }, { name: 'wide', short: 'W' }, { name: 'help', short: 'h' }]);
   if (p.flags.has('help')) {
     await io.stdout.line(msg(io.global.lang, 'help.explain'));
     return 0;
@@ -34,6 +34,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
     return explainPasted(io, input, p);
   }
   if (p.flags.has('numeric')) throw new UsageError('err.explain-numeric');
+  if (p.flags.has('wide')) throw new UsageError('err.explain-wide');
   if (p.positionals.length === 0) {
     await printExplanation(io, topicList(t));
     return 0;

@@ -2,7 +2,7 @@
 import { parseArgs, UsageError } from '../args.js';
 import { msg } from '../../explain/i18n.js';
 import { backlogNote } from '../../views/overview.js';
-import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, reportMissingPids, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS]);
@@ -30,5 +30,7 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const backlog = format === 'table' ? backlogNote(snap, sockets, io.global.lang) : undefined;
   if (backlog) io.stderr(backlog);
   reportHidden(io, snap);
+  // An empty table for --pid N is no answer when N's fds could not be read: say so, as pid N does.
+  if (filter.pids) reportUnreadable(io, snap, filter.pids);
   return 0;
 }

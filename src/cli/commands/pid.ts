@@ -11,7 +11,7 @@ import { paint } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 const PER_PID_SPECS = [...FILTER_SPECS.filter((s) => s.name !== 'pid' && s.name !== 'process'), ...OUTPUT_SPECS];
 
@@ -29,6 +29,11 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
     const option = hiddenProcess(pid, { procRoot: io.global.procRoot });
     const root = io.global.procRoot ?? '/proc';
     io.stderr(`sockscope: ${option ? msg(io.global.lang, 'scan.pid-hidden', { pid, root: safeText(root), option }) : msg(io.global.lang, 'err.no-pid', { pid })}`);
+    return 1;
+  }
+  const thread = notAProcess(io, pid, info);
+  if (thread) {
+    io.stderr(`sockscope: ${thread}`);
     return 1;
   }
   return showProcesses(io, p, [pid]);
@@ -110,15 +115,3 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   return snap.sockets.length ? 0 : 1;
 }
 
-/**
- * The processes asked for whose fds we may not read, said on stderr in every
- * format (an empty JSON array alone would read as "holds nothing"); the exit
- * status is the same in every format too.
- */
-function reportUnreadable(io: Io, snap: Snapshot, pids: readonly number[]): void {
-  const denied = pids.filter((pid) => snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`)));
-  if (!denied.length) return;
-  const L = io.global.lang;
-  const shown = denied.length > 10 ? `${denied.slice(0, 10).join(', ')}, …` : denied.join(', ');
-  io.stderr(`sockscope: ${msg(L, 'scan.pid-unreadable', { pids: shown, advice: msg(L, snap.privileged ? 'scan.pid-unreadable.root' : 'scan.pid-unreadable.sudo') })}`);
-}

@@ -13,11 +13,11 @@ import { msg, translator, type Lang } from '../../explain/i18n.js';
 import { explainPortNumber } from '../../explain/ports.js';
 import { ianaLookup } from '../../explain/iana.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
-import { defaultContext } from '../../index.js';
+import { defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, sortFrom, writeSockets, type Io } from '../common.js';
+import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 /** Parse "80", "80/tcp", "53/udp". */
 export function parsePortArg(text: string): { port: number; protocol?: Protocol } {
@@ -37,28 +37,44 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length === 0) throw new UsageError('err.port-needs');
   if (p.positionals.length > 1) throw new UsageError('err.port-args', { args: p.positionals.join(' ') });
-  const { port, protocol } = parsePortArg(p.positionals[0]!);
+  const parsed = parsePortArg(p.positionals[0]!);
+  const port = parsed.port;
+  let protocol = parsed.protocol;
   const filter = filterFrom(p);
   if (protocol) {
     if (filter.protocols && !filter.protocols.includes(protocol)) throw new UsageError('err.port-contradicts', { text: `${port}/${protocol}` });
     filter.protocols = [protocol];
   }
+  // -t or -u alone: the answer is about that protocol's port, and the label says so ("free" is then true).
+  if (!protocol && filter.protocols?.length === 1) protocol = filter.protocols[0];
   filter.ports = [port];
   if (!filter.listening && !filter.states) filter.all = true;
   const format = formatFrom(p);
   const sort = sortFrom(p, 'state');
+  if (reportMissingPids(io, filter)) return 1;
   const snap = await query(io, { filter });
   const sockets = snap.sockets;
 
   if (format !== 'table') {
     await writeSockets(io, sockets, format, p, sort);
+  } else if (sockets.length === 0 && (filter.pids || filter.processes || filter.families || filter.listening || filter.states)) {
+    // Options narrowed the answer to nothing: the port is free only if nothing at all uses it.
+    const all = (await query(io, { filter: { ports: [port], protocols: filter.protocols, all: true } })).sockets.length;
+    if (all) {
+      await describeNoneMatch(io, port, protocol, all, renderOptions(io, p));
+      reportHidden(io, snap);
+      if (filter.pids) reportUnreadable(io, snap, filter.pids);
+      return 1;
+    }
+    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p));
   } else {
     const explain = await explainerFor(io, p, format, sockets);
-    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain);
+    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain, await tcpListenPorts(io, port, sockets));
     const backlog = backlogNote(snap, sockets, io.global.lang);
     if (backlog) io.stderr(backlog);
   }
   reportHidden(io, snap);
+  if (filter.pids) reportUnreadable(io, snap, filter.pids);
   return sockets.length > 0 ? 0 : 1;
 }
 
@@ -115,15 +131,48 @@ async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOption
   if (explain) for (const l of wrap('↳ ' + explain(s), ropts.width, '      ')) await out.line(paint(c, 'dim', l));
 }
 
+/** "Port N: M sockets use it; none matches the options given." */
+async function describeNoneMatch(io: Io, port: number, protocol: Protocol | undefined, n: number, ropts: RenderOptions): Promise<void> {
+  const L = ropts.lang;
+  const line = msg(L, 'port.none-match', { label: portLabel(port, protocol, L), n, inUse: paint(ropts.color, 'yellow', msg(L, 'port.in-use')) });
+  for (const l of wrap(line, ropts.width)) await io.stdout.line(l);
+  await io.stdout.flush();
+}
+
+/** "Port 80/tcp (usually http)". */
+function portLabel(port: number, protocol: Protocol | undefined, L: Lang): string {
+  const protos: Protocol[] = protocol ? [protocol] : ['tcp', 'udp'];
+  const names = [...new Set(protos.map((pr) => serviceName(port, pr)).filter((n): n is string => !!n))];
+  return msg(L, 'port.label', { port: `${port}${protocol ? '/' + protocol : ''}` }) +
+    (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
+}
+
+/**
+ * The local ports with a TCP listener on this host, when a connection on port N
+ * needs them to say which side it is (a client whose local port is N, the
+ * server side of a connection from remote port N): a listeners-only dump,
+ * without the fd scan. Undefined when no connection needs it.
+ */
+async function tcpListenPorts(io: Io, port: number, sockets: readonly Socket[]): Promise<ReadonlySet<number> | undefined> {
+  const own = new Set(sockets.filter((s) => s.protocol === 'tcp' && s.state === 'LISTEN').map((s) => s.localPort));
+  const needs = sockets.some((s) => s.protocol === 'tcp' && s.state !== 'LISTEN' && !isBoundSocket(s) &&
+    (s.localPort === port ? !own.has(port) : s.remotePort === port));
+  if (!needs) return undefined;
+  try {
+    const snap = await listSockets({ filter: { listening: true, protocols: ['tcp'] }, holders: false, source: io.global.source, procRoot: io.global.procRoot });
+    for (const s of snap.sockets) if (s.state === 'LISTEN') own.add(s.localPort);
+  } catch {
+    // Without it, each connection is placed by its local port alone, as before.
+  }
+  return own;
+}
+
 async function describePort(io: Io, port: number, protocol: Protocol | undefined, sockets: Socket[], sort: SortKey,
-  ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
+  ropts: RenderOptions, explain?: (s: Socket) => string, listenPorts?: ReadonlySet<number>): Promise<void> {
   const out = io.stdout;
   const c = ropts.color;
   const L = ropts.lang;
-  const protos: Protocol[] = protocol ? [protocol] : ['tcp', 'udp'];
-  const names = [...new Set(protos.map((pr) => serviceName(port, pr)).filter((n): n is string => !!n))];
-  const label = msg(L, 'port.label', { port: `${port}${protocol ? '/' + protocol : ''}` }) +
-    (names.length ? msg(L, 'port.usually', { names: names.join(', ') }) : '');
+  const label = portLabel(port, protocol, L);
   if (sockets.length === 0) {
     for (const l of wrap(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }), ropts.width)) await out.line(l);
     await portMeaning(io, port, protocol, [], L);
@@ -133,11 +182,21 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
   const listeners = sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
   // Bound without listening (CLOSE with a local port): holds the port, accepts nothing. Neither inbound nor outbound.
   const bound = sockets.filter((s) => s.localPort === port && isBoundSocket(s));
-  const inbound = sockets.filter((s) => s.localPort === port && !listeners.includes(s) && !bound.includes(s));
-  const outbound = sockets.filter((s) => s.localPort !== port && s.remotePort === port);
+  // TCP connections are placed by which end listens (as list -e does): local port N
+  // without a listener on N is a client's port (outbound from N); remote port N seen
+  // from a listening local port is a client's port connecting to us (inbound from N).
+  const listensOn = (p: number): boolean => listenPorts?.has(p) ?? true;
+  const conns = sockets.filter((s) => !listeners.includes(s) && !bound.includes(s));
+  const tcpSide = (s: Socket): 'in' | 'in-from' | 'out' | 'out-from' =>
+    s.localPort === port ? (s.protocol !== 'tcp' || listenPorts === undefined || listensOn(port) ? 'in' : 'out-from')
+      : (s.protocol === 'tcp' && listenPorts !== undefined && listensOn(s.localPort) ? 'in-from' : 'out');
+  const inbound = conns.filter((s) => tcpSide(s) === 'in');
+  const inboundFrom = conns.filter((s) => tcpSide(s) === 'in-from');
+  const outbound = conns.filter((s) => tcpSide(s) === 'out' && s.remotePort === port);
+  const outboundFrom = conns.filter((s) => tcpSide(s) === 'out-from');
   const summary = msg(L, 'port.in-use-line', {
     label, inUse: paint(c, 'yellow', msg(L, 'port.in-use')),
-    listening: listeners.length, inbound: inbound.length, outbound: outbound.length,
+    listening: listeners.length, inbound: inbound.length + inboundFrom.length, outbound: outbound.length + outboundFrom.length,
     bound: bound.length ? msg(L, 'port.bound-count', { n: bound.length }) : '',
   });
   for (const l of wrap(summary, ropts.width)) await out.line(l);
@@ -154,7 +213,9 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
     for (const s of sortSockets(bound, 'proto')) await describeHolding(out, s, ropts, explain);
   }
   const sections = [[msg(L, 'port.inbound', { port, n: inbound.length }), inbound],
-    [msg(L, 'port.outbound', { port, n: outbound.length }), outbound]] as const;
+    [msg(L, 'port.inbound-from', { port, n: inboundFrom.length }), inboundFrom],
+    [msg(L, 'port.outbound', { port, n: outbound.length }), outbound],
+    [msg(L, 'port.outbound-from', { port, n: outboundFrom.length }), outboundFrom]] as const;
   for (const [title, list] of sections) {
     if (!list.length) continue;
     await out.line('');

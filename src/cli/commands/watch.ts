@@ -1,9 +1,9 @@
 // sockscope watch: the live view (TCPView / Resource Monitor in a terminal)
 // and, with --events or when stdout is not a terminal, one line per change.
-import { readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { opendirSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { CAPS, readBounded } from '../../collectors/bounded-read.js';
 import { parseArgs, UsageError, type Parsed } from '../args.js';
-import { FILTER_SPECS, filterFrom, sortFrom, type Io } from '../common.js';
+import { FILTER_SPECS, filterFrom, reportMissingPids, reportUnreadablePids, sortFrom, type Io } from '../common.js';
 import { defaultContext, processInfo } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
 import { destroySocket } from '../../collectors/sockdiag/destroy.js';
@@ -78,9 +78,23 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (countText !== undefined && !/^[1-9]\d{0,8}$/.test(countText)) throw new UsageError('err.invalid-count', { text: countText });
   const count = countText === undefined ? undefined : Number(countText);
   const sort = sortFrom(p, 'local');
+  // As list says it: a --pid naming no process would watch nothing, with no word, until stopped.
+  if (reportMissingPids(io, filter)) return 1;
   const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&
     process.stdout.isTTY === true && process.stdin.isTTY === true;
   const ctx = defaultContext({ procRoot: io.global.procRoot });
+  if (!interactive && filter.pids) {
+    // --pid N whose fds we may not read would stream nothing, with no word: say it, as pid N does.
+    const denied = filter.pids.filter((pid) => {
+      try {
+        opendirSync(`${ctx.procRoot}/${pid}/fd`).closeSync();
+        return false;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    });
+    reportUnreadablePids(io, denied, ctx.euid === 0);
+  }
   if (interactive) {
     const collector = new LiveCollector(ctx, { source: io.global.source, families: filter.families, intervalSeconds: interval, fullEverySeconds: rescan });
     try {

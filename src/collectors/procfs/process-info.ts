@@ -20,6 +20,11 @@ export interface ProcessInfo {
   user?: string;
   /** Start time in clock ticks since boot (field 22 of /proc/PID/stat): tells a reused pid apart. */
   startTicks?: number;
+  /**
+   * The process this id belongs to (Tgid in /proc/PID/status). Another number
+   * means PID is a thread: /proc/<tid> is readable by path though never listed.
+   */
+  tgid?: number;
 }
 
 /** uid_t is 32 bits; (uid_t)-1 is "no uid". */
@@ -44,6 +49,15 @@ export function parseStatusUid(text: string): number | undefined {
   const m = /^[ \t]*(\d{1,10})(?:\s|$)/.exec(text.slice(i + 5, i + 40));
   const uid = m ? Number(m[1]) : NaN;
   return uid <= MAX_UID ? uid : undefined;
+}
+
+/** The thread group id (the process) from the text of /proc/PID/status; undefined when absent or out of range. */
+export function parseStatusTgid(text: string): number | undefined {
+  const i = text.indexOf('Tgid:');
+  if (i < 0 || (i > 0 && text[i - 1] !== '\n')) return undefined;
+  const m = /^[ \t]*(\d{1,10})(?:\s|$)/.exec(text.slice(i + 5, i + 40));
+  const v = m ? Number(m[1]) : NaN;
+  return v <= 4194304 ? v : undefined;
 }
 
 /** Start time (ticks since boot) from the text of /proc/PID/stat; the name may hold spaces and parens. */
@@ -136,6 +150,8 @@ export class ProcessTable {
     }
     const status = readText(`${base}/status`, CAPS.status, this.issues, latin1);
     const uid = status !== undefined ? parseStatusUid(status.text) : undefined;
+    const tgid = status !== undefined ? parseStatusTgid(status.text) : undefined;
+    if (tgid !== undefined) info.tgid = tgid;
     if (uid !== undefined) {
       info.uid = uid;
       info.user = this.userName(uid);

@@ -4,7 +4,7 @@ import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
 import type { Holder, Socket, SocketState } from '../../model/socket.js';
 import { safeText } from '../safe-text.js';
 import { formatEndpoint } from '../../model/socket.js';
-import { COLUMNS, remoteCell, stateStyle, unheldText, type CellOptions } from '../columns.js';
+import { COLUMNS, holderName, remoteCell, stateStyle, unheldText, type CellOptions } from '../columns.js';
 import { displayWidth, paint, type Paint } from '../sink.js';
 import { confirmText } from './keys.js';
 import {
@@ -138,7 +138,8 @@ function headerLines(st: TuiState, o: DrawOptions): string[] {
   if (tg.listening) flags.push('-l');
   if (tg.all) flags.push('-a');
   const right = [
-    st.text ? t('watch.header.filter', { text: safeText(st.text.text) }) : '',
+    // Cut to half the line at most (marked): a long filter (watch --pid a,b,c,...) must not push the counts off.
+    st.text ? cutMiddle(t('watch.header.filter', { text: safeText(st.text.text) }), Math.max(16, Math.floor(o.width / 2))) : '',
     flags.length ? t('watch.header.toggles', { flags: flags.join(' ') }) : '',
     t('watch.header.sort', { key: st.sort[st.view]!, dir: st.descending[st.view] ? '↓' : '↑' }),
   ].filter(Boolean);
@@ -213,7 +214,7 @@ function cutEndpoint(text: string, width: number): string {
 
 /** A holder as "pid/name", its name escaped (it comes from another process) and cut to `nameWidth` if given. */
 function holderShort(h: Holder, nameWidth?: number): string {
-  const name = safeText(h.name ?? '?');
+  const name = holderName(h.name);
   return `${h.pid}/${nameWidth !== undefined ? cutMiddle(name, Math.max(1, nameWidth)) : name}`;
 }
 
@@ -221,7 +222,7 @@ function holderShort(h: Holder, nameWidth?: number): string {
 function holdersAt(s: Socket, level: number, lang: Lang, nameWidth?: number): string {
   if (s.holders.length === 0) return msg(lang, 'view.unheld', { reason: unheldText(s.unheldReason ?? 'unknown', lang) });
   if (level === 0) {
-    return s.holders.map((h) => (h.fd === undefined ? holderShort(h) : msg(lang, 'view.holder', { pid: h.pid, name: safeText(h.name ?? '?'), fd: h.fd }))).join(', ');
+    return s.holders.map((h) => (h.fd === undefined ? holderShort(h) : msg(lang, 'view.holder', { pid: h.pid, name: holderName(h.name), fd: h.fd }))).join(', ');
   }
   const pids: Holder[] = [];
   for (const h of s.holders) if (!pids.some((x) => x.pid === h.pid)) pids.push(h);
@@ -311,7 +312,7 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
     const minHolder = Math.max(displayWidth(headers[6]!) > 11 ? 11 : displayWidth(headers[6]!), ...shown.map((s) => {
       if (!s.holders.length) return 8;
       const pids = new Set(s.holders.map((h) => h.pid)).size;
-      return String(s.holders[0]!.pid).length + 1 + Math.min(4, displayWidth(safeText(s.holders[0]!.name ?? '?'))) + (pids > 1 ? ` +${pids - 1}`.length : 0);
+      return String(s.holders[0]!.pid).length + 1 + Math.min(4, displayWidth(holderName(s.holders[0]!.name))) + (pids > 1 ? ` +${pids - 1}`.length : 0);
     }));
     let over = fixed() + minHolder - room;
     const v4 = (i: number): number => Math.max(10, ...shown.filter((x) => x.family === 'ipv4').map((x) => displayWidth(cells[shown.indexOf(x)]![i]!)));
@@ -326,7 +327,7 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
     holders = shown.map((s) => {
       const full = holdersAt(s, 2, o.lang);
       if (displayWidth(full) <= hw || !s.holders.length) return full;
-      const fixedPart = displayWidth(full) - displayWidth(safeText(s.holders[0]!.name ?? '?'));
+      const fixedPart = displayWidth(full) - displayWidth(holderName(s.holders[0]!.name));
       return holdersAt(s, 2, o.lang, hw - fixedPart);
     });
   }
@@ -423,7 +424,7 @@ function listenersBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
     const h = holders[i]!;
     if (displayWidth(h) <= hw || !r.socket.holders.length) return h;
     const full = holdersAt(r.socket, 2, o.lang);
-    return holdersAt(r.socket, 2, o.lang, hw - (displayWidth(full) - displayWidth(safeText(r.socket.holders[0]!.name ?? '?'))));
+    return holdersAt(r.socket, 2, o.lang, hw - (displayWidth(full) - displayWidth(holderName(r.socket.holders[0]!.name))));
   });
   const line = (c: string[], h: string, mark: string): string =>
     mark + ' ' + c.map((x, i) => cell(i === 2 ? cutMiddle(x, widths[i]!) : x, widths[i]!, 'left') + ' '.repeat(gap)).join('') + h;

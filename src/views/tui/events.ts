@@ -9,6 +9,7 @@ import type { SnapshotDiff } from '../../model/diff.js';
 import type { Socket } from '../../model/socket.js';
 import { holdersCell, localCell, remoteCell } from '../columns.js';
 import { paint, type Paint } from '../sink.js';
+import { jsonText } from '../safe-text.js';
 import { socketJson } from '../table.js';
 
 /**
@@ -40,7 +41,7 @@ export function eventsOf(diff: SnapshotDiff): WatchEvent[] {
 export function eventJson(e: WatchEvent, time: number, cache: Map<number, string>): string {
   let out = `{"time":"${new Date(time).toISOString()}","event":"${e.kind}"`;
   if (e.kind === 'state-changed' && e.before) out += `,"from":"${e.before.state}"`;
-  if (e.kind === 'holder-changed' && e.before) out += `,"previousHolders":${JSON.stringify(e.before.holders)}`;
+  if (e.kind === 'holder-changed' && e.before) out += `,"previousHolders":${jsonText(e.before.holders)}`;
   return `${out},"socket":${socketJson(e.socket, cache)}}`;
 }
 
