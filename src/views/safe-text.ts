@@ -15,17 +15,27 @@
 //   \xNN              any other C0 control, DEL, and a byte that was not valid
 //                     UTF-8 (decoded as U+DC80..U+DCFF by decodeProcBytes())
 //   \u{HHHH}          C1 controls (U+0080..U+009F), bidi controls, line and
-//                     paragraph separators, any other lone surrogate
+//                     paragraph separators, invisible characters that make one
+//                     name look like another (zero width space, BOM, ...), any
+//                     other lone surrogate
 //   \\                a backslash that would otherwise read as the start of one
 //                     of the escapes above (so "C:\temp" shows as "C:\\temp",
 //                     while "C:\Users" stays as it is)
 
 /** Characters that never reach a terminal as themselves. Linear, no backtracking. */
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\\]/;
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff\\]/;
 
+/**
+ * Besides controls and bidi controls: the invisible characters that would let
+ * one name pass for another ("ss\u200bhd" looks like "sshd"): soft hyphen,
+ * Mongolian vowel separator, zero width space, word joiner and the invisible
+ * operators, and the BOM / zero width no-break space. Zero width (non-)joiners
+ * (U+200C, U+200D) stay: Persian, Indic scripts and emoji sequences need them.
+ */
 function needsEscape(c: number): boolean {
-  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x061c || c === 0x200e || c === 0x200f ||
-    c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0xad || c === 0x061c || c === 0x180e || c === 0x200b ||
+    c === 0x200e || c === 0x200f || c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff;
 }
 
 function hex2(n: number): string {
@@ -106,9 +116,10 @@ export function csvPart(value: string): string {
 /**
  * What JSON.stringify leaves raw but a terminal may act on or reorder: DEL, C1
  * controls (U+009B is CSI to an xterm), bidi controls, line and paragraph
- * separators. `list --json` is often read on a terminal.
+ * separators, and the invisible characters safeText shows (so that a name
+ * passing for another is visible in JSON too). `list --json` is often read on a terminal.
  */
-const JSON_RAW = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const JSON_RAW = /[\x7f-\x9f\xad\u061c\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
 
 /**

@@ -58,7 +58,7 @@ test('port: full accept queue warned; bound-not-listening socket shown as such; 
   assert.match(proc.stdout, /accept queue 2\/\?/, proc.stdout);
   assert.doesNotMatch(proc.stdout, /FULL/);
   assert.match(proc.stderr, /does not show listen backlogs/, proc.stderr);
-  const list = await runCli(['list', '-tl', '--port', String(listen), '--source', 'proc']);
+  const list = await runCli(['list', '-tl', '-n', '--port', String(listen), '--source', 'proc']);
   assert.match(list.stdout, new RegExp(`127\\.0\\.0\\.1:${listen}\\s+0\\.0\\.0\\.0:\\*\\s+LISTEN\\s+2\\s+\\?\\s+${pid}/`), list.stdout);
   assert.match(list.stderr, /does not show listen backlogs/, list.stderr);
   const nl = await runCli(['list', '-tl', '--port', String(listen), '--source', 'netlink']);

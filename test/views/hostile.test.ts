@@ -23,7 +23,7 @@ import { RAW_CONTROL } from '../hostile.js';
 /** Names of every family: CSI erase and cursor moves, OSC title and clipboard, newline, tab, bidi, C1, lone surrogates (bytes not UTF-8), a formula. */
 const HOSTILE_NAMES = [
   '\x1b[2J\x1b]0;PWNED\x07', '\x1b]52;c;ZXZpbA==\x07', '\x1b[1A\x1b[2Kforge', 'evil\nrow', 'tab\there', 'cr\rname',
-  '\u202eevil\u2066x', '\x9b31m\x85c1', 'bad\udcff\udcfeutf8', '=cmd|\' /C calc\'!A0', '+SUM(A1)', '@x', '-2+3',
+  '\u202eevil\u2066x', 'ss\u200bhd\ufeff', '\x9b31m\x85c1', 'bad\udcff\udcfeutf8', '=cmd|\' /C calc\'!A0', '+SUM(A1)', '@x', '-2+3',
   '\x1bP1$r\x1b\\', '\x1b_apc\x1b\\', '\x1b^pm\x1b\\', '\x1bXsos\x1b\\', '\x1bOA', '\x00nul', '\x7fdel',
   // The longest a comm can be, every byte escaped: 60 columns.
   '\x1b'.repeat(15), '\udcff'.repeat(15),

@@ -46,6 +46,12 @@ test('safeText leaves no control, bidi or lone surrogate character, and reads ba
   assert.equal(safeText('\udcff'), '\\xff');
   assert.equal(safeText('C:\\Users\\me'), 'C:\\Users\\me');
   assert.equal(safeText('服务器 😀'), '服务器 😀');
+  // Invisible characters that would make one name pass for another are shown.
+  assert.equal(safeText('ss\u200bhd'), 'ss\\u{200b}hd');
+  assert.equal(safeText('\ufeffnginx\u2060'), '\\u{feff}nginx\\u{2060}');
+  assert.equal(safeText('pass\u00adwd'), 'pass\\u{ad}wd');
+  // Joiners stay: emoji sequences and scripts that need them.
+  assert.equal(safeText('👩\u200d💻'), '👩\u200d💻');
 });
 
 test('csvSafe neutralises formulas and escapes controls', () => {

@@ -91,7 +91,7 @@ test('the event stream reports opens, state changes and closes in order (--json)
 
 test('--count stops the stream after N events, and human lines are the default', async (t) => {
   const port = await freePort();
-  const proc = spawn(process.execPath, [BIN, 'watch', '--events', '--interval', '0.2', '--port', String(port), '--count', '1', '--duration', '30'],
+  const proc = spawn(process.execPath, [BIN, 'watch', '--events', '-n', '--interval', '0.2', '--port', String(port), '--count', '1', '--duration', '30'],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let out = '';
   let stderr = '';

@@ -20,7 +20,7 @@ test('ESC ] l k y ESC \\ and a pasted "ky" reach watch and signal nobody', async
   const child = startPython(t, 'target', LISTEN);
   const { port } = (await child.message('port')) as { port: number };
   const x = tmux(t);
-  x.start(Tmux.watchLine(`--interval 0.5 --port ${port}`));
+  x.start(Tmux.watchLine(`--interval 0.5 -n --port ${port}`));
   await x.until('the target is shown', (s) => s.includes(`${child.pid}/python`));
   // Raw bytes into the pane, as a terminal would write its answer: one read, then split in two.
   const hex = (text: string): string[] => [...Buffer.from(text, 'latin1')].map((b) => b.toString(16).padStart(2, '0'));
@@ -51,7 +51,7 @@ test('a paste holding its own end marker (tmux lets the ESC through) runs nothin
   const child = startPython(t, 'target', LISTEN);
   const { port } = (await child.message('port')) as { port: number };
   const x = tmux(t);
-  x.start(Tmux.watchLine(`--interval 0.5 --port ${port}`));
+  x.start(Tmux.watchLine(`--interval 0.5 -n --port ${port}`));
   await x.until('the target is shown', (s) => s.includes(`${child.pid}/python`));
   for (const tail of ['/abc', 'k', 'q']) {
     execFileSync('tmux', ['-L', x.socket, 'set-buffer', `zz\x1b[201~${tail}`]);

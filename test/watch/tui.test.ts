@@ -28,7 +28,7 @@ function filterFor(x: Tmux, text: string): void {
 
 test('a new listener shows green within two refreshes, then red when closed, then goes', async (t) => {
   const x = tmux(t);
-  x.start(Tmux.watchLine('--interval 0.5'));
+  x.start(Tmux.watchLine('--interval 0.5 -n'));
   await x.until('the live view is up', (s) => s.includes('sockscope watch'));
   const child = startPython(t, 'listener', LISTEN, ['1']);
   const { ports } = (await child.message('ports')) as unknown as { ports: number[] };
@@ -79,7 +79,7 @@ test('sort and filter keys change what is shown', async (t) => {
 
 test('q leaves the alternate screen and restores the terminal', async (t) => {
   const x = tmux(t);
-  x.start(Tmux.watchLine('--interval 0.5'));
+  x.start(Tmux.watchLine('--interval 0.5 -n'));
   await x.until('the live view is up', (s) => s.includes('sockscope watch'));
   x.keys('q');
   // Wait for the shell's stty line too: it comes right after WATCH-EXIT.
@@ -90,7 +90,7 @@ test('q leaves the alternate screen and restores the terminal', async (t) => {
 
 test('SIGTERM leaves the alternate screen and restores the terminal', async (t) => {
   const x = tmux(t);
-  x.start(Tmux.watchLine('--interval 0.5'));
+  x.start(Tmux.watchLine('--interval 0.5 -n'));
   await x.until('the live view is up', (s) => s.includes('sockscope watch'));
   const pid = await eventually('the watch pid', () => { const p = x.childPid(); if (!p) throw new Error('no child yet'); return p; });
   process.kill(pid, 'SIGTERM');
@@ -103,7 +103,7 @@ test('k terminates the holding process after confirmation', async (t) => {
   const child = startPython(t, 'victim', LISTEN, ['1']);
   const { ports } = (await child.message('ports')) as unknown as { ports: number[] };
   const x = tmux(t);
-  x.start(Tmux.watchLine(`--interval 0.5 --port ${ports[0]}`));
+  x.start(Tmux.watchLine(`--interval 0.5 -n --port ${ports[0]}`));
   await x.until('the victim is shown', (s) => s.includes(`127.0.0.1:${ports[0]} `) && s.includes(`${child.pid}/python`));
   x.keys('k');
   await x.until('asked first', (s) => s.includes(`Terminate process ${child.pid} (python`));
@@ -119,7 +119,7 @@ test('k refuses when the pid no longer has the start time it had', async (t) => 
   const { ports } = (await child.message('ports')) as unknown as { ports: number[] };
   const x = tmux(t);
   // The seam makes every start time read at check time differ from the one recorded: a reused pid.
-  x.start(Tmux.watchLine(`--interval 0.5 --port ${ports[0]}`), { SOCKSCOPE_WATCH_START_SKEW: '7' });
+  x.start(Tmux.watchLine(`--interval 0.5 -n --port ${ports[0]}`), { SOCKSCOPE_WATCH_START_SKEW: '7' });
   await x.until('the bystander is shown', (s) => s.includes(`${child.pid}/python`));
   x.keys('k');
   await x.until('asked first', (s) => s.includes(`Terminate process ${child.pid}`));
