@@ -206,3 +206,13 @@ test('a question of k or x is on screen however short the terminal (a y may answ
     }
   }
 });
+
+test('the Listeners view shows its queue header whole when the terminal has room, and cut with a mark when not', () => {
+  const st = state([{ ...SCENE[0]!, holders: [{ pid: 100, fd: 3, name: 'srv' }] }, { ...SCENE[4]!, holders: [{ pid: 100, fd: 4, name: 'srv' }] }]);
+  st.view = 'listeners';
+  const head = msg('en', 'watch.col.accept');
+  const wide = screen(st, 160, 12).join('\n');
+  assert.ok(wide.includes(head), wide);
+  const narrow = screen(st, 60, 12).join('\n');
+  assert.ok(!narrow.includes(head) && narrow.includes('Accep'), narrow);
+});

@@ -419,6 +419,10 @@ function listenersBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
   let used = widths.reduce((a, w) => a + w + gap, 0);
   const over = used + Math.max(8, ...holders.map(displayWidth)) - room;
   if (over > 0) { widths[2] = Math.max(4, widths[2]! - over); used = widths.reduce((a, w) => a + w + gap, 0); }
+  // Room to spare: the queue column's header is shown whole instead of cut to its cells.
+  const spare = room - used - Math.max(8, ...holders.map(displayWidth));
+  const headW = displayWidth(heads[3]!);
+  if (headW > widths[3]! && spare >= headW - widths[3]!) { used += headW - widths[3]!; widths[3] = headW; }
   const hw = room - used;
   holders = shown.map((r, i) => {
     const h = holders[i]!;
