@@ -270,3 +270,16 @@ export function unreadableUids(): Set<number> {
   }
   return out;
 }
+
+/** The unprivileged user the permission tests run sockscope as, and the prefix that does it. */
+export const NOBODY = 65534;
+export const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
+
+/** A python helper (see startPython) that listens on a free loopback port and says which, with its fd. */
+export const LISTENER_PY = `
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(('127.0.0.1', 0))
+s.listen(4)
+emit(port=s.getsockname()[1], fd=s.fileno())
+hold()
+`;

@@ -13,18 +13,7 @@ import { chmodSync, mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from '../../src/index.js';
-import { describeAll, eventually, runCli, socketsOnPort, startPython } from './helpers.js';
-
-const NOBODY = 65534;
-const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
-
-const SERVER = `
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(('127.0.0.1', 0))
-s.listen(4)
-emit(port=s.getsockname()[1])
-hold()
-`;
+import { AS_NOBODY, describeAll, eventually, LISTENER_PY, NOBODY, runCli, socketsOnPort, startPython } from './helpers.js';
 
 function usable(t: TestContext, tools: string[]): boolean {
   // Never skipped into green: CI runs as root and .ci/run installs util-linux.
@@ -41,7 +30,7 @@ function usable(t: TestContext, tools: string[]): boolean {
 }
 
 async function rootListener(t: TestContext): Promise<{ pid: number; port: number }> {
-  const server = startPython(t, 'root listener', SERVER);
+  const server = startPython(t, 'root listener', LISTENER_PY);
   const { port } = (await server.message('port')) as { port: number };
   await eventually('listener visible', async () => {
     const { sockets } = await socketsOnPort(port, { protocols: ['tcp'], families: ['ipv4'] });

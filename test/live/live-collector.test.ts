@@ -7,19 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultContext } from '../../src/index.js';
 import { LiveCollector } from '../../src/collectors/live.js';
-import { describeAll, runCli, startPython } from './helpers.js';
-
-const SERVER = `
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(('127.0.0.1', 0))
-s.listen(4)
-emit(port=s.getsockname()[1], fd=s.fileno())
-hold()
-`;
+import { describeAll, LISTENER_PY, runCli, startPython } from './helpers.js';
 
 for (const source of ['proc', 'netlink'] as const) {
   test(`live collector, --source ${source}: a held listener keeps its holder tick after tick`, { timeout: 30_000 }, async (t) => {
-    const server = startPython(t, 'listener', SERVER);
+    const server = startPython(t, 'listener', LISTENER_PY);
     const { port, fd } = (await server.message('port')) as { port: number; fd: number };
     const live = new LiveCollector(defaultContext(), { source, intervalSeconds: 1, protocols: ['tcp'], families: ['ipv4'] });
     t.after(() => live.close());
@@ -38,7 +30,7 @@ for (const source of ['proc', 'netlink'] as const) {
 }
 
 test('watch --events --json --source proc: no holder change for a listener nobody touches', { timeout: 30_000 }, async (t) => {
-  const server = startPython(t, 'listener', SERVER);
+  const server = startPython(t, 'listener', LISTENER_PY);
   const { port } = (await server.message('port')) as { port: number };
   const r = await runCli(['watch', '--events', '--json', '--source', 'proc', '--interval', '0.2', '--duration', '2.5', '--port', String(port)]);
   assert.equal(r.code, 0, r.stderr);

@@ -4,19 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cliFiles, describeAll, eventually, holderPairs, runCli, socketsOnPort, startPython } from './helpers.js';
+import { AS_NOBODY, cliFiles, describeAll, eventually, holderPairs, LISTENER_PY, NOBODY, runCli, socketsOnPort, startPython } from './helpers.js';
 import type { Socket } from '../../src/index.js';
-
-const NOBODY = 65534;
-const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
-
-const SERVER = `
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(('127.0.0.1', 0))
-s.listen(4)
-emit(port=s.getsockname()[1], fd=s.fileno())
-hold()
-`;
 
 function hasSetpriv(): boolean {
   try {
@@ -41,7 +30,7 @@ test('unprivileged: a root listener is permission-denied, never misattributed', 
       `make the repository, dist/ and node_modules world-readable (and the directories above them traversable):\n${err}`);
   }
 
-  const server = startPython(t, 'root listener', SERVER);
+  const server = startPython(t, 'root listener', LISTENER_PY);
   const { port, fd } = (await server.message('port')) as { port: number; fd: number };
   // As root we see the true holder: what nobody must not contradict.
   await eventually('root sees the holder', async () => {
