@@ -150,6 +150,8 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
   try {
     const { global, rest, version } = splitGlobal(argv, env, tty);
     const full: Io = { ...io, global };
+    // --version prints the version and nothing else: a word beside it was meant for something.
+    if (version && rest.length) throw new UsageError('err.version-args', { args: rest.join(' ') });
     if (version) {
       await full.stdout.line(VERSION);
       await full.stdout.flush();

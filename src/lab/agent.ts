@@ -20,7 +20,8 @@
 // - the lab kills every group it started on every exit path (AgentPool.stopAll)
 //   and, as a last resort, synchronously in process.on('exit').
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { CAPS, readBounded } from '../collectors/bounded-read.js';
 
 export const AGENT = String.raw`
 import ctypes, errno, json, os, select, signal, socket, struct, sys, threading, time
@@ -387,7 +388,7 @@ export function liveGroupMembers(pgids: readonly number[], procRoot = '/proc'): 
   for (const name of readdirSync(procRoot)) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`${procRoot}/${name}/stat`, 'utf8');
+      const stat = readBounded(`${procRoot}/${name}/stat`, CAPS.status).bytes.toString('latin1');
       // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (want.has(Number(fields[2])) && fields[0] !== 'Z') out.push(Number(name));

@@ -1,6 +1,6 @@
 // The kernel settings the experiments show, read from /proc/sys
 // (Documentation/networking/ip-sysctl.rst). Pure parsers plus one reader.
-import { readFileSync } from 'node:fs';
+import { CAPS, readBounded } from '../collectors/bounded-read.js';
 import { join } from 'node:path';
 
 /** "32768\t60999" → { low, high }; undefined when malformed. */
@@ -26,7 +26,7 @@ export function countReserved(text: string, low: number, high: number): number {
 /** One setting's text, trimmed; undefined when unreadable. */
 export function readSysctl(name: string, procRoot = '/proc'): string | undefined {
   try {
-    return readFileSync(join(procRoot, 'sys', ...name.split('.')), 'utf8').trim();
+    return readBounded(join(procRoot, 'sys', ...name.split('.')), CAPS.sysValue).bytes.toString('latin1').trim();
   } catch {
     return undefined;
   }

@@ -33,6 +33,8 @@ const USAGE: [string[], RegExp, RegExp][] = [
   [['explain', 'state', 'close', 'wait'], /unknown topic 'state close wait'/, /未知主题/],
   [['--proc-root', '/nonexistent-sockscope-root', 'list'], /--proc-root '\/nonexistent-sockscope-root' cannot be read: no such file or directory \(ENOENT\)/, /无法读取/],
   [['--proc-root', '/etc/hostname', 'list'], /--proc-root '\/etc\/hostname' is not a directory/, /不是目录/],
+  [['--version', 'extra'], /--version takes nothing else, got 'extra'/, /不能与其他参数同用/],
+  [['list', '--version'], /--version takes nothing else, got 'list'/, /收到的是“list”/],
 ];
 
 for (const [args, en, zh] of USAGE) {

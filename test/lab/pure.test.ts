@@ -89,3 +89,28 @@ test('every experiment names its steps with keys of the catalog', () => {
     }
   }
 });
+
+test('readSysctl and liveGroupMembers read bounded regular files: /dev/zero and a huge value give no answer, quickly', async (t) => {
+  const { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, truncateSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { readSysctl } = await import('../../src/lab/sysctl.js');
+  const { liveGroupMembers } = await import('../../src/lab/agent.js');
+  const root = mkdtempSync(join(tmpdir(), 'sockscope-lab-proc-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'sys', 'net', 'core'), { recursive: true });
+  writeFileSync(join(root, 'sys', 'net', 'core', 'somaxconn'), '4096\n');
+  symlinkSync('/dev/zero', join(root, 'sys', 'net', 'core', 'rmem_max'));
+  writeFileSync(join(root, 'sys', 'net', 'core', 'wmem_max'), '');
+  truncateSync(join(root, 'sys', 'net', 'core', 'wmem_max'), 300 * 1024 * 1024); // sparse
+  mkdirSync(join(root, '4242'));
+  writeFileSync(join(root, '4242', 'stat'), '4242 (a b) S 1 777 777 0 -1\n');
+  mkdirSync(join(root, '4243'));
+  symlinkSync('/dev/zero', join(root, '4243', 'stat'));
+  const started = Date.now();
+  assert.equal(readSysctl('net.core.somaxconn', root), '4096');
+  assert.equal(readSysctl('net.core.rmem_max', root), undefined, 'a device is not read');
+  assert.ok((readSysctl('net.core.wmem_max', root) ?? '').length <= 4096, 'cut at the cap');
+  assert.deepEqual(liveGroupMembers([777], root), [4242]);
+  assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+});

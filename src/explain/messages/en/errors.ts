@@ -22,6 +22,7 @@ export const errors = {
   'err.invalid-source': "invalid --source '{text}': use auto, netlink or proc",
   'err.invalid-lang': "invalid --lang '{text}': use {langs}",
   'err.help-args': "help takes one command name, got '{args}'",
+  'err.version-args': "--version takes nothing else, got '{args}'",
   'err.unknown-command': "unknown command '{word}'{hint}; see sockscope --help",
   'err.lab-args': "lab takes one experiment name, got '{args}'",
   'err.lab-auto': "--auto needs an experiment name (sockscope lab NAME --auto)",

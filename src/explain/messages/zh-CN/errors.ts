@@ -24,6 +24,7 @@ export const errors: Record<keyof typeof en, string> = {
   'err.invalid-source': "无效的 --source“{text}”：可选 auto、netlink 或 proc",
   'err.invalid-lang': "无效的 --lang“{text}”：可选 {langs}",
   'err.help-args': "help 只接受一个命令名，收到的是“{args}”",
+  'err.version-args': "--version 不能与其他参数同用，收到的是“{args}”",
   'err.unknown-command': "未知命令“{word}”{hint}；请查看 sockscope --help",
   'err.lab-args': "lab 只接受一个实验名，收到的是“{args}”",
   'err.lab-auto': "--auto 需要指定实验名（sockscope lab 实验名 --auto）",
