@@ -1,5 +1,6 @@
 // What the commands share: filter flags, output formats, the query itself.
-import { listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
+import { defaultContext, listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
+import { readEphemeralRange } from '../collectors/procfs/host.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
@@ -126,8 +127,15 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
   return key as SortKey;
 }
 
+/** The ephemeral port range of the machine (or recorded tree) read: its ports are not named in tables. */
+export function hostEphemeral(io: Io): [number, number] | undefined {
+  return readEphemeralRange(defaultContext({ procRoot: io.global.procRoot }).procRoot);
+}
+
 export function renderOptions(io: Io, p: Parsed): RenderOptions {
-  return { color: io.global.color, width: io.global.width, wide: p.flags.has('wide'), numeric: p.flags.has('numeric'), lang: io.global.lang };
+  const numeric = p.flags.has('numeric');
+  return { color: io.global.color, width: io.global.width, wide: p.flags.has('wide'), numeric, lang: io.global.lang,
+    ephemeral: numeric ? undefined : hostEphemeral(io) };
 }
 
 /**

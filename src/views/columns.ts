@@ -11,6 +11,8 @@ import { clip, type Paint } from './sink.js';
 export interface CellOptions {
   numeric: boolean;
   lang: Lang;
+  /** This host's ephemeral port range: ports in it are shown as numbers (see portName). */
+  ephemeral?: readonly [number, number];
   /** Narrow terminal: ss's short state name ESTAB for ESTABLISHED (the only long one). */
   shortStates?: boolean;
 }
@@ -31,13 +33,26 @@ export interface Column {
   shortHeader?: MessageKey;
 }
 
-function port(p: number, s: Socket, numeric: boolean): string {
-  if (numeric) return String(p);
-  return serviceName(p, s.protocol) ?? String(p);
+/**
+ * The name a table gives a port, or undefined for its number. A port in the
+ * host's ephemeral range is almost always one the kernel handed a client, and
+ * IANA registers names for thousands of them (38001 is "ivs-insertion"): named,
+ * a client's port would read as a service it is not. So only ports outside
+ * that range are named (without a known range, Linux's default 32768-60999).
+ */
+export function portName(p: number, protocol: Socket['protocol'], numeric: boolean, ephemeral: readonly [number, number] = LINUX_EPHEMERAL): string | undefined {
+  if (numeric || (p >= ephemeral[0] && p <= ephemeral[1])) return undefined;
+  return serviceName(p, protocol);
+}
+
+const LINUX_EPHEMERAL: readonly [number, number] = [32768, 60999];
+
+function port(p: number, s: Socket, o: CellOptions): string {
+  return portName(p, s.protocol, o.numeric, o.ephemeral) ?? String(p);
 }
 
 export function localCell(s: Socket, o: CellOptions): string {
-  return formatEndpoint(s.localAddress, port(s.localPort, s, o.numeric));
+  return formatEndpoint(s.localAddress, port(s.localPort, s, o));
 }
 
 export function remoteCell(s: Socket, o: CellOptions): string {
@@ -45,7 +60,7 @@ export function remoteCell(s: Socket, o: CellOptions): string {
   // No peer yet: print it the way ss does, "*" for the port.
   if (s.remotePort === 0 && (s.remoteAddress === '0.0.0.0' || s.remoteAddress === '::')) return formatEndpoint(s.remoteAddress, '*');
   // Remote ports are the peer's service when it is a well-known one, else its ephemeral port.
-  return formatEndpoint(s.remoteAddress, port(s.remotePort, s, numeric));
+  return formatEndpoint(s.remoteAddress, port(s.remotePort, s, o));
 }
 
 /**

@@ -4,8 +4,7 @@ import { bindScope, type BindScope } from '../model/address.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Protocol, Socket, SocketState, UnheldReason } from '../model/socket.js';
 import { formatEndpoint } from '../model/socket.js';
-import { serviceName } from '../explain/services.js';
-import { nameText, unheldText } from './columns.js';
+import { nameText, portName, unheldText } from './columns.js';
 import { displayWidth, padDisplay, paint, wrap, type RenderOptions, type Sink } from './sink.js';
 import { flowLastCell, placeCells } from './table.js';
 import { msg, type Lang } from '../explain/i18n.js';
@@ -274,8 +273,8 @@ async function printGrid(build: (l: OverviewLayout) => Grid, sink: Sink, opts: R
   }
 }
 
-function portText(port: number, protocol: Protocol, numeric: boolean): string {
-  const name = numeric ? undefined : serviceName(port, protocol);
+function portText(port: number, protocol: Protocol, numeric: boolean, ephemeral?: readonly [number, number]): string {
+  const name = portName(port, protocol, numeric, ephemeral);
   return name ? `${port} (${name})` : String(port);
 }
 
@@ -293,7 +292,7 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
         const [name, pid] = ownerCells(g.owner, L, l);
         // The backlog is unknown to the /proc/net source: "?", never a made-up number.
         const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${g.queued}/${g.backlog}` : `${g.queued}/?`) : '-';
-        return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric), bindText(g.scope, g.addresses, L, l), queue],
+        return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric, opts.ephemeral), bindText(g.scope, g.addresses, L, l), queue],
           parts: countsParts(g.connections, L, l, g.notAccepted) };
       }),
     }), sink, opts);
@@ -306,7 +305,7 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
       header: [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.port'), head('overview.col.bind')],
       rows: o.bound.map((g) => {
         const [name, pid] = ownerCells(g.owner, L, l);
-        return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric)], parts: [bindText(g.scope, g.addresses, L, l)] };
+        return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric, opts.ephemeral)], parts: [bindText(g.scope, g.addresses, L, l)] };
       }),
     }), sink, opts);
   }
@@ -321,7 +320,7 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
       rows: shown.map((g) => {
         const [name, pid] = ownerCells(g.owner, L, l);
         const remote = g.owner.pids.length || g.peers === 1
-          ? formatEndpoint(g.remote, portText(g.remotePort, g.protocol, l.numeric))
+          ? formatEndpoint(g.remote, portText(g.remotePort, g.protocol, l.numeric, opts.ephemeral))
           : msg(L, 'overview.peers', { n: g.peers });
         return { cells: [name, pid, g.protocol, remote], parts: countsParts(g.connections, L, l) };
       }),

@@ -13,6 +13,8 @@ export interface RenderOptions {
   wide?: boolean;
   /** Print port numbers, not service names. */
   numeric: boolean;
+  /** This host's ephemeral port range, whose ports are never given service names. */
+  ephemeral?: readonly [number, number];
   /** Language of every word that is not data. */
   lang: Lang;
 }

@@ -20,7 +20,7 @@ interface Layout {
  * process name (the last column breaks over lines instead, see renderTable).
  */
 function layouts(opts: RenderOptions): Layout[] {
-  const base: CellOptions = { numeric: opts.numeric, lang: opts.lang };
+  const base: CellOptions = { numeric: opts.numeric, lang: opts.lang, ephemeral: opts.ephemeral };
   const out: Layout[] = [{ cell: base, shortHeaders: false, gap: 2 }];
   if (opts.width === undefined) return out;
   out.push({ cell: base, shortHeaders: true, gap: 2 });

@@ -203,3 +203,18 @@ test('tables and explain name every port alike: serviceName agrees with the IANA
   assert.equal(serviceName(80, 'tcp'), 'http');
   assert.equal(serviceName(0, 'tcp'), undefined);
 });
+
+test('tables name a port only outside the host ephemeral range: a client port is never dressed as a service', async () => {
+  const { localCell, remoteCell, portName } = await import('../../src/views/columns.js');
+  const s = { protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 38001, remoteAddress: '127.0.0.1', remotePort: 443,
+    state: 'ESTABLISHED', recvQ: 0, sendQ: 0, inode: 1, uid: 0, holders: [] } as const;
+  const sock = { ...s, holders: [] };
+  assert.ok(portName(38001, 'tcp', false, [1024, 2000]), '38001 has an IANA name (the case this guards)');
+  assert.equal(localCell(sock, { numeric: false, lang: 'en', ephemeral: [32768, 60999] }), '127.0.0.1:38001');
+  assert.equal(remoteCell(sock, { numeric: false, lang: 'en', ephemeral: [32768, 60999] }), '127.0.0.1:https');
+  // Without a known range, Linux's default applies.
+  assert.equal(localCell(sock, { numeric: false, lang: 'en' }), '127.0.0.1:38001');
+  // A host with another range: its own range decides.
+  assert.equal(remoteCell({ ...sock, remotePort: 38001 }, { numeric: false, lang: 'en', ephemeral: [49152, 65535] }), `127.0.0.1:${portName(38001, 'tcp', false, [49152, 65535])}`);
+  assert.equal(remoteCell(sock, { numeric: true, lang: 'en', ephemeral: [32768, 60999] }), '127.0.0.1:443');
+});

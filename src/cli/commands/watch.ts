@@ -3,7 +3,7 @@
 import { opendirSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { CAPS, readBounded } from '../../collectors/bounded-read.js';
 import { parseArgs, UsageError, type Parsed } from '../args.js';
-import { FILTER_SPECS, filterFrom, reportMissingPids, reportUnreadablePids, sortFrom, type Io } from '../common.js';
+import { FILTER_SPECS, filterFrom, hostEphemeral, reportMissingPids, reportUnreadablePids, sortFrom, type Io } from '../common.js';
 import { defaultContext, processInfo } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
 import { destroySocket } from '../../collectors/sockdiag/destroy.js';
@@ -119,6 +119,7 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
   o: { interval: number; duration?: number; count?: number }): Promise<number> {
   const L = io.global.lang;
   const json = p.flags.has('json');
+  const ephemeral = p.flags.has('numeric') ? undefined : hostEphemeral(io);
   const started = Date.now();
   const stopAt = o.duration !== undefined ? started + o.duration * 1000 : Infinity;
   const wake: { fn?: () => void } = {};
@@ -144,7 +145,7 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
         const now = snapshot.takenAt;
         cache.clear();
         for (const e of eventsOf(diffSockets(prev, sockets))) {
-          const line = json ? eventJson(e, now, cache) : eventLine(e, now, { lang: L, numeric: p.flags.has('numeric'), color: io.global.color });
+          const line = json ? eventJson(e, now, cache) : eventLine(e, now, { lang: L, numeric: p.flags.has('numeric'), color: io.global.color, ephemeral });
           const w = io.stdout.line(line);
           if (w) await w;
           if (o.count !== undefined && ++events >= o.count) { stopping = true; break; }
@@ -215,6 +216,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   o: { interval: number; duration?: number; sort: ReturnType<typeof sortFrom> }): Promise<number> {
   const L = io.global.lang;
   const t = translator(L);
+  const ephemeral = p.flags.has('numeric') ? undefined : hostEphemeral(io);
   const stdin = process.stdin;
   const stdout = process.stdout;
   const procRoot = io.global.procRoot;
@@ -287,7 +289,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     if (stopped) return;
     const lines = draw(st, {
       width: stdout.columns || 80, height: stdout.rows || 24, now: Date.now(), lang: L, color: io.global.color,
-      numeric: p.flags.has('numeric'), explain,
+      numeric: p.flags.has('numeric'), ephemeral, explain,
     });
     screen.frame(lines);
     // The question is on the screen now: from here on a `y` read on its own is an answer to it.

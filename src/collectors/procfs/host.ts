@@ -27,6 +27,15 @@ function readNumber(path: string): number | undefined {
   }
 }
 
+/** This host's ephemeral port range (net.ipv4.ip_local_port_range); undefined when unreadable. */
+export function readEphemeralRange(procRoot: string): [number, number] | undefined {
+  try {
+    return parsePortRange(readSys(`${procRoot}/sys/net/ipv4/ip_local_port_range`));
+  } catch {
+    return undefined;
+  }
+}
+
 /** What this host says; a value it does not expose stays undefined (and is then not claimed). */
 export function readHostFacts(procRoot: string): HostFacts {
   const facts: HostFacts = {};

@@ -19,6 +19,8 @@ export interface DrawOptions {
   lang: Lang;
   color: boolean;
   numeric: boolean;
+  /** This host's ephemeral port range, whose ports are never given service names. */
+  ephemeral?: readonly [number, number];
   /** One sentence about a socket, for the detail pane (explain/row.ts), when available. */
   explain?: (s: Socket) => string | undefined;
 }
@@ -283,7 +285,7 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
   const rows = visibleSockets(st);
   const start = st.scroll.sockets;
   const shown = rows.slice(start, start + rowsRoom);
-  const co: CellOptions = { numeric: o.numeric, lang: o.lang };
+  const co: CellOptions = { numeric: o.numeric, lang: o.lang, ephemeral: o.ephemeral };
   const cols = COLUMNS;
   const headers = cols.map((c) => msg(o.lang, c.header));
   // proto, local, remote, state, recvq, sendq (holders apart)
@@ -399,7 +401,7 @@ function listenersBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
   const rows = listenerRows(st);
   const start = st.scroll.listeners;
   const shown = rows.slice(start, start + rowsRoom);
-  const co: CellOptions = { numeric: o.numeric, lang: o.lang };
+  const co: CellOptions = { numeric: o.numeric, lang: o.lang, ephemeral: o.ephemeral };
   const heads = [msg(o.lang, 'view.col.proto'), msg(o.lang, 'view.col.local'), t('watch.col.scope'), t('watch.col.accept'), msg(o.lang, 'view.col.holders')];
   const room = o.width - 2;
   let gap = 2;

@@ -54,9 +54,9 @@ function clock(time: number): string {
 }
 
 /** One line for people. */
-export function eventLine(e: WatchEvent, time: number, o: { lang: Lang; numeric: boolean; color: boolean }): string {
+export function eventLine(e: WatchEvent, time: number, o: { lang: Lang; numeric: boolean; color: boolean; ephemeral?: readonly [number, number] }): string {
   const s = e.socket;
-  const co = { numeric: o.numeric, lang: o.lang };
+  const co = { numeric: o.numeric, lang: o.lang, ephemeral: o.ephemeral };
   const proto = s.family === 'ipv6' ? s.protocol + '6' : s.protocol;
   const word = msg(o.lang, `watch.event.${e.kind}`);
   let what: string = s.state;
