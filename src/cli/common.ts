@@ -7,7 +7,7 @@ import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketStat
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
 import { safeText } from '../views/safe-text.js';
-import type { Sink, RenderOptions } from '../views/sink.js';
+import { displayWidth, splitColumns, wrap, type Sink, type RenderOptions } from '../views/sink.js';
 import { catalog, msg, translator, type Lang, type MessageKey } from '../explain/i18n.js';
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, didYouMean, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
@@ -212,16 +212,27 @@ export async function writeSockets(io: Io, sockets: Socket[], format: Format, p:
 }
 
 /** Warnings a person should see once, on stderr so they never spoil JSON or CSV. */
+/** A note on stderr: on a terminal wrapped to its width as the tables are, on a pipe one line. */
+export function note(io: Io, line: string): void {
+  const width = io.global.width;
+  for (const l of wrap(line, width)) {
+    // A word wider than the terminal (a quoted path or line) is broken, never left to overflow.
+    if (width !== undefined && displayWidth(l) > width) for (const part of splitColumns(l, width)) io.stderr(part);
+    else io.stderr(l);
+  }
+}
+
 export function reportHidden(io: Io, snap: Snapshot): void {
   const L = io.global.lang;
+  const say = (line: string): void => note(io, line);
   const hint = hiddenHint(snap, L);
-  if (hint) io.stderr(hint);
+  if (hint) say(hint);
   const failed = snap.issues.filter((i) => i.kind === 'source-error' && i.subject.endsWith('/fd'));
   // Details quote paths and error text from the system: escaped like any other text we did not write.
-  if (failed.length) io.stderr(msg(L, 'note.fd-failed', { n: failed.length, detail: safeText(failed[0]!.detail) }));
+  if (failed.length) say(msg(L, 'note.fd-failed', { n: failed.length, detail: safeText(failed[0]!.detail) }));
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
-  if (fallback) io.stderr(msg(L, 'note.fallback', { detail: safeText(fallback.detail) }));
-  for (const note of scanNotes(snap, L)) io.stderr(note);
+  if (fallback) say(msg(L, 'note.fallback', { detail: safeText(fallback.detail) }));
+  for (const note of scanNotes(snap, L)) say(note);
 }
 
 /** A reason code ('out-of-range', 'ELOOP', ...) in words, or the code itself when it has none. */

@@ -341,3 +341,23 @@ test('watch --events text: every event kind shows hostile names escaped, one lin
   }
   assert.ok(lines > 100);
 });
+
+test('notes on stderr wrap to the terminal width as the tables do, and stay one line each on a pipe', async (t) => {
+  const tree = hostileTree();
+  t.after(() => rmSync(tree, { recursive: true, force: true }));
+  // A malformed row with a long hostile text: the note quotes it (escaped).
+  const tcp = join(tree, 'net', 'tcp');
+  const { readFileSync } = await import('node:fs');
+  writeFileSync(tcp, readFileSync(tcp, 'latin1') + '   9: ' + 'Z\x1b[2J'.repeat(30) + '\n', 'latin1');
+  const term = await cli(['list', '-n'], { isTTY: true, columns: 80 }, tree);
+  const noteLines = term.err.split('\n').filter((l) => l !== '');
+  assert.ok(noteLines.length >= 2, term.err);
+  for (const l of noteLines) {
+    assert.ok(displayWidth(l) <= 80, `${displayWidth(l)} columns: ${l}`);
+    assert.doesNotMatch(l, RAW_CONTROL);
+  }
+  const pipe = await cli(['list', '-n'], { isTTY: false }, tree);
+  const pipeNotes = pipe.err.split('\n').filter((l) => l !== '');
+  assert.ok(pipeNotes.length < noteLines.length, 'on a pipe each note is one line');
+  assert.ok(pipeNotes.some((l) => displayWidth(l) > 80), pipe.err);
+});

@@ -2,7 +2,7 @@
 import { parseArgs, UsageError } from '../args.js';
 import { msg } from '../../explain/i18n.js';
 import { backlogNote } from '../../views/overview.js';
-import { FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS]);
@@ -26,9 +26,9 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
     timeWait = snap.sockets.length - sockets.length;
   }
   await writeSockets(io, sockets, format, p, sort, snap.sockets);
-  if (format === 'table' && timeWait > 0) io.stderr(msg(io.global.lang, 'note.time-wait-hidden', { n: timeWait }));
+  if (format === 'table' && timeWait > 0) note(io, msg(io.global.lang, 'note.time-wait-hidden', { n: timeWait }));
   const backlog = format === 'table' ? backlogNote(snap, sockets, io.global.lang) : undefined;
-  if (backlog) io.stderr(backlog);
+  if (backlog) note(io, backlog);
   reportHidden(io, snap);
   // An empty table for --pid N is no answer when N's fds could not be read: say so, as pid N does.
   if (filter.pids) reportUnreadable(io, snap, filter.pids);

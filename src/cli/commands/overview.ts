@@ -1,7 +1,7 @@
 // sockscope with no command: the overview a person wants first.
 import { renderOverview } from '../../views/overview.js';
 import { UsageError, parseArgs } from '../args.js';
-import { filterFrom, query, renderOptions, scanNotes, type Io } from '../common.js';
+import { note, filterFrom, query, renderOptions, scanNotes, type Io } from '../common.js';
 
 const SPECS = [
   { name: 'tcp', short: 't' }, { name: 'udp', short: 'u' },
@@ -16,6 +16,6 @@ export async function overviewCommand(argv: string[], io: Io): Promise<number> {
   // Everything, TIME_WAIT included: the connection counts per listener need it.
   const snap = await query(io, { filter: { ...filterFrom(p), all: true } });
   await renderOverview(snap, io.stdout, renderOptions(io, p));
-  for (const note of scanNotes(snap, io.global.lang)) io.stderr(note);
+  for (const line of scanNotes(snap, io.global.lang)) note(io, line);
   return 0;
 }

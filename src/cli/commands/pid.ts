@@ -11,7 +11,7 @@ import { paint } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 const PER_PID_SPECS = [...FILTER_SPECS.filter((s) => s.name !== 'pid' && s.name !== 'process'), ...OUTPUT_SPECS];
 
@@ -53,7 +53,7 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   if (!pids.length) {
     io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name: safeText(name) })}`);
     const option = hidepidOption({ procRoot: io.global.procRoot });
-    if (option) io.stderr(msg(io.global.lang, 'scan.process-hidden', { root: safeText(io.global.procRoot ?? '/proc'), option }));
+    if (option) note(io, msg(io.global.lang, 'scan.process-hidden', { root: safeText(io.global.procRoot ?? '/proc'), option }));
     return 1;
   }
   return showProcesses(io, p, pids);
@@ -110,7 +110,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   }
   await io.stdout.flush();
   const backlog = backlogNote(snap, snap.sockets, ropts.lang);
-  if (backlog) io.stderr(backlog);
+  if (backlog) note(io, backlog);
   reportUnreadable(io, snap, pids);
   return snap.sockets.length ? 0 : 1;
 }

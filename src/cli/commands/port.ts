@@ -17,7 +17,7 @@ import { defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
-import { FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 /** Parse "80", "80/tcp", "53/udp". */
 export function parsePortArg(text: string): { port: number; protocol?: Protocol } {
@@ -71,7 +71,7 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     const explain = await explainerFor(io, p, format, sockets);
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain, await tcpListenPorts(io, port, sockets));
     const backlog = backlogNote(snap, sockets, io.global.lang);
-    if (backlog) io.stderr(backlog);
+    if (backlog) note(io, backlog);
   }
   reportHidden(io, snap);
   if (filter.pids) reportUnreadable(io, snap, filter.pids);
