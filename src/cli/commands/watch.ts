@@ -11,8 +11,9 @@ import { cookieOfSocket } from '../../collectors/sockdiag/live-table.js';
 import { msg, translator, type MessageKey } from '../../explain/i18n.js';
 import { explainSocket, rowContext, type RowContext } from '../../explain/row.js';
 import { diffSockets } from '../../model/diff.js';
-import { matches, type Filter } from '../../model/filter.js';
-import { SOCKET_STATES, formatEndpoint, type Socket, type SocketState } from '../../model/socket.js';
+import { watch } from '../../watch.js';
+import type { Filter } from '../../model/filter.js';
+import { formatEndpoint, type Socket } from '../../model/socket.js';
 import { draw } from '../../views/tui/draw.js';
 import { eventJson, eventLine, eventsOf } from '../../views/tui/events.js';
 import { KeyParser, handleKey } from '../../views/tui/keys.js';
@@ -41,26 +42,6 @@ function seconds(p: Parsed, name: string, fallback: number | undefined, min: num
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
   return n;
-}
-
-/** States to ask the kernel for, given the list filter (as listSockets narrows). */
-function kernelStates(f: Filter): SocketState[] | undefined {
-  if (f.states && f.states.length) return [...f.states];
-  if (f.listening) return ['LISTEN', 'UNCONN'];
-  if (f.all) return undefined;
-  return SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
-}
-
-function sleep(ms: number, wake: { fn?: () => void }): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(timer);
-      wake.fn = undefined;
-      resolve();
-    }
-    wake.fn = done;
-  });
 }
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
@@ -120,49 +101,40 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
   const L = io.global.lang;
   const json = p.flags.has('json');
   const ephemeral = p.flags.has('numeric') ? undefined : hostEphemeral(io);
-  const started = Date.now();
-  const stopAt = o.duration !== undefined ? started + o.duration * 1000 : Infinity;
-  const wake: { fn?: () => void } = {};
-  let stopping = false;
-  const stop = (): void => { stopping = true; wake.fn?.(); };
+  const stopper = new AbortController();
+  const stop = (): void => stopper.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
-  let prev: Socket[] | undefined;
   let events = 0;
   const cache = new Map<number, string>();
-  const states = kernelStates(filter);
   try {
-    while (!stopping) {
-      const next = Date.now() + o.interval * 1000;
+    for await (const { snapshot, sockets, diff, stats } of watch({
+      source: collector, filter, intervalSeconds: o.interval, durationSeconds: o.duration, signal: stopper.signal,
+    })) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const { snapshot } = await collector.tick({ states, ports: filter.ports });
-      const sockets = snapshot.sockets.filter((s) => matches(filter, s));
-      if (prev === undefined) {
+      let enough = false;
+      if (diff === undefined) {
         io.stderr(msg(L, 'watch.events.start', { n: sockets.length }));
       } else {
         const now = snapshot.takenAt;
         cache.clear();
-        for (const e of eventsOf(diffSockets(prev, sockets))) {
+        for (const e of eventsOf(diff)) {
           const line = json ? eventJson(e, now, cache) : eventLine(e, now, { lang: L, numeric: p.flags.has('numeric'), color: io.global.color, ephemeral });
           const w = io.stdout.line(line);
           if (w) await w;
-          if (o.count !== undefined && ++events >= o.count) { stopping = true; break; }
-          if (o.count === undefined) events++;
+          if (o.count !== undefined && ++events >= o.count) { enough = true; break; }
         }
         await io.stdout.flush();
       }
-      prev = sockets;
       if (process.env['SOCKSCOPE_WATCH_COST_LOG']) {
         // The benchmark reads these lines: the cost of one tick (table, holders, diff, output).
         const c = process.cpuUsage(c0);
         const mem = process.memoryUsage();
-        process.stderr.write(`${JSON.stringify({ wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, sockets: snapshot.sockets.length, rss: mem.rss, heap: mem.heapUsed })}\n`);
+        process.stderr.write(`${JSON.stringify({ wallMs: stats.wallMs + performance.now() - t0, cpuMs: stats.cpuMs + (c.user + c.system) / 1000, sockets: snapshot.sockets.length, rss: mem.rss, heap: mem.heapUsed })}\n`);
       }
-      if (stopping || Date.now() >= stopAt) break;
-      await sleep(Math.min(next, stopAt) - Date.now(), wake);
-      if (Date.now() >= stopAt) stopping = true;
+      if (enough) break;
     }
   } finally {
     process.off('SIGINT', stop);
