@@ -10,9 +10,9 @@ import { destroySocket } from '../../collectors/sockdiag/destroy.js';
 import { cookieOfSocket } from '../../collectors/sockdiag/live-table.js';
 import { msg, translator, type MessageKey } from '../../explain/i18n.js';
 import { explainSocket, rowContext, type RowContext } from '../../explain/row.js';
-import { diffSockets } from '../../model/diff.js';
-import { matches, type Filter } from '../../model/filter.js';
-import { SOCKET_STATES, formatEndpoint, type Socket, type SocketState } from '../../model/socket.js';
+import { watch, type WatchClock } from '../../watch.js';
+import type { Filter } from '../../model/filter.js';
+import { formatEndpoint, type Socket } from '../../model/socket.js';
 import { draw } from '../../views/tui/draw.js';
 import { eventJson, eventLine, eventsOf } from '../../views/tui/events.js';
 import { KeyParser, handleKey } from '../../views/tui/keys.js';
@@ -41,26 +41,6 @@ function seconds(p: Parsed, name: string, fallback: number | undefined, min: num
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
   return n;
-}
-
-/** States to ask the kernel for, given the list filter (as listSockets narrows). */
-function kernelStates(f: Filter): SocketState[] | undefined {
-  if (f.states && f.states.length) return [...f.states];
-  if (f.listening) return ['LISTEN', 'UNCONN'];
-  if (f.all) return undefined;
-  return SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
-}
-
-function sleep(ms: number, wake: { fn?: () => void }): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(timer);
-      wake.fn = undefined;
-      resolve();
-    }
-    wake.fn = done;
-  });
 }
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
@@ -120,49 +100,40 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
   const L = io.global.lang;
   const json = p.flags.has('json');
   const ephemeral = p.flags.has('numeric') ? undefined : hostEphemeral(io);
-  const started = Date.now();
-  const stopAt = o.duration !== undefined ? started + o.duration * 1000 : Infinity;
-  const wake: { fn?: () => void } = {};
-  let stopping = false;
-  const stop = (): void => { stopping = true; wake.fn?.(); };
+  const stopper = new AbortController();
+  const stop = (): void => stopper.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
-  let prev: Socket[] | undefined;
   let events = 0;
   const cache = new Map<number, string>();
-  const states = kernelStates(filter);
   try {
-    while (!stopping) {
-      const next = Date.now() + o.interval * 1000;
+    for await (const { snapshot, sockets, diff, stats } of watch({
+      source: collector, filter, intervalSeconds: o.interval, durationSeconds: o.duration, signal: stopper.signal,
+    })) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const { snapshot } = await collector.tick({ states, ports: filter.ports });
-      const sockets = snapshot.sockets.filter((s) => matches(filter, s));
-      if (prev === undefined) {
+      let enough = false;
+      if (diff === undefined) {
         io.stderr(msg(L, 'watch.events.start', { n: sockets.length }));
       } else {
         const now = snapshot.takenAt;
         cache.clear();
-        for (const e of eventsOf(diffSockets(prev, sockets))) {
+        for (const e of eventsOf(diff)) {
           const line = json ? eventJson(e, now, cache) : eventLine(e, now, { lang: L, numeric: p.flags.has('numeric'), color: io.global.color, ephemeral });
           const w = io.stdout.line(line);
           if (w) await w;
-          if (o.count !== undefined && ++events >= o.count) { stopping = true; break; }
-          if (o.count === undefined) events++;
+          if (o.count !== undefined && ++events >= o.count) { enough = true; break; }
         }
         await io.stdout.flush();
       }
-      prev = sockets;
       if (process.env['SOCKSCOPE_WATCH_COST_LOG']) {
         // The benchmark reads these lines: the cost of one tick (table, holders, diff, output).
         const c = process.cpuUsage(c0);
         const mem = process.memoryUsage();
-        process.stderr.write(`${JSON.stringify({ wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, sockets: snapshot.sockets.length, rss: mem.rss, heap: mem.heapUsed })}\n`);
+        process.stderr.write(`${JSON.stringify({ wallMs: stats.wallMs + performance.now() - t0, cpuMs: stats.cpuMs + (c.user + c.system) / 1000, sockets: snapshot.sockets.length, rss: mem.rss, heap: mem.heapUsed })}\n`);
       }
-      if (stopping || Date.now() >= stopAt) break;
-      await sleep(Math.min(next, stopAt) - Date.now(), wake);
-      if (Date.now() >= stopAt) stopping = true;
+      if (enough) break;
     }
   } finally {
     process.off('SIGINT', stop);
@@ -243,18 +214,15 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   };
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => { finish = resolve; });
-  let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  const stopper = new AbortController();
   let lastCost: { wallMs: number; cpuMs: number } | undefined;
-  let prev: Socket[] | undefined;
   let ctxCache: { snap: unknown; ctx: RowContext } | undefined;
   let killWatch: { targets: KillTarget[]; signal: 'SIGTERM' | 'SIGKILL'; socket?: Socket; deadline: number; goneAt?: number } | undefined;
-  const stopAt = o.duration !== undefined ? Date.now() + o.duration * 1000 : Infinity;
-
   const quit = (code: number): void => {
     if (stopped) return;
     stopped = true;
-    if (timer) clearTimeout(timer);
+    stopper.abort();
     if (escTimer) clearTimeout(escTimer);
     restore();
     stdin.off('data', onData);
@@ -263,7 +231,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     for (const [sig, fn] of handlers) process.off(sig, fn);
     process.off('exit', restore);
     // A tick still reading the table finishes first, so the channel is closed when idle.
-    void inflight.catch(() => undefined).then(() => {
+    void loop.catch(() => undefined).then(() => {
       process.off('uncaughtException', onCrash);
       process.off('unhandledRejection', onCrash);
       finish(code);
@@ -389,44 +357,66 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     }
   };
 
-  let busy = false;
-  let inflight: Promise<void> = Promise.resolve();
-  const tick = (): Promise<void> => (busy ? inflight : (inflight = tickBody()));
-  const tickBody = async (): Promise<void> => {
-    if (stopped || busy) return;
-    busy = true;
-    try {
-      if (Date.now() >= stopAt) return quit(0);
-      if (!st.paused) {
-        const t0 = performance.now();
-        const c0 = process.cpuUsage();
-        const { snapshot } = await collector.tick({ states: collectStates(st.toggles) });
-        if (stopped) return;
-        const diff = prev && !st.baseline ? diffSockets(prev, snapshot.sockets) : undefined;
-        prev = snapshot.sockets;
-        applySnapshot(st, snapshot, diff, Date.now(), lastCost);
-        settleSelection(st);
+  // The loop is the library's watch(); this view only brings it time. Its
+  // sleep is ours so that a key (recollect, kill, destroy) can bring the next
+  // look forward, and so that nothing is collected while the view is paused
+  // (the kill check and the clock on screen still move every interval).
+  const stopAt = o.duration !== undefined ? Date.now() + o.duration * 1000 : Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  let fire: (() => void) | undefined;
+  const clock: WatchClock = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const end = (): void => {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        fire = undefined;
+        signal.removeEventListener('abort', end);
+        resolve();
+      };
+      fire = (): void => {
+        timer = undefined;
+        if (stopped || !st.paused || Date.now() >= stopAt) return end();
+        checkKill();
         render();
-        const c = process.cpuUsage(c0);
-        // The cost shown is the whole tick: table, holders, diff, sort and drawing.
-        lastCost = { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-        st.cost = lastCost;
-        if (process.env['SOCKSCOPE_WATCH_COST_LOG']) {
-          process.stderr.write(`${JSON.stringify({ ...lastCost, sockets: snapshot.sockets.length, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed })}\n`);
-        }
+        timer = setTimeout(fire!, o.interval * 1000);
+      };
+      signal.addEventListener('abort', end, { once: true });
+      timer = setTimeout(fire, Math.max(0, ms));
+    }),
+  };
+  /** The next look in `ms`: only while the loop sleeps (a look under way is followed by a full interval, as before). */
+  function schedule(ms: number): void {
+    if (stopped || !fire) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(fire, ms);
+  }
+  let loop: Promise<void> = Promise.resolve();
+  const run = async (): Promise<void> => {
+    for await (const { snapshot, diff, stats } of watch({
+      source: collector, clock, signal: stopper.signal, intervalSeconds: o.interval, durationSeconds: o.duration,
+      query: () => ({ states: collectStates(st.toggles) }),
+    })) {
+      if (stopped) break;
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      applySnapshot(st, snapshot, st.baseline ? undefined : diff, Date.now(), lastCost);
+      settleSelection(st);
+      render();
+      const c = process.cpuUsage(c0);
+      // The cost shown is the whole tick: table, holders, diff, sort and drawing.
+      lastCost = { wallMs: stats.wallMs + performance.now() - t0, cpuMs: stats.cpuMs + (c.user + c.system) / 1000 };
+      st.cost = lastCost;
+      if (process.env['SOCKSCOPE_WATCH_COST_LOG']) {
+        process.stderr.write(`${JSON.stringify({ ...lastCost, sockets: snapshot.sockets.length, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed })}\n`);
       }
       checkKill();
       render();
-    } finally {
-      busy = false;
-      schedule();
     }
+    // The duration is over (or we were stopped): quit is a no-op the second time.
+    quit(0);
   };
-  function schedule(ms = o.interval * 1000): void {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => { void tick().catch(onCrash); }, ms);
-  }
 
   const parser = new KeyParser();
   let escTimer: NodeJS.Timeout | undefined;
@@ -468,6 +458,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   stdin.resume();
   stdout.on('resize', onResize);
   render();
-  void tick().catch(onCrash);
+  loop = run();
+  loop.catch(onCrash);
   return done;
 }
