@@ -5,19 +5,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { sleep, startPython } from '../live/helpers.js';
+import { LISTENER_PY, sleep, startPython } from '../live/helpers.js';
 import { Tmux, tmux } from './tmux.js';
 
-const LISTEN = `
-s = socket.socket()
-s.bind(('127.0.0.1', 0))
-s.listen(5)
-emit(port=s.getsockname()[1])
-hold()
-`;
-
 test('ESC ] l k y ESC \\ and a pasted "ky" reach watch and signal nobody', async (t) => {
-  const child = startPython(t, 'target', LISTEN);
+  const child = startPython(t, 'target', LISTENER_PY);
   const { port } = (await child.message('port')) as { port: number };
   const x = tmux(t);
   x.start(Tmux.watchLine(`--interval 0.5 -n --port ${port}`));
@@ -48,7 +40,7 @@ test('ESC ] l k y ESC \\ and a pasted "ky" reach watch and signal nobody', async
 });
 
 test('a paste holding its own end marker (tmux lets the ESC through) runs nothing: no quit, no filter, no question', async (t) => {
-  const child = startPython(t, 'target', LISTEN);
+  const child = startPython(t, 'target', LISTENER_PY);
   const { port } = (await child.message('port')) as { port: number };
   const x = tmux(t);
   x.start(Tmux.watchLine(`--interval 0.5 -n --port ${port}`));

@@ -3,16 +3,8 @@
 // shows once unpaused), and --duration still ends the view while it is paused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sleep, startPython } from '../live/helpers.js';
+import { LISTENER_PY, sleep, startPython } from '../live/helpers.js';
 import { Tmux, lineWith, tmux } from './tmux.js';
-
-const LISTEN = `
-s = socket.socket()
-s.bind(('127.0.0.1', 0))
-s.listen(5)
-emit(port=s.getsockname()[1])
-hold()
-`;
 
 test('paused, the view collects nothing; unpaused, the new listener shows', async (t) => {
   const x = tmux(t);
@@ -20,7 +12,7 @@ test('paused, the view collects nothing; unpaused, the new listener shows', asyn
   await x.until('the live view is up', (s) => s.includes('sockscope watch'));
   x.keys('p');
   await x.until('paused', (s) => s.includes('[PAUSED]'));
-  const child = startPython(t, 'listener', LISTEN);
+  const child = startPython(t, 'listener', LISTENER_PY);
   const { port } = (await child.message('port')) as { port: number };
   x.type('/');
   x.type(String(port));
