@@ -274,8 +274,8 @@ function ephemeralPorts(last: DoctorSample, host: HostFacts, T: Thresholds, out:
 
 /**
  * Queues that did not drain: present in every look from the first to the
- * last with at least `min` bytes, never going down. `signal` may ask more of
- * the last look (the send side wants a sign that the peer is not taking data).
+ * last with at least `min` bytes, and in the last look not much below the
+ * first. The send side also wants a sign that the peer is not taking data.
  */
 function stuckQueues(samples: readonly DoctorSample[], T: Thresholds, out: Finding[], side: 'send' | 'recv'): void {
   const first = samples[0]!;
@@ -303,19 +303,19 @@ function stuckQueues(samples: readonly DoctorSample[], T: Thresholds, out: Findi
   for (const s of last.sockets) {
     if (!eligible(s)) continue;
     const k = socketKey(s);
-    let prev = -1;
     let firstBytes = -1;
     let flat = true;
     let ok = true;
     for (const m of history) {
       const v = m.get(k);
-      if (v === undefined || v < prev) { ok = false; break; }
+      if (v === undefined) { ok = false; break; }
       if (firstBytes < 0) firstBytes = v;
-      if (prev >= 0 && v !== prev) flat = false;
-      prev = v;
+      else if (v !== firstBytes) flat = false;
     }
-    if (!ok || q(s) < prev) continue;
-    if (q(s) !== prev) flat = false;
+    // Drained: it went down by more than queue-drain-ratio of where it started. (A queue
+    // nobody reads still creeps a little as the kernel packs the receiver's buffer tighter.)
+    if (!ok || q(s) < firstBytes * (1 - T['queue-drain-ratio']!)) continue;
+    if (q(s) !== firstBytes) flat = false;
     // Send side: the peer announced a zero window (the kernel probes it), the
     // data is being retransmitted, or not one byte was acknowledged all along.
     // A bulk transfer at line rate keeps Send-Q up too, but its bytes move.
@@ -345,6 +345,7 @@ function stuckQueues(samples: readonly DoctorSample[], T: Thresholds, out: Findi
       evidence['recv-queue-bytes'] = min;
     }
     evidence['queue-stuck-seconds'] = T['queue-stuck-seconds']!;
+    evidence['queue-drain-ratio'] = T['queue-drain-ratio']!;
     out.push(finding(kind, 'warning', g.subject, evidence, g.sockets));
   }
 }

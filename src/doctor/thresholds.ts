@@ -33,11 +33,14 @@ export const THRESHOLD_SPECS: Readonly<Record<string, ThresholdSpec>> = {
   // ephemeral-ports: sockets toward one destination, as a share of ip_local_port_range.
   'ephemeral-ratio': ratio(0.5),
   'ephemeral-critical-ratio': ratio(0.9),
-  // send-queue-stuck / recv-queue-stuck: bytes that stay queued, never going down,
-  // for at least queue-stuck-seconds between the first and the last look.
+  // send-queue-stuck / recv-queue-stuck: bytes that stay queued from the first look
+  // to the last, at least queue-stuck-seconds apart ...
   'send-queue-bytes': count(1),
   'recv-queue-bytes': count(1),
   'queue-stuck-seconds': seconds(0.5),
+  // ... and "never going down" allows this share of the first look's bytes to go (a queue
+  // nobody reads still creeps a little as the kernel packs the receiver's buffer tighter).
+  'queue-drain-ratio': { default: 0.1, min: 0, max: 1, integer: false },
   // syn-sent: a connection attempt still in SYN_SENT after this long, or whose
   // SYN the kernel already sent again this many times.
   'syn-sent-seconds': seconds(1),

@@ -43,11 +43,11 @@ test('a healthy scene: a loopback listener, its connection, no queues: no findin
 
 test('the default thresholds: every documented name, each a number', () => {
   for (const name of ['accept-queue-ratio', 'listen-overflows', 'close-wait-count', 'close-wait-critical', 'close-wait-growth',
-    'ephemeral-ratio', 'ephemeral-critical-ratio', 'send-queue-bytes', 'recv-queue-bytes', 'queue-stuck-seconds',
+    'ephemeral-ratio', 'ephemeral-critical-ratio', 'send-queue-bytes', 'recv-queue-bytes', 'queue-stuck-seconds', 'queue-drain-ratio',
     'syn-sent-seconds', 'syn-sent-retransmits', 'retransmits', 'retrans-segs', 'retrans-ratio', 'fd-ratio', 'fd-critical-ratio']) {
     assert.equal(typeof DEFAULT_THRESHOLDS[name], 'number', name);
   }
-  assert.equal(Object.keys(DEFAULT_THRESHOLDS).length, 17);
+  assert.equal(Object.keys(DEFAULT_THRESHOLDS).length, 18);
 });
 
 test('accept-queue-full: at its backlog is a warning, critical when ListenOverflows rises; evidence quotes the thresholds', () => {
@@ -197,6 +197,9 @@ test('send-queue-stuck: bytes that never go down with a peer not taking them; a 
   assert.deepEqual(kinds(diagnose([sample(0, [c(500)]), sample(1000, [c(500)])], HOST)), ['send-queue-stuck:warning'], 'not one byte acknowledged');
   assert.deepEqual(diagnose([sample(0, [c(500)]), sample(1000, [c(900)])], HOST), [], 'growing, but bytes move and no sign of a stuck peer');
   assert.deepEqual(diagnose([sample(0, [c(900, zw)]), sample(1000, [c(500, zw)])], HOST), [], 'draining');
+  assert.deepEqual(kinds(diagnose([sample(0, [c(1000, zw)]), sample(1000, [c(950, zw)])], HOST)), ['send-queue-stuck:warning'], 'creeping down by less than queue-drain-ratio');
+  assert.deepEqual(diagnose([sample(0, [c(1000, zw)]), sample(1000, [c(950, zw)])], HOST, { 'queue-drain-ratio': 0.01 }), []);
+  assert.deepEqual(diagnose([sample(0, [c(1000, zw)]), sample(500, []), sample(1000, [c(1000, zw)])], HOST), [], 'empty in a look between: it drained');
   assert.deepEqual(diagnose([sample(0, [c(0)]), sample(1000, [c(500)])], HOST), [], 'empty at the start');
   assert.deepEqual(diagnose([sample(0, [c(500, zw)])], HOST), [], 'one look cannot tell');
   assert.deepEqual(diagnose([sample(0, [c(500)]), sample(300, [c(500)])], HOST), [], 'shorter than queue-stuck-seconds');
