@@ -61,7 +61,8 @@ function evidenceTexts(f: Finding, L: Lang): string[] {
       const out: string[] = [];
       if (e['backlog'] !== undefined) out.push(msg(L, 'doctor.ev.accept-queue', { queue: num(e['queue']), max: num(e['maxQueue']), backlog: num(e['backlog']), ratio: num(e['accept-queue-ratio']) }));
       if (e['listenOverflows'] !== undefined) {
-        out.push(msg(L, 'doctor.ev.overflows', { overflows: num(e['listenOverflows']), drops: num(e['listenDrops']), seconds: num(e['seconds']), min: num(e['listen-overflows']) }));
+        const p = { overflows: num(e['listenOverflows']), drops: num(e['listenDrops']), seconds: num(e['seconds']), min: num(e['listen-overflows']) };
+        out.push(e['listenDrops'] !== undefined ? msg(L, 'doctor.ev.overflows', p) : msg(L, 'doctor.ev.overflows-only', p));
       }
       return out;
     }

@@ -53,6 +53,7 @@ export const doctor = {
 
   'doctor.ev.accept-queue': 'queue {queue} (at most {max}) of backlog {backlog}; full from {ratio} × backlog',
   'doctor.ev.overflows': 'ListenOverflows +{overflows}, ListenDrops +{drops} in {seconds} s (critical from +{min})',
+  'doctor.ev.overflows-only': 'ListenOverflows +{overflows} in {seconds} s (critical from +{min})',
   'doctor.ev.close-wait': '{n} in CLOSE_WAIT (warning from {warn}, critical from {crit})',
   'doctor.ev.close-wait.growth': '{start} at the start, {persisting} of them still there, {growth} more in {seconds} s (growing from {min} more)',
   'doctor.ev.ephemeral-ports': '{n} sockets ({tw} in TIME_WAIT) of the {size} ports {low}-{high}: {pct}% (warning from {warn}%, critical from {crit}%)',

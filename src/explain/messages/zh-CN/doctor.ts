@@ -56,6 +56,7 @@ export const doctor: Record<keyof typeof en, string> = {
 
   'doctor.ev.accept-queue': '队列 {queue}（最多 {max}），backlog {backlog}；达到 {ratio} × backlog 即算满',
   'doctor.ev.overflows': '{seconds} 秒内 ListenOverflows +{overflows}，ListenDrops +{drops}（达到 +{min} 即为严重）',
+  'doctor.ev.overflows-only': '{seconds} 秒内 ListenOverflows +{overflows}（达到 +{min} 即为严重）',
   'doctor.ev.close-wait': 'CLOSE_WAIT 中有 {n} 个（{warn} 个起为警告，{crit} 个起为严重）',
   'doctor.ev.close-wait.growth': '开始时 {start} 个，其中 {persisting} 个仍在，{seconds} 秒内又多了 {growth} 个（多出 {min} 个即算在增长）',
   'doctor.ev.ephemeral-ports': '{n} 个 socket（其中 TIME_WAIT {tw} 个），占 {low}-{high} 共 {size} 个端口的 {pct}%（{warn}% 起为警告，{crit}% 起为严重）',
