@@ -286,6 +286,8 @@ function stuckQueues(samples: readonly DoctorSample[], T: Thresholds, out: Findi
   const q = side === 'send' ? (s: Socket): number => s.sendQ : (s: Socket): number => s.recvQ;
   const eligible = (s: Socket): boolean => {
     if (s.state === 'LISTEN' || q(s) < min) return false;
+    // A connection attempt's SYN counts in Send-Q (one byte): the syn-sent finding's case.
+    if (s.state === 'SYN_SENT' || s.state === 'SYN_RECV') return false;
     // A connection still in its listener's accept queue is the accept-queue finding's.
     if (s.unheldReason === 'not-accepted') return false;
     // Send-Q of UDP is the datagrams being sent: it never stays. TCP only.

@@ -227,6 +227,9 @@ test('syn-sent: a SYN sent again, or a connect pending longer than syn-sent-seco
   assert.deepEqual(diagnose([sample(0, [syn(0)])], HOST), []);
   assert.deepEqual(kinds(diagnose([sample(0, [syn(0)]), sample(1200, [syn(0)])], HOST)), ['syn-sent:warning']);
   assert.deepEqual(diagnose([sample(0, [syn(0)]), sample(500, [syn(0)])], HOST), []);
+  // Its SYN is one byte of Send-Q that stays: not a stuck send queue as well.
+  const synQ = (n: number): Socket => ({ ...syn(n), sendQ: 1 });
+  assert.deepEqual(kinds(diagnose([sample(0, [synQ(1)]), sample(2000, [synQ(2)])], HOST)), ['syn-sent:warning']);
 });
 
 test('retransmissions: a socket past its retransmits threshold, and the host retransmitting a share of what it sends', () => {

@@ -44,5 +44,7 @@ test('accept-queue-full: a listener that never accepts, queue at its backlog, Li
   assert.ok((f.evidence['listenOverflows'] as number) >= 1, `overflows during the check: ${JSON.stringify(f.evidence)}`);
   assert.equal(f.evidence['accept-queue-ratio'], 1);
   assert.match(f.text.todo, /somaxconn/);
+  // The clients whose SYNs were dropped wait in SYN_SENT: that is said, once, as what it is.
+  assert.deepEqual(ofKind(report, 'send-queue-stuck'), [], kindsOf(report));
   assert.equal(code, 1, 'a critical finding exits 1');
 });
