@@ -67,12 +67,13 @@ const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 
 
 /**
  * The side of a connection a finding groups it by: toward a local listening
- * port (a server's connection: the port and the peer address) or toward a
- * remote endpoint (a client's connection: the peer address and port).
+ * port (a server's connections, whatever client they come from: a server with
+ * ten thousand clients is one finding, not ten thousand) or toward a remote
+ * endpoint (a client's connections: the peer address and port).
  */
 function peerOf(s: Socket, listening: ReadonlySet<number>): { key: string; subject: Finding['subject'] } {
   if (listening.has(s.localPort)) {
-    return { key: `in|${s.localAddress}|${s.localPort}|${s.remoteAddress}`, subject: { protocol: s.protocol, localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress } };
+    return { key: `in|${s.localAddress}|${s.localPort}`, subject: { protocol: s.protocol, localAddress: s.localAddress, localPort: s.localPort } };
   }
   return { key: `out|${s.remoteAddress}|${s.remotePort}`, subject: { protocol: s.protocol, remoteAddress: s.remoteAddress, remotePort: s.remotePort } };
 }
@@ -94,7 +95,19 @@ function addTo(groups: Map<string, Group>, key: string, subject: () => Finding['
   g.sockets.push(s);
 }
 
+/**
+ * A server-side group (subject with a local port, no remote address): how many
+ * peer addresses it covers, and the peer itself when there is only one.
+ */
+function withPeers(subject: Finding['subject'], evidence: Finding['evidence'], sockets: readonly Socket[]): Finding['subject'] {
+  if (subject.localPort === undefined || subject.remoteAddress !== undefined) return subject;
+  const peers = new Set(sockets.map((s) => s.remoteAddress));
+  evidence['peers'] = peers.size;
+  return peers.size === 1 ? { ...subject, remoteAddress: sockets[0]!.remoteAddress } : subject;
+}
+
 function finding(kind: FindingKind, severity: Severity, subject: Finding['subject'], evidence: Finding['evidence'], sockets: readonly Socket[]): Finding {
+  if (kind === 'close-wait' || kind === 'send-queue-stuck' || kind === 'recv-queue-stuck' || kind === 'retransmissions') subject = withPeers(subject, evidence, sockets);
   const processes = processesOf(sockets);
   return {
     kind, severity,
@@ -435,6 +448,17 @@ function fdLimit(last: DoctorSample, T: Thresholds, out: Finding[]): void {
       sockets: sockets.slice(0, MAX_FINDING_SOCKETS), socketCount: sockets.length,
     });
   }
+}
+
+/**
+ * What diagnose() reads of a sample that is neither the first nor the last:
+ * the sockets with bytes queued (queues that never drained, a listener full at
+ * some point) and those in SYN_SENT (pending since when). A caller keeping many
+ * samples (a long check, the exporter's window) can keep only these of the
+ * middle ones; the findings are the same.
+ */
+export function middleSockets(sockets: readonly Socket[]): Socket[] {
+  return sockets.filter((s) => s.recvQ > 0 || s.sendQ > 0 || s.state === 'SYN_SENT');
 }
 
 const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);

@@ -17,6 +17,9 @@ export interface DoctorRenderOptions {
   width?: number;
 }
 
+/** Findings of one kind and severity shown in the table; the rest are counted (JSON has them all). */
+export const MAX_PER_KIND = 20;
+
 const STYLE: Record<Severity, Paint> = { critical: 'red', warning: 'yellow', info: 'dim' };
 
 /** The summary line: how many findings of each severity, and what the looks spanned. */
@@ -35,7 +38,20 @@ export async function renderDoctorTable(report: DoctorReport, sink: Sink, o: Doc
     await sink.flush();
     return;
   }
-  const texts = report.findings.map((f) => findingText(f, L, report.host));
+  // A machine with thousands of leaking peers stays readable: the first few of each kind and severity, then a count.
+  const seen = new Map<string, number>();
+  const omitted = new Map<string, { kind: string; severity: Severity; n: number }>();
+  const shown = report.findings.filter((f) => {
+    const key = `${f.kind}|${f.severity}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    if (n <= MAX_PER_KIND) return true;
+    const o = omitted.get(key) ?? { kind: f.kind, severity: f.severity, n: 0 };
+    o.n++;
+    omitted.set(key, o);
+    return false;
+  });
+  const texts = shown.map((f) => findingText(f, L, report.host));
   const headers = [msg(L, 'doctor.col.severity'), msg(L, 'doctor.col.finding'), msg(L, 'doctor.col.where'), msg(L, 'doctor.col.process')];
   const rows = texts.map((t) => [t.severity, t.kind, t.where]);
   const widths = [0, 1, 2].map((i) => Math.max(displayWidth(headers[i]!), ...rows.map((r) => displayWidth(r[i]!))));
@@ -50,7 +66,7 @@ export async function renderDoctorTable(report: DoctorReport, sink: Sink, o: Doc
   const indent = '    ';
   for (let k = 0; k < texts.length; k++) {
     const t = texts[k]!;
-    const f = report.findings[k]!;
+    const f = shown[k]!;
     const lead = line(rows[k]!, STYLE[f.severity]);
     if (o.width === undefined) {
       await sink.line((lead + t.processes.join(', ')).trimEnd());
@@ -70,6 +86,9 @@ export async function renderDoctorTable(report: DoctorReport, sink: Sink, o: Doc
     for (const l of detail(msg(L, 'doctor.label.evidence'), t.evidence.join('; '))) await sink.line(l);
     for (const l of detail(msg(L, 'doctor.label.why'), t.why)) await sink.line(paint(o.color, 'dim', l));
     for (const l of detail(msg(L, 'doctor.label.todo'), t.todo)) await sink.line(l);
+  }
+  for (const x of omitted.values()) {
+    for (const l of wrap(msg(L, 'doctor.more-findings', { n: x.n, kind: x.kind, severity: msg(L, `doctor.severity.${x.severity}`) }), o.width)) await sink.line(l);
   }
   await sink.flush();
 }

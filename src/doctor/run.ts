@@ -8,9 +8,8 @@ import { readHostFacts } from '../collectors/procfs/host.js';
 import type { HostFacts } from '../explain/ports.js';
 import { defaultContext } from '../index.js';
 import type { Snapshot } from '../model/snapshot.js';
-import type { Socket } from '../model/socket.js';
 import { watch, type WatchClock, type WatchSource } from '../watch.js';
-import { diagnose, skippedChecks } from './diagnose.js';
+import { diagnose, middleSockets, skippedChecks } from './diagnose.js';
 import { holderPids, readCounters, readFdUse } from './sample.js';
 import { withDefaults } from './thresholds.js';
 import type { DoctorReport, DoctorSample, Thresholds } from './types.js';
@@ -50,15 +49,6 @@ export function plannedLooks(durationSeconds: number, intervalSeconds: number): 
   return { looks: Math.ceil(durationSeconds / interval - 1e-9) + 1, intervalSeconds: interval };
 }
 
-/**
- * What diagnose() reads of a look between the first and the last: queues,
- * connection attempts and full listeners (for "never drained", "pending since"
- * and "full at some point"). Keeping only those bounds a long check's memory.
- */
-function middleOf(s: Socket): boolean {
-  return s.recvQ > 0 || s.sendQ > 0 || s.state === 'SYN_SENT';
-}
-
 /** The report, and the last snapshot (its scan issues: what the CLI notes besides the skipped checks). */
 export async function collectDoctor(options: DoctorOptions = {}): Promise<{ report: DoctorReport; snapshot: Snapshot | undefined }> {
   const ctx = defaultContext({ procRoot: options.procRoot, passwdPath: options.passwdPath });
@@ -73,7 +63,8 @@ export async function collectDoctor(options: DoctorOptions = {}): Promise<{ repo
     const sample: DoctorSample = { at: u.snapshot.takenAt, sockets: u.snapshot.sockets, counters: readCounters(ctx.procRoot) };
     if (samples.length >= 2) {
       const prev = samples[samples.length - 1]!;
-      prev.sockets = prev.sockets.filter(middleOf);
+      // Between the first look and the last, diagnose() reads only these: a long check stays small.
+      prev.sockets = middleSockets(prev.sockets);
     }
     samples.push(sample);
     snapshot = u.snapshot;

@@ -3,7 +3,7 @@
 // when the scene is healthy, and the checks that need time say so from one look.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_THRESHOLDS, diagnose, skippedChecks } from '../../src/doctor/diagnose.js';
+import { DEFAULT_THRESHOLDS, diagnose, middleSockets, skippedChecks } from '../../src/doctor/diagnose.js';
 import { FINDING_KINDS, type DoctorSample, type Finding } from '../../src/doctor/types.js';
 import type { HostFacts } from '../../src/explain/ports.js';
 import type { Socket } from '../../src/model/socket.js';
@@ -281,4 +281,23 @@ test('findings come worst first, every kind is a known kind, and the samples are
   for (const f of fs) assert.ok(FINDING_KINDS.includes(f.kind));
   assert.equal(JSON.stringify(s0), copy);
   assert.deepEqual(diagnose([], HOST), []);
+});
+
+test('middleSockets: the middle looks thinned to what diagnose reads give the same findings', () => {
+  const l = listener({ localPort: 7100 });
+  const full = listener({ localPort: 7200, recvQ: 3, backlog: 2 });
+  const cw = (p: number): Socket => sock({ state: 'CLOSE_WAIT', localPort: 7100, remoteAddress: '127.0.0.1', remotePort: p, inode: 9000 + p });
+  const syn = conn({ state: 'SYN_SENT', remoteAddress: '10.9.9.2', remotePort: 80, inode: 8888 });
+  const q = conn({ recvQ: 50, sendQ: 70, inode: 8889, timer: { kind: 'zero-window-probe', expiresMs: 100, retransmits: 0 } });
+  const looks = [
+    [l, { ...full, recvQ: 0 }, cw(1), syn, q],
+    [l, full, cw(1), cw(2), syn, q, conn({ inode: 1 }), sock({ localAddress: '0.0.0.0', localPort: 8080 })],
+    [l, { ...full, recvQ: 1 }, cw(1), cw(2), cw(3), syn, q],
+  ];
+  const samples = looks.map((s, i) => sample(i * 1000, s));
+  const thin = samples.map((s, i) => (i > 0 && i < samples.length - 1 ? { ...s, sockets: middleSockets(s.sockets) } : s));
+  assert.ok(thin[1]!.sockets.length < samples[1]!.sockets.length);
+  const all = diagnose(samples, HOST);
+  assert.deepEqual(kinds(all).sort(), ['accept-queue-full:warning', 'close-wait:warning', 'recv-queue-stuck:warning', 'send-queue-stuck:warning', 'syn-sent:warning']);
+  assert.deepEqual(diagnose(thin, HOST), all);
 });

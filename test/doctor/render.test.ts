@@ -115,3 +115,18 @@ test('JSON: the exact name, the evidence, the sentences, the skipped checks with
     { check: 'fd-limit', reason: 'fds-unreadable', params: { n: 1, pids: '1', codes: 'EACCES' }, text: 'fd-limit: the open files or limits of 1 processes could not be read (EACCES): pids 1.' }]);
   assert.match(j.skipped[0]!.text, /RetransSegs and OutSegs/);
 });
+
+test('thousands of findings of one kind: the first 20 in the table, then a count; JSON keeps them all', async () => {
+  const cw = (i: number): Socket => sock({ state: 'CLOSE_WAIT', localPort: 40000 + (i % 20), remoteAddress: `10.1.${i >> 8}.${i & 255}`, remotePort: 5432, inode: 1000 + i,
+    holders: [{ pid: 5000 + i, fd: 3, name: 'app' }] });
+  const many = Array.from({ length: 30 }, (_, i) => cw(i));
+  const samples: DoctorSample[] = [{ at: 0, sockets: many, counters: new Map() }, { at: 1000, sockets: many, counters: new Map() }];
+  const r: DoctorReport = { findings: diagnose(samples, HOST), samples: 2, spanMs: 1000, host: HOST, thresholds: { ...DEFAULT_THRESHOLDS }, skipped: [] };
+  assert.equal(r.findings.length, 30);
+  const { sink, text } = memorySink();
+  await renderDoctorTable(r, sink, { lang: 'en', color: false });
+  const out = text();
+  assert.equal((out.match(/^info {6}close-wait/gm) ?? []).length, 20);
+  assert.match(out, /\n… and 10 more close-wait findings \(info\): --json lists them all\.\n$/);
+  assert.equal((JSON.parse(doctorJson(r, 'en')) as { findings: unknown[] }).findings.length, 30);
+});

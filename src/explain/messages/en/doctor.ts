@@ -13,7 +13,7 @@ export const doctor = {
   'doctor.label.evidence': 'Evidence: ',
   'doctor.label.why': 'Why: ',
   'doctor.label.todo': 'Do: ',
-  'doctor.more-sockets': '… and {n} more sockets',
+  'doctor.more-findings': '… and {n} more {kind} findings ({severity}): --json lists them all.',
   'doctor.where.host': 'the whole host',
   'doctor.where.from': '{local} from {peer}',
   'doctor.where.to': 'to {remote}',

@@ -16,7 +16,7 @@ export const doctor: Record<keyof typeof en, string> = {
   'doctor.label.evidence': '依据：',
   'doctor.label.why': '原因：',
   'doctor.label.todo': '建议：',
-  'doctor.more-sockets': '……另有 {n} 个 socket',
+  'doctor.more-findings': '……另有 {n} 项 {kind} 发现（{severity}）：--json 会全部列出。',
   'doctor.where.host': '整台主机',
   'doctor.where.from': '{local}，来自 {peer}',
   'doctor.where.to': '到 {remote}',
