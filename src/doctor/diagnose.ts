@@ -23,6 +23,13 @@ const MAX_FINDING_PROCESSES = 10;
 
 type Skipped = DoctorReport['skipped'];
 
+/**
+ * The host facts diagnose() judges by: HostFacts, and optionally the ports
+ * reserved from the ephemeral range (net.ipv4.ip_local_reserved_ports, see
+ * sample.ts readReservedPorts): a listener on one of those is not at risk.
+ */
+export type DoctorHost = HostFacts & { reservedPorts?: [number, number][] };
+
 /** The identity of a socket across looks: protocol, family, 4-tuple and inode. */
 function socketKey(s: Socket): string {
   return `${s.protocol}|${s.family}|${s.localAddress}|${s.localPort}|${s.remoteAddress}|${s.remotePort}|${s.inode}`;
@@ -196,12 +203,14 @@ function acceptQueue(samples: readonly DoctorSample[], T: Thresholds, out: Findi
   }
 }
 
-function listenerFindings(last: DoctorSample, host: HostFacts, out: Finding[]): void {
+function listenerFindings(last: DoctorSample, host: DoctorHost, out: Finding[]): void {
   const eph = host.ephemeral;
+  const reserved = (port: number): boolean => (host.reservedPorts ?? []).some(([lo, hi]) => port >= lo && port <= hi);
   for (const g of services(last.sockets, host)) {
     const subject = serviceSubject(g);
     const base = { port: g.port, scope: g.scope };
-    if (eph && g.protocol === 'tcp' && g.port >= eph[0] && g.port <= eph[1]) {
+    // A port in ip_local_reserved_ports is never handed out: nothing can take it.
+    if (eph && g.protocol === 'tcp' && g.port >= eph[0] && g.port <= eph[1] && !reserved(g.port)) {
       out.push(finding('listener-in-ephemeral-range', 'info', subject, { ...base, rangeLow: eph[0], rangeHigh: eph[1] }, g.sockets));
     }
     if (reachableFromOutside(g.scope)) out.push(finding('exposed', 'info', subject, { ...base, addresses: g.addresses.join(' ') }, g.sockets));
@@ -479,7 +488,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
  * @example
  *   const findings = diagnose([before, after], readHostFacts('/proc'), { 'close-wait-count': 50 });
  */
-export function diagnose(samples: DoctorSample[], host: HostFacts, thresholds: Partial<Thresholds> = {}): Finding[] {
+export function diagnose(samples: DoctorSample[], host: DoctorHost, thresholds: Partial<Thresholds> = {}): Finding[] {
   if (!samples.length) return [];
   const T = withDefaults(thresholds);
   const last = samples[samples.length - 1]!;

@@ -9,8 +9,8 @@ import type { HostFacts } from '../explain/ports.js';
 import { defaultContext } from '../index.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { watch, type WatchClock, type WatchSource } from '../watch.js';
-import { diagnose, middleSockets, skippedChecks } from './diagnose.js';
-import { holderPids, readCounters, readFdUse } from './sample.js';
+import { diagnose, middleSockets, skippedChecks, type DoctorHost } from './diagnose.js';
+import { holderPids, readCounters, readFdUse, readReservedPorts } from './sample.js';
 import { withDefaults } from './thresholds.js';
 import type { DoctorReport, DoctorSample, Thresholds } from './types.js';
 
@@ -33,8 +33,8 @@ export interface DoctorOptions {
   sourceName?: 'auto' | 'netlink' | 'proc';
   /** Another source of looks (a test's script, a recorded tree's collector); default: the live collector. */
   source?: WatchSource | Collector;
-  /** Host facts to judge by (default: read from the proc root). */
-  host?: HostFacts;
+  /** Host facts to judge by (default: read from the proc root, reserved ports included). */
+  host?: DoctorHost;
   clock?: WatchClock;
   /** Stops the check early; what was seen so far is diagnosed. */
   signal?: AbortSignal;
@@ -71,7 +71,7 @@ export async function collectDoctor(options: DoctorOptions = {}): Promise<{ repo
     options.onLook?.(samples.length, plan.looks);
     if (samples.length >= plan.looks) break;
   }
-  const host = options.host ?? readHostFacts(ctx.procRoot);
+  const host: DoctorHost = options.host ?? { ...readHostFacts(ctx.procRoot), reservedPorts: readReservedPorts(ctx.procRoot) };
   const thresholds = withDefaults(options.thresholds);
   const last = samples[samples.length - 1];
   if (last) {

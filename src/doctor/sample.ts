@@ -8,6 +8,7 @@
 //   /proc/net/netstat   "TcpExt: SyncookiesSent ... ListenOverflows ListenDrops ...\nTcpExt: 0 ... 12 12 ...\n..."
 //   /proc/net/snmp      "Tcp: RtoAlgorithm ... OutSegs RetransSegs ...\nTcp: 1 ... 5310 7 ...\n..."
 //   /proc/4242/limits   "Max open files            1024                 524288               files     "
+//   /proc/sys/net/ipv4/ip_local_reserved_ports   "8080,9000-9010\n" (empty line when none)
 import { opendirSync, statSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAPS, readBounded } from '../collectors/bounded-read.js';
@@ -114,4 +115,33 @@ export function holderPids(sockets: DoctorSample['sockets']): Set<number> {
   const out = new Set<number>();
   for (const s of sockets) for (const h of s.holders) out.add(h.pid);
   return out;
+}
+
+/**
+ * Parse net.ipv4.ip_local_reserved_ports ("8080,9000-9010", or an empty line):
+ * port ranges the kernel never hands out as ephemeral ports. Undefined when
+ * the text is not that (nothing is then claimed reserved).
+ */
+export function parseReservedPorts(text: string): [number, number][] | undefined {
+  const t = text.trim();
+  if (t === '') return [];
+  const out: [number, number][] = [];
+  for (const part of t.split(',')) {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part.trim());
+    if (!m) return undefined;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (lo > hi || hi > 65535) return undefined;
+    out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** This namespace's reserved ports; undefined when unreadable. */
+export function readReservedPorts(procRoot = '/proc'): [number, number][] | undefined {
+  try {
+    return parseReservedPorts(readBounded(join(procRoot, 'sys', 'net', 'ipv4', 'ip_local_reserved_ports'), CAPS.pasted).bytes.toString('latin1'));
+  } catch {
+    return undefined;
+  }
 }

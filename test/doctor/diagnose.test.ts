@@ -162,6 +162,9 @@ test('listener-in-ephemeral-range, exposed, privileged-port, risky-port: judged 
   const inRange = diagnose([sample(0, [listener({ localPort: 40005 })])], HOST);
   assert.deepEqual(kinds(inRange), ['listener-in-ephemeral-range:info']);
   assert.equal(inRange[0]!.evidence['rangeLow'], 40000);
+  // Reserved (ip_local_reserved_ports): the kernel never hands it out, nothing can take it.
+  assert.deepEqual(diagnose([sample(0, [listener({ localPort: 40005 })])], { ...HOST, reservedPorts: [[40000, 40005]] }), []);
+  assert.equal(diagnose([sample(0, [listener({ localPort: 40006 })])], { ...HOST, reservedPorts: [[40000, 40005]] }).length, 1);
   // One service on 0.0.0.0 and :: is one exposure.
   const web = diagnose([sample(0, [listener({ localAddress: '0.0.0.0', localPort: 8080 }), listener({ family: 'ipv6', localAddress: '::', localPort: 8080, v6only: true })])], HOST);
   assert.deepEqual(kinds(web), ['exposed:info']);

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { holderPids, parseNofileLimit, readCounters, readFdUse } from '../../src/doctor/sample.js';
+import { holderPids, parseNofileLimit, parseReservedPorts, readCounters, readFdUse, readReservedPorts } from '../../src/doctor/sample.js';
 import { parseThreshold } from '../../src/doctor/thresholds.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -82,4 +82,14 @@ test('parseThreshold: a known name and a plain number in range, else why not', (
     assert.equal(r.ok, false, bad);
     assert.equal(!r.ok && r.error, 'bad-value', bad);
   }
+});
+
+test('parseReservedPorts and readReservedPorts: ranges the kernel never hands out', () => {
+  assert.deepEqual(parseReservedPorts('\n'), []);
+  assert.deepEqual(parseReservedPorts('8080,9000-9010\n'), [[8080, 8080], [9000, 9010]]);
+  assert.equal(parseReservedPorts('9010-9000'), undefined);
+  assert.equal(parseReservedPorts('80,x'), undefined);
+  assert.equal(parseReservedPorts('70000'), undefined);
+  assert.deepEqual(readReservedPorts('/proc'), parseReservedPorts(readFileSync('/proc/sys/net/ipv4/ip_local_reserved_ports', 'latin1')));
+  assert.equal(readReservedPorts('/nonexistent'), undefined);
 });
