@@ -10,8 +10,17 @@ import type { Socket } from '../model/socket.js';
 import { buildSeries, seriesCount, type ExporterLimits } from './series.js';
 import type { MetricsRegistry } from './registry.js';
 
+/** Host facts as the doctor reads them (HostFacts, and the ports reserved from the ephemeral range). */
+export type ScrapeHost = HostFacts & { reservedPorts?: [number, number][] };
+
 /** The doctor as the exporter uses it: findings from samples, oldest first (pure). */
-export type Diagnose = (samples: DoctorSample[], host: HostFacts) => Finding[];
+export type Diagnose = (samples: DoctorSample[], host: ScrapeHost) => Finding[];
+
+/**
+ * What diagnose() reads of a sample between the first and the last (doctor's
+ * middleSockets()); absent: the whole table.
+ */
+export type MiddleSockets = (sockets: readonly Socket[]) => Socket[];
 
 export interface ScraperOptions {
   source: WatchSource;
@@ -19,11 +28,12 @@ export interface ScraperOptions {
   limits: ExporterLimits;
   /** The namespace's TCP counters (ListenOverflows, ...); an empty map when unreadable. */
   readCounters: () => Map<string, number>;
-  readHost: () => HostFacts;
+  readHost: () => ScrapeHost;
   /** Open fds and limits of these pids (doctor's fd-limit finding); absent: not read. */
   readFdUse?: (pids: Iterable<number>) => DoctorSample['fds'];
   /** Absent: no doctor findings are exported. */
   diagnose?: Diagnose;
+  middleSockets?: MiddleSockets;
   /** Seconds of past scrapes the doctor sees (default 60). */
   windowSeconds?: number;
   /** Milliseconds since the epoch (the samples' clock). */
@@ -45,10 +55,16 @@ export interface ScrapeResult {
 /** Most samples kept for the doctor, whatever the scrape rate: the window is thinned to this many. */
 export const MAX_SAMPLES = 30;
 
+/** A sample of the window, and what diagnose() needs of it while it is neither first nor last (made once). */
+interface Kept {
+  sample: DoctorSample;
+  middle?: DoctorSample;
+}
+
 export class Scraper {
   private inflight: Promise<ScrapeResult> | undefined;
   private scanErrors = 0;
-  private samples: DoctorSample[] = [];
+  private kept: Kept[] = [];
 
   constructor(private readonly o: ScraperOptions) {}
 
@@ -57,9 +73,9 @@ export class Scraper {
     return this.scanErrors;
   }
 
-  /** Samples the doctor would see now (oldest first). */
-  get window(): readonly DoctorSample[] {
-    return this.samples;
+  /** Times of the samples in the doctor's window now (oldest first). */
+  get window(): number[] {
+    return this.kept.map((k) => k.sample.at);
   }
 
   /** The metrics now; joins a scrape already under way. */
@@ -91,6 +107,7 @@ export class Scraper {
     let findings: Finding[] | undefined;
     if (this.o.diagnose) {
       const sample: DoctorSample = { at, sockets: snapshot.sockets, counters };
+      // fd use is judged on the newest sample only: read for it alone.
       if (this.o.readFdUse) sample.fds = this.o.readFdUse(holderPids(snapshot.sockets));
       const window = this.keep(sample);
       try {
@@ -118,21 +135,32 @@ export class Scraper {
   }
 
   /**
-   * Add a sample to the doctor's window and return the window: samples of the
-   * last windowSeconds, oldest first, thinned so that at most MAX_SAMPLES are
-   * kept however often Prometheus scrapes (each holds a whole socket list).
+   * Add a sample to the doctor's window and return what diagnose() is given:
+   * the samples of the last windowSeconds, oldest first, thinned so that at
+   * most MAX_SAMPLES are kept however often Prometheus scrapes. The first
+   * and the last are whole (growth compares them); those between carry only
+   * what diagnose() reads of them. Each kept sample keeps its whole table,
+   * since it may become the first: arrays of the same socket objects (the
+   * live collector reuses what did not change), not copies of them.
    */
   private keep(sample: DoctorSample): DoctorSample[] {
     const windowMs = (this.o.windowSeconds ?? 60) * 1000;
     const from = sample.at - windowMs;
-    this.samples = this.samples.filter((s) => s.at >= from && s.at <= sample.at);
+    this.kept = this.kept.filter((k) => k.sample.at >= from && k.sample.at <= sample.at);
     const spacing = windowMs / MAX_SAMPLES;
-    const prev = this.samples[this.samples.length - 1];
+    const n = this.kept.length;
     // The newest sample always goes in; the one before it stays only if far enough from its own predecessor.
-    if (prev && this.samples.length >= 2 && prev.at - this.samples[this.samples.length - 2]!.at < spacing) this.samples.pop();
-    this.samples.push(sample);
-    while (this.samples.length > MAX_SAMPLES) this.samples.shift();
-    return this.samples;
+    if (n >= 2 && this.kept[n - 1]!.sample.at - this.kept[n - 2]!.sample.at < spacing) this.kept.pop();
+    const prev = this.kept[this.kept.length - 1];
+    if (prev) delete prev.sample.fds;
+    this.kept.push({ sample });
+    while (this.kept.length > MAX_SAMPLES) this.kept.shift();
+    const last = this.kept.length - 1;
+    return this.kept.map((k, i) => {
+      if (i === 0 || i === last || !this.o.middleSockets) return k.sample;
+      k.middle ??= { ...k.sample, sockets: this.o.middleSockets(k.sample.sockets) };
+      return k.middle;
+    });
   }
 }
 

@@ -140,6 +140,38 @@ test('the doctor sees the last --window seconds of scrapes, oldest first, thinne
   assert.deepEqual(seen[1], [0, 1000]);
 });
 
+test('the doctor gets whole first and last samples, reduced middle ones, and fd use on the newest only', async () => {
+  let now = 0;
+  let table: Socket[] = [];
+  const given: DoctorSample[][] = [];
+  const source: WatchSource = { tick: async () => ({ snapshot: snap(table) }) };
+  const s = scraper(source, {
+    windowSeconds: 10, now: () => now,
+    readFdUse: (pids) => new Map([...pids].map((pid) => [pid, { open: 5, limit: 1024 }])),
+    middleSockets: (sockets) => sockets.filter((x) => x.recvQ > 0),
+    diagnose: (samples) => { given.push(samples); return []; },
+  });
+  for (let i = 0; i < 6; i++) {
+    now = i * 1000;
+    table = [listener(i % 2), { ...listener(0), localPort: 9000 + i }];
+    await s.scrape();
+  }
+  const w = given[given.length - 1]!;
+  assert.equal(w.length, 6, 'one sample a second, 10 s window: all kept');
+  assert.equal(w[0]!.sockets.length, 2, 'the first is whole (growth compares it with the last)');
+  assert.equal(w[5]!.sockets.length, 2, 'the last is whole');
+  for (const m of w.slice(1, 5)) assert.ok(m.sockets.every((x) => x.recvQ > 0), 'the middle ones carry what diagnose reads of them');
+  assert.deepEqual(w.map((x) => x.fds?.size ?? 0), [0, 0, 0, 0, 0, 1], 'fd use read for the newest sample only');
+  // Later, the window slides: the new first sample was a middle one, and is whole again.
+  for (let i = 6; i < 14; i++) {
+    now = i * 1000;
+    await s.scrape();
+  }
+  const later = given[given.length - 1]!;
+  assert.ok(later[0]!.at >= 3000, `the window slid (${later[0]!.at})`);
+  assert.equal(later[0]!.sockets.length, 2, 'a sample that becomes the first is whole');
+});
+
 test('a diagnosis that throws leaves the findings out and counts a scan error', async () => {
   const source: WatchSource = { tick: async () => ({ snapshot: snap([listener(0)]) }) };
   const s = scraper(source, { diagnose: () => { throw new Error('bug'); } });

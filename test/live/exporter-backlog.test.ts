@@ -71,5 +71,9 @@ test('exporter: a listener that never accepts shows its accept queue, backlog, p
   assert.ok(listening[0]!.value >= 1);
   // The accepted-by-kernel connections no process holds yet count as (none).
   assert.ok(pick(after.samples, 'sockscope_process_sockets', { process: '(none)', state: 'ESTABLISHED' })[0]!.value >= 3);
+  // The doctor's finding as a gauge: a listener at its backlog (ours at least; others on this machine may add to it).
+  const full = pick(after.samples, 'sockscope_doctor_findings', { finding: 'accept-queue-full' });
+  assert.equal(full.length, 3, 'every severity is exported');
+  assert.ok(full.reduce((n, x) => n + x.value, 0) >= 1, `accept-queue-full reported: ${JSON.stringify(full)}`);
   assert.equal(promtoolComplaint(after.text), undefined, 'Prometheus reads the text');
 });

@@ -36,7 +36,7 @@ test('exporter: bad --listen values are refused with one line and exit 2', async
 
 test('exporter: bad limits and stray arguments are refused with one line and exit 2', async () => {
   for (const args of [['--top-processes', 'x'], ['--top-listeners', '-1'], ['--top-destinations', '10001'], ['--window', '0'],
-    ['--rescan', 'soon'], ['extra'], ['--frobnicate']]) {
+    ['--rescan', 'soon'], ['extra'], ['--frobnicate'], ['--threshold', 'no-such-threshold=1'], ['--threshold', 'close-wait-count']]) {
     const r = await runCli(['exporter', ...args], { timeoutMs: 20_000 });
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}, stderr ${r.stderr}`);
     oneLine(r.stderr);

@@ -6,7 +6,9 @@ import type { Io } from '../common.js';
 import { defaultContext } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
-import { readTcpExt } from '../../collectors/procfs/snmp.js';
+import { diagnose, middleSockets } from '../../doctor/diagnose.js';
+import { readCounters, readFdUse, readReservedPorts } from '../../doctor/sample.js';
+import { thresholdsFrom } from './doctor.js';
 import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
 import { safeText } from '../../views/safe-text.js';
 import { DEFAULT_LISTEN, isPublic, parseListen } from '../../exporter/listen.js';
@@ -22,6 +24,7 @@ const EXPORTER_SPECS = [
   { name: 'top-destinations', value: true },
   { name: 'window', value: true },
   { name: 'rescan', value: true },
+  { name: 'threshold', value: true, repeat: true },
   { name: 'help', short: 'h' },
 ];
 
@@ -72,14 +75,19 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
   };
   const windowSeconds = seconds(p, 'window', 60, 1, 86400);
   const rescan = seconds(p, 'rescan', 60, 1, 86400);
+  // The same overrides as `sockscope doctor --threshold`, so that the gauges and the command agree.
+  const thresholds = thresholdsFrom(p);
 
   const ctx = defaultContext({ procRoot: io.global.procRoot });
   const collector = new LiveCollector(ctx, { source: io.global.source, intervalSeconds: ASSUMED_SCRAPE_SECONDS, fullEverySeconds: rescan });
   const registry = new MetricsRegistry((name) => msg(L, `exporter.help.${name}` as MessageKey));
   const scraper = new Scraper({
     source: collector, registry, limits, windowSeconds,
-    readCounters: () => readTcpExt(ctx.procRoot),
-    readHost: () => readHostFacts(ctx.procRoot),
+    readCounters: () => readCounters(ctx.procRoot),
+    readHost: () => ({ ...readHostFacts(ctx.procRoot), reservedPorts: readReservedPorts(ctx.procRoot) }),
+    readFdUse: (pids) => readFdUse(pids, ctx.procRoot),
+    diagnose: (samples, host) => diagnose(samples, host, thresholds),
+    middleSockets,
   });
   let lastError = '';
   const server = createExporterServer({
