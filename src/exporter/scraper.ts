@@ -99,9 +99,12 @@ export class Scraper {
     }
     const counters = this.o.readCounters();
     if (counters.size === 0) this.scanErrors++;
-    // Tables the collector could not read; a process's fd table is not one
-    // (processes exit mid-scan all the time, and are counted apart).
-    for (const i of snapshot.issues) if (i.kind === 'source-error' && !i.subject.endsWith('/fd')) this.scanErrors++;
+    // Tables the collector could not read. Not errors: a process's fd table
+    // (processes exit mid-scan all the time, and are counted apart), and a
+    // /proc/net table that does not exist (a kernel without IPv6), as the CLI judges them.
+    for (const i of snapshot.issues) {
+      if (i.kind === 'source-error' && !i.subject.endsWith('/fd') && !(i.detail === 'ENOENT' && /\/net\/(tcp|udp)6?$/.test(i.subject))) this.scanErrors++;
+    }
     const host = this.o.readHost();
     const at = this.o.now ? this.o.now() : snapshot.takenAt;
     let findings: Finding[] | undefined;
