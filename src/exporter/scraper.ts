@@ -55,11 +55,14 @@ export interface ScrapeResult {
 /** Most samples kept for the doctor, whatever the scrape rate: the window is thinned to this many. */
 export const MAX_SAMPLES = 30;
 
-/** A sample of the window, and what diagnose() needs of it while it is neither first nor last (made once). */
+/** A sample of the window; `whole` when it keeps its whole socket table (it may become the first). */
 interface Kept {
   sample: DoctorSample;
-  middle?: DoctorSample;
+  whole: boolean;
 }
+
+/** Whole samples ("anchors") are kept one per window / ANCHORS: the window's first sample is one of them. */
+export const ANCHORS = 4;
 
 export class Scraper {
   private inflight: Promise<ScrapeResult> | undefined;
@@ -138,32 +141,58 @@ export class Scraper {
   }
 
   /**
-   * Add a sample to the doctor's window and return what diagnose() is given:
-   * the samples of the last windowSeconds, oldest first, thinned so that at
-   * most MAX_SAMPLES are kept however often Prometheus scrapes. The first
-   * and the last are whole (growth compares them); those between carry only
-   * what diagnose() reads of them. Each kept sample keeps its whole table,
-   * since it may become the first: arrays of the same socket objects (the
-   * live collector reuses what did not change), not copies of them.
+   * Add a sample to the doctor's window and return it, oldest first, as
+   * diagnose() takes it. The first and the last sample are whole (growth
+   * compares them); those between carry only what diagnose() reads of them
+   * (doctor's middleSockets()), reduced once when they stop being the newest.
+   * A whole table is a list of the socket objects of its tick, and a busy
+   * host changes most of them every tick (queues, timers), so only a few are
+   * kept whole: one every window / ANCHORS seconds. The window begins at the
+   * oldest of those still inside the last windowSeconds (so it spans between
+   * 3/4 of the window and all of it); at most MAX_SAMPLES are kept however
+   * often Prometheus scrapes.
    */
   private keep(sample: DoctorSample): DoctorSample[] {
     const windowMs = (this.o.windowSeconds ?? 60) * 1000;
+    const reduce = this.o.middleSockets;
+    const prev = this.kept[this.kept.length - 1];
+    if (prev) {
+      // fd use is judged on the newest sample only.
+      delete prev.sample.fds;
+      let anchor: Kept | undefined;
+      for (let i = this.kept.length - 2; i >= 0 && !anchor; i--) if (this.kept[i]!.whole) anchor = this.kept[i];
+      if (reduce && anchor && prev.sample.at - anchor.sample.at < windowMs / ANCHORS) {
+        const before = this.kept[this.kept.length - 2]!;
+        if (!before.whole && prev.sample.at - before.sample.at < windowMs / MAX_SAMPLES) {
+          // Too close to the middle sample before it to say anything new.
+          this.kept.pop();
+        } else {
+          prev.sample = { ...prev.sample, sockets: reduce(prev.sample.sockets) };
+          prev.whole = false;
+        }
+      }
+    }
+    this.kept.push({ sample, whole: true });
     const from = sample.at - windowMs;
     this.kept = this.kept.filter((k) => k.sample.at >= from && k.sample.at <= sample.at);
-    const spacing = windowMs / MAX_SAMPLES;
-    const n = this.kept.length;
-    // The newest sample always goes in; the one before it stays only if far enough from its own predecessor.
-    if (n >= 2 && this.kept[n - 1]!.sample.at - this.kept[n - 2]!.sample.at < spacing) this.kept.pop();
-    const prev = this.kept[this.kept.length - 1];
-    if (prev) delete prev.sample.fds;
-    this.kept.push({ sample });
-    while (this.kept.length > MAX_SAMPLES) this.kept.shift();
-    const last = this.kept.length - 1;
-    return this.kept.map((k, i) => {
-      if (i === 0 || i === last || !this.o.middleSockets) return k.sample;
-      k.middle ??= { ...k.sample, sockets: this.o.middleSockets(k.sample.sockets) };
-      return k.middle;
-    });
+    while (this.kept.length > 1 && !this.kept[0]!.whole) this.kept.shift();
+    // A bound whatever the clock does: drop the middle sample nearest to the
+    // one before it (a reduced one rather than an anchor), so the rest stay spread.
+    while (this.kept.length > MAX_SAMPLES) {
+      let drop = -1;
+      for (const wholeToo of [false, true]) {
+        let gap = Infinity;
+        for (let i = 1; i < this.kept.length - 1; i++) {
+          const k = this.kept[i]!;
+          if (k.whole && !wholeToo) continue;
+          const g = k.sample.at - this.kept[i - 1]!.sample.at;
+          if (g < gap) { gap = g; drop = i; }
+        }
+        if (drop > 0) break;
+      }
+      this.kept.splice(drop, 1);
+    }
+    return this.kept.map((k) => k.sample);
   }
 }
 

@@ -12,7 +12,7 @@ import type { Socket } from '../../src/model/socket.js';
 import type { DoctorSample } from '../../src/doctor/types.js';
 import type { WatchSource } from '../../src/watch.js';
 import { MetricsRegistry } from '../../src/exporter/registry.js';
-import { MAX_SAMPLES, Scraper } from '../../src/exporter/scraper.js';
+import { ANCHORS, MAX_SAMPLES, Scraper } from '../../src/exporter/scraper.js';
 import { DEFAULT_LIMITS } from '../../src/exporter/series.js';
 import { parseListen } from '../../src/exporter/listen.js';
 import { UsageError } from '../../src/cli/args.js';
@@ -151,25 +151,49 @@ test('the doctor gets whole first and last samples, reduced middle ones, and fd 
     middleSockets: (sockets) => sockets.filter((x) => x.recvQ > 0),
     diagnose: (samples) => { given.push(samples); return []; },
   });
+  // Every table has one socket with a queue and one without: a reduced sample has 1, a whole one 2.
   for (let i = 0; i < 6; i++) {
     now = i * 1000;
-    table = [listener(i % 2), { ...listener(0), localPort: 9000 + i }];
+    table = [listener(1), { ...listener(0), localPort: 9000 + i }];
     await s.scrape();
   }
   const w = given[given.length - 1]!;
-  assert.equal(w.length, 6, 'one sample a second, 10 s window: all kept');
-  assert.equal(w[0]!.sockets.length, 2, 'the first is whole (growth compares it with the last)');
-  assert.equal(w[5]!.sockets.length, 2, 'the last is whole');
-  for (const m of w.slice(1, 5)) assert.ok(m.sockets.every((x) => x.recvQ > 0), 'the middle ones carry what diagnose reads of them');
+  // Anchors (whole) one per 10 s / 4 = 2.5 s: at 0 and 3 s; the newest is whole too.
+  assert.deepEqual(w.map((x) => `${x.at / 1000}:${x.sockets.length}`), ['0:2', '1:1', '2:1', '3:2', '4:1', '5:2']);
   assert.deepEqual(w.map((x) => x.fds?.size ?? 0), [0, 0, 0, 0, 0, 1], 'fd use read for the newest sample only');
-  // Later, the window slides: the new first sample was a middle one, and is whole again.
+  // The window slides: it begins at the oldest anchor still inside it, whole.
   for (let i = 6; i < 14; i++) {
     now = i * 1000;
     await s.scrape();
   }
   const later = given[given.length - 1]!;
-  assert.ok(later[0]!.at >= 3000, `the window slid (${later[0]!.at})`);
-  assert.equal(later[0]!.sockets.length, 2, 'a sample that becomes the first is whole');
+  assert.equal(later[0]!.sockets.length, 2, 'the first sample is whole');
+  assert.ok(later[0]!.at >= 3000 && later[0]!.at <= 13_000 - 7500, `it spans 3/4 of the window or more: from ${later[0]!.at}`);
+  assert.equal(later[later.length - 1]!.sockets.length, 2);
+});
+
+test('scraped ten times a second for minutes, the window stays small: few whole tables, bounded samples', async () => {
+  let now = 0;
+  let largest = 0;
+  let wholeMost = 0;
+  const source: WatchSource = { tick: async () => ({ snapshot: snap([listener(0), listener(2)]) }) };
+  const s = scraper(source, {
+    windowSeconds: 60, now: () => now,
+    middleSockets: (sockets) => sockets.filter((x) => x.recvQ > 0),
+    diagnose: (samples) => {
+      largest = Math.max(largest, samples.length);
+      wholeMost = Math.max(wholeMost, samples.filter((x) => x.sockets.length === 2).length);
+      return [];
+    },
+  });
+  for (let i = 0; i < 3000; i++) {
+    now = i * 100;
+    await s.scrape();
+  }
+  assert.ok(largest <= MAX_SAMPLES, `at most ${MAX_SAMPLES} samples (${largest})`);
+  assert.ok(wholeMost <= ANCHORS + 2, `at most ${ANCHORS + 2} whole tables at once (${wholeMost})`);
+  const span = s.window[s.window.length - 1]! - s.window[0]!;
+  assert.ok(span >= 45_000 && span <= 60_000, `the window spans 3/4 of --window or more (${span} ms)`);
 });
 
 test('a diagnosis that throws leaves the findings out and counts a scan error', async () => {
