@@ -131,3 +131,22 @@ export async function runDoctor(options: import('./doctor/run.js').DoctorOptions
   const { runDoctor: run } = await import('./doctor/run.js');
   return run(options);
 }
+
+export type { ExporterOptions, RunningExporter } from './exporter/serve.js';
+export type { ExporterLimits } from './exporter/series.js';
+
+/**
+ * Serve this host's sockets as Prometheus metrics over HTTP (what `sockscope
+ * exporter` does; metrics and limits in docs/metrics.md), on 127.0.0.1:9977
+ * unless told otherwise. Its code, and prom-client, are loaded on the first
+ * call. Rejects when the address cannot be bound.
+ *
+ * @example
+ *   const exporter = await startExporter({ port: 9977, limits: { topProcesses: 20 } });
+ *   console.log('metrics at', exporter.url);
+ *   process.on('SIGTERM', () => void exporter.close());
+ */
+export async function startExporter(options: import('./exporter/serve.js').ExporterOptions = {}): Promise<import('./exporter/serve.js').RunningExporter> {
+  const { startExporter: start } = await import('./exporter/serve.js');
+  return start(options);
+}

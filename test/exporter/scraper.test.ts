@@ -250,3 +250,29 @@ test('prom-client is loaded by the exporter command only: the CLI start-up and t
   }
   assert.ok(reach(resolve(root, 'cli/commands/exporter.js')).has('prom-client'), 'the check does see it where it is');
 });
+
+test('the library starts the exporter on demand, serves /metrics, and closes', async () => {
+  const { startExporter } = await import('../../src/index.js');
+  const net = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+  const e = await startExporter({ port, limits: { topProcesses: 3 } });
+  try {
+    assert.equal(e.url, `http://127.0.0.1:${port}/metrics`);
+    assert.equal(e.worstCaseSeries, 2 * 200 + 12 * 3 + 10 + 98);
+    const r = await fetch(e.url, { signal: AbortSignal.timeout(20_000) });
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /^sockscope_sockets\{protocol="tcp",state="LISTEN"\} [1-9]/m);
+  } finally {
+    await e.close();
+  }
+  await assert.rejects(fetch(e.url, { signal: AbortSignal.timeout(5000) }), 'closed: nothing answers');
+  // The same port twice: the second start rejects with the system's reason.
+  const a = await startExporter({ port });
+  try {
+    await assert.rejects(startExporter({ port }), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
+  } finally {
+    await a.close();
+  }
+});
