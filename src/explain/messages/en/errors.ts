@@ -32,6 +32,7 @@ export const errors = {
   'err.pid-is-thread': "{pid} is a thread of process {tgid}, not a process: its sockets are the process's (sockscope pid {tgid})",
   'err.explain-numeric': "-n only applies to explain --input",
   'err.explain-wide': "-W only applies to explain --input (topics are wrapped, never cut)",
+  'err.explain-json': "--json only applies to explain --input (it prints the rows read from the file as JSON)",
   'err.explain-port': "explain port needs a port number, e.g. sockscope explain port 443",
   'err.invalid-seconds': "invalid --{name} '{text}': expected seconds from {min} to {max}",
   'err.watch-args': "watch takes no arguments, got '{arg}' (see sockscope watch --help)",

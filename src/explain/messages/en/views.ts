@@ -101,6 +101,8 @@ export const views = {
   'paste.reason.not-numeric': 'names where numbers belong (run the command with -n)',
   'paste.reason.bad-pid': 'a process id that cannot be read',
   'paste.reason.out-of-range': 'a number too large for its field',
+  'paste.reason.unknown-service': 'a service name whose port is not known (the tool cut it short, or it is a local name): run the command with -n',
+  'paste.reason.truncated-address': 'an address the tool cut short to fit its column (netstat -W prints it whole)',
   'paste.cannot-read': 'cannot read {file}: {reason}',
   'paste.note.no-queues': 'This format shows no Recv-Q or Send-Q, so the queues are shown as 0 and say nothing.',
   'paste.note.no-pids': 'This output has no process column (add -p, -o or -b next time), so no row names its owner.',
@@ -110,4 +112,9 @@ export const views = {
   'paste.note.not-all-processes-identified': 'netstat could not identify every process (it ran without root), so some owners are missing.',
   'paste.note.no-process-info': 'netstat could read no process information (it ran without root).',
   'paste.note.windows-owner-unavailable': 'Windows could not name the owner of some rows (-b needs an elevated prompt).',
+  'paste.note.names-not-numeric': 'This output was taken without -n: service names were turned back into port numbers with IANA\'s registry, and host names are shown as printed, not looked up (they named machines on that network, not on this one).',
+  'paste.note.address-may-be-truncated': 'netstat cut some IPv6 addresses to fit its column: those rows are marked, and an address ending in … is incomplete (netstat -W prints them whole).',
+  'paste.note.service-name-completed': 'netstat also cut some service names to fit the column; each was read as the one registered name that begins that way (afpov as afpovertcp, 548), and those rows are marked.',
+  'paste.note.port-may-be-truncated': 'This is netstat -A, whose address columns are 18 characters wide: an address that fills its column may have lost the end of its port. Such ports end in … and may be only the first digits.',
+  'paste.note.skipped-other-files': 'This is lsof without -i: its lines for other open files (directories, libraries, pipes, Unix sockets) were skipped; only TCP and UDP sockets are explained.',
 } as const;

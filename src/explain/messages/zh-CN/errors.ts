@@ -34,6 +34,7 @@ export const errors: Record<keyof typeof en, string> = {
   'err.pid-is-thread': "{pid} 是进程 {tgid} 的一个线程，不是进程：它的 socket 属于该进程（sockscope pid {tgid}）",
   'err.explain-numeric': "-n 只用于 explain --input",
   'err.explain-wide': "-W 只用于 explain --input（主题说明只换行，从不截断）",
+  'err.explain-json': "--json 只用于 explain --input（把从文件读出的行输出为 JSON）",
   'err.explain-port': "explain port 需要端口号，例如 sockscope explain port 443",
   'err.invalid-seconds': "无效的 --{name}“{text}”：应为 {min} 到 {max} 之间的秒数",
   'err.watch-args': "watch 不接受参数，收到的是“{arg}”（见 sockscope watch --help）",

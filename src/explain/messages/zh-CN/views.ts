@@ -99,6 +99,8 @@ export const views: Record<keyof typeof en, string> = {
   'paste.reason.not-numeric': '应为数字处是名字（请加 -n 运行该命令）',
   'paste.reason.bad-pid': '进程号无法解读',
   'paste.reason.out-of-range': '数值超出该字段的范围',
+  'paste.reason.unknown-service': '端口处是一个无法识别的服务名（被工具截断，或是本地自定义的名字），端口无从得知（请加 -n 运行该命令）',
+  'paste.reason.truncated-address': '地址被工具截断以适应列宽（netstat -W 会完整显示）',
   'paste.cannot-read': '无法读取 {file}：{reason}',
   'paste.note.no-queues': '这种格式不显示 Recv-Q 和 Send-Q，表中的队列一律记为 0，不说明任何问题。',
   'paste.note.no-pids': '这份输出没有进程列（下次请加 -p、-o 或 -b），所以每一行都看不出属主。',
@@ -108,4 +110,9 @@ export const views: Record<keyof typeof en, string> = {
   'paste.note.not-all-processes-identified': 'netstat 没能识别所有进程（它不是以 root 运行的），部分属主缺失。',
   'paste.note.no-process-info': 'netstat 读不到任何进程信息（它不是以 root 运行的）。',
   'paste.note.windows-owner-unavailable': 'Windows 无法给出部分行的属主（-b 需要在管理员命令行中运行）。',
+  'paste.note.names-not-numeric': '这份输出是在没有 -n 的情况下得到的：服务名已按 IANA 注册表还原为端口号；主机名按原样显示，没有解析（它们指的是那个网络里的机器，而不是本机）。',
+  'paste.note.address-may-be-truncated': 'netstat 为适应列宽截断了部分 IPv6 地址：这些行已做标记，以 … 结尾的地址并不完整（netstat -W 会完整显示）。',
+  'paste.note.service-name-completed': 'netstat 还为适应列宽截断了部分服务名；每个都按唯一以此开头的注册服务名读取（afpov 读作 afpovertcp，548），这些行已做标记。',
+  'paste.note.port-may-be-truncated': '这是 netstat -A 的输出，地址列只有 18 个字符宽：占满整列的地址可能丢掉了端口的末尾几位。这样的端口以 … 结尾，可能只是开头的几位数字。',
+  'paste.note.skipped-other-files': '这是不带 -i 的 lsof 输出：其他打开文件（目录、库、管道、Unix socket）的行已跳过，只解读 TCP 和 UDP socket。',
 };
