@@ -8,5 +8,6 @@ import { help } from './en/help.js';
 import { errors } from './en/errors.js';
 import { live } from './en/live.js';
 import { scan } from './en/scan.js';
+import { kill } from './en/kill.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill } as const;
