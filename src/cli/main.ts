@@ -21,7 +21,8 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
   { global: GlobalOptions; rest: string[]; version: boolean } {
   const rest: string[] = [];
   const global: GlobalOptions = {
-    source: 'auto', color: tty.isTTY && env['NO_COLOR'] === undefined, // A terminal that reports 0 columns (a pty nobody sized) is taken as 80 wide, not as 0.
+    source: 'auto', color: tty.isTTY && env['NO_COLOR'] === undefined,
+    // A terminal that reports 0 columns (a pty nobody sized) is taken as 80 wide, not as 0.
     width: tty.isTTY ? (tty.columns !== undefined && tty.columns > 0 ? tty.columns : 80) : undefined,
     lang: langFromEnv(env),
   };
