@@ -15,7 +15,7 @@ import { loadModule } from './load.js';
 
 /** Options every command accepts, wherever they stand on the command line. */
 export interface GlobalOptions {
-  source: 'auto' | 'netlink' | 'proc';
+  source: 'auto' | 'netlink' | 'proc' | 'lsof';
   procRoot?: string;
   color: boolean;
   /** Terminal width, when writing to a terminal. */

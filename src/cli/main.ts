@@ -36,7 +36,7 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
       if (v === undefined || v === '') throw new UsageError('err.needs-value', { name });
       if (name === '--source') {
-        if (v !== 'auto' && v !== 'netlink' && v !== 'proc') throw new UsageError('err.invalid-source', { text: v });
+        if (v !== 'auto' && v !== 'netlink' && v !== 'proc' && v !== 'lsof') throw new UsageError('err.invalid-source', { text: v });
         global.source = v;
       } else if (name === '--lang') {
         const lang = parseLang(v);

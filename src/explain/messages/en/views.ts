@@ -56,6 +56,7 @@ export const views = {
   'note.fd-failed': 'Note: the fds of {n} process(es) could not be read ({detail}); their sockets may show no owner.',
   'note.fallback': 'Note: netlink sock_diag unavailable ({detail}); read /proc/net instead, so listen backlogs are unknown.',
   'note.backlog-unknown': 'Note: /proc/net does not show listen backlogs, so a LISTEN row shows its backlog (Send-Q, the limit of its accept queue) as "?".',
+  'note.backlog-unknown-lsof': 'Note: lsof does not show listen backlogs, so a LISTEN row shows its backlog (Send-Q, the limit of its accept queue) as "?". lsof also sees only sockets a process holds: no TIME_WAIT, no connection waiting in an accept queue.',
   'note.time-wait-hidden': '({n} TIME_WAIT socket(s) not shown; -a shows them)',
   // port
   'port.label': 'Port {port}',

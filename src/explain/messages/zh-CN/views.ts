@@ -57,6 +57,7 @@ export const views: Record<keyof typeof en, string> = {
   'note.fd-failed': '注意：有 {n} 个进程的 fd 无法读取（{detail}），它们的 socket 可能显示为无属主。',
   'note.fallback': '注意：netlink sock_diag 不可用（{detail}），已改读 /proc/net，因此无法得知监听队列上限（backlog）。',
   'note.backlog-unknown': '注意：/proc/net 不显示监听队列上限（backlog），所以 LISTEN 行的 backlog（Send-Q，即全连接队列的上限）显示为“?”。',
+  'note.backlog-unknown-lsof': '注意：lsof 不显示监听队列上限（backlog），所以 LISTEN 行的 backlog（Send-Q，即全连接队列的上限）显示为“?”。lsof 也只看得到有进程持有的 socket：看不到 TIME_WAIT，也看不到还在全连接队列里等待的连接。',
   'note.time-wait-hidden': '（另有 {n} 个 TIME_WAIT 状态的 socket 未显示；加 -a 可显示）',
   'port.label': '端口 {port}',
   'port.usually': '（通常是 {names}）',
