@@ -11,6 +11,7 @@ import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { processInfo } from '../../index.js';
 import { CAPS, readBounded } from '../../collectors/bounded-read.js';
+import { parseStatStart } from '../../collectors/procfs/process-info.js';
 import { msg, type Lang } from '../../explain/i18n.js';
 import type { Protocol, Socket } from '../../model/socket.js';
 import { formatEndpoint } from '../../model/socket.js';
@@ -74,13 +75,12 @@ export function identity(pid: number, startTicks: number | undefined, procRoot?:
   } catch {
     return 'gone';
   }
-  const close = text.lastIndexOf(')');
-  const fields = close < 0 ? [] : text.slice(close + 2).split(' ');
   // A zombie has exited; only its parent's wait() is missing.
-  if (fields[0] === 'Z' || fields[0] === 'X') return 'gone';
-  const start = fields[22 - 3];
-  if (startTicks === undefined || start === undefined || !/^\d+$/.test(start)) return 'unknown';
-  return Number(start) === startTicks ? 'same' : 'reused';
+  const state = text[text.lastIndexOf(')') + 2];
+  if (state === 'Z' || state === 'X') return 'gone';
+  const start = parseStatStart(text);
+  if (startTicks === undefined || start === undefined) return 'unknown';
+  return start === startTicks ? 'same' : 'reused';
 }
 
 async function ask(question: string): Promise<boolean> {
