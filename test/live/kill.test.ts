@@ -100,15 +100,26 @@ hold()
 
 test('kill :PORT/udp stops the UDP holder only', async (t) => {
   const both = startPython(t, 'tcp+udp', `
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(('127.0.0.1', 0))
-port = u.getsockname()[1]
+# A UDP port whose number is free for TCP too (other programs share this loopback).
+for attempt in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(('127.0.0.1', 0))
+    port = u.getsockname()[1]
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind(('127.0.0.1', port))
+        probe.close()
+        break
+    except OSError:
+        probe.close()
+        u.close()
 emit(port=port)
 hold()
 `);
   const port = (await both.message('port'))['port'] as number;
   const tcp = startPython(t, 'tcp on the same number', `
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', int(sys.argv[1])))
 s.listen(1)
 emit(ok=1)
