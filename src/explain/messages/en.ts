@@ -9,5 +9,6 @@ import { errors } from './en/errors.js';
 import { live } from './en/live.js';
 import { scan } from './en/scan.js';
 import { kill } from './en/kill.js';
+import { doctor } from './en/doctor.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor } as const;
