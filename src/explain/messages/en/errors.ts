@@ -20,7 +20,7 @@ export const errors = {
   'err.what-port': "port",
   'err.needs-value': "option {name} needs a value",
   'err.invalid-source': "invalid --source '{text}': use auto, netlink, proc or lsof",
-  'err.source-lsof-live': "--source lsof gives one look at a time; watch and lab follow the kernel's tables between looks: use auto, netlink or proc with them",
+  'err.source-lsof-live': "--source lsof gives one look at a time; watch, lab and doctor follow the kernel's tables between looks: use auto, netlink or proc with them",
   'err.invalid-lang': "invalid --lang '{text}': use {langs}",
   'err.help-args': "help takes one command name, got '{args}'",
   'err.version-args': "--version takes nothing else, got '{args}'",
