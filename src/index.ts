@@ -113,8 +113,8 @@ export function findProcessIds(name: string, options: Pick<ListOptions, 'procRoo
   return findProcesses(ctx.procRoot, name, listPids(ctx.procRoot), [process.pid, process.ppid]);
 }
 
-export { diagnose, skippedChecks, DEFAULT_THRESHOLDS } from './doctor/diagnose.js';
-export { FINDING_KINDS, SEVERITIES } from './doctor/types.js';
+// doctor's pure engine (diagnose, thresholds, kinds) is the subpath 'sockscope/doctor':
+// re-exported here it would be loaded by every command of the CLI, which imports this file.
 export type { DoctorReport, DoctorSample, Finding, FindingKind, FindingProcess, Severity, Thresholds } from './doctor/types.js';
 export type { DoctorOptions } from './doctor/run.js';
 export type { HostFacts } from './explain/ports.js';
