@@ -104,7 +104,9 @@ test('stopped after the first look: judged on that look, the checks that needed 
 test('the library: runDoctor from the front door, loaded on first call', async (t) => {
   const root = tree();
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  const { runDoctor, diagnose, DEFAULT_THRESHOLDS, FINDING_KINDS } = await import('../../src/index.js');
+  const { runDoctor } = await import('../../src/index.js');
+  // The pure engine is the subpath 'sockscope/doctor' (the main entry, which every CLI command loads, does not carry it).
+  const { diagnose, DEFAULT_THRESHOLDS, FINDING_KINDS } = await import('../../src/doctor/index.js');
   const clock = new FakeClock();
   const report = await runDoctor({ source: new Scripted(clock, [[listener]]), clock, procRoot: root, host: {} });
   assert.equal(report.samples, 2);

@@ -10,5 +10,6 @@ import { live } from './en/live.js';
 import { scan } from './en/scan.js';
 import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
+import { exporter } from './en/exporter.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter } as const;
