@@ -47,7 +47,7 @@ test('promtool check rules accepts the shipped rules; every rule has a severity,
   const text = readFileSync(RULES, 'utf8');
   const rules = alertBlocks(text);
   assert.ok(rules.length >= 15, `expected the full rule set, found ${rules.length} alerts`);
-  const r = run('promtool', ['check', 'rules', RULES]);
+  const r = run('promtool', ['check', 'rules', '--lint=all', '--lint-fatal', RULES]);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, new RegExp(`SUCCESS: ${rules.length} rules found`), r.out);
   for (const { name, block } of rules) {
@@ -132,4 +132,25 @@ test('systemd-analyze verify accepts the shipped unit without a warning, and nam
   writeFileSync(join(dir, 'broken.service'), here.replace(/^ProtectHome=/m, 'ProtectHme='));
   const b = run('systemd-analyze', ['verify', join(dir, 'broken.service')], dir);
   assert.match(b.out, /Unknown key 'ProtectHme'/, `systemd-analyze did not object to a misspelt key:\n${b.out}`);
+});
+
+test('every Prometheus configuration block of docs/deploy.md passes promtool check config', (t) => {
+  const dir = tempDir(t);
+  copyFileSync(RULES, join(dir, 'sockscope-rules.yml'));
+  const page = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
+  const blocks = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    // Alertmanager's configuration, not Prometheus'.
+    .filter((b) => !/^inhibit_rules:/m.test(b));
+  assert.ok(blocks.length >= 4, `scrape, federation, remote write and agent examples: found ${blocks.length}`);
+  for (const [i, block] of blocks.entries()) {
+    const file = join(dir, `block-${i}.yml`);
+    writeFileSync(file, block.replaceAll('/etc/prometheus/sockscope-rules.yml', join(dir, 'sockscope-rules.yml')));
+    const r = run('promtool', ['check', 'config', file], dir);
+    assert.equal(r.code, 0, `block ${i}:\n${block}\n${r.out}`);
+    assert.match(r.out, /is valid prometheus config file syntax/, r.out);
+    if (block.includes("'127.0.0.1:9977'")) {
+      const a = run('promtool', ['check', 'config', '--agent', file], dir);
+      assert.equal(a.code, 0, `agent block ${i}:\n${block}\n${a.out}`);
+    }
+  }
 });
