@@ -86,7 +86,7 @@ test('a broken copy of the rules is rejected by promtool (syntax), and a changed
   assert.match(check.out, /parse error|unclosed|unexpected/i, check.out);
 
   // A well-formed rule file that alerts later than its unit tests expect.
-  const laterCloseWait = text.replaceAll('sockscope_process_sockets{state="CLOSE_WAIT"} >= 20', 'sockscope_process_sockets{state="CLOSE_WAIT"} >= 30');
+  const laterCloseWait = text.replaceAll('sockscope_process_sockets{state="CLOSE_WAIT"} >= 10', 'sockscope_process_sockets{state="CLOSE_WAIT"} >= 30');
   assert.notEqual(laterCloseWait, text);
   writeFileSync(join(dir, 'sockscope-rules.yml'), laterCloseWait);
   copyFileSync(RULE_TESTS, join(dir, 'sockscope-rules.test.yml'));
