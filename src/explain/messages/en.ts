@@ -8,5 +8,6 @@ import { help } from './en/help.js';
 import { errors } from './en/errors.js';
 import { live } from './en/live.js';
 import { scan } from './en/scan.js';
+import { exporter } from './en/exporter.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...exporter } as const;

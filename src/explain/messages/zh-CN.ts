@@ -8,5 +8,6 @@ import { help } from './zh-CN/help.js';
 import { errors } from './zh-CN/errors.js';
 import { live } from './zh-CN/live.js';
 import { scan } from './zh-CN/scan.js';
+import { exporter } from './zh-CN/exporter.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...exporter };

@@ -1,0 +1,123 @@
+// sockscope exporter: this host's sockets as Prometheus metrics over HTTP.
+// Loaded only when the command runs, and with it prom-client: no other
+// command pays for them at start-up.
+import { parseArgs, UsageError, type Parsed } from '../args.js';
+import type { Io } from '../common.js';
+import { defaultContext } from '../../index.js';
+import { LiveCollector } from '../../collectors/live.js';
+import { readHostFacts } from '../../collectors/procfs/host.js';
+import { readTcpExt } from '../../collectors/procfs/snmp.js';
+import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
+import { safeText } from '../../views/safe-text.js';
+import { DEFAULT_LISTEN, isPublic, parseListen } from '../../exporter/listen.js';
+import { MetricsRegistry } from '../../exporter/registry.js';
+import { Scraper } from '../../exporter/scraper.js';
+import { DEFAULT_LIMITS, MAX_LIMIT, worstCaseSeries, type ExporterLimits } from '../../exporter/series.js';
+import { close, createExporterServer, listen } from '../../exporter/server.js';
+
+const EXPORTER_SPECS = [
+  { name: 'listen', value: true },
+  { name: 'top-processes', value: true },
+  { name: 'top-listeners', value: true },
+  { name: 'top-destinations', value: true },
+  { name: 'window', value: true },
+  { name: 'rescan', value: true },
+  { name: 'help', short: 'h' },
+];
+
+/**
+ * The pace the holder rotation assumes: Prometheus' default scrape interval.
+ * Each scrape rereads this share of every process's fds (15 / --rescan);
+ * fds that changed are reread at once whatever the pace (live-holders.ts).
+ */
+const ASSUMED_SCRAPE_SECONDS = 15;
+
+function count(p: Parsed, name: string, fallback: number): number {
+  const v = p.values.get(name)?.[0];
+  if (v === undefined) return fallback;
+  if (!/^\d{1,6}$/.test(v) || Number(v) > MAX_LIMIT) throw new UsageError('exporter.err.top', { name, text: v, max: MAX_LIMIT });
+  return Number(v);
+}
+
+function seconds(p: Parsed, name: string, fallback: number, min: number, max: number): number {
+  const v = p.values.get(name)?.[0];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
+  return n;
+}
+
+/** Why listen() failed, in words for the common cases. */
+function listenReason(L: Lang, e: NodeJS.ErrnoException): string {
+  const keys: Record<string, MessageKey> = {
+    EADDRINUSE: 'exporter.listen-busy', EACCES: 'exporter.listen-denied', EADDRNOTAVAIL: 'exporter.listen-unavailable',
+  };
+  const key = e.code ? keys[e.code] : undefined;
+  return key ? `${msg(L, key)} (${e.code})` : safeText(e.message ?? String(e));
+}
+
+export async function exporterCommand(argv: string[], io: Io): Promise<number> {
+  const L = io.global.lang;
+  const p = parseArgs(argv, EXPORTER_SPECS);
+  if (p.flags.has('help')) {
+    await io.stdout.line(msg(L, 'help.exporter'));
+    return 0;
+  }
+  if (p.positionals.length) throw new UsageError('exporter.err.args', { arg: p.positionals[0]! });
+  const address = parseListen(p.values.get('listen')?.[0] ?? DEFAULT_LISTEN);
+  const limits: ExporterLimits = {
+    topProcesses: count(p, 'top-processes', DEFAULT_LIMITS.topProcesses),
+    topListeners: count(p, 'top-listeners', DEFAULT_LIMITS.topListeners),
+    topDestinations: count(p, 'top-destinations', DEFAULT_LIMITS.topDestinations),
+  };
+  const windowSeconds = seconds(p, 'window', 60, 1, 86400);
+  const rescan = seconds(p, 'rescan', 60, 1, 86400);
+
+  const ctx = defaultContext({ procRoot: io.global.procRoot });
+  const collector = new LiveCollector(ctx, { source: io.global.source, intervalSeconds: ASSUMED_SCRAPE_SECONDS, fullEverySeconds: rescan });
+  const registry = new MetricsRegistry((name) => msg(L, `exporter.help.${name}` as MessageKey));
+  const scraper = new Scraper({
+    source: collector, registry, limits, windowSeconds,
+    readCounters: () => readTcpExt(ctx.procRoot),
+    readHost: () => readHostFacts(ctx.procRoot),
+  });
+  let lastError = '';
+  const server = createExporterServer({
+    scrape: () => scraper.scrape(),
+    contentType: registry.contentType,
+    pages: {
+      index: msg(L, 'exporter.page'), notFound: msg(L, 'exporter.not-found'), method: msg(L, 'exporter.method'),
+      failed: (reason) => msg(L, 'exporter.failed', { reason: safeText(reason) }),
+    },
+    onScrapeError: (e) => {
+      // Said once per distinct reason: a failure that repeats every scrape would flood the log.
+      const reason = safeText((e as Error).message ?? String(e));
+      if (reason !== lastError) io.stderr(msg(L, 'exporter.scrape-failed', { reason }));
+      lastError = reason;
+    },
+  });
+
+  const stopper = new AbortController();
+  const stop = (): void => stopper.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    try {
+      await listen(server, address.host, address.port);
+    } catch (e) {
+      io.stderr(msg(L, 'exporter.listen-failed', { address: address.display, reason: listenReason(L, e as NodeJS.ErrnoException) }));
+      return 3;
+    }
+    io.stderr(msg(L, 'exporter.serving', { address: address.display, series: worstCaseSeries(limits) }));
+    if (isPublic(address.host)) io.stderr(msg(L, 'exporter.public', { address: address.display }));
+    // The first look reads every process's fds: taken now, so that the first scrape is as cheap as the next.
+    scraper.scrape().catch(() => undefined);
+    if (!stopper.signal.aborted) await new Promise<void>((resolve) => stopper.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await close(server);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    collector.close();
+  }
+}

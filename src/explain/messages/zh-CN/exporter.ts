@@ -1,0 +1,35 @@
+// 简体中文：'exporter' 部分的消息（键与 en/exporter.ts 相同）。
+// 指标名、标签名、状态名和内核计数器名（ListenOverflows 等）保持原样，便于与 Prometheus 查询对照。
+import type { exporter as en } from '../en/exporter.js';
+
+export const exporter: Record<keyof typeof en, string> = {
+  'exporter.err.args': 'exporter 不接受参数，收到的是“{arg}”（见 sockscope exporter --help）',
+  'exporter.err.listen': '无效的 --listen“{text}”：应为 HOST:PORT，HOST 为 IPv4 地址、方括号中的 IPv6 地址或 localhost，PORT 为 1 到 65535（例如 127.0.0.1:9977、[::1]:9977）',
+  'exporter.err.listen-port-zero': '无效的 --listen“{text}”：端口 0 会让内核随便选一个端口，而 Prometheus 无从得知；请给出 1 到 65535 之间的端口',
+  'exporter.err.top': '无效的 --{name}“{text}”：应为 0 到 {max} 之间的整数',
+  'exporter.listen-failed': 'sockscope exporter：无法在 {address} 上监听：{reason}',
+  'exporter.listen-busy': '端口已被占用（另一个 exporter 或其他程序）',
+  'exporter.listen-denied': '权限不足（1024 以下的端口需要 root 或 CAP_NET_BIND_SERVICE）',
+  'exporter.listen-unavailable': '本机没有这个地址',
+  'exporter.serving': 'sockscope exporter：正在 http://{address}/metrics 提供指标（至多 {series} 条序列；按 Ctrl-C 停止）',
+  'exporter.public': 'sockscope exporter：注意：其他机器可以访问 {address}，而这些指标会列出本机的进程和端口；用防火墙或回环地址可以让它们不外泄',
+  'exporter.scrape-failed': 'sockscope exporter：一次抓取失败：{reason}',
+  'exporter.page': 'sockscope exporter\n\n本机的 TCP 和 UDP 套接字、监听者、accept 队列、临时端口和 doctor 发现的问题，以 Prometheus 文本格式提供于：\n\n  /metrics\n\n每个指标、它的标签以及基数上限，见 sockscope 包中的 docs/metrics.md。\n',
+  'exporter.not-found': '没有这个页面。指标在 /metrics。\n',
+  'exporter.method': '这里只接受 GET 和 HEAD 请求。\n',
+  'exporter.failed': '采集失败：{reason}\n',
+  'exporter.help.sockscope_sockets': '按协议（tcp、udp）和状态（ESTABLISHED、LISTEN、TIME_WAIT、UNCONN 等）统计的套接字数。',
+  'exporter.help.sockscope_listener_accept_queue': 'TCP 监听者：当前在 accept 队列中等待的连接数（标签相同的多个监听者中最满的那个）。',
+  'exporter.help.sockscope_listener_backlog': 'TCP 监听者：accept 队列的上限（backlog），与 accept 队列序列是同一个监听者。',
+  'exporter.help.sockscope_process_sockets': '按持有进程的短名称和状态统计的套接字数；只列出最多的若干名称，其余记为 process="other"，无进程持有的记为 process="(none)"。',
+  'exporter.help.sockscope_tcp_listen_overflows_total': '本网络命名空间的内核计数器 TcpExt ListenOverflows：因 accept 队列已满而丢弃的连接数。',
+  'exporter.help.sockscope_tcp_listen_drops_total': '本网络命名空间的内核计数器 TcpExt ListenDrops：在监听者处丢弃的所有连接，包括溢出。',
+  'exporter.help.sockscope_ephemeral_ports_used': '本地端口位于临时端口范围内的 TCP 连接数，按（本地地址、远端地址、远端端口）统计；只列出最繁忙的目的地，其余记为 "other"。',
+  'exporter.help.sockscope_ephemeral_port_range_size': '本机临时端口范围（net.ipv4.ip_local_port_range）中的端口个数。',
+  'exporter.help.sockscope_doctor_findings': '最近几次抓取中 sockscope doctor 当前发现的问题数，按类型和严重程度统计（没有时为 0）。',
+  'exporter.help.sockscope_scrape_duration_seconds': '本次抓取的采集耗时（套接字表、持有进程、计数器、doctor）。',
+  'exporter.help.sockscope_scrape_cpu_seconds': 'exporter 在本次抓取的采集上花费的 CPU 时间（用户态加内核态）。',
+  'exporter.help.sockscope_scan_errors_total': 'exporter 启动以来失败的采集和读取次数。',
+  'exporter.help.sockscope_unreadable_processes': 'exporter 无权读取其打开文件的进程数（以 root 运行即可看到）：它们的套接字记为 process="(none)"。',
+  'exporter.help.sockscope_series_folded': '本次抓取中因只保留前 N 项而并入某指标 "other" 序列的项数（进程名、监听者、目的地）。',
+};

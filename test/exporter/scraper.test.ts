@@ -1,0 +1,196 @@
+// The exporter's scrape loop without the machine: a scripted source, so that
+// the sharing of one tick between concurrent scrapes, the failure paths, the
+// doctor's sliding window and the --listen parser are checked exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import type { TickQuery } from '../../src/collectors/live.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import type { Socket } from '../../src/model/socket.js';
+import type { DoctorSample } from '../../src/doctor/types.js';
+import type { WatchSource } from '../../src/watch.js';
+import { MetricsRegistry } from '../../src/exporter/registry.js';
+import { MAX_SAMPLES, Scraper } from '../../src/exporter/scraper.js';
+import { DEFAULT_LIMITS } from '../../src/exporter/series.js';
+import { parseListen } from '../../src/exporter/listen.js';
+import { UsageError } from '../../src/cli/args.js';
+
+function listener(recvQ: number): Socket {
+  return {
+    protocol: 'tcp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '0.0.0.0', remotePort: 0,
+    state: 'LISTEN', recvQ, sendQ: 0, backlog: 4, inode: 1, uid: 0, holders: [{ pid: 10, fd: 3, name: 'srv' }],
+  };
+}
+
+function snap(sockets: Socket[], issues: Snapshot['issues'] = []): Snapshot {
+  return { takenAt: 1000, source: 'netlink', backlogKnown: true, privileged: true, sockets, unreadableProcesses: 0, issues };
+}
+
+/** A source whose ticks end when the test says so. */
+class GatedSource implements WatchSource {
+  ticks = 0;
+  queries: TickQuery[] = [];
+  private gates: (() => void)[] = [];
+  fail: Error | undefined;
+  constructor(private readonly table: () => Socket[]) {}
+  tick(q: TickQuery): Promise<{ snapshot: Snapshot }> {
+    this.ticks++;
+    this.queries.push(q);
+    return new Promise((res, rej) => {
+      this.gates.push(() => (this.fail ? rej(this.fail) : res({ snapshot: snap(this.table()) })));
+    });
+  }
+  open(): void {
+    for (const g of this.gates.splice(0)) g();
+  }
+}
+
+function scraper(source: WatchSource, over: Partial<ConstructorParameters<typeof Scraper>[0]> = {}): Scraper {
+  return new Scraper({
+    source, registry: new MetricsRegistry((n) => n), limits: DEFAULT_LIMITS,
+    readCounters: () => new Map([['ListenOverflows', 7], ['ListenDrops', 9]]), readHost: () => ({ ephemeral: [32768, 60999] }),
+    ...over,
+  });
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('concurrent scrapes share one tick; the next scrape takes a new one', async () => {
+  let q = 0;
+  const source = new GatedSource(() => [listener(q)]);
+  const s = scraper(source);
+  q = 3;
+  const a = s.scrape();
+  const b = s.scrape();
+  const c = s.scrape();
+  await tick();
+  assert.equal(source.ticks, 1, 'three scrapes, one look');
+  source.open();
+  const [ra, rb, rc] = await Promise.all([a, b, c]);
+  assert.equal(ra, rb);
+  assert.equal(rb, rc);
+  assert.match(ra.text, /^sockscope_listener_accept_queue\{protocol="tcp",port="8080",bind_scope="loopback",process="srv"\} 3$/m);
+  assert.deepEqual(source.queries[0], {}, 'every state is asked for (TIME_WAIT included)');
+  q = 5;
+  const d = s.scrape();
+  await tick();
+  assert.equal(source.ticks, 2, 'a scrape after the first one finished looks again');
+  source.open();
+  assert.match((await d).text, /process="srv"\} 5$/m);
+});
+
+test('a failed tick fails the scrapes that share it, counts a scan error, and the next one recovers', async () => {
+  const source = new GatedSource(() => [listener(1)]);
+  const s = scraper(source);
+  source.fail = new Error('netlink went away');
+  const a = s.scrape();
+  const b = s.scrape();
+  await tick();
+  source.open();
+  await assert.rejects(a, /netlink went away/);
+  await assert.rejects(b, /netlink went away/);
+  assert.equal(s.errors, 1);
+  source.fail = undefined;
+  const c = s.scrape();
+  await tick();
+  source.open();
+  assert.match((await c).text, /^sockscope_scan_errors_total 1$/m);
+});
+
+test('unreadable counters and unreadable tables are scan errors; the counters are then absent, not 0', async () => {
+  const source: WatchSource = {
+    tick: async () => ({ snapshot: snap([listener(0)], [{ kind: 'source-error', subject: '/proc/net/tcp6', detail: 'EIO' },
+      { kind: 'source-error', subject: '/proc/42/fd', detail: 'ENOENT' }]) }),
+  };
+  const s = scraper(source, { readCounters: () => new Map() });
+  const r = await s.scrape();
+  assert.equal(s.errors, 2, 'the counters and /proc/net/tcp6; a process fd table is not a table');
+  assert.doesNotMatch(r.text, /sockscope_tcp_listen_overflows_total/);
+  assert.match(r.text, /^sockscope_scan_errors_total 2$/m);
+});
+
+test('the doctor sees the last --window seconds of scrapes, oldest first, thinned to a bounded number', async () => {
+  let now = 0;
+  const seen: number[][] = [];
+  const source: WatchSource = { tick: async () => ({ snapshot: snap([listener(0)]) }) };
+  const s = scraper(source, {
+    windowSeconds: 60, now: () => now,
+    diagnose: (samples: DoctorSample[]) => {
+      seen.push(samples.map((x) => x.at));
+      return [{ kind: 'accept-queue-full', severity: 'warning', subject: {}, evidence: {}, sockets: [], socketCount: 1 }];
+    },
+  });
+  // One scrape a second for 200 s: more scrapes than the window may keep (60 s / 30 samples = one per 2 s).
+  for (let i = 0; i < 200; i++) {
+    now = i * 1000;
+    const r = await s.scrape();
+    if (i === 0) assert.match(r.text, /^sockscope_doctor_findings\{finding="accept-queue-full",severity="warning"\} 1$/m);
+  }
+  for (const w of seen) {
+    assert.ok(w.length <= MAX_SAMPLES, `at most ${MAX_SAMPLES} samples, got ${w.length}`);
+    assert.deepEqual([...w].sort((a, b) => a - b), w, 'oldest first');
+    assert.ok(w[w.length - 1]! - w[0]! <= 60_000, 'within the window');
+  }
+  const last = seen[seen.length - 1]!;
+  assert.equal(last[last.length - 1], 199_000, 'the newest scrape is always the last sample');
+  assert.ok(last[0]! <= 199_000 - 55_000, `the window reaches back about 60 s: ${last[0]}`);
+  assert.deepEqual(seen[0], [0], 'the first scrape: one sample (rates need two; the doctor says so)');
+  assert.deepEqual(seen[1], [0, 1000]);
+});
+
+test('a diagnosis that throws leaves the findings out and counts a scan error', async () => {
+  const source: WatchSource = { tick: async () => ({ snapshot: snap([listener(0)]) }) };
+  const s = scraper(source, { diagnose: () => { throw new Error('bug'); } });
+  const r = await s.scrape();
+  assert.doesNotMatch(r.text, /sockscope_doctor_findings\{/);
+  assert.equal(s.errors, 1);
+});
+
+test('--listen: IPv4, [IPv6] and localhost with a port from 1 to 65535; everything else refused', () => {
+  assert.deepEqual(parseListen('127.0.0.1:9977'), { host: '127.0.0.1', port: 9977, display: '127.0.0.1:9977' });
+  assert.deepEqual(parseListen('0.0.0.0:1'), { host: '0.0.0.0', port: 1, display: '0.0.0.0:1' });
+  assert.deepEqual(parseListen('[::1]:65535'), { host: '::1', port: 65535, display: '[::1]:65535' });
+  assert.deepEqual(parseListen('[::]:9977'), { host: '::', port: 9977, display: '[::]:9977' });
+  assert.deepEqual(parseListen('localhost:9977'), { host: '127.0.0.1', port: 9977, display: '127.0.0.1:9977' });
+  for (const bad of ['9977', ':9977', '127.0.0.1', '127.0.0.1:', '127.0.0.1:65536', '127.0.0.1:-1', '127.0.0.1:99x',
+    '127.0.0.1:9977:1', '256.0.0.1:80', '127.1:80', '::1:9977', '[::1]', '[::1]9977', '[fe80::1%lo]:80', '[nothex]:80',
+    'example.com:80', 'localhost:', ' 127.0.0.1:80', '127.0.0.1:80 ', '[::1:80', 'x'.repeat(100) + ':80']) {
+    assert.throws(() => parseListen(bad), (e: unknown) => e instanceof UsageError && e.ref.key === 'exporter.err.listen', bad);
+  }
+  assert.throws(() => parseListen('127.0.0.1:0'), (e: unknown) => e instanceof UsageError && e.ref.key === 'exporter.err.listen-port-zero');
+});
+
+/** Modules the file imports statically (import ... from '...'), resolved; bare names as they are. */
+function staticImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)';/gms)) {
+    const spec = m[1]!;
+    if (/^import\s+type\s/.test(m[0]) || /^export\s+type\s/.test(m[0])) continue;
+    out.push(spec.startsWith('.') ? resolve(dirname(file), spec) : spec);
+  }
+  return out;
+}
+
+test('prom-client is loaded by the exporter command only: the CLI start-up and the library do not import it', () => {
+  const root = fileURLToPath(new URL('../../src/', import.meta.url));
+  const reach = (entry: string): Set<string> => {
+    const seen = new Set<string>();
+    const todo = [entry];
+    while (todo.length) {
+      const f = todo.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (f.startsWith('/')) todo.push(...staticImports(f));
+    }
+    return seen;
+  };
+  for (const entry of ['cli/main.js', 'index.js']) {
+    const graph = reach(resolve(root, entry));
+    assert.ok(graph.size > 10, `${entry}: a real module graph (${graph.size})`);
+    assert.ok(!graph.has('prom-client'), `${entry} reaches prom-client statically`);
+  }
+  assert.ok(reach(resolve(root, 'cli/commands/exporter.js')).has('prom-client'), 'the check does see it where it is');
+});
