@@ -29,6 +29,6 @@ export const exporter = {
   'exporter.help.sockscope_scrape_duration_seconds': 'Time this scrape\'s collection took (socket table, holders, counters, doctor).',
   'exporter.help.sockscope_scrape_cpu_seconds': 'CPU time (user and system) the exporter spent on this scrape\'s collection.',
   'exporter.help.sockscope_scan_errors_total': 'Collections and reads that failed since the exporter started.',
-  'exporter.help.sockscope_unreadable_processes': 'Processes whose open files the exporter may not read (run it as root to see them): their sockets count as process="(none)".',
+  'exporter.help.sockscope_unreadable_processes': 'Processes whose open files the exporter may not read (run it as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, to see them): their sockets count as process="(none)".',
   'exporter.help.sockscope_series_folded': 'Items a top-N cut folded into the "other" series of a metric in this scrape (process names, listeners, destinations).',
 } as const;

@@ -31,6 +31,6 @@ export const exporter: Record<keyof typeof en, string> = {
   'exporter.help.sockscope_scrape_duration_seconds': '本次抓取的采集耗时（套接字表、持有进程、计数器、doctor）。',
   'exporter.help.sockscope_scrape_cpu_seconds': 'exporter 在本次抓取的采集上花费的 CPU 时间（用户态加内核态）。',
   'exporter.help.sockscope_scan_errors_total': 'exporter 启动以来失败的采集和读取次数。',
-  'exporter.help.sockscope_unreadable_processes': 'exporter 无权读取其打开文件的进程数（以 root 运行即可看到）：它们的套接字记为 process="(none)"。',
+  'exporter.help.sockscope_unreadable_processes': 'exporter 无权读取其打开文件的进程数（以 root 运行，或赋予 CAP_SYS_PTRACE 和 CAP_DAC_READ_SEARCH，即可看到）：它们的套接字记为 process="(none)"。',
   'exporter.help.sockscope_series_folded': '本次抓取中因只保留前 N 项而并入某指标 "other" 序列的项数（进程名、监听者、目的地）。',
 };
