@@ -243,7 +243,7 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
       const names = new Set(hs.map((h) => processLabel(h.name)));
       for (const n of names) bump(n, st);
     }
-    if (s.protocol === 'tcp' && s.state === 'LISTEN') {
+    if (protocol === 'tcp' && state === 'LISTEN') {
       listening.add(s.localPort);
       const g: ListenerGroup = {
         port: s.localPort, scope: bindScopeLabel(s.localAddress), process: holderName(s),
