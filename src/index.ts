@@ -109,3 +109,44 @@ export function findProcessIds(name: string, options: Pick<ListOptions, 'procRoo
   const ctx = defaultContext(options);
   return findProcesses(ctx.procRoot, name, listPids(ctx.procRoot), [process.pid, process.ppid]);
 }
+
+export { diagnose, skippedChecks, DEFAULT_THRESHOLDS } from './doctor/diagnose.js';
+export { FINDING_KINDS, SEVERITIES } from './doctor/types.js';
+export type { DoctorReport, DoctorSample, Finding, FindingKind, FindingProcess, Severity, Thresholds } from './doctor/types.js';
+export type { DoctorOptions } from './doctor/run.js';
+export type { HostFacts } from './explain/ports.js';
+
+/**
+ * Check this machine's sockets for trouble (what `sockscope doctor` does):
+ * looks over `durationSeconds` (default: two looks one second apart), then
+ * the findings, worst first, and the checks that could not run with the
+ * reason. Its code is loaded on the first call, so the library's start-up
+ * does not pay for it.
+ *
+ * @example
+ *   const report = await runDoctor({ durationSeconds: 5, thresholds: { 'close-wait-count': 50 } });
+ *   for (const f of report.findings) console.log(f.severity, f.kind, f.subject, f.evidence);
+ */
+export async function runDoctor(options: import('./doctor/run.js').DoctorOptions = {}): Promise<import('./doctor/types.js').DoctorReport> {
+  const { runDoctor: run } = await import('./doctor/run.js');
+  return run(options);
+}
+
+export type { ExporterOptions, RunningExporter } from './exporter/serve.js';
+export type { ExporterLimits } from './exporter/series.js';
+
+/**
+ * Serve this host's sockets as Prometheus metrics over HTTP (what `sockscope
+ * exporter` does; metrics and limits in docs/metrics.md), on 127.0.0.1:9977
+ * unless told otherwise. Its code, and prom-client, are loaded on the first
+ * call. Rejects when the address cannot be bound.
+ *
+ * @example
+ *   const exporter = await startExporter({ port: 9977, limits: { topProcesses: 20 } });
+ *   console.log('metrics at', exporter.url);
+ *   process.on('SIGTERM', () => void exporter.close());
+ */
+export async function startExporter(options: import('./exporter/serve.js').ExporterOptions = {}): Promise<import('./exporter/serve.js').RunningExporter> {
+  const { startExporter: start } = await import('./exporter/serve.js');
+  return start(options);
+}

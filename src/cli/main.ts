@@ -10,7 +10,7 @@ import { safeText } from '../views/safe-text.js';
 
 const VERSION = '0.1.0';
 
-const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'explain', 'lab', 'watch', 'exporter', 'help'] as const;
+const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const GLOBAL_VALUE = new Set(['--source', '--proc-root', '--lang']);
@@ -71,6 +71,7 @@ async function dispatch(command: Command | undefined, args: string[], io: Io): P
     case 'explain': return (await load<typeof import('./commands/explain.js')>('./commands/explain.js')).explainCommand(args, io);
     case 'lab': return (await load<typeof import('./commands/lab.js')>('./commands/lab.js')).labCommand(args, io);
     case 'watch': return (await load<typeof import('./commands/watch.js')>('./commands/watch.js')).watchCommand(args, io);
+    case 'doctor': return (await load<typeof import('./commands/doctor.js')>('./commands/doctor.js')).doctorCommand(args, io);
     case 'exporter': return (await load<typeof import('./commands/exporter.js')>('./commands/exporter.js')).exporterCommand(args, io);
     case 'help': return helpCommand(args, io);
   }

@@ -76,6 +76,12 @@ export interface DoctorSample {
   counters: Map<string, number>;
   /** Open fds and RLIMIT_NOFILE soft limit of processes, by pid, when read (fd-limit finding). */
   fds?: Map<number, { open: number; limit: number; name?: string; command?: string; user?: string }>;
+  /**
+   * Processes whose fds or limits could not be read when `fds` was filled, by
+   * pid, with the reason (an errno code such as EACCES, or ESRCH when it exited):
+   * the fd-limit check says it skipped them.
+   */
+  fdErrors?: Map<number, string>;
 }
 
 /** Thresholds; every one documented in docs/doctor.md and overridable with `--threshold name=value`. */

@@ -10,8 +10,17 @@ import type { Socket } from '../model/socket.js';
 import { buildSeries, seriesCount, type ExporterLimits } from './series.js';
 import type { MetricsRegistry } from './registry.js';
 
+/** Host facts as the doctor reads them (HostFacts, and the ports reserved from the ephemeral range). */
+export type ScrapeHost = HostFacts & { reservedPorts?: [number, number][] };
+
 /** The doctor as the exporter uses it: findings from samples, oldest first (pure). */
-export type Diagnose = (samples: DoctorSample[], host: HostFacts) => Finding[];
+export type Diagnose = (samples: DoctorSample[], host: ScrapeHost) => Finding[];
+
+/**
+ * What diagnose() reads of a sample between the first and the last (doctor's
+ * middleSockets()); absent: the whole table.
+ */
+export type MiddleSockets = (sockets: readonly Socket[]) => Socket[];
 
 export interface ScraperOptions {
   source: WatchSource;
@@ -19,11 +28,12 @@ export interface ScraperOptions {
   limits: ExporterLimits;
   /** The namespace's TCP counters (ListenOverflows, ...); an empty map when unreadable. */
   readCounters: () => Map<string, number>;
-  readHost: () => HostFacts;
+  readHost: () => ScrapeHost;
   /** Open fds and limits of these pids (doctor's fd-limit finding); absent: not read. */
   readFdUse?: (pids: Iterable<number>) => DoctorSample['fds'];
   /** Absent: no doctor findings are exported. */
   diagnose?: Diagnose;
+  middleSockets?: MiddleSockets;
   /** Seconds of past scrapes the doctor sees (default 60). */
   windowSeconds?: number;
   /** Milliseconds since the epoch (the samples' clock). */
@@ -45,10 +55,19 @@ export interface ScrapeResult {
 /** Most samples kept for the doctor, whatever the scrape rate: the window is thinned to this many. */
 export const MAX_SAMPLES = 30;
 
+/** A sample of the window; `whole` when it keeps its whole socket table (it may become the first). */
+interface Kept {
+  sample: DoctorSample;
+  whole: boolean;
+}
+
+/** Whole samples ("anchors") are kept one per window / ANCHORS: the window's first sample is one of them. */
+export const ANCHORS = 4;
+
 export class Scraper {
   private inflight: Promise<ScrapeResult> | undefined;
   private scanErrors = 0;
-  private samples: DoctorSample[] = [];
+  private kept: Kept[] = [];
 
   constructor(private readonly o: ScraperOptions) {}
 
@@ -57,9 +76,9 @@ export class Scraper {
     return this.scanErrors;
   }
 
-  /** Samples the doctor would see now (oldest first). */
-  get window(): readonly DoctorSample[] {
-    return this.samples;
+  /** Times of the samples in the doctor's window now (oldest first). */
+  get window(): number[] {
+    return this.kept.map((k) => k.sample.at);
   }
 
   /** The metrics now; joins a scrape already under way. */
@@ -83,14 +102,18 @@ export class Scraper {
     }
     const counters = this.o.readCounters();
     if (counters.size === 0) this.scanErrors++;
-    // Tables the collector could not read; a process's fd table is not one
-    // (processes exit mid-scan all the time, and are counted apart).
-    for (const i of snapshot.issues) if (i.kind === 'source-error' && !i.subject.endsWith('/fd')) this.scanErrors++;
+    // Tables the collector could not read. Not errors: a process's fd table
+    // (processes exit mid-scan all the time, and are counted apart), and a
+    // /proc/net table that does not exist (a kernel without IPv6), as the CLI judges them.
+    for (const i of snapshot.issues) {
+      if (i.kind === 'source-error' && !i.subject.endsWith('/fd') && !(i.detail === 'ENOENT' && /\/net\/(tcp|udp)6?$/.test(i.subject))) this.scanErrors++;
+    }
     const host = this.o.readHost();
     const at = this.o.now ? this.o.now() : snapshot.takenAt;
     let findings: Finding[] | undefined;
     if (this.o.diagnose) {
       const sample: DoctorSample = { at, sockets: snapshot.sockets, counters };
+      // fd use is judged on the newest sample only: read for it alone.
       if (this.o.readFdUse) sample.fds = this.o.readFdUse(holderPids(snapshot.sockets));
       const window = this.keep(sample);
       try {
@@ -118,21 +141,58 @@ export class Scraper {
   }
 
   /**
-   * Add a sample to the doctor's window and return the window: samples of the
-   * last windowSeconds, oldest first, thinned so that at most MAX_SAMPLES are
-   * kept however often Prometheus scrapes (each holds a whole socket list).
+   * Add a sample to the doctor's window and return it, oldest first, as
+   * diagnose() takes it. The first and the last sample are whole (growth
+   * compares them); those between carry only what diagnose() reads of them
+   * (doctor's middleSockets()), reduced once when they stop being the newest.
+   * A whole table is a list of the socket objects of its tick, and a busy
+   * host changes most of them every tick (queues, timers), so only a few are
+   * kept whole: one every window / ANCHORS seconds. The window begins at the
+   * oldest of those still inside the last windowSeconds (so it spans between
+   * 3/4 of the window and all of it); at most MAX_SAMPLES are kept however
+   * often Prometheus scrapes.
    */
   private keep(sample: DoctorSample): DoctorSample[] {
     const windowMs = (this.o.windowSeconds ?? 60) * 1000;
+    const reduce = this.o.middleSockets;
+    const prev = this.kept[this.kept.length - 1];
+    if (prev) {
+      // fd use is judged on the newest sample only.
+      delete prev.sample.fds;
+      let anchor: Kept | undefined;
+      for (let i = this.kept.length - 2; i >= 0 && !anchor; i--) if (this.kept[i]!.whole) anchor = this.kept[i];
+      if (reduce && anchor && prev.sample.at - anchor.sample.at < windowMs / ANCHORS) {
+        const before = this.kept[this.kept.length - 2]!;
+        if (!before.whole && prev.sample.at - before.sample.at < windowMs / MAX_SAMPLES) {
+          // Too close to the middle sample before it to say anything new.
+          this.kept.pop();
+        } else {
+          prev.sample = { ...prev.sample, sockets: reduce(prev.sample.sockets) };
+          prev.whole = false;
+        }
+      }
+    }
+    this.kept.push({ sample, whole: true });
     const from = sample.at - windowMs;
-    this.samples = this.samples.filter((s) => s.at >= from && s.at <= sample.at);
-    const spacing = windowMs / MAX_SAMPLES;
-    const prev = this.samples[this.samples.length - 1];
-    // The newest sample always goes in; the one before it stays only if far enough from its own predecessor.
-    if (prev && this.samples.length >= 2 && prev.at - this.samples[this.samples.length - 2]!.at < spacing) this.samples.pop();
-    this.samples.push(sample);
-    while (this.samples.length > MAX_SAMPLES) this.samples.shift();
-    return this.samples;
+    this.kept = this.kept.filter((k) => k.sample.at >= from && k.sample.at <= sample.at);
+    while (this.kept.length > 1 && !this.kept[0]!.whole) this.kept.shift();
+    // A bound whatever the clock does: drop the middle sample nearest to the
+    // one before it (a reduced one rather than an anchor), so the rest stay spread.
+    while (this.kept.length > MAX_SAMPLES) {
+      let drop = -1;
+      for (const wholeToo of [false, true]) {
+        let gap = Infinity;
+        for (let i = 1; i < this.kept.length - 1; i++) {
+          const k = this.kept[i]!;
+          if (k.whole && !wholeToo) continue;
+          const g = k.sample.at - this.kept[i - 1]!.sample.at;
+          if (g < gap) { gap = g; drop = i; }
+        }
+        if (drop > 0) break;
+      }
+      this.kept.splice(drop, 1);
+    }
+    return this.kept.map((k) => k.sample);
   }
 }
 

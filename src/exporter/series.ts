@@ -101,6 +101,8 @@ export interface SeriesInput {
 /** Socket states by protocol that are always exported (0 when none): the ones each protocol can be in. */
 const TCP_STATES: readonly SocketState[] = SOCKET_STATES.filter((s) => s !== 'UNCONN');
 const UDP_STATES: readonly SocketState[] = ['UNCONN', 'ESTABLISHED'];
+const STATE_COUNT = SOCKET_STATES.length;
+const STATE_INDEX = Object.fromEntries(SOCKET_STATES.map((s, i) => [s, i])) as Record<SocketState, number>;
 
 /**
  * The most series the exporter can write, whatever the machine holds:
@@ -206,29 +208,29 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
 
   // One pass over the sockets: states, listeners, process names, and the
   // local ports that are listening (their connections are not ephemeral).
-  const byState = { tcp: new Map<SocketState, number>(), udp: new Map<SocketState, number>() };
-  for (const st of TCP_STATES) byState.tcp.set(st, 0);
-  for (const st of UDP_STATES) byState.udp.set(st, 0);
+  // Counts per state are arrays indexed like SOCKET_STATES: this loop runs
+  // once per socket, 100k times a scrape on a busy server.
+  const byState = { tcp: new Array<number>(STATE_COUNT).fill(0), udp: new Array<number>(STATE_COUNT).fill(0) };
   const listeners = new Map<string, ListenerGroup>();
   const listening = new Set<number>();
-  // process label -> state -> count
-  const byProcess = new Map<string, Map<SocketState, number>>();
-  const bump = (name: string, st: SocketState): void => {
+  // process label -> counts by state
+  const byProcess = new Map<string, number[]>();
+  const bump = (name: string, st: number): void => {
     let m = byProcess.get(name);
-    if (!m) byProcess.set(name, m = new Map());
-    m.set(st, (m.get(st) ?? 0) + 1);
+    if (!m) byProcess.set(name, m = new Array<number>(STATE_COUNT).fill(0));
+    m[st]!++;
   };
   for (let i = 0; i < sockets.length; i++) {
     const s = sockets[i]!;
-    const m = byState[s.protocol];
-    m.set(s.state, (m.get(s.state) ?? 0) + 1);
+    const st = STATE_INDEX[s.state];
+    byState[s.protocol][st]!++;
     const hs = s.holders;
-    if (hs.length === 0) bump(NO_PROCESS, s.state);
-    else if (hs.length === 1) bump(processLabel(hs[0]!.name), s.state);
+    if (hs.length === 0) bump(NO_PROCESS, st);
+    else if (hs.length === 1) bump(processLabel(hs[0]!.name), st);
     else {
       // A shared socket counts once for each distinct name among its holders.
       const names = new Set(hs.map((h) => processLabel(h.name)));
-      for (const n of names) bump(n, s.state);
+      for (const n of names) bump(n, st);
     }
     if (s.protocol === 'tcp' && s.state === 'LISTEN') {
       listening.add(s.localPort);
@@ -246,7 +248,11 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
   const out: MetricFamily[] = [];
   const socketsSeries: Series[] = [];
   for (const protocol of ['tcp', 'udp'] as const) {
-    for (const [state, value] of byState[protocol]) socketsSeries.push({ labels: { protocol, state }, value });
+    const always = protocol === 'tcp' ? TCP_STATES : UDP_STATES;
+    SOCKET_STATES.forEach((state, k) => {
+      const value = byState[protocol][k]!;
+      if (value > 0 || always.includes(state)) socketsSeries.push({ labels: { protocol, state }, value });
+    });
   }
   out.push(family('sockscope_sockets', socketsSeries));
 
@@ -274,24 +280,23 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
   for (const [name, m] of byProcess) {
     if (name === NO_PROCESS) continue;
     let n = 0;
-    for (const v of m.values()) n += v;
+    for (const v of m) n += v;
     totals.push({ name, n });
   }
   totals.sort((a, b) => b.n - a.n || cmp(a.name, b.name));
   const processSeries: Series[] = [];
-  const pushStates = (process: string, m: ReadonlyMap<SocketState, number>): void => {
-    for (const state of SOCKET_STATES) {
-      const v = m.get(state);
-      if (v) processSeries.push({ labels: { process, state }, value: v });
-    }
+  const pushStates = (process: string, m: readonly number[]): void => {
+    SOCKET_STATES.forEach((state, k) => {
+      if (m[k]) processSeries.push({ labels: { process, state }, value: m[k]! });
+    });
   };
   for (const t of totals.slice(0, limits.topProcesses)) pushStates(t.name, byProcess.get(t.name)!);
   const none = byProcess.get(NO_PROCESS);
   if (none) pushStates(NO_PROCESS, none);
   const foldedNames = totals.slice(limits.topProcesses);
   if (foldedNames.length) {
-    const other = new Map<SocketState, number>();
-    for (const t of foldedNames) for (const [st, v] of byProcess.get(t.name)!) other.set(st, (other.get(st) ?? 0) + v);
+    const other = new Array<number>(STATE_COUNT).fill(0);
+    for (const t of foldedNames) byProcess.get(t.name)!.forEach((v, k) => { other[k]! += v; });
     pushStates(OTHER, other);
   }
   out.push(family('sockscope_process_sockets', processSeries));
@@ -311,17 +316,33 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
   let foldedDest = 0;
   if (eph) {
     const [lo, hi] = eph;
-    const dest = new Map<string, { local: string; remote: string; port: number; n: number }>();
+    type Dest = { local: string; remote: string; port: number; n: number };
+    // local -> remote -> port: lookups by the sockets' own strings, no key
+    // built per socket. A remote seen with one port holds its Dest directly
+    // (the common case, and no Map made per peer when there are 100k peers).
+    const dest = new Map<string, Map<string, Dest | Map<number, Dest>>>();
+    const all: Dest[] = [];
+    const fresh = (s: Socket): Dest => {
+      const d = { local: s.localAddress, remote: s.remoteAddress, port: s.remotePort, n: 1 };
+      all.push(d);
+      return d;
+    };
     for (let i = 0; i < sockets.length; i++) {
       const s = sockets[i]!;
       if (s.protocol !== 'tcp' || s.state === 'LISTEN' || s.remotePort === 0) continue;
       if (s.localPort < lo || s.localPort > hi || listening.has(s.localPort)) continue;
-      const key = `${s.localAddress} ${s.remoteAddress} ${s.remotePort}`;
-      const d = dest.get(key);
-      if (d) d.n++;
-      else dest.set(key, { local: s.localAddress, remote: s.remoteAddress, port: s.remotePort, n: 1 });
+      let byRemote = dest.get(s.localAddress);
+      if (!byRemote) dest.set(s.localAddress, byRemote = new Map());
+      const at = byRemote.get(s.remoteAddress);
+      if (at === undefined) byRemote.set(s.remoteAddress, fresh(s));
+      else if (at instanceof Map) {
+        const d = at.get(s.remotePort);
+        if (d) d.n++;
+        else at.set(s.remotePort, fresh(s));
+      } else if (at.port === s.remotePort) at.n++;
+      else byRemote.set(s.remoteAddress, new Map([[at.port, at], [s.remotePort, fresh(s)]]));
     }
-    const ranked = [...dest.values()].sort((a, b) => b.n - a.n || cmp(a.remote, b.remote) || a.port - b.port || cmp(a.local, b.local));
+    const ranked = all.sort((a, b) => b.n - a.n || cmp(a.remote, b.remote) || a.port - b.port || cmp(a.local, b.local));
     for (const d of ranked.slice(0, limits.topDestinations)) {
       ephSeries.push({ labels: { local_address: d.local, remote_address: d.remote, remote_port: String(d.port) }, value: d.n });
     }

@@ -12,7 +12,7 @@ import type { Socket } from '../../src/model/socket.js';
 import type { DoctorSample } from '../../src/doctor/types.js';
 import type { WatchSource } from '../../src/watch.js';
 import { MetricsRegistry } from '../../src/exporter/registry.js';
-import { MAX_SAMPLES, Scraper } from '../../src/exporter/scraper.js';
+import { ANCHORS, MAX_SAMPLES, Scraper } from '../../src/exporter/scraper.js';
 import { DEFAULT_LIMITS } from '../../src/exporter/series.js';
 import { parseListen } from '../../src/exporter/listen.js';
 import { UsageError } from '../../src/cli/args.js';
@@ -140,6 +140,62 @@ test('the doctor sees the last --window seconds of scrapes, oldest first, thinne
   assert.deepEqual(seen[1], [0, 1000]);
 });
 
+test('the doctor gets whole first and last samples, reduced middle ones, and fd use on the newest only', async () => {
+  let now = 0;
+  let table: Socket[] = [];
+  const given: DoctorSample[][] = [];
+  const source: WatchSource = { tick: async () => ({ snapshot: snap(table) }) };
+  const s = scraper(source, {
+    windowSeconds: 10, now: () => now,
+    readFdUse: (pids) => new Map([...pids].map((pid) => [pid, { open: 5, limit: 1024 }])),
+    middleSockets: (sockets) => sockets.filter((x) => x.recvQ > 0),
+    diagnose: (samples) => { given.push(samples); return []; },
+  });
+  // Every table has one socket with a queue and one without: a reduced sample has 1, a whole one 2.
+  for (let i = 0; i < 6; i++) {
+    now = i * 1000;
+    table = [listener(1), { ...listener(0), localPort: 9000 + i }];
+    await s.scrape();
+  }
+  const w = given[given.length - 1]!;
+  // Anchors (whole) one per 10 s / 4 = 2.5 s: at 0 and 3 s; the newest is whole too.
+  assert.deepEqual(w.map((x) => `${x.at / 1000}:${x.sockets.length}`), ['0:2', '1:1', '2:1', '3:2', '4:1', '5:2']);
+  assert.deepEqual(w.map((x) => x.fds?.size ?? 0), [0, 0, 0, 0, 0, 1], 'fd use read for the newest sample only');
+  // The window slides: it begins at the oldest anchor still inside it, whole.
+  for (let i = 6; i < 14; i++) {
+    now = i * 1000;
+    await s.scrape();
+  }
+  const later = given[given.length - 1]!;
+  assert.equal(later[0]!.sockets.length, 2, 'the first sample is whole');
+  assert.ok(later[0]!.at >= 3000 && later[0]!.at <= 13_000 - 7500, `it spans 3/4 of the window or more: from ${later[0]!.at}`);
+  assert.equal(later[later.length - 1]!.sockets.length, 2);
+});
+
+test('scraped ten times a second for minutes, the window stays small: few whole tables, bounded samples', async () => {
+  let now = 0;
+  let largest = 0;
+  let wholeMost = 0;
+  const source: WatchSource = { tick: async () => ({ snapshot: snap([listener(0), listener(2)]) }) };
+  const s = scraper(source, {
+    windowSeconds: 60, now: () => now,
+    middleSockets: (sockets) => sockets.filter((x) => x.recvQ > 0),
+    diagnose: (samples) => {
+      largest = Math.max(largest, samples.length);
+      wholeMost = Math.max(wholeMost, samples.filter((x) => x.sockets.length === 2).length);
+      return [];
+    },
+  });
+  for (let i = 0; i < 3000; i++) {
+    now = i * 100;
+    await s.scrape();
+  }
+  assert.ok(largest <= MAX_SAMPLES, `at most ${MAX_SAMPLES} samples (${largest})`);
+  assert.ok(wholeMost <= ANCHORS + 2, `at most ${ANCHORS + 2} whole tables at once (${wholeMost})`);
+  const span = s.window[s.window.length - 1]! - s.window[0]!;
+  assert.ok(span >= 45_000 && span <= 60_000, `the window spans 3/4 of --window or more (${span} ms)`);
+});
+
 test('a diagnosis that throws leaves the findings out and counts a scan error', async () => {
   const source: WatchSource = { tick: async () => ({ snapshot: snap([listener(0)]) }) };
   const s = scraper(source, { diagnose: () => { throw new Error('bug'); } });
@@ -193,4 +249,30 @@ test('prom-client is loaded by the exporter command only: the CLI start-up and t
     assert.ok(!graph.has('prom-client'), `${entry} reaches prom-client statically`);
   }
   assert.ok(reach(resolve(root, 'cli/commands/exporter.js')).has('prom-client'), 'the check does see it where it is');
+});
+
+test('the library starts the exporter on demand, serves /metrics, and closes', async () => {
+  const { startExporter } = await import('../../src/index.js');
+  const net = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+  const e = await startExporter({ port, limits: { topProcesses: 3 } });
+  try {
+    assert.equal(e.url, `http://127.0.0.1:${port}/metrics`);
+    assert.equal(e.worstCaseSeries, 2 * 200 + 12 * 3 + 10 + 98);
+    const r = await fetch(e.url, { signal: AbortSignal.timeout(20_000) });
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /^sockscope_sockets\{protocol="tcp",state="LISTEN"\} [1-9]/m);
+  } finally {
+    await e.close();
+  }
+  await assert.rejects(fetch(e.url, { signal: AbortSignal.timeout(5000) }), 'closed: nothing answers');
+  // The same port twice: the second start rejects with the system's reason.
+  const a = await startExporter({ port });
+  try {
+    await assert.rejects(startExporter({ port }), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
+  } finally {
+    await a.close();
+  }
 });

@@ -3,17 +3,12 @@
 // command pays for them at start-up.
 import { parseArgs, UsageError, type Parsed } from '../args.js';
 import type { Io } from '../common.js';
-import { defaultContext } from '../../index.js';
-import { LiveCollector } from '../../collectors/live.js';
-import { readHostFacts } from '../../collectors/procfs/host.js';
-import { readTcpExt } from '../../collectors/procfs/snmp.js';
+import { thresholdsFrom } from './doctor.js';
 import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
 import { safeText } from '../../views/safe-text.js';
 import { DEFAULT_LISTEN, isPublic, parseListen } from '../../exporter/listen.js';
-import { MetricsRegistry } from '../../exporter/registry.js';
-import { Scraper } from '../../exporter/scraper.js';
-import { DEFAULT_LIMITS, MAX_LIMIT, worstCaseSeries, type ExporterLimits } from '../../exporter/series.js';
-import { close, createExporterServer, listen } from '../../exporter/server.js';
+import { DEFAULT_LIMITS, MAX_LIMIT, type ExporterLimits } from '../../exporter/series.js';
+import { startExporter, type RunningExporter } from '../../exporter/serve.js';
 
 const EXPORTER_SPECS = [
   { name: 'listen', value: true },
@@ -22,15 +17,9 @@ const EXPORTER_SPECS = [
   { name: 'top-destinations', value: true },
   { name: 'window', value: true },
   { name: 'rescan', value: true },
+  { name: 'threshold', value: true, repeat: true },
   { name: 'help', short: 'h' },
 ];
-
-/**
- * The pace the holder rotation assumes: Prometheus' default scrape interval.
- * Each scrape rereads this share of every process's fds (15 / --rescan);
- * fds that changed are reread at once whatever the pace (live-holders.ts).
- */
-const ASSUMED_SCRAPE_SECONDS = 15;
 
 function count(p: Parsed, name: string, fallback: number): number {
   const v = p.values.get(name)?.[0];
@@ -72,52 +61,38 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
   };
   const windowSeconds = seconds(p, 'window', 60, 1, 86400);
   const rescan = seconds(p, 'rescan', 60, 1, 86400);
+  // The same overrides as `sockscope doctor --threshold`, so that the gauges and the command agree.
+  const thresholds = thresholdsFrom(p);
 
-  const ctx = defaultContext({ procRoot: io.global.procRoot });
-  const collector = new LiveCollector(ctx, { source: io.global.source, intervalSeconds: ASSUMED_SCRAPE_SECONDS, fullEverySeconds: rescan });
-  const registry = new MetricsRegistry((name) => msg(L, `exporter.help.${name}` as MessageKey));
-  const scraper = new Scraper({
-    source: collector, registry, limits, windowSeconds,
-    readCounters: () => readTcpExt(ctx.procRoot),
-    readHost: () => readHostFacts(ctx.procRoot),
-  });
   let lastError = '';
-  const server = createExporterServer({
-    scrape: () => scraper.scrape(),
-    contentType: registry.contentType,
-    pages: {
-      index: msg(L, 'exporter.page'), notFound: msg(L, 'exporter.not-found'), method: msg(L, 'exporter.method'),
-      failed: (reason) => msg(L, 'exporter.failed', { reason: safeText(reason) }),
-    },
-    onScrapeError: (e) => {
-      // Said once per distinct reason: a failure that repeats every scrape would flood the log.
-      const reason = safeText((e as Error).message ?? String(e));
-      if (reason !== lastError) io.stderr(msg(L, 'exporter.scrape-failed', { reason }));
-      lastError = reason;
-    },
-  });
-
+  let running: RunningExporter;
+  try {
+    running = await startExporter({
+      host: address.host, port: address.port, limits, windowSeconds, rescanSeconds: rescan, thresholds,
+      procRoot: io.global.procRoot, sourceName: io.global.source, lang: L,
+      onScrapeError: (e) => {
+        // Said once per distinct reason: a failure that repeats every scrape would flood the log.
+        const reason = safeText((e as Error).message ?? String(e));
+        if (reason !== lastError) io.stderr(msg(L, 'exporter.scrape-failed', { reason }));
+        lastError = reason;
+      },
+    });
+  } catch (e) {
+    io.stderr(msg(L, 'exporter.listen-failed', { address: address.display, reason: listenReason(L, e as NodeJS.ErrnoException) }));
+    return 3;
+  }
   const stopper = new AbortController();
   const stop = (): void => stopper.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    try {
-      await listen(server, address.host, address.port);
-    } catch (e) {
-      io.stderr(msg(L, 'exporter.listen-failed', { address: address.display, reason: listenReason(L, e as NodeJS.ErrnoException) }));
-      return 3;
-    }
-    io.stderr(msg(L, 'exporter.serving', { address: address.display, series: worstCaseSeries(limits) }));
+    io.stderr(msg(L, 'exporter.serving', { address: address.display, series: running.worstCaseSeries }));
     if (isPublic(address.host)) io.stderr(msg(L, 'exporter.public', { address: address.display }));
-    // The first look reads every process's fds: taken now, so that the first scrape is as cheap as the next.
-    scraper.scrape().catch(() => undefined);
     if (!stopper.signal.aborted) await new Promise<void>((resolve) => stopper.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await close(server);
-    return 0;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    collector.close();
+    await running.close();
   }
+  return 0;
 }

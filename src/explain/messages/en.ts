@@ -9,5 +9,6 @@ import { errors } from './en/errors.js';
 import { live } from './en/live.js';
 import { scan } from './en/scan.js';
 import { exporter } from './en/exporter.js';
+import { doctor } from './en/doctor.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...exporter } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...doctor, ...exporter } as const;

@@ -9,5 +9,6 @@ import { errors } from './zh-CN/errors.js';
 import { live } from './zh-CN/live.js';
 import { scan } from './zh-CN/scan.js';
 import { exporter } from './zh-CN/exporter.js';
+import { doctor } from './zh-CN/doctor.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...exporter };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...doctor, ...exporter };
