@@ -16,6 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GNU_TIME, cleanupMeasure, haveGnuTime, median, run, type RunResult } from './measure.js';
+import { scrapeCost, type ScrapeCost } from './fleet.js';
 import { HOST, SCENES, buildScene, killAllNow, stopAll, type Scene, type SceneSpec } from './scene.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -202,6 +203,18 @@ function commands(scene: Scene, siInstalled: boolean, skip: Set<string>): Cmd[] 
       id: 'sc-port-free', label: 'sockscope port <free>', argv: sc('port', String(free)), sockscope: true, keep: true, okCodes: [1],
       verify: (r) => (/: free\b/.test(r.stdout!) ? undefined : `port ${free} not reported free: stdout '${r.stdout!.slice(0, 200)}' stderr '${r.stderr.slice(0, 300)}'`),
     },
+    {
+      // Two looks one second apart (doctor's default): the wall time includes that second.
+      id: 'sc-doctor', label: 'sockscope doctor --json', argv: sc('doctor', '--json'), sockscope: true, keep: true, okCodes: [0, 1],
+      verify: (r) => {
+        try {
+          const rep = JSON.parse(r.stdout!) as { findings?: unknown; samples?: unknown };
+          if (!Array.isArray(rep.findings)) return 'no findings array in the JSON answer';
+          if (rep.samples !== 2) return `took ${String(rep.samples)} samples, expected 2`;
+          return undefined;
+        } catch (e) { return `invalid JSON: ${(e as Error).message}`; }
+      },
+    },
     { id: 'ss-tan', label: 'ss -tan', argv: ['ss', '-tan'], sockscope: false, vs: 'sc-json', keep: true, okCodes: [0] },
     { id: 'ss-tanp', label: 'ss -tanp', argv: ['ss', '-tanp'], sockscope: false, vs: 'sc-json', okCodes: [0] },
     { id: 'netstat', label: 'netstat -tanp', argv: ['netstat', '-tanp'], sockscope: false, vs: 'sc-json', okCodes: [0] },
@@ -237,6 +250,7 @@ interface WatchCost { ticks: number; medianCpuMs: number; p90CpuMs: number; maxC
 interface SceneResult {
   scene: Scene;
   watch?: WatchCost;
+  scrape?: ScrapeCost;
   stats: Map<string, Stat>;
   counts: { rep: number; sockscope?: number; ss?: number; ssScene?: number }[];
   profile?: ProfileRow[];
@@ -324,6 +338,13 @@ async function measureScene(scene: Scene, opts: Options, siInstalled: boolean): 
   }
   if (opts.profile) result.profile = await profileSockscope(['list', '-t', '-a', '--json'], opts.timeoutMs);
   if (!opts.skip.has('watch')) result.watch = watchCost(scene.spec.name === 'large' ? 40 : 10);
+  if (!opts.skip.has('exporter')) {
+    try {
+      result.scrape = await scrapeCost(BIN, 10, log);
+    } catch (e) {
+      log(`exporter: ${(e as Error).message}`);
+    }
+  }
   return result;
 }
 
@@ -516,6 +537,14 @@ function report(results: SceneResult[], opts: Options, info: Record<string, stri
     if (problems.length) {
       L.push('', 'Problems (these runs are not counted):', '');
       for (const p of problems) L.push(`- ${p}`);
+    }
+    if (res.scrape) {
+      const x = res.scrape;
+      L.push('', `Exporter on this scene (\`sockscope exporter\`, scraped over HTTP once to warm up, then ${x.scrapes} times one second apart; ` +
+        'CPU from the exporter\'s /proc/PID/stat):', '',
+        '| First scrape ms | Median scrape wall ms | Max wall ms | Median CPU ms per scrape | Max CPU ms | Self-reported ms (last) | Series | Answer KB | RSS MB |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        `| ${ms(x.firstMs)} | ${ms(x.medianWallMs)} | ${ms(x.maxWallMs)} | ${ms(x.medianCpuMs)} | ${ms(x.maxCpuMs)} | ${ms(x.reportedMs)} | ${x.series} | ${(x.bytes / 1024).toFixed(1)} | ${x.rssMB.toFixed(0)} |`);
     }
     if (res.profile?.length) {
       L.push('', `CPU profile of \`sockscope list -t -a --json\` on this scene (\`node --cpu-prof\`, top self time):`, '',

@@ -2,6 +2,7 @@
 // hand back a Snapshot. No I/O of its own.
 import type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
 import { LinuxCollector } from './collectors/linux.js';
+import { LsofCollector } from './collectors/lsof.js';
 import { matches, matchesTable, type Filter } from './model/filter.js';
 import type { Snapshot } from './model/snapshot.js';
 import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
@@ -15,6 +16,7 @@ export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
 export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind } from './model/socket.js';
 export type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
 export { SOCKET_STATES } from './model/socket.js';
+export { LsofCollector, parseLsofFields, type Exec } from './collectors/lsof.js';
 import { SOCKET_STATES } from './model/socket.js';
 export { matches, matchesTable, isListening } from './model/filter.js';
 export { sortSockets, SORT_KEYS, type SortKey } from './model/sort.js';
@@ -68,7 +70,8 @@ export function collectorFor(ctx: CollectorContext, platform: NodeJS.Platform = 
 export async function listSockets(options: ListOptions = {}): Promise<Snapshot> {
   const ctx = defaultContext({ procRoot: options.procRoot, passwdPath: options.passwdPath });
   const { filter, procRoot: _p, passwdPath: _w, ...collect } = options;
-  const collector = collectorFor(ctx);
+  // lsof is a source of its own (any platform that has lsof), not a mode of the Linux collector.
+  const collector = collect.source === 'lsof' ? new LsofCollector(ctx) : collectorFor(ctx);
   const snap = await collector.collect({
     ...collect,
     protocols: collect.protocols ?? filter?.protocols,
@@ -110,8 +113,8 @@ export function findProcessIds(name: string, options: Pick<ListOptions, 'procRoo
   return findProcesses(ctx.procRoot, name, listPids(ctx.procRoot), [process.pid, process.ppid]);
 }
 
-export { diagnose, skippedChecks, DEFAULT_THRESHOLDS } from './doctor/diagnose.js';
-export { FINDING_KINDS, SEVERITIES } from './doctor/types.js';
+// doctor's pure engine (diagnose, thresholds, kinds) is the subpath 'sockscope/doctor':
+// re-exported here it would be loaded by every command of the CLI, which imports this file.
 export type { DoctorReport, DoctorSample, Finding, FindingKind, FindingProcess, Severity, Thresholds } from './doctor/types.js';
 export type { DoctorOptions } from './doctor/run.js';
 export type { HostFacts } from './explain/ports.js';

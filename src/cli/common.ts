@@ -3,6 +3,7 @@ import { defaultContext, listSockets, processInfo, type ListOptions, type Proces
 import { readEphemeralRange } from '../collectors/procfs/host.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
+import type { Column } from '../views/columns.js';
 import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
@@ -15,7 +16,7 @@ import { loadModule } from './load.js';
 
 /** Options every command accepts, wherever they stand on the command line. */
 export interface GlobalOptions {
-  source: 'auto' | 'netlink' | 'proc';
+  source: 'auto' | 'netlink' | 'proc' | 'lsof';
   procRoot?: string;
   color: boolean;
   /** Terminal width, when writing to a terminal. */
@@ -200,14 +201,14 @@ export async function explainerFor(io: Io, p: Parsed, format: Format, context: r
 
 /** Write sockets in the chosen format. */
 export async function writeSockets(io: Io, sockets: Socket[], format: Format, p: Parsed, sort: SortKey,
-  context: readonly Socket[] = sockets): Promise<void> {
+  context: readonly Socket[] = sockets, columns?: readonly Column[]): Promise<void> {
   const explain = await explainerFor(io, p, format, context);
   sortSockets(sockets, sort);
   switch (format) {
     case 'json': return renderJson(sockets, io.stdout);
     case 'ndjson': return renderNdjson(sockets, io.stdout);
     case 'csv': return renderCsv(sockets, io.stdout);
-    default: return renderTable(sockets, io.stdout, renderOptions(io, p), undefined, explain);
+    default: return renderTable(sockets, io.stdout, renderOptions(io, p), columns, explain);
   }
 }
 

@@ -10,7 +10,7 @@ import { safeText } from '../views/safe-text.js';
 
 const VERSION = '0.1.0';
 
-const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'help'] as const;
+const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'kill', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const GLOBAL_VALUE = new Set(['--source', '--proc-root', '--lang']);
@@ -21,7 +21,9 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
   { global: GlobalOptions; rest: string[]; version: boolean } {
   const rest: string[] = [];
   const global: GlobalOptions = {
-    source: 'auto', color: tty.isTTY && env['NO_COLOR'] === undefined, width: tty.isTTY ? tty.columns ?? 80 : undefined,
+    source: 'auto', color: tty.isTTY && env['NO_COLOR'] === undefined,
+    // A terminal that reports 0 columns (a pty nobody sized) is taken as 80 wide, not as 0.
+    width: tty.isTTY ? (tty.columns !== undefined && tty.columns > 0 ? tty.columns : 80) : undefined,
     lang: langFromEnv(env),
   };
   let version = false;
@@ -34,7 +36,7 @@ export function splitGlobal(argv: readonly string[], env: NodeJS.ProcessEnv, tty
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
       if (v === undefined || v === '') throw new UsageError('err.needs-value', { name });
       if (name === '--source') {
-        if (v !== 'auto' && v !== 'netlink' && v !== 'proc') throw new UsageError('err.invalid-source', { text: v });
+        if (v !== 'auto' && v !== 'netlink' && v !== 'proc' && v !== 'lsof') throw new UsageError('err.invalid-source', { text: v });
         global.source = v;
       } else if (name === '--lang') {
         const lang = parseLang(v);
@@ -70,6 +72,7 @@ async function dispatch(command: Command | undefined, args: string[], io: Io): P
     case 'process': return (await load<typeof import('./commands/pid.js')>('./commands/pid.js')).processCommand(args, io);
     case 'explain': return (await load<typeof import('./commands/explain.js')>('./commands/explain.js')).explainCommand(args, io);
     case 'lab': return (await load<typeof import('./commands/lab.js')>('./commands/lab.js')).labCommand(args, io);
+    case 'kill': return (await load<typeof import('./commands/kill.js')>('./commands/kill.js')).killCommand(args, io);
     case 'watch': return (await load<typeof import('./commands/watch.js')>('./commands/watch.js')).watchCommand(args, io);
     case 'doctor': return (await load<typeof import('./commands/doctor.js')>('./commands/doctor.js')).doctorCommand(args, io);
     case 'exporter': return (await load<typeof import('./commands/exporter.js')>('./commands/exporter.js')).exporterCommand(args, io);

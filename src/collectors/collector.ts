@@ -26,6 +26,8 @@ export interface CollectOptions {
   pids?: readonly number[];
   /** Ask the kernel for buffer sizes (netlink only). */
   memory?: boolean;
+  /** Ask the kernel for TCP internals, struct tcp_info and the congestion algorithm (netlink only). */
+  info?: boolean;
 }
 
 /** Everything a collector may touch, injectable so tests swap in recorded trees. */

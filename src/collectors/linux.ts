@@ -179,7 +179,7 @@ export class LinuxCollector implements Collector {
       try {
         const { readSockDiag } = await import('./sockdiag/table.js');
         viaNetlink = await readSockDiag({
-          protocols, families, memory: opts.memory,
+          protocols, families, memory: opts.memory, info: opts.info,
           // Listeners always come along: they explain unaccepted connections.
           states: opts.narrow?.states ? kernelStateMask([...opts.narrow.states, 'LISTEN']) : undefined,
           ports: opts.narrow?.ports,

@@ -423,12 +423,15 @@ function retransmissions(samples: readonly DoctorSample[], T: Thresholds, out: F
   for (const g of groups.values()) {
     out.push(finding('retransmissions', 'warning', g.subject, { retransmitting: g.sockets.length, maxRetransmits: g.max, retransmits: T['retransmits']! }, g.sockets));
   }
-  // The host as a whole: RetransSegs against OutSegs during the check.
+  // The host as a whole: the share of segments sent during the check that were
+  // retransmissions. Linux counts OutSegs for new data and bare ACKs only
+  // (__tcp_transmit_skb), so everything sent is OutSegs + RetransSegs.
   const retrans = counterDelta(samples, 'RetransSegs');
   const sent = counterDelta(samples, 'OutSegs');
-  if (retrans !== undefined && sent !== undefined && sent > 0 && retrans >= T['retrans-segs']! && retrans / sent >= T['retrans-ratio']!) {
+  const total = retrans !== undefined && sent !== undefined ? retrans + sent : 0;
+  if (total > 0 && retrans! >= T['retrans-segs']! && retrans! / total >= T['retrans-ratio']!) {
     out.push(finding('retransmissions', 'warning', {}, {
-      retransSegs: retrans, outSegs: sent, ratio: round(retrans / sent, 4), seconds: round((last.at - samples[0]!.at) / 1000, 1),
+      retransSegs: retrans!, outSegs: sent!, ratio: round(retrans! / total, 4), seconds: round((last.at - samples[0]!.at) / 1000, 1),
       'retrans-segs': T['retrans-segs']!, 'retrans-ratio': T['retrans-ratio']!,
     }, []));
   }

@@ -48,7 +48,8 @@ export const THRESHOLD_SPECS: Readonly<Record<string, ThresholdSpec>> = {
   // retransmissions: consecutive retransmission timeouts of one socket (the kernel's count).
   'retransmits': count(3),
   // retransmissions (host): RetransSegs rising by at least this many during the check,
-  // and making up at least retrans-ratio of the segments sent (OutSegs) meanwhile.
+  // and making up at least retrans-ratio of the segments sent meanwhile (OutSegs + RetransSegs:
+  // Linux's OutSegs leaves retransmissions out).
   'retrans-segs': count(10),
   'retrans-ratio': ratio(0.02),
   // fd-limit: open fds as a share of the process's RLIMIT_NOFILE soft limit.

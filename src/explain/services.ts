@@ -33,3 +33,52 @@ export function serviceName(port: number, protocol: Protocol): string | undefine
   m.set(port, name ?? null);
   return name;
 }
+
+let byName: Record<Protocol, Map<string, number>> | undefined;
+
+// Names that /etc/services (netbase, the BSDs) and Windows' services file give
+// another port than the registry's lowest: netstat looks names up there.
+const CONVENTIONAL: Readonly<Record<string, number>> = { 'http-alt': 8080, x11: 6000, ipp: 631, www: 80, 'www-http': 80 };
+
+/**
+ * The port a registered service name stands for (the reverse of serviceName),
+ * for output taken without -n ("localhost:smtp" → 25). Names are matched
+ * without regard to case; a name registered for several ports gives the
+ * lowest. Built on the first call only: pasted output with names is rare.
+ */
+export function servicePort(name: string, protocol: Protocol): number | undefined {
+  if (byName === undefined) {
+    byName = { tcp: new Map(), udp: new Map() };
+    lookup(0, protocol);
+    if (names) {
+      for (const p of ['tcp', 'udp'] as const) {
+        const m = byName[p];
+        for (const [port, n] of Object.entries(names[p])) {
+          const k = n.toLowerCase();
+          const v = Number(port);
+          if (v > 0 && !(m.get(k)! <= v)) m.set(k, v);
+        }
+      }
+    }
+  }
+  const k = name.toLowerCase();
+  return CONVENTIONAL[k] ?? byName[protocol].get(k);
+}
+
+/**
+ * The one registered service name that begins with `prefix`, and its port;
+ * undefined when none or several do. For names a tool cut to fit its column
+ * ("afpov" for afpovertcp): used only where the cut is evident, and flagged.
+ */
+export function serviceByPrefix(prefix: string, protocol: Protocol): { name: string; port: number } | undefined {
+  if (prefix.length < 3) return undefined;
+  servicePort(prefix, protocol);
+  const p = prefix.toLowerCase();
+  let found: { name: string; port: number } | undefined;
+  for (const [name, port] of byName![protocol]) {
+    if (!name.startsWith(p)) continue;
+    if (found && found.name !== name) return undefined;
+    found = { name, port };
+  }
+  return found;
+}

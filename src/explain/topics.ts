@@ -57,6 +57,11 @@ const TOPICS: readonly TopicDef[] = [
   { name: 'udp', aliases: ['datagram'], title: 'topic.udp.title', body: (t) => [t('topic.udp.body')] },
   { name: 'reuseaddr', aliases: ['so_reuseaddr', 'eaddrinuse', 'address-in-use', 'port-in-use'], title: 'topic.reuseaddr.title',
     body: (t) => [t('topic.reuseaddr.body')] },
+  { name: 'rtt', aliases: ['round-trip', 'srtt', 'rttvar', 'min-rtt', 'minrtt', 'rto', 'latency'], title: 'topic.rtt.title', body: (t) => [t('topic.rtt.body')] },
+  { name: 'cwnd', aliases: ['congestion-window', 'congestion', 'ssthresh', 'cc', 'bbr', 'cubic', 'rwnd-limited', 'sndbuf-limited'], title: 'topic.cwnd.title', body: (t) => [t('topic.cwnd.body')] },
+  { name: 'retrans', aliases: ['retransmissions', 'retransmits', 'retransmit', 'loss', 'lost', 'retr'], title: 'topic.retransmissions.title', body: (t) => [t('topic.retransmissions.body')] },
+  { name: 'tcp-info', aliases: ['tcp_info', 'info', 'bytes-sent', 'bytes-received', 'bytes-acked', 'mss', 'delivery-rate', 'pacing-rate'], title: 'topic.tcp-info.title', body: (t) => [t('topic.tcp-info.body')] },
+  { name: 'nodelay', aliases: ['tcp_nodelay', 'nagle', 'so_linger', 'linger', 'socket-options', 'setsockopt'], title: 'topic.nodelay.title', body: (t) => [t('topic.nodelay.body')] },
   { name: 'states', aliases: ['state', 'tcp-states'], title: 'topic.states.title',
     body: (t) => [t('topic.state.list', { states: SOCKET_STATES.filter((s) => s !== 'UNCONN').join(', ') })] },
 ];

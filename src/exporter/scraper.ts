@@ -81,6 +81,11 @@ export class Scraper {
     return this.kept.map((k) => k.sample.at);
   }
 
+  /** Resolves when no scrape is under way (at once when none is), never rejects. */
+  async idle(): Promise<void> {
+    await this.inflight?.catch(() => undefined);
+  }
+
   /** The metrics now; joins a scrape already under way. */
   scrape(): Promise<ScrapeResult> {
     if (!this.inflight) {

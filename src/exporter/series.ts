@@ -220,10 +220,21 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
     if (!m) byProcess.set(name, m = new Array<number>(STATE_COUNT).fill(0));
     m[st]!++;
   };
+  // TCP connections whose local port is in the ephemeral range: counted per
+  // destination below, once every listening port is known.
+  const candidates: Socket[] = [];
+  const lo = eph ? eph[0] : 1;
+  const hi = eph ? eph[1] : 0;
   for (let i = 0; i < sockets.length; i++) {
     const s = sockets[i]!;
-    const st = STATE_INDEX[s.state];
-    byState[s.protocol][st]!++;
+    const state = s.state;
+    const st = STATE_INDEX[state];
+    const protocol = s.protocol;
+    byState[protocol][st]!++;
+    if (protocol === 'tcp' && state !== 'LISTEN') {
+      const lp = s.localPort;
+      if (lp >= lo && lp <= hi && s.remotePort !== 0) candidates.push(s);
+    }
     const hs = s.holders;
     if (hs.length === 0) bump(NO_PROCESS, st);
     else if (hs.length === 1) bump(processLabel(hs[0]!.name), st);
@@ -232,7 +243,7 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
       const names = new Set(hs.map((h) => processLabel(h.name)));
       for (const n of names) bump(n, st);
     }
-    if (s.protocol === 'tcp' && s.state === 'LISTEN') {
+    if (protocol === 'tcp' && state === 'LISTEN') {
       listening.add(s.localPort);
       const g: ListenerGroup = {
         port: s.localPort, scope: bindScopeLabel(s.localAddress), process: holderName(s),
@@ -315,7 +326,6 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
   const ephSeries: Series[] = [];
   let foldedDest = 0;
   if (eph) {
-    const [lo, hi] = eph;
     type Dest = { local: string; remote: string; port: number; n: number };
     // local -> remote -> port: lookups by the sockets' own strings, no key
     // built per socket. A remote seen with one port holds its Dest directly
@@ -327,10 +337,9 @@ export function buildSeries(input: SeriesInput, limits: ExporterLimits = DEFAULT
       all.push(d);
       return d;
     };
-    for (let i = 0; i < sockets.length; i++) {
-      const s = sockets[i]!;
-      if (s.protocol !== 'tcp' || s.state === 'LISTEN' || s.remotePort === 0) continue;
-      if (s.localPort < lo || s.localPort > hi || listening.has(s.localPort)) continue;
+    for (let i = 0; i < candidates.length; i++) {
+      const s = candidates[i]!;
+      if (listening.has(s.localPort)) continue;
       let byRemote = dest.get(s.localAddress);
       if (!byRemote) dest.set(s.localAddress, byRemote = new Map());
       const at = byRemote.get(s.remoteAddress);

@@ -106,6 +106,10 @@ export async function startExporter(o: ExporterOptions = {}): Promise<RunningExp
     server,
     close: async () => {
       await close(server);
+      // A collection under way finishes before its netlink channel closes (bounded: a stop must not hang).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([scraper.idle(), new Promise<void>((r) => { timer = setTimeout(r, 5000); })]);
+      clearTimeout(timer);
       collector.close();
     },
   };

@@ -141,3 +141,12 @@ export function bindScope(addresses: readonly string[], v6only?: boolean): BindS
 export function isAllInterfaces(scope: BindScope): boolean {
   return scope.startsWith('all-interfaces');
 }
+
+/**
+ * A host name as netstat prints it without -n: "localhost", "api", "PC-20180125BBDX",
+ * "ec2-3-8-1-2.eu-west-2.compute.amazonaws.com" (often cut to the column's width).
+ * Letters, digits, '-', '_' and '.', with at least one letter, at most 255 characters.
+ */
+export function isHostName(host: string): boolean {
+  return host.length <= 255 && /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(host) && /[A-Za-z]/.test(host) && canonicalAddress(host) === undefined;
+}

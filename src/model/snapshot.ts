@@ -1,7 +1,7 @@
 import type { Socket } from './socket.js';
 
 /** Which source produced the socket table. */
-export type SourceName = 'netlink' | 'proc';
+export type SourceName = 'netlink' | 'proc' | 'lsof';
 
 /** Something the scan could not see, recorded instead of crashing or guessing. */
 export interface ScanIssue {

@@ -120,6 +120,8 @@ export interface Socket {
   timer?: { kind: TimerKind; expiresMs: number; retransmits: number };
   /** Buffer sizes and use, when asked for (netlink source only). */
   memory?: SocketMemory;
+  /** TCP internals (struct tcp_info, congestion control), when asked for (netlink source only, TCP). */
+  tcp?: TcpInfo;
   holders: Holder[];
   /** Present only when holders is empty. */
   unheldReason?: UnheldReason;
@@ -135,6 +137,59 @@ export interface SocketMemory {
   sndbuf: number;
   /** Packets dropped because the receive buffer was full. */
   drops: number;
+}
+
+/**
+ * What the kernel tracks inside a TCP connection (struct tcp_info in
+ * include/uapi/linux/tcp.h, sent as INET_DIAG_INFO; INET_DIAG_CONG for the
+ * algorithm). The struct grew over the years: a field the running kernel does
+ * not send is absent, never 0. Times in milliseconds, sizes in bytes.
+ */
+export interface TcpInfo {
+  /** Smoothed round-trip time and its variation (tcpi_rtt, tcpi_rttvar). */
+  rttMs: number;
+  rttVarMs: number;
+  /** Lowest round-trip time seen (Linux 4.6+). */
+  minRttMs?: number;
+  /** Retransmission timeout now. */
+  rtoMs: number;
+  /** Segment size this side sends (tcpi_snd_mss). */
+  mss: number;
+  /** Congestion window, in segments, and the slow-start threshold (absent while still infinite). */
+  cwnd: number;
+  ssthresh?: number;
+  /** Retransmissions of the segment now outstanding (resets after an ACK), and since the connection began. */
+  retransmits: number;
+  totalRetrans: number;
+  /** Segments sent and not yet acknowledged; segments believed lost. */
+  unacked: number;
+  lost: number;
+  /** Since the connection began (Linux 4.1+ / 4.19+ for sent and retransmitted bytes). */
+  bytesAcked?: number;
+  bytesReceived?: number;
+  bytesSent?: number;
+  bytesRetrans?: number;
+  /** Latest delivery rate estimate and pacing rate, bytes per second (absent when unknown). */
+  deliveryRate?: number;
+  pacingRate?: number;
+  /** Time since this side last sent / received data. */
+  lastSendMs: number;
+  lastRecvMs: number;
+  /** Time spent sending, and in it limited by the peer's receive window or by our send buffer (Linux 4.10+). */
+  busyMs?: number;
+  rwndLimitedMs?: number;
+  sndbufLimitedMs?: number;
+  /** Options both sides agreed on in the handshake. */
+  sack: boolean;
+  timestamps: boolean;
+  /** Window scale shifts, when window scaling is on. */
+  sndWscale?: number;
+  rcvWscale?: number;
+  ecn: boolean;
+  /** Congestion control algorithm (cubic, bbr, reno, ...). */
+  congestion?: string;
+  /** Bytes of struct tcp_info the kernel sent (tells which fields it knows). */
+  structBytes: number;
 }
 
 /** Kernel socket timers (net/ipv4/tcp_diag.c / inet_diag idiag_timer). */

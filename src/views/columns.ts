@@ -165,3 +165,40 @@ export function stateStyle(state: SocketState): Paint | undefined {
     default: return undefined;
   }
 }
+
+/** Bytes in a few characters: 512, 1.2K, 3.4M, 5.6G (powers of 1024). */
+export function shortBytes(n: number | undefined): string {
+  if (n === undefined) return '-';
+  const units = ['', 'K', 'M', 'G', 'T', 'P'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return u === 0 ? String(n) : `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[u]}`;
+}
+
+/** A round-trip time in ms as ss prints it: 0.011, 1.5, 230. */
+function shortMs(ms: number): string {
+  return ms < 1 ? ms.toFixed(3).replace(/0+$/, '').replace(/\.$/, '') : ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
+}
+
+const dash = (s: Socket, f: (t: NonNullable<Socket['tcp']>) => string): string => (s.tcp ? f(s.tcp) : '-');
+
+/**
+ * The columns `list -i` adds before the holders: what the kernel tracks inside
+ * each TCP connection (struct tcp_info). "-" where there is nothing: UDP, a
+ * listener, a TIME_WAIT, or a source without it (/proc/net, lsof).
+ */
+export const INFO_COLUMNS: readonly Column[] = [
+  { id: 'rtt', header: 'view.col.rtt', align: 'right', text: (s) => dash(s, (t) => `${shortMs(t.rttMs)}/${shortMs(t.rttVarMs)}`) },
+  { id: 'cwnd', header: 'view.col.cwnd', align: 'right', text: (s) => dash(s, (t) => String(t.cwnd)) },
+  { id: 'retrans', header: 'view.col.retrans', align: 'right', text: (s) => dash(s, (t) => `${t.retransmits}/${t.totalRetrans}`) },
+  { id: 'sent', header: 'view.col.sent', align: 'right', text: (s) => dash(s, (t) => shortBytes(t.bytesSent ?? t.bytesAcked)) },
+  { id: 'received', header: 'view.col.received', align: 'right', text: (s) => dash(s, (t) => shortBytes(t.bytesReceived)) },
+  { id: 'cc', header: 'view.col.cc', align: 'left', text: (s) => dash(s, (t) => t.congestion ?? '?') },
+];
+
+/** The table's columns with the tcp_info ones before the holders. */
+export function withInfoColumns(columns: readonly Column[] = COLUMNS): Column[] {
+  const i = columns.findIndex((c) => c.id === 'holders');
+  return [...columns.slice(0, i), ...INFO_COLUMNS, ...columns.slice(i)];
+}

@@ -362,11 +362,11 @@ export function hiddenHint(snap: Snapshot, lang: Lang): string | undefined {
 
 /**
  * Said when a TCP listener is shown and the source cannot see backlogs
- * (/proc/net): its Send-Q shows "?" and this says why. Not said after a
+ * (/proc/net, lsof): its Send-Q shows "?" and this says why. Not said after a
  * fallback to /proc/net, whose own note already says it.
  */
 export function backlogNote(snap: Snapshot, shown: readonly Socket[], lang: Lang): string | undefined {
   if (snap.backlogKnown || snap.issues.some((i) => i.kind === 'source-fallback')) return undefined;
   if (!shown.some((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.backlog === undefined)) return undefined;
-  return msg(lang, 'note.backlog-unknown');
+  return msg(lang, snap.source === 'lsof' ? 'note.backlog-unknown-lsof' : 'note.backlog-unknown');
 }

@@ -277,6 +277,7 @@ export function toJson(s: Socket): object {
   if (s.v6only !== undefined) o['v6only'] = s.v6only;
   if (s.timer !== undefined) o['timer'] = s.timer;
   if (s.memory !== undefined) o['memory'] = s.memory;
+  if (s.tcp !== undefined) o['tcp'] = s.tcp;
   o['holders'] = s.holders;
   if (s.unheldReason !== undefined) o['unheldReason'] = s.unheldReason;
   return o;
@@ -297,6 +298,8 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
   if (s.v6only !== undefined) out += `"v6only":${s.v6only},`;
   if (s.timer !== undefined) out += `"timer":${JSON.stringify(s.timer)},`;
   if (s.memory !== undefined) out += `"memory":${JSON.stringify(s.memory)},`;
+  // The congestion name is kernel text kept to printable ASCII: JSON.stringify is enough.
+  if (s.tcp !== undefined) out += `"tcp":${JSON.stringify(s.tcp)},`;
   out += '"holders":[';
   for (let i = 0; i < s.holders.length; i++) {
     const h = s.holders[i]!;

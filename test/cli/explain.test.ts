@@ -93,3 +93,21 @@ test('explain --input: empty, binary, missing file: one line, exit 2', () => {
     assert.equal(r.err.trim().split('\n').length, 1);
   }
 });
+
+test('explain: the tcp_info topics, by name and alias, in both languages', () => {
+  const cases: [string, RegExp, RegExp][] = [
+    ['rtt', /retransmission timeout/, /重传超时/],
+    ['ssthresh', /Congestion window/, /拥塞窗口/],
+    ['retransmissions', /now\/total/, /当前\/累计/],
+    ['tcp_info', /struct tcp_info/, /struct tcp_info/],
+    ['nagle', /TCP_NODELAY.*cannot show them/s, /TCP_NODELAY.*无法显示/s],
+  ];
+  for (const [topic, en, zh] of cases) {
+    const a = runCli(['explain', topic]);
+    assert.equal(a.code, 0, `${topic}: ${a.err}`);
+    assert.match(a.out, en, topic);
+    const b = runCli(['--lang', 'zh-CN', 'explain', topic]);
+    assert.equal(b.code, 0, `${topic}: ${b.err}`);
+    assert.match(b.out, zh, topic);
+  }
+});

@@ -245,7 +245,11 @@ test('retransmissions: a socket past its retransmits threshold, and the host ret
   const host = diagnose([sample(0, [], { RetransSegs: 100, OutSegs: 1000 }), sample(1000, [], { RetransSegs: 150, OutSegs: 1100 })], HOST);
   assert.deepEqual(kinds(host), ['retransmissions:warning']);
   assert.equal(host[0]!.evidence['retransSegs'], 50);
-  assert.equal(host[0]!.evidence['ratio'], 0.5);
+  assert.equal(host[0]!.evidence['ratio'], 0.3333, '50 of the 150 segments sent (OutSegs leaves retransmissions out)');
+  // Only retransmissions went out (OutSegs did not move): all of it.
+  const only = diagnose([sample(0, [], { RetransSegs: 0, OutSegs: 60 }), sample(1000, [], { RetransSegs: 80, OutSegs: 60 })], HOST);
+  assert.deepEqual(kinds(only), ['retransmissions:warning']);
+  assert.equal(only[0]!.evidence['ratio'], 1);
   assert.deepEqual(diagnose([sample(0, [], { RetransSegs: 100, OutSegs: 1000 }), sample(1000, [], { RetransSegs: 105, OutSegs: 1100 })], HOST), []);
 });
 

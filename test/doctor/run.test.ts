@@ -100,3 +100,18 @@ test('stopped after the first look: judged on that look, the checks that needed 
   assert.deepEqual(report.findings.map((f) => `${f.kind}:${f.severity}`), ['accept-queue-full:warning', 'fd-limit:warning']);
   assert.ok(report.skipped.some((s) => s.reason === 'doctor.skip.one-sample.close-wait'));
 });
+
+test('the library: runDoctor from the front door, loaded on first call', async (t) => {
+  const root = tree();
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const { runDoctor } = await import('../../src/index.js');
+  // The pure engine is the subpath 'sockscope/doctor' (the main entry, which every CLI command loads, does not carry it).
+  const { diagnose, DEFAULT_THRESHOLDS, FINDING_KINDS } = await import('../../src/doctor/index.js');
+  const clock = new FakeClock();
+  const report = await runDoctor({ source: new Scripted(clock, [[listener]]), clock, procRoot: root, host: {} });
+  assert.equal(report.samples, 2);
+  assert.deepEqual(report.findings.map((f) => f.kind), ['accept-queue-full', 'fd-limit']);
+  assert.equal(typeof diagnose, 'function');
+  assert.equal(DEFAULT_THRESHOLDS['fd-ratio'], 0.8);
+  assert.equal(FINDING_KINDS.length, 12);
+});

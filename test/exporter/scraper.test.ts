@@ -81,6 +81,22 @@ test('concurrent scrapes share one tick; the next scrape takes a new one', async
   assert.match((await d).text, /process="srv"\} 5$/m);
 });
 
+test('idle() waits for the collection under way (a stop closes the collector after it), and never rejects', async () => {
+  const source = new GatedSource(() => [listener(0)]);
+  const s = scraper(source);
+  await s.idle();
+  source.fail = new Error('gone');
+  const a = s.scrape().catch(() => 'failed');
+  let done = false;
+  const idle = s.idle().then(() => { done = true; });
+  await tick();
+  assert.equal(done, false, 'still collecting');
+  source.open();
+  await idle;
+  assert.equal(done, true);
+  assert.equal(await a, 'failed');
+});
+
 test('a failed tick fails the scrapes that share it, counts a scan error, and the next one recovers', async () => {
   const source = new GatedSource(() => [listener(1)]);
   const s = scraper(source);

@@ -3,7 +3,8 @@
 // on a terminal shows a hostile process name escaped, never as control.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runCli } from './helpers.js';
+import { BIN, runCli } from './helpers.js';
+import { Tmux } from '../watch/tmux.js';
 import { actor, cliIn, netns } from './doctor-scene.js';
 
 const refusals: [string[], RegExp][] = [
@@ -65,4 +66,28 @@ hold()
   assert.match(r.stdout, /^warning\s+risky-port\s+tcp 127\.0\.0\.1:31337/m);
   // The notes of a single look go to stderr, one per check that needed two looks.
   assert.match(r.stderr, /^sockscope: close-wait: whether CLOSE_WAIT grows needs two looks; only one was taken \(--duration\)\.$/m);
+});
+
+test('in a real terminal (tmux, 80 columns): colours for the severity, the width kept, a name that sets the title shown escaped', async (t) => {
+  const ns = netns(t);
+  const evil = actor(t, ns, 'evil', `
+with open('/proc/self/comm', 'wb') as f: f.write(b'x\\x1b]0;PWN\\x07')
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 31337)); s.listen(8)
+emit(listening=31337)
+hold()
+`);
+  await evil.message('listening');
+  const tmux = new Tmux();
+  t.after(() => tmux.kill());
+  tmux.start(`ip netns exec ${ns} ${process.execPath} ${BIN} doctor --duration 0.5 --interval 0.5; echo DOCTOR-EXIT $?; sleep 60`, {}, { x: 80, y: 40 });
+  const screen = await tmux.until('doctor done', (s) => s.includes('DOCTOR-EXIT'), { timeoutMs: 15_000 });
+  assert.match(screen, /DOCTOR-EXIT 1/);
+  assert.match(screen, /^Findings: 2 \(critical 0, warning 1, info 1\); looks: 2 over 0\.5 s\.$/m);
+  assert.ok(screen.includes(`${evil.pid}/x\\x1b]0;PWN\\x07`), screen);
+  assert.notEqual(tmux.format('pane_title'), 'PWN');
+  const colours = tmux.capture(true);
+  assert.match(colours, /\x1b\[33m(\x1b\[49m)?warning/, 'warning in yellow');
+  // The paragraphs wrap at the terminal's width, under their label.
+  assert.match(screen, /\n {4}Why: This port has a history of abuse\. Watch out: 31337 is the default port\n {9}of known backdoors/);
 });

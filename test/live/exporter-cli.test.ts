@@ -43,6 +43,12 @@ test('exporter: bad limits and stray arguments are refused with one line and exi
   }
 });
 
+test('exporter: --source lsof is refused (each scrape is a tick of the live tables), with one line and exit 2', async () => {
+  const r = await runCli(['--source', 'lsof', 'exporter'], { timeoutMs: 20_000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(oneLine(r.stderr), /--source lsof/);
+});
+
 test('exporter: a port already in use is one line and exit 3', async (t) => {
   const port = await freePort();
   const holder = createServer((c) => c.destroy());

@@ -102,7 +102,11 @@ test('-an without PIDs: no holders, reason unknown (kernel for TIME_WAIT)', () =
 
 test('damaged lines are reported with their line numbers and why; good ones kept (tabs too)', () => {
   const r = parsePasted(fixture(W, 'en-ano-damaged.txt'));
-  assert.deepEqual(r.rows.map((x) => x.line), [5, 7]);
-  assert.deepEqual(r.unreadable.map((u) => [u.line, u.reason]), [[6, 'bad-pid'], [8, 'not-numeric'], [9, 'bad-state']]);
+  assert.deepEqual(r.rows.map((x) => x.line), [5, 7, 8]);
+  assert.deepEqual(r.unreadable.map((u) => [u.line, u.reason]), [[6, 'bad-pid'], [9, 'bad-state']]);
+  // Line 8 was taken without -n: host names kept as printed, https read back as 443.
+  const named = r.rows[2]!;
+  assert.deepEqual([named.socket.localAddress, named.socket.localPort, named.socket.remoteAddress, named.socket.remotePort], ['DESKTOP-7Q1', 50210, 'example.net', 443]);
+  assert.deepEqual([named.localIsName, named.remoteIsName, named.remoteService, named.localService], [true, true, 'https', undefined]);
   assert.ok(r.notes.includes('names-not-numeric'));
 });

@@ -54,6 +54,8 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (p.positionals.length) throw new UsageError('doctor.err.args', { arg: p.positionals[0]! });
+  const source = io.global.source;
+  if (source === 'lsof') throw new UsageError('err.source-lsof-live');
   const duration = seconds(p, 'duration', 1, 0, 86400);
   const interval = seconds(p, 'interval', 1, 0.1, 3600);
   const thresholds = thresholdsFrom(p);
@@ -66,7 +68,7 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   try {
     const { report, snapshot } = await collectDoctor({
       durationSeconds: duration, intervalSeconds: interval, thresholds, procRoot: io.global.procRoot,
-      sourceName: io.global.source, signal: stopper.signal,
+      sourceName: source, signal: stopper.signal,
     });
     if (json) await io.stdout.write(doctorJson(report, L));
     else await renderDoctorTable(report, io.stdout, { lang: L, color: io.global.color, width: io.global.width });

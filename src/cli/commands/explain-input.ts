@@ -8,8 +8,10 @@ import { catalog, msg, translator, type MessageKey } from '../../explain/i18n.js
 import type { HostFacts } from '../../explain/ports.js';
 import { explainSocket, rowContext } from '../../explain/row.js';
 import { displayWidth, paint, wrap } from '../../views/sink.js';
-import { commandText } from '../../views/columns.js';
-import { renderTable } from '../../views/table.js';
+import { COLUMNS, commandText, localCell, remoteCell, type Column } from '../../views/columns.js';
+import type { PastedRow } from '../../collectors/text/common.js';
+import { renderTable, toJson } from '../../views/table.js';
+import { jsonText, safeText } from '../../views/safe-text.js';
 import { UsageError } from '../args.js';
 import { renderOptions, type Io } from '../common.js';
 import type { Parsed } from '../args.js';
@@ -56,6 +58,38 @@ function pasteReason(code: string | undefined): MessageKey {
   return (key in catalog('en') ? key : 'paste.reason.unrecognized') as MessageKey;
 }
 
+/**
+ * An endpoint cell with what the paste said beyond the address: the interface
+ * or scope id ("[fe80::1%eth0]:546", "127.0.0.53%lo:53"), without which two
+ * link-local sockets would look the same, and "…" after a port the tool may
+ * have cut short. The zone is the other machine's text: escaped.
+ */
+export function markEndpoint(cell: string, zone: string | undefined, portCut: boolean | undefined): string {
+  let out = cell;
+  if (zone !== undefined && zone !== '') {
+    const z = '%' + safeText(zone);
+    const close = out.startsWith('[') ? out.indexOf(']') : -1;
+    const at = close >= 0 ? close : out.lastIndexOf(':');
+    if (at > 0) out = out.slice(0, at) + z + out.slice(at);
+  }
+  return portCut ? out + '…' : out;
+}
+
+/** The table's columns for pasted rows: the endpoints carry their zone and cut marks. */
+function pastedColumns(rows: readonly PastedRow[]): Column[] {
+  const about = new Map(rows.map((r) => [r.socket, r]));
+  return COLUMNS.map((c): Column => {
+    // A port that may be cut is only its first digits: shown as digits, never named.
+    if (c.id === 'local') {
+      return { ...c, text: (s, o) => { const r = about.get(s); return markEndpoint(localCell(s, r?.localPortCut ? { ...o, numeric: true } : o), r?.localZone, r?.localPortCut); } };
+    }
+    if (c.id === 'remote') {
+      return { ...c, text: (s, o) => { const r = about.get(s); return markEndpoint(remoteCell(s, r?.remotePortCut ? { ...o, numeric: true } : o), r?.remoteZone, r?.remotePortCut); } };
+    }
+    return c;
+  });
+}
+
 export async function explainPasted(io: Io, file: string, p: Parsed): Promise<number> {
   const L = io.global.lang;
   const t = translator(L);
@@ -74,6 +108,18 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
     throw new UsageError('err.paste-no-rows', { format: { key: `paste.format.${result.format}` } });
   }
   const out = io.stdout;
+  if (p.flags.has('json')) {
+    // For scripts: every row as a v1 socket (docs/json.md) with what the paste said about it.
+    await out.line(jsonText({
+      format: result.format,
+      platform: result.platform,
+      notes: result.notes,
+      rows: result.rows.map(({ socket, ...about }) => ({ ...about, socket: toJson(socket) })),
+      unreadable: result.unreadable,
+    }));
+    await out.flush();
+    return 0;
+  }
   const ropts = renderOptions(io, p);
   await out.line(paint(ropts.color, 'bold', msg(L, 'paste.read-as', {
     format: msg(L, `paste.format.${result.format}`), platform: msg(L, `paste.platform.${result.platform}`), rows: result.rows.length,
@@ -87,7 +133,7 @@ export async function explainPasted(io: Io, file: string, p: Parsed): Promise<nu
   const sockets = result.rows.map((r) => r.socket);
   // macOS netstat counts buffered bytes (sb_cc): the peer's FIN is not in its Recv-Q.
   const ctx = rowContext(sockets, PLATFORM_HOST[result.platform], !result.notes.includes('no-queues'), result.platform !== 'macos');
-  await renderTable(sockets, out, ropts, undefined, (s) => explainSocket(s, ctx, t));
+  await renderTable(sockets, out, ropts, pastedColumns(result.rows), (s) => explainSocket(s, ctx, t));
   if (result.unreadable.length) {
     await out.line('');
     // The pasted line is someone else's text: escaped, and cut to the terminal unless --wide.

@@ -21,7 +21,7 @@ export async function printExplanation(io: Io, e: Explanation): Promise<void> {
 }
 
 export async function explainCommand(argv: string[], io: Io): Promise<number> {
-  const p = parseArgs(argv, [{ name: 'input', short: 'i', value: true }, { name: 'numeric', short: 'n' }, { name: 'wide', short: 'W' }, { name: 'help', short: 'h' }]);
+  const p = parseArgs(argv, [{ name: 'input', short: 'i', value: true }, { name: 'numeric', short: 'n' }, { name: 'wide', short: 'W' }, { name: 'json' }, { name: 'help', short: 'h' }]);
   if (p.flags.has('help')) {
     await io.stdout.line(msg(io.global.lang, 'help.explain'));
     return 0;
@@ -33,6 +33,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
     const { explainPasted } = await loadModule<typeof import('./explain-input.js')>(new URL('./explain-input.js', import.meta.url));
     return explainPasted(io, input, p);
   }
+  if (p.flags.has('json')) throw new UsageError('err.explain-json');
   if (p.flags.has('numeric')) throw new UsageError('err.explain-numeric');
   if (p.flags.has('wide')) throw new UsageError('err.explain-wide');
   if (p.positionals.length === 0) {

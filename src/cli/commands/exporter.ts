@@ -53,6 +53,9 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (p.positionals.length) throw new UsageError('exporter.err.args', { arg: p.positionals[0]! });
+  // lsof gives one whole look per run; each scrape is a tick of the kernel's live tables.
+  const source = io.global.source;
+  if (source === 'lsof') throw new UsageError('exporter.err.source-lsof');
   const address = parseListen(p.values.get('listen')?.[0] ?? DEFAULT_LISTEN);
   const limits: ExporterLimits = {
     topProcesses: count(p, 'top-processes', DEFAULT_LIMITS.topProcesses),
@@ -69,7 +72,7 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
   try {
     running = await startExporter({
       host: address.host, port: address.port, limits, windowSeconds, rescanSeconds: rescan, thresholds,
-      procRoot: io.global.procRoot, sourceName: io.global.source, lang: L,
+      procRoot: io.global.procRoot, sourceName: source, lang: L,
       onScrapeError: (e) => {
         // Said once per distinct reason: a failure that repeats every scrape would flood the log.
         const reason = safeText((e as Error).message ?? String(e));

@@ -46,6 +46,7 @@ function enterReader(stdin: NodeJS.ReadStream): { wait(): Promise<boolean>; clos
 }
 
 export async function labCommand(argv: string[], io: Io): Promise<number> {
+  if (io.global.source === 'lsof') throw new UsageError('err.source-lsof-live');
   const p = parseArgs(argv, [{ name: 'auto' }, { name: 'help', short: 'h' }]);
   const L = io.global.lang;
   if (p.flags.has('help')) {

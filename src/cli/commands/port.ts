@@ -72,6 +72,11 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain, await tcpListenPorts(io, port, sockets));
     const backlog = backlogNote(snap, sockets, io.global.lang);
     if (backlog) note(io, backlog);
+    // Held by a process here: the exact command that frees it.
+    if (sockets.some((s) => s.localPort === port && s.holders.length > 0)) {
+      await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'port.kill-hint', { target: protocol ? `:${port}/${protocol}` : `:${port}` })));
+      await io.stdout.flush();
+    }
   }
   reportHidden(io, snap);
   if (filter.pids) reportUnreadable(io, snap, filter.pids);

@@ -44,6 +44,7 @@ function seconds(p: Parsed, name: string, fallback: number | undefined, min: num
 }
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
+  if (io.global.source === 'lsof') throw new UsageError('err.source-lsof-live');
   const p = parseArgs(argv, WATCH_SPECS);
   if (p.flags.has('help')) {
     await io.stdout.line(msg(io.global.lang, 'help.watch'));

@@ -27,6 +27,8 @@ export const AF_INET6 = 10;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 /** inet_diag extension: socket memory info (struct sk_meminfo, u32[9]). */
+export const INET_DIAG_INFO = 2;
+export const INET_DIAG_CONG = 4;
 export const INET_DIAG_SKMEMINFO = 7;
 /**
  * inet_diag attribute: the IPV6_V6ONLY flag (u8). The kernel adds it without
@@ -47,6 +49,8 @@ export interface DumpRequest {
   states?: number;
   /** Ask for socket memory (buffer sizes) with each record. */
   memory?: boolean;
+  /** Ask for struct tcp_info and the congestion algorithm (TCP dumps). */
+  info?: boolean;
   /** Only sockets whose local or remote port is one of these (kernel-side filter). */
   ports?: readonly number[];
   seq: number;
@@ -107,7 +111,9 @@ export function encodeDumpRequest(req: DumpRequest): Buffer {
   buf.writeUInt32LE(0, 12);
   buf.writeUInt8(req.family, HDR);
   buf.writeUInt8(req.protocol, HDR + 1);
-  buf.writeUInt8(req.memory ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0, HDR + 2);
+  let ext = req.memory ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0;
+  if (req.info) ext |= (1 << (INET_DIAG_INFO - 1)) | (1 << (INET_DIAG_CONG - 1));
+  buf.writeUInt8(ext, HDR + 2);
   buf.writeUInt32LE((req.states ?? 0xffffffff) >>> 0, HDR + 4);
   if (bc) {
     buf.writeUInt16LE(4 + bc.length, HDR + 56);
@@ -196,6 +202,7 @@ export function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: numb
     v6only: undefined,
     timer: undefined,
     memory: undefined,
+    tcp: undefined,
     // Filled in by the collector; declared here so that adding them later
     // does not move 100k records to a slower layout.
     holders: NO_HOLDERS,
@@ -205,7 +212,8 @@ export function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: numb
   if (ifindex !== 0) rec.interface = ifindex;
   const timer = timerFromKernel(buf[p + 2]!);
   if (timer) rec.timer = { kind: timer, expiresMs: dv.getUint32(p + 52, true), retransmits: buf[p + 3]! };
-  // Attributes.
+  // Attributes. The algorithm's name may come before the tcp_info it belongs with.
+  let congestion: string | undefined;
   let a = p + MSG;
   while (a + 4 <= end) {
     const alen = dv.getUint16(a, true);
@@ -221,8 +229,75 @@ export function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: numb
       };
     } else if (atype === INET_DIAG_SKV6ONLY && alen >= 5 && v6) {
       rec.v6only = buf[a + 4] !== 0;
+    } else if (atype === INET_DIAG_INFO && protocol === 'tcp' && !listening) {
+      // A listener's tcp_info describes no connection (rtt 0, the initial cwnd): left out.
+      const info = decodeTcpInfo(dv, a + 4, alen - 4);
+      if (info) rec.tcp = { ...info, congestion: rec.tcp?.congestion };
+    } else if (atype === INET_DIAG_CONG && protocol === 'tcp' && !listening && alen > 4) {
+      // A NUL-terminated name ("cubic"); ASCII by kernel convention, kept to 16 printable characters.
+      let name = '';
+      for (let i = a + 4; i < a + alen && i < a + 4 + 16 && buf[i] !== 0; i++) name += buf[i]! >= 0x20 && buf[i]! < 0x7f ? String.fromCharCode(buf[i]!) : '?';
+      if (rec.tcp) rec.tcp.congestion = name; else congestion = name;
     }
     a += (alen + 3) & ~3;
   }
+  if (rec.tcp && congestion !== undefined && rec.tcp.congestion === undefined) rec.tcp.congestion = congestion;
   return rec;
+}
+
+/** tcpi_ssthresh while slow start has not ended yet (TCP_INFINITE_SSTHRESH). */
+const INFINITE_SSTHRESH = 0x7fffffff;
+
+/**
+ * struct tcp_info at `p`, `len` bytes as the running kernel sent it
+ * (include/uapi/linux/tcp.h). Offsets are the struct's; a field past `len`
+ * belongs to a newer kernel and is left out. Undefined when even the first
+ * 104 bytes (Linux 2.6's struct) are missing.
+ */
+export function decodeTcpInfo(dv: DataView, p: number, len: number): Omit<import('../../model/socket.js').TcpInfo, 'congestion'> | undefined {
+  if (len < 104) return undefined;
+  const u8 = (o: number): number => dv.getUint8(p + o);
+  const u32 = (o: number): number => dv.getUint32(p + o, true);
+  const has = (o: number, size: number): boolean => o + size <= len;
+  const u64 = (o: number): number | undefined => {
+    if (!has(o, 8)) return undefined;
+    const v = dv.getBigUint64(p + o, true);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+  };
+  const us = (o: number): number => u32(o) / 1000;
+  const options = u8(5);
+  const wscale = u8(6);
+  const info: Omit<import('../../model/socket.js').TcpInfo, 'congestion'> = {
+    rttMs: us(68), rttVarMs: us(72), rtoMs: us(8), mss: u32(16), cwnd: u32(80),
+    retransmits: u8(2), totalRetrans: u32(100), unacked: u32(24), lost: u32(32),
+    lastSendMs: u32(44), lastRecvMs: u32(52),
+    // tcpi_options: TCPI_OPT_TIMESTAMPS 1, SACK 2, WSCALE 4, ECN 8.
+    timestamps: (options & 1) !== 0, sack: (options & 2) !== 0, ecn: (options & 8) !== 0,
+    structBytes: len,
+  };
+  if ((options & 4) !== 0) { info.sndWscale = wscale & 0x0f; info.rcvWscale = wscale >> 4; }
+  const ssthresh = u32(76);
+  if (ssthresh < INFINITE_SSTHRESH) info.ssthresh = ssthresh;
+  // Rates of ~0 or all ones mean "not measured".
+  const pacing = u64(104);
+  if (pacing !== undefined && pacing > 0) info.pacingRate = pacing;
+  const acked = u64(120);
+  if (acked !== undefined) info.bytesAcked = acked;
+  const received = u64(128);
+  if (received !== undefined) info.bytesReceived = received;
+  if (has(148, 4)) { const m = u32(148); if (m !== 0xffffffff) info.minRttMs = m / 1000; }
+  const delivery = u64(160);
+  if (delivery !== undefined && delivery > 0) info.deliveryRate = delivery;
+  // busy, rwnd-limited and sndbuf-limited times are in microseconds.
+  const busy = u64(168);
+  if (busy !== undefined) info.busyMs = busy / 1000;
+  const rwnd = u64(176);
+  if (rwnd !== undefined) info.rwndLimitedMs = rwnd / 1000;
+  const sndbuf = u64(184);
+  if (sndbuf !== undefined) info.sndbufLimitedMs = sndbuf / 1000;
+  const sent = u64(200);
+  if (sent !== undefined) info.bytesSent = sent;
+  const retrans = u64(208);
+  if (retrans !== undefined) info.bytesRetrans = retrans;
+  return info;
 }

@@ -8,6 +8,8 @@ export interface SockDiagOptions {
   protocols: readonly Protocol[];
   families: readonly Family[];
   memory?: boolean;
+  /** TCP internals (INET_DIAG_INFO, INET_DIAG_CONG). */
+  info?: boolean;
   /** Kernel state bitmask (1 << state) to ask for; all by default. */
   states?: number;
   /** Only sockets with one of these local or remote ports. */
@@ -41,6 +43,7 @@ export async function readSockDiag(opts: SockDiagOptions): Promise<SockDiagResul
           family: family === 'ipv4' ? AF_INET : AF_INET6,
           protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
           memory: opts.memory,
+          info: opts.info && protocol === 'tcp',
           states: opts.states,
           ports: opts.ports,
           seq,

@@ -2,7 +2,10 @@
 // state names of every tool mapped onto sockscope's, endpoint splitting, and
 // the Socket builder. Pure: no I/O. Example endpoints these helpers read:
 //   [fe80::1%7]:49664   127.0.0.53%lo:53   [::ffff:127.0.0.1]:80   :::*   *.*   ::1.5002
-import { canonicalAddress } from '../../model/address.js';
+import { canonicalAddress, isHostName } from '../../model/address.js';
+
+export { isHostName };
+import { servicePort } from '../../explain/services.js';
 import type { Family, Holder, Protocol, Socket, SocketState, UnheldReason } from '../../model/socket.js';
 
 /** One socket read from a pasted line (or from several lines merged, for lsof). */
@@ -21,6 +24,21 @@ export interface PastedRow {
   ownerUnavailable?: string;
   /** An address column is exactly as wide as the tool cuts it, so the address may be truncated. */
   truncated?: boolean;
+  /**
+   * Output taken without -n: the address was a host name, kept as printed (never
+   * looked up: the name meant something on that machine, not necessarily on this one).
+   */
+  localIsName?: true;
+  remoteIsName?: true;
+  /** The port was a service name, turned back into its number with IANA's registry. */
+  localService?: string;
+  remoteService?: string;
+  /**
+   * The field filled its column, which may have cut the end of the port off
+   * (macOS netstat -A): the port holds the digits that were printed.
+   */
+  localPortCut?: true;
+  remotePortCut?: true;
 }
 
 export interface UnreadableLine {
@@ -70,6 +88,7 @@ const CHATTER: readonly RegExp[] = [
   /^\s*Active Internet connections\b/i,
   /^\s*Active Connections\s*$/i,
   /^\s*Aktive Verbindungen\s*$/i,
+  /^\s*(Conexiones activas|Connexions actives|Conex[oõ]es ativas|Connessioni attive|アクティブな接続|Активные подключения)\s*$/i,
   /^\s*活动连接\s*$/,
   /^\s*活動連線\s*$/,
   /^\s*\(Not all processes could be identified/i,
@@ -132,13 +151,28 @@ export interface Endpoint {
   port: number;
   /** The port was '*' (unspecified). */
   anyPort: boolean;
+  /** The port was printed as this service name (netstat without -n: "ssh", "https"). */
+  service?: string;
+  /** The tool cut the service name to fit its column; `service` is the one registered name it can be the start of. */
+  serviceCut?: true;
 }
 
-function portOf(text: string): { port: number; any: boolean } | undefined {
+/** A service name as /etc/services and IANA spell them: "ssh", "http-alt", "ms-wbt-server", "x11". */
+const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9]*(?:[-_.+/][A-Za-z0-9]+)*$/;
+
+function portOf(text: string, protocol?: Protocol): { port: number; any: boolean; service?: string } | undefined {
   if (text === '*') return { port: 0, any: true };
-  if (!/^\d{1,5}$/.test(text)) return undefined;
-  const n = Number(text);
-  return n <= 65535 ? { port: n, any: false } : undefined;
+  if (/^\d{1,5}$/.test(text)) {
+    const n = Number(text);
+    return n <= 65535 ? { port: n, any: false } : undefined;
+  }
+  // A name where the port belongs: the tool ran without -n. Its number is read
+  // back from IANA's registry; a name the registry does not know (a local
+  // /etc/services entry, or one netstat cut to fit its column) leaves the port
+  // unknown: the row is reported unreadable rather than given a guessed port.
+  if (protocol === undefined || text.length > 64 || !SERVICE_NAME.test(text)) return undefined;
+  const n = servicePort(text, protocol);
+  return n === undefined ? { port: -1, any: false, service: text } : { port: n, any: false, service: text };
 }
 
 function splitZone(host: string): { host: string; zone?: string } {
@@ -151,35 +185,42 @@ function splitZone(host: string): { host: string; zone?: string } {
  * host:port as netstat (Linux, Windows), ss and lsof print it: the port follows the
  * last colon; IPv6 hosts may be bracketed ([::1]:80) or not (:::80, ::1:38768).
  */
-export function parseColonEndpoint(text: string): Endpoint | undefined {
+export function parseColonEndpoint(text: string, protocol?: Protocol): Endpoint | undefined {
   let host: string;
   let portText: string;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') return undefined;
-    host = text.slice(1, close);
-    portText = text.slice(close + 2);
+    if (close < 0) return undefined;
+    // ss puts a link-local address's interface after the bracket: [fe80::1]%eth0:546.
+    const colon = text.indexOf(':', close);
+    if (colon !== close + 1 && !(text[close + 1] === '%' && colon > close + 2)) return undefined;
+    host = text.slice(1, close) + (colon === close + 1 ? '' : text.slice(close + 1, colon));
+    portText = text.slice(colon + 1);
   } else {
     const c = text.lastIndexOf(':');
     if (c <= 0) return undefined;
     host = text.slice(0, c);
     portText = text.slice(c + 1);
   }
-  const port = portOf(portText);
-  if (!port || host === '') return undefined;
+  const port = portOf(portText, protocol);
+  if (!port || host === '' || port.port < 0) return undefined;
   const z = splitZone(host);
-  return { host: z.host, zone: z.zone, port: port.port, anyPort: port.any };
+  const ep: Endpoint = { host: z.host, zone: z.zone, port: port.port, anyPort: port.any };
+  if (port.service !== undefined) ep.service = port.service;
+  return ep;
 }
 
 /** host.port as BSD/macOS netstat prints it: 127.0.0.1.8080, *.*, ::1.5002, fe80::1%lo0.123. */
-export function parseDotEndpoint(text: string): Endpoint | undefined {
+export function parseDotEndpoint(text: string, protocol?: Protocol): Endpoint | undefined {
   const d = text.lastIndexOf('.');
   if (d <= 0) return undefined;
-  const port = portOf(text.slice(d + 1));
-  if (!port) return undefined;
+  const port = portOf(text.slice(d + 1), protocol);
+  if (!port || port.port < 0) return undefined;
   const z = splitZone(text.slice(0, d));
   if (z.host === '') return undefined;
-  return { host: z.host, zone: z.zone, port: port.port, anyPort: port.any };
+  const ep: Endpoint = { host: z.host, zone: z.zone, port: port.port, anyPort: port.any };
+  if (port.service !== undefined) ep.service = port.service;
+  return ep;
 }
 
 /**
@@ -188,7 +229,10 @@ export function parseDotEndpoint(text: string): Endpoint | undefined {
  * text: the regex this replaces (/[A-Za-z][\w.-]*:[A-Za-z*]/) retried from every
  * letter of a long name, O(n²).
  */
-export function endpointProblem(text: string): 'not-numeric' | 'bad-address' {
+export function endpointProblem(text: string, protocol?: Protocol): 'not-numeric' | 'bad-address' | 'unknown-service' {
+  // A service name the registry does not know: the port cannot be told.
+  const sep = Math.max(text.lastIndexOf(':'), text.startsWith('[') ? -1 : text.lastIndexOf('.'));
+  if (protocol !== undefined && sep > 0 && (portOf(text.slice(sep + 1), protocol)?.port ?? 0) < 0) return 'unknown-service';
   // A run of [\w.-] holding a letter, then ':' and a letter or '*'.
   let runHasLetter = false;
   for (let i = 0; i < text.length; i++) {
@@ -230,6 +274,34 @@ export function hostAddress(host: string, family: Family): string | undefined {
   // An IPv4 text in an IPv6 socket (netstat tcp6 "127.0.0.1:47311") is the mapped address.
   if (family === 'ipv6' && !c.includes(':')) return `::ffff:${c}`;
   return c;
+}
+
+/**
+ * hostAddress(), or the host name itself when the tool printed a name (`name`
+ * true): such rows are kept, with the name as printed, rather than dropped.
+ */
+export function hostOrName(host: string, family: Family): { address: string; name: boolean } | undefined {
+  const a = hostAddress(host, family);
+  if (a !== undefined) return { address: a, name: false };
+  return isHostName(host) ? { address: host, name: true } : undefined;
+}
+
+/** Record on a row which of its parts were names (netstat without -n), and note it once. */
+export function markNames(row: PastedRow, local: Endpoint, localName: boolean, remote: Endpoint | undefined, remoteName: boolean, notes: Notes): void {
+  if (localName) row.localIsName = true;
+  if (remoteName) row.remoteIsName = true;
+  if (local.service !== undefined) row.localService = local.service;
+  if (remote?.service !== undefined) row.remoteService = remote.service;
+  if (localName || remoteName || local.service !== undefined || remote?.service !== undefined) notes.add('names-not-numeric');
+}
+
+/**
+ * A UDP socket's state from its foreign address, the one rule of every parser:
+ * a peer with a port means connect() was called (ESTABLISHED, as the kernel
+ * says); '*', '*:*' or port 0 mean no peer (UNCONN).
+ */
+export function udpState(remote: Endpoint | undefined): SocketState {
+  return remote === undefined || remote.anyPort || remote.port === 0 || remote.host === '*' ? 'UNCONN' : 'ESTABLISHED';
 }
 
 /** Why a socket nobody holds has no holder, from what the row tells. */

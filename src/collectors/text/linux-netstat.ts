@@ -9,13 +9,13 @@
 import type { Family, Holder, Protocol, Socket, SocketState, TimerKind } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
-  Notes, clean, hostAddress, isChatter, isStateWord, makeSocket, normalizeState, parseColonEndpoint,
+  Notes, clean, endpointProblem, hostOrName, isChatter, markNames, isStateWord, makeSocket, normalizeState, parseColonEndpoint, udpState,
   MAX_INODE, MAX_PID, MAX_QUEUE, MAX_UID, splitLines, tokens, uintMax,
 } from './common.js';
 
 export const LINUX_NETSTAT_HEADER = /^\s*Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+State\b/;
-/** tcp/tcp6/udp/udp6 (and udpl, raw), two numbers, then host:port twice. */
-export const LINUX_NETSTAT_ROW = /^\s*(tcp6?|udp6?|udpl6?|raw6?)\s+\d+\s+\d+\s+\S*:(\d+|\*)\s+\S*:(\d+|\*)(\s|$)/;
+/** tcp/tcp6/udp/udp6 (and udpl, raw), two numbers, then host:port twice (the port a number, '*' or, without -n, a service name). */
+export const LINUX_NETSTAT_ROW = /^\s*(tcp6?|udp6?|udpl6?|raw6?)\s+\d+\s+\d+\s+\S*:(\d+|\*|[A-Za-z][\w.+/-]*)\s+\S*:(\d+|\*|[A-Za-z][\w.+/-]*)(\s|$)/;
 /** Sections of `netstat -a` that are not TCP/UDP sockets. */
 const OTHER_SECTION = /^\s*Active (UNIX domain sockets|Bluetooth connections|IPX|AX\.25|NET\/ROM|X\.25)/i;
 
@@ -83,9 +83,9 @@ function parseRow(line: string, lineNo: number, cols: Columns | undefined, notes
   const recvQ = uintMax(t[1], MAX_QUEUE);
   const sendQ = uintMax(t[2], MAX_QUEUE);
   if (recvQ === 'out-of-range' || sendQ === 'out-of-range') return bad('out-of-range');
-  const local = parseColonEndpoint(t[3] ?? '');
-  const remote = parseColonEndpoint(t[4] ?? '');
-  if (!local || !remote) return bad('bad-address');
+  const local = parseColonEndpoint(t[3] ?? '', protocol);
+  const remote = parseColonEndpoint(t[4] ?? '', protocol);
+  if (!local || !remote) return bad(endpointProblem(!local ? t[3] ?? '' : t[4] ?? '', protocol));
   let k = 5;
   let state: SocketState | undefined = protocol === 'udp' ? 'UNCONN' : undefined;
   const word = t[k];
@@ -98,7 +98,7 @@ function parseRow(line: string, lineNo: number, cols: Columns | undefined, notes
     return bad('bad-state');
   }
   // A connected UDP socket prints ESTABLISHED; an unconnected one prints nothing.
-  if (protocol === 'udp' && state === 'UNCONN' && !remote.anyPort) state = 'ESTABLISHED';
+  if (protocol === 'udp' && state === 'UNCONN') state = udpState(remote);
   let uid: number | undefined;
   let inode: number | undefined;
   const extended = cols ? cols.user && cols.inode : /^\d+$/.test(t[k] ?? '') && /^\d+$/.test(t[k + 1] ?? '');
@@ -127,9 +127,11 @@ function parseRow(line: string, lineNo: number, cols: Columns | undefined, notes
   } else if (cols?.pid) {
     notes.add('pids-shown');
   }
-  const localAddress = hostAddress(local.host, family);
-  const remoteAddress = hostAddress(remote.host, family);
-  if (localAddress === undefined || remoteAddress === undefined) {
+  const l = hostOrName(local.host, family);
+  const r = hostOrName(remote.host, family);
+  const localAddress = l?.address;
+  const remoteAddress = r?.address;
+  if (l === undefined || r === undefined || localAddress === undefined || remoteAddress === undefined) {
     // Without -W netstat cuts "address:port" to 23 columns, which can leave a broken address.
     if (family === 'ipv6' && (t[3]!.length >= 23 || t[4]!.length >= 23)) {
       notes.add('address-may-be-truncated');
@@ -144,6 +146,7 @@ function parseRow(line: string, lineNo: number, cols: Columns | undefined, notes
       state: state!, recvQ, sendQ, inode, uid, holders, timer,
     }),
   };
+  markNames(row, local, l.name, remote, r.name, notes);
   // Without -W netstat cuts "address:port" to 23 columns; an IPv6 one that long may be cut.
   if (family === 'ipv6' && ((t[3]!.length >= 23 && local.host.includes(':')) || (t[4]!.length >= 23 && remote.host.includes(':')))) {
     row.truncated = true;

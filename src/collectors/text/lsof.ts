@@ -10,7 +10,7 @@
 import type { Family, Holder, Protocol, SocketState } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
-  MAX_FD, MAX_PID, MAX_UID, Notes, clean, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint, splitLines,
+  MAX_FD, MAX_PID, MAX_UID, Notes, clean, endpointProblem, hostAddress, hostOrName, isChatter, markNames, makeSocket, normalizeState, parseColonEndpoint, udpState, splitLines,
   tokens, uintMax,
 } from './common.js';
 
@@ -43,6 +43,10 @@ export function parseLsof(text: string): LsofResult {
     const t = tokens(raw);
     const ti = t.findIndex((x, n) => n >= 3 && /^IPv[46]$/.test(x));
     const ni = t.findIndex((x, n) => n > ti + 1 && (x === 'TCP' || x === 'UDP' || x === 'ICMP' || x === 'ICMPV6' || x === 'RAW'));
+    // Plain lsof (without -i) lists every open file: directories, libraries, pipes,
+    // Unix sockets. A line of a process (COMMAND PID ...) that is not an IPv4/IPv6
+    // file is one of those: skipped, and said once in the notes.
+    if (ti < 0 && t.length >= 5 && /^\d+$/.test(t[1]!)) { notes.add('skipped-other-files'); continue; }
     if (ti < 0 || ni < 0) { unreadable.push({ line: lineNo, text: lines[i]!, reason: 'unrecognized' }); continue; }
     const nodeName = t[ni]!;
     if (nodeName !== 'TCP' && nodeName !== 'UDP') { notes.add('skipped-other-protocols'); continue; }
@@ -64,10 +68,12 @@ export function parseLsof(text: string): LsofResult {
     if (last !== undefined && /^\(.*\)$/.test(last)) { stateText = last.slice(1, -1); nameTokens.pop(); }
     const name = nameTokens.join(' ');
     const [lText, rText] = name.split('->');
-    const local = parseColonEndpoint(lText ?? '');
-    const remote = rText === undefined ? undefined : parseColonEndpoint(rText);
+    const local = parseColonEndpoint(lText ?? '', protocol);
+    const remote = rText === undefined ? undefined : parseColonEndpoint(rText, protocol);
     if (!local || (rText !== undefined && !remote)) {
-      if (/:[A-Za-z]/.test(name)) { notes.add('names-not-numeric'); bad('not-numeric'); } else bad('bad-address');
+      const why = endpointProblem(!local ? lText ?? '' : rText ?? '', protocol);
+      if (why !== 'bad-address') notes.add('names-not-numeric');
+      bad(why);
       continue;
     }
     let state: SocketState;
@@ -76,16 +82,18 @@ export function parseLsof(text: string): LsofResult {
       if (st === undefined) { bad('bad-state'); continue; }
       state = st;
     } else if (protocol === 'udp') {
-      state = remote ? 'ESTABLISHED' : 'UNCONN';
+      state = udpState(remote);
     } else {
       // lsof prints TCP state unless -T was given without 's'.
       notes.add('no-tcp-state');
       bad('bad-state');
       continue;
     }
-    const localAddress = lsofHost(local.host, family);
-    const remoteAddress = remote ? lsofHost(remote.host, family) : hostAddress('*', family);
-    if (localAddress === undefined || remoteAddress === undefined) { notes.add('names-not-numeric'); bad('not-numeric'); continue; }
+    const l = lsofHost(local.host, family);
+    const r = remote ? lsofHost(remote.host, family) : { address: hostAddress('*', family)!, name: false };
+    if (l === undefined || r === undefined) { notes.add('names-not-numeric'); bad('not-numeric'); continue; }
+    const localAddress = l.address;
+    const remoteAddress = r.address;
     const holder: Holder = { pid, name: unescapeCommand(t[0]!).trim() };
     if (fd !== undefined) holder.fd = fd;
     if (user !== undefined && user !== t[1]) {
@@ -109,6 +117,7 @@ export function parseLsof(text: string): LsofResult {
         state, holders: [holder], uid: holder.uid,
       }),
     };
+    markNames(row, local, l.name, remote, r.name, notes);
     if (local.zone !== undefined) row.localZone = local.zone;
     if (remote?.zone !== undefined) row.remoteZone = remote.zone;
     byKey.set(key, row);
@@ -117,8 +126,12 @@ export function parseLsof(text: string): LsofResult {
   return { rows, unreadable, notes: notes.list(), platform: hex > dec ? 'macos' : 'linux' };
 }
 
-/** lsof host text: numeric with -n; "localhost" is the loopback address of the row's family. */
-function lsofHost(host: string, family: Family): string | undefined {
-  if (host === 'localhost') return family === 'ipv6' ? '::1' : '127.0.0.1';
-  return hostAddress(host, family);
+/**
+ * lsof host text: numeric with -n; "localhost" is the loopback address of the
+ * row's family (lsof prints it for loopback addresses); any other name is kept
+ * as printed (lsof without -n).
+ */
+function lsofHost(host: string, family: Family): { address: string; name: boolean } | undefined {
+  if (host === 'localhost') return { address: family === 'ipv6' ? '::1' : '127.0.0.1', name: false };
+  return hostOrName(host, family);
 }

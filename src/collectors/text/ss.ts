@@ -9,7 +9,7 @@
 import type { Family, Holder, Protocol, Socket, SocketState, TimerKind } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
-  Notes, clean, familyOf, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint,
+  Notes, clean, familyOf, hostOrName, isChatter, markNames, endpointProblem, makeSocket, normalizeState, parseColonEndpoint,
   MAX_FD, MAX_INODE, MAX_PID, MAX_QUEUE, MAX_UID, splitLines, tokens, uintMax,
 } from './common.js';
 
@@ -107,9 +107,9 @@ function parseRow(line: string, lineNo: number, protocol: Protocol, hasNetid: bo
   const recvQ = uintMax(t[k + 1], MAX_QUEUE);
   const sendQ = uintMax(t[k + 2], MAX_QUEUE);
   if (recvQ === 'out-of-range' || sendQ === 'out-of-range') return bad('out-of-range');
-  const local = parseColonEndpoint(t[k + 3] ?? '');
-  const peer = parseColonEndpoint(t[k + 4] ?? '');
-  if (!local || !peer) return bad('bad-address');
+  const local = parseColonEndpoint(t[k + 3] ?? '', protocol);
+  const peer = parseColonEndpoint(t[k + 4] ?? '', protocol);
+  if (!local || !peer) return bad(endpointProblem(!local ? t[k + 3] ?? '' : t[k + 4] ?? '', protocol));
   k += 5;
   const extra = t.slice(k).join(' ');
   const holders = parseSsUsers(extra);
@@ -129,9 +129,11 @@ function parseRow(line: string, lineNo: number, protocol: Protocol, hasNetid: bo
   // "*" alone is the dual-stack IPv6 any address; otherwise the address tells.
   const family: Family = local.host === '*' && peer.host === '*' ? 'ipv6'
     : familyOf(local.host === '*' ? peer.host : local.host, 'ipv6');
-  const localAddress = hostAddress(local.host, family);
-  const remoteAddress = hostAddress(peer.host, family);
-  if (localAddress === undefined || remoteAddress === undefined) return bad('not-numeric');
+  const l = hostOrName(local.host, family);
+  const r = hostOrName(peer.host, family);
+  if (l === undefined || r === undefined) return bad('not-numeric');
+  const localAddress = l.address;
+  const remoteAddress = r.address;
   // ss prints Send-Q of a listener as its backlog (the queue limit), not bytes.
   const listener = protocol === 'tcp' && state === 'LISTEN';
   const socket = makeSocket({
@@ -140,6 +142,7 @@ function parseRow(line: string, lineNo: number, protocol: Protocol, hasNetid: bo
   });
   if (listener && sendQ !== undefined) socket.backlog = sendQ;
   const row: PastedRow = { line: lineNo, socket };
+  markNames(row, local, l.name, peer, r.name, notes);
   if (local.host === '*') notes.add('dual-stack');
   if (local.zone !== undefined) row.localZone = local.zone;
   if (peer.zone !== undefined) row.remoteZone = peer.zone;

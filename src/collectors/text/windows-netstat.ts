@@ -12,14 +12,15 @@
 import type { Holder, Protocol, SocketState } from '../../model/socket.js';
 import type { ParsedPaste, PastedRow, UnreadableLine } from './common.js';
 import {
-  Notes, clean, endpointProblem, familyOf, hostAddress, isChatter, makeSocket, normalizeState, parseColonEndpoint,
+  Notes, clean, endpointProblem, familyOf, hostOrName, udpState, isChatter, isHostName, markNames, makeSocket, normalizeState, parseColonEndpoint,
   MAX_PID, splitLines, tokens, uintMax,
 } from './common.js';
 
 /** Header lines: "Proto Local Address Foreign Address State PID" in English, German, Chinese. */
-export const WINDOWS_HEADER = /^\s*(Proto\s+(Local Address|Lokale Adresse)|协议\s+本地地址|協定\s+本機位址)/i;
+// The column header in the languages Windows ships netstat in (en, de, es, fr, pt, it, zh-CN, zh-TW, ja, ru).
+export const WINDOWS_HEADER = /^\s*(Proto\s+(Local Address|Lokale Adresse|Direcci[oó]n local|Adresse locale|Endere[cç]o local|Indirizzo locale)|协议\s+本地地址|協定\s+本機位址|プロトコル\s+ローカル\s*アドレス|Имя\s+Локальный адрес)/i;
 /** A row: upper-case TCP/UDP, then host:port. */
-export const WINDOWS_ROW = /^\s*(TCP|UDP)(v6)?\s+(\[[^\]\s]+\]|[^\s:]+|\S+):(\d+|\*)\s+\S+/;
+export const WINDOWS_ROW = /^\s*(TCP|UDP)(v6)?\s+(\[[^\]\s]+\]|[^\s:]+|\S+):(\d+|\*|[A-Za-z][\w.+/-]*)\s+\S+/;
 
 /** "Can not obtain ownership information" as the -b option prints it (en, zh-CN). */
 const NO_OWNER = /^(can not obtain ownership information|无法获取所有权信息)$/i;
@@ -98,15 +99,15 @@ function parseRow(line: string, lineNo: number, notes: Notes):
   const bad = (reason: string): UnreadableLine => ({ line: lineNo, text: line, reason });
   const t = tokens(line);
   const protocol: Protocol = t[0]!.toUpperCase().startsWith('TCP') ? 'tcp' : 'udp';
-  const local = parseColonEndpoint(t[1] ?? '');
-  const remote = parseColonEndpoint(t[2] ?? '');
+  const local = parseColonEndpoint(t[1] ?? '', protocol);
+  const remote = parseColonEndpoint(t[2] ?? '', protocol);
   if (!local || !remote) {
-    const why = endpointProblem(!local ? t[1] ?? '' : t[2] ?? '');
-    if (why === 'not-numeric') notes.add('names-not-numeric');
+    const why = endpointProblem(!local ? t[1] ?? '' : t[2] ?? '', protocol);
+    if (why !== 'bad-address') notes.add('names-not-numeric');
     return bad(why);
   }
   let k = 3;
-  let state: SocketState | undefined = protocol === 'udp' ? 'UNCONN' : undefined;
+  let state: SocketState | undefined = protocol === 'udp' ? udpState(remote) : undefined;
   if (protocol === 'tcp') {
     const word = t[3];
     if (word === undefined) return bad('bad-state');
@@ -122,10 +123,17 @@ function parseRow(line: string, lineNo: number, notes: Notes):
     pid = p;
     if (pid === undefined || t.length > k + 1) return bad('bad-pid');
   }
-  const family = familyOf(local.host === '*' ? remote.host : local.host, 'ipv4');
-  const localAddress = hostAddress(local.host, family);
-  const remoteAddress = hostAddress(remote.host, family);
-  if (localAddress === undefined || remoteAddress === undefined) { notes.add('names-not-numeric'); return bad('not-numeric'); }
+  // A host name says nothing of the family: the other end's address may (names alone: IPv4, as Windows prints IPv6 numerically in brackets).
+  const family = familyOf(local.host === '*' || isHostName(local.host) ? remote.host : local.host, 'ipv4');
+  const l = hostOrName(local.host, family);
+  const r = hostOrName(remote.host, family);
+  if (l === undefined || r === undefined) {
+    // A host with a colon was meant as an IPv6 address; anything else that is not a name is garbage.
+    const host = l === undefined ? local.host : remote.host;
+    return bad(host.includes(':') || !/[A-Za-z]/.test(host) ? 'bad-address' : 'not-numeric');
+  }
+  const localAddress = l.address;
+  const remoteAddress = r.address;
   const holders: Holder[] = [];
   if (pid === 4) { holders.push({ pid: 4, name: 'System' }); notes.add('windows-pid-4'); }
   else if (pid === 0) notes.add('windows-pid-0');
@@ -135,6 +143,7 @@ function parseRow(line: string, lineNo: number, notes: Notes):
     state: state!, holders, unheld: pid === 0 ? 'kernel' : undefined,
   });
   const row: PastedRow = { line: lineNo, socket };
+  markNames(row, local, l.name, remote, r.name, notes);
   if (local.zone !== undefined) row.localZone = local.zone;
   if (remote.zone !== undefined) row.remoteZone = remote.zone;
   return { row, hasPid: pid !== undefined };

@@ -8,7 +8,8 @@ import { help } from './en/help.js';
 import { errors } from './en/errors.js';
 import { live } from './en/live.js';
 import { scan } from './en/scan.js';
-import { exporter } from './en/exporter.js';
+import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
+import { exporter } from './en/exporter.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...doctor, ...exporter } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter } as const;

@@ -8,7 +8,8 @@ import { help } from './zh-CN/help.js';
 import { errors } from './zh-CN/errors.js';
 import { live } from './zh-CN/live.js';
 import { scan } from './zh-CN/scan.js';
-import { exporter } from './zh-CN/exporter.js';
+import { kill } from './zh-CN/kill.js';
 import { doctor } from './zh-CN/doctor.js';
+import { exporter } from './zh-CN/exporter.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...doctor, ...exporter };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter };

@@ -46,7 +46,7 @@ export const doctor = {
   'doctor.syn-sent.todo': 'Check the address and port, that the host is up, and the routes and firewalls on the way (ping, traceroute, tcptraceroute to that port).',
   'doctor.retransmissions.why': 'The kernel is sending data again on these connections because the peer did not acknowledge it in time: packets are lost on the way, or the peer stopped answering.',
   'doctor.retransmissions.todo': 'Look at the network path to the peer (a lossy or congested link) and at the peer itself; ss -ti shows the retransmission counts and round-trip times.',
-  'doctor.retransmissions.host.why': 'A notable share of the TCP segments this machine sent during the check were retransmissions (RetransSegs against OutSegs): packets are being lost on its network paths.',
+  'doctor.retransmissions.host.why': 'A notable share of the TCP segments this machine sent during the check were retransmissions (RetransSegs against OutSegs + RetransSegs): packets are being lost on its network paths.',
   'doctor.retransmissions.host.todo': 'Look for a lossy link, a congested or misconfigured device, or peers that stop answering; ss -ti shows which connections retransmit.',
   'doctor.fd-limit.why': 'This process has almost as many files open as its RLIMIT_NOFILE allows. At the limit, accept(), socket() and open() fail with EMFILE ("Too many open files").',
   'doctor.fd-limit.todo': 'Look for a descriptor leak (sockets or files never closed); if the load is real, raise the limit (LimitNOFILE= in its systemd unit, ulimit -n before it starts).',
@@ -67,7 +67,7 @@ export const doctor = {
   'doctor.ev.unchanged.no': 'never down',
   'doctor.ev.syn-sent': '{n} in SYN_SENT, SYN sent again up to {rt} times, pending for {seen} s or more (from {min} resends or {minSeconds} s)',
   'doctor.ev.retransmissions': '{n} sockets retransmitting, up to {max} times in a row (from {min})',
-  'doctor.ev.retransmissions.host': 'RetransSegs +{retrans} of OutSegs +{out} ({pct}%) in {seconds} s (from +{min} and {minPct}%)',
+  'doctor.ev.retransmissions.host': 'RetransSegs +{retrans} beside OutSegs +{out}: {pct}% of the segments sent in {seconds} s were resent (from +{min} and {minPct}%)',
   'doctor.ev.fd-limit': '{open} of {limit} fds open ({pct}%; warning from {warn}%, critical from {crit}%)',
   'doctor.ev.unknown': '?',
 

@@ -4,6 +4,7 @@ export const exporter = {
   'exporter.err.args': "exporter takes no arguments, got '{arg}' (see sockscope exporter --help)",
   'exporter.err.listen': "invalid --listen '{text}': expected HOST:PORT, HOST an IPv4 address, an IPv6 address in brackets or localhost, PORT from 1 to 65535 (e.g. 127.0.0.1:9977, [::1]:9977)",
   'exporter.err.listen-port-zero': "invalid --listen '{text}': port 0 would let the kernel pick a port that Prometheus cannot be told; give a port from 1 to 65535",
+  'exporter.err.source-lsof': "--source lsof gives one whole look at a time; each scrape of the exporter is a tick of the kernel's live tables: use auto, netlink or proc",
   'exporter.err.top': "invalid --{name} '{text}': expected a whole number from 0 to {max}",
   'exporter.listen-failed': 'sockscope exporter: cannot listen on {address}: {reason}',
   'exporter.listen-busy': 'the port is already in use (another exporter, or another program)',
@@ -28,6 +29,6 @@ export const exporter = {
   'exporter.help.sockscope_scrape_duration_seconds': 'Time this scrape\'s collection took (socket table, holders, counters, doctor).',
   'exporter.help.sockscope_scrape_cpu_seconds': 'CPU time (user and system) the exporter spent on this scrape\'s collection.',
   'exporter.help.sockscope_scan_errors_total': 'Collections and reads that failed since the exporter started.',
-  'exporter.help.sockscope_unreadable_processes': 'Processes whose open files the exporter may not read (run it as root to see them): their sockets count as process="(none)".',
+  'exporter.help.sockscope_unreadable_processes': 'Processes whose open files the exporter may not read (run it as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, to see them): their sockets count as process="(none)".',
   'exporter.help.sockscope_series_folded': 'Items a top-N cut folded into the "other" series of a metric in this scrape (process names, listeners, destinations).',
 } as const;

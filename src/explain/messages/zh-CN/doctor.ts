@@ -49,7 +49,7 @@ export const doctor: Record<keyof typeof en, string> = {
   'doctor.syn-sent.todo': '检查地址和端口是否正确、主机是否在线，以及沿途的路由和防火墙（ping、traceroute，或对该端口用 tcptraceroute）。',
   'doctor.retransmissions.why': '对端没有及时确认，内核正在这些连接上重发数据：数据包在路上丢失了，或者对端不再应答。',
   'doctor.retransmissions.todo': '检查到对端的网络路径（有丢包或拥塞的链路）以及对端本身；ss -ti 可以显示重传次数和往返时间。',
-  'doctor.retransmissions.host.why': '检查期间本机发出的 TCP 报文中有相当一部分是重传（RetransSegs 相对于 OutSegs）：本机的网络路径上有丢包。',
+  'doctor.retransmissions.host.why': '检查期间本机发出的 TCP 报文中有相当一部分是重传（RetransSegs 相对于 OutSegs + RetransSegs）：本机的网络路径上有丢包。',
   'doctor.retransmissions.host.todo': '排查有丢包的链路、拥塞或配置错误的设备，或者不再应答的对端；ss -ti 可以显示哪些连接在重传。',
   'doctor.fd-limit.why': '这个进程打开的文件数已经接近它的 RLIMIT_NOFILE 上限。到达上限后，accept()、socket() 和 open() 都会以 EMFILE（“Too many open files”）失败。',
   'doctor.fd-limit.todo': '排查描述符泄漏（从不关闭的 socket 或文件）；如果负载确实需要，就提高上限（在它的 systemd 单元里设置 LimitNOFILE=，或在启动前执行 ulimit -n）。',
@@ -70,7 +70,7 @@ export const doctor: Record<keyof typeof en, string> = {
   'doctor.ev.unchanged.no': '从未下降',
   'doctor.ev.syn-sent': 'SYN_SENT 中有 {n} 个，SYN 最多重发了 {rt} 次，已等待至少 {seen} 秒（重发 {min} 次或等待 {minSeconds} 秒起才算）',
   'doctor.ev.retransmissions': '{n} 个 socket 在重传，最多连续 {max} 次（{min} 次起才算）',
-  'doctor.ev.retransmissions.host': '{seconds} 秒内 RetransSegs +{retrans}，OutSegs +{out}（{pct}%）（+{min} 且 {minPct}% 起才算）',
+  'doctor.ev.retransmissions.host': '{seconds} 秒内 RetransSegs +{retrans}，OutSegs +{out}：发出的报文中 {pct}% 是重传（+{min} 且 {minPct}% 起才算）',
   'doctor.ev.fd-limit': '打开了 {open} 个 fd，上限 {limit}（{pct}%；{warn}% 起为警告，{crit}% 起为严重）',
   'doctor.ev.unknown': '?',
 

@@ -6,6 +6,7 @@ export const exporter: Record<keyof typeof en, string> = {
   'exporter.err.args': 'exporter 不接受参数，收到的是“{arg}”（见 sockscope exporter --help）',
   'exporter.err.listen': '无效的 --listen“{text}”：应为 HOST:PORT，HOST 为 IPv4 地址、方括号中的 IPv6 地址或 localhost，PORT 为 1 到 65535（例如 127.0.0.1:9977、[::1]:9977）',
   'exporter.err.listen-port-zero': '无效的 --listen“{text}”：端口 0 会让内核随便选一个端口，而 Prometheus 无从得知；请给出 1 到 65535 之间的端口',
+  'exporter.err.source-lsof': "--source lsof 每次只能完整地看一次；exporter 的每次抓取都是对内核实时表的一次增量读取：请使用 auto、netlink 或 proc",
   'exporter.err.top': '无效的 --{name}“{text}”：应为 0 到 {max} 之间的整数',
   'exporter.listen-failed': 'sockscope exporter：无法在 {address} 上监听：{reason}',
   'exporter.listen-busy': '端口已被占用（另一个 exporter 或其他程序）',
@@ -30,6 +31,6 @@ export const exporter: Record<keyof typeof en, string> = {
   'exporter.help.sockscope_scrape_duration_seconds': '本次抓取的采集耗时（套接字表、持有进程、计数器、doctor）。',
   'exporter.help.sockscope_scrape_cpu_seconds': 'exporter 在本次抓取的采集上花费的 CPU 时间（用户态加内核态）。',
   'exporter.help.sockscope_scan_errors_total': 'exporter 启动以来失败的采集和读取次数。',
-  'exporter.help.sockscope_unreadable_processes': 'exporter 无权读取其打开文件的进程数（以 root 运行即可看到）：它们的套接字记为 process="(none)"。',
+  'exporter.help.sockscope_unreadable_processes': 'exporter 无权读取其打开文件的进程数（以 root 运行，或赋予 CAP_SYS_PTRACE 和 CAP_DAC_READ_SEARCH，即可看到）：它们的套接字记为 process="(none)"。',
   'exporter.help.sockscope_series_folded': '本次抓取中因只保留前 N 项而并入某指标 "other" 序列的项数（进程名、监听者、目的地）。',
 };
