@@ -324,5 +324,19 @@ test('e2e: a real Prometheus scrapes the exporter; a full accept queue and a CLO
       `shipped SockscopeCloseWaitAccumulating for ${cwName}: ${JSON.stringify(alertsOf('SockscopeCloseWaitAccumulating'))}`);
   }, { timeoutMs: WAIT_MS, intervalMs: 500 });
 
+  // Doctor's findings gauge, computed by the exporter over its window of scrapes.
+  await eventually('doctor findings in Prometheus', async () => {
+    alive();
+    // Every kind x severity is always exported (the contract): 12 x 3 series.
+    const findings = await prom.query('sockscope_doctor_findings{job="sockscope"}');
+    assert.equal(findings.length, 36, `doctor findings series: ${findings.map((s) => `${s.metric['finding']}/${s.metric['severity']}`).join(' ')}`);
+    // Doctor, over the exporter's window, sees the scene's full accept queue and CLOSE_WAIT (and
+    // perhaps other programs' trouble too: at least one of each, at warning or worse).
+    const aq = await prom.query('sum(sockscope_doctor_findings{job="sockscope",finding="accept-queue-full",severity=~"warning|critical"})');
+    assert.ok(Number(aq[0]?.value[1]) >= 1, `accept-queue-full findings: ${JSON.stringify(aq)}`);
+    const cw = await prom.query('sum(sockscope_doctor_findings{job="sockscope",finding="close-wait",severity=~"warning|critical"})');
+    assert.ok(Number(cw[0]?.value[1]) >= 1, `close-wait findings: ${JSON.stringify(cw)}`);
+  }, { timeoutMs: WAIT_MS, intervalMs: 500 });
+
   t.diagnostic(`prometheus e2e: ${Date.now() - started} ms in all, ${Date.now() - sceneReady} ms from the scene to the last check`);
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
+import { FINDING_KINDS } from '../../src/doctor/types.js';
 
 /** Repository root (this file runs from dist/test/prometheus/). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -152,5 +153,43 @@ test('every Prometheus configuration block of docs/deploy.md passes promtool che
       const a = run('promtool', ['check', 'config', '--agent', file], dir);
       assert.equal(a.code, 0, `agent block ${i}:\n${block}\n${a.out}`);
     }
+  }
+});
+
+test('every metric the rules use is one the exporter documents (docs/metrics.md), with the labels the rules read', () => {
+  const rules = readFileSync(RULES, 'utf8');
+  const metricsDoc = readFileSync(join(ROOT, 'docs/metrics.md'), 'utf8');
+  const used = new Set([...rules.matchAll(/\b(sockscope_[a-z_]+)\b/g)].map((m) => m[1]!));
+  assert.ok(used.size >= 8, `metrics used: ${[...used].join(' ')}`);
+  for (const name of used) {
+    const row = metricsDoc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+    assert.ok(row, `${name} is used by the rules but not a row of docs/metrics.md`);
+  }
+  // Labels named in the rules' selectors and templates, per metric family.
+  const labelsOf = (name: string): string => metricsDoc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`))!.split('|')[3]!;
+  for (const label of ['protocol', 'port', 'bind_scope', 'process']) assert.match(labelsOf('sockscope_listener_accept_queue'), new RegExp(`\`${label}\``));
+  for (const label of ['process', 'state']) assert.match(labelsOf('sockscope_process_sockets'), new RegExp(`\`${label}\``));
+  for (const label of ['local_address', 'remote_address', 'remote_port']) assert.match(labelsOf('sockscope_ephemeral_ports_used'), new RegExp(`\`${label}\``));
+  for (const label of ['finding', 'severity']) assert.match(labelsOf('sockscope_doctor_findings'), new RegExp(`\`${label}\``));
+  assert.match(labelsOf('sockscope_series_folded'), /`metric`/);
+});
+
+test('the rules match doctor\'s finding kinds by their exact names, and cover every kind', () => {
+  const rules = readFileSync(RULES, 'utf8');
+  const named = [...rules.matchAll(/finding="([^"]+)"/g)].map((m) => m[1]!);
+  assert.ok(named.length >= 8);
+  for (const kind of named) assert.ok((FINDING_KINDS as readonly string[]).includes(kind), `finding="${kind}" is not a doctor kind (${FINDING_KINDS.join(', ')})`);
+  // Kinds alerted on from the metrics that name the listener, process or destination instead of the findings gauge.
+  const fromMetrics: Record<string, RegExp> = {
+    'accept-queue-full': /sockscope_listener_accept_queue >= sockscope_listener_backlog/,
+    'close-wait': /sockscope_process_sockets\{state="CLOSE_WAIT"\}/,
+    'ephemeral-ports': /sockscope_ephemeral_ports_used\{remote_port!="other"\}/,
+  };
+  // privileged-port: deliberately not alerted on (ports below 1024 are normal), as the rules file says.
+  assert.match(rules, /privileged-port is not alerted on/);
+  for (const kind of FINDING_KINDS) {
+    if (kind === 'privileged-port') continue;
+    const covered = named.includes(kind) || (fromMetrics[kind]?.test(rules) ?? false);
+    assert.ok(covered, `no rule for doctor's ${kind} findings`);
   }
 });
