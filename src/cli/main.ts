@@ -130,6 +130,16 @@ function outputErrorLine(e: NodeJS.ErrnoException, lang: Lang): string {
   return `sockscope: ${renderRef(lang, { key: 'err.write-failed', params: { reason: errnoRef(e.code, e.message) } })}`;
 }
 
+/** Resolves once everything written to the stream so far has been handed to the OS (the write callbacks ran). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    // Writes complete in order: this empty write's callback runs after all earlier ones.
+    stream.write('', () => resolve());
+    stream.once('close', () => resolve());
+  });
+}
+
 async function helpCommand(args: string[], io: Io): Promise<number> {
   if (args.length > 1) throw new UsageError('err.help-args', { args: args.join(' ') });
   const topic = args[0] === 'ls' ? 'list' : args[0];
@@ -233,7 +243,10 @@ export async function run(): Promise<void> {
   const code = await main(argv, { stdout, stderr: (l) => process.stderr.write(l + '\n') }, process.env,
     { isTTY: process.stdout.isTTY === true, columns: process.stdout.columns });
   // Exit now rather than when the event loop drains: a holder scan started
-  // early and then not needed (a free port) must not delay the answer. Writes
-  // to pipes, files and terminals are synchronous on Linux, so nothing is lost.
+  // early and then not needed (a free port) must not delay the answer. But
+  // only once stdout and stderr have taken everything written: to a pipe whose
+  // reader is slower than us (a pager, a busy pipeline) Node writes
+  // asynchronously, and an exit while output is still queued drops its end.
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   process.exit(code);
 }

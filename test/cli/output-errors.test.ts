@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BIN } from '../helpers.js';
 
 const COMMANDS: string[][] = [
@@ -66,4 +68,47 @@ test('list -a | head -1: the first line, then silence', () => {
   assert.match(r.stdout, /^Proto\s+Local Address/);
   assert.doesNotMatch(r.stderr, /EPIPE|cannot write/);
   noTrace(r.stderr);
+});
+
+// A reader slower than sockscope (a pager, a busy pipeline, a test under load):
+// the pipe fills, Node queues the rest of the output, and an exit at that
+// moment would drop it with exit status 0. The driver shrinks the pipe to one
+// page and reads nothing until sockscope has exited (or 3 s have passed).
+const SLOW_READER = String.raw`
+import fcntl, os, subprocess, sys
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe
+p = subprocess.Popen(sys.argv[1:], stdout=w, stderr=subprocess.DEVNULL)
+os.close(w)
+try:
+    p.wait(timeout=3)
+except subprocess.TimeoutExpired:
+    pass
+data = b''
+while True:
+    b = os.read(r, 65536)
+    if not b:
+        break
+    data += b
+print(len(data), p.wait())
+`;
+
+test('a slow reader gets the whole output: sockscope exits only once stdout has taken it all', () => {
+  const rows = ['State Recv-Q Send-Q Local Address:Port Peer Address:Port'];
+  for (let i = 0; i < 45; i++) rows.push(`ESTAB 0 0 10.0.0.${i + 1}:${40000 + i} 10.1.0.1:443`);
+  const dir = mkdtempSync(join(tmpdir(), 'sockscope-slow-'));
+  try {
+    const file = join(dir, 'ss.txt');
+    writeFileSync(file, rows.join('\n') + '\n');
+    const args = ['explain', '--input', file, '--json'];
+    const whole = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' }).stdout;
+    assert.ok(Buffer.byteLength(whole) > 8192, 'more than the small pipe holds');
+    const r = spawnSync('python3', ['-c', SLOW_READER, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const [bytes, code] = r.stdout.trim().split(' ').map(Number);
+    assert.equal(code, 0);
+    assert.equal(bytes, Buffer.byteLength(whole), 'bytes the slow reader got');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
