@@ -102,9 +102,24 @@ test('cli port: exit status, holder pid, exact match of X against 4X', async (t)
 
 test('port N of a client\'s local (ephemeral) port: its connection is outbound from N, the server side is inbound from remote N', async (t) => {
   const child = startPython(t, 'client port', `
+def others(port):
+    # Sockets on this port besides our pair (a TIME_WAIT left by another program or test), from /proc/net.
+    n = 0
+    for name in ('/proc/net/tcp', '/proc/net/tcp6'):
+        for line in open(name).read().splitlines()[1:]:
+            f = line.split()
+            if int(f[1].split(':')[1], 16) == port or int(f[2].split(':')[1], 16) == port:
+                n += 1
+    return n - 2
 l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(4)
-c = socket.create_connection(l.getsockname())
-a, _ = l.accept()
+for attempt in range(20):
+    c = socket.create_connection(l.getsockname())
+    a, _ = l.accept()
+    if others(c.getsockname()[1]) == 0:
+        break
+    for x in (c, a):  # closed with RST: no TIME_WAIT of our own left behind
+        x.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+        x.close()
 emit(listen=l.getsockname()[1], client=c.getsockname()[1], cfd=c.fileno(), afd=a.fileno())
 hold()
 `);
