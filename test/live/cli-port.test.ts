@@ -118,7 +118,7 @@ for attempt in range(20):
     if others(c.getsockname()[1]) == 0:
         break
     for x in (c, a):  # closed with RST: no TIME_WAIT of our own left behind
-        x.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+        x.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, (1).to_bytes(4, 'little') + (0).to_bytes(4, 'little'))
         x.close()
 emit(listen=l.getsockname()[1], client=c.getsockname()[1], cfd=c.fileno(), afd=a.fileno())
 hold()
