@@ -22,6 +22,8 @@ export interface ScrapeCost {
   reportedMs?: number;
   rssMB: number;
   bytes: number;
+  /** The worst-case series count the exporter announces for its limits (docs/metrics.md). */
+  bound?: number;
 }
 
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/PID/stat counts CPU in 1/100 s
@@ -102,6 +104,7 @@ export async function scrapeCost(bin: string, scrapes: number, log: (m: string) 
     const r: ScrapeCost = {
       scrapes, firstMs, medianWallMs: median(walls), maxWallMs: Math.max(...walls), medianCpuMs: median(cpus), maxCpuMs: Math.max(...cpus),
       series: lines.length, reportedMs: reported ? Number(reported[1]) * 1000 : undefined, rssMB: rssMB(pid), bytes: Buffer.byteLength(last.body),
+      bound: /\((\d+) series at most/.test(stderr) ? Number(/\((\d+) series at most/.exec(stderr)![1]) : undefined,
     };
     log(`exporter: first scrape ${firstMs.toFixed(0)} ms, then median ${r.medianWallMs.toFixed(0)} ms wall / ${r.medianCpuMs.toFixed(0)} ms CPU over ${scrapes}, ${r.series} series, RSS ${r.rssMB.toFixed(0)} MB`);
     return r;

@@ -485,6 +485,12 @@ function targets(results: SceneResult[]): Target[] {
   }
   const wc = large?.watch;
   out.push({ what: 'large: one `watch` refresh tick ≤ 300 CPU ms (median of the ticks after the first)', measured: wc ? `${wc.medianCpuMs.toFixed(0)} ms (p90 ${wc.p90CpuMs.toFixed(0)}, max ${wc.maxCpuMs.toFixed(0)}, first tick ${wc.firstCpuMs.toFixed(0)}; ${wc.ticks} ticks, ${wc.sockets} sockets)` : 'not measured', pass: wc ? wc.medianCpuMs <= 300 : undefined });
+  const sc = large?.scrape;
+  out.push({
+    what: 'large: exporter series ≤ the bound it announces for its limits (docs/metrics.md)',
+    measured: sc ? `${sc.series} series, bound ${sc.bound ?? '?'}; scrape median ${ms(sc.medianWallMs)} ms wall, ${ms(sc.medianCpuMs)} ms CPU` : 'not measured',
+    pass: sc && sc.bound !== undefined ? sc.series <= sc.bound : undefined,
+  });
   out.push({ what: 'large: no memory growth while watching (RSS, last third of ticks ≤ first third + 10%)', measured: wc ? `${wc.rssFirstMB.toFixed(0)} MB → ${wc.rssLastMB.toFixed(0)} MB` : 'not measured', pass: wc ? wc.rssLastMB <= wc.rssFirstMB * 1.1 : undefined });
   const t = small?.stats.get('sc-table');
   const tm = t ? median(t.walls) : undefined;
