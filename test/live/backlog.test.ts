@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeAll, eventually, holderPairs, socketsOnPort, startPython } from './helpers.js';
+import { FIVE_CONNECTS } from './scene.js';
 import type { Socket } from '../../src/index.js';
 
 const SERVER = `
@@ -11,26 +12,6 @@ s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.bind(('127.0.0.1', 0))
 s.listen(2)
 emit(port=s.getsockname()[1], fd=s.fileno())
-hold()
-`;
-
-// Five non-blocking connects, one after another; each one that completes
-// sends 4 bytes. A connect still pending after a short wait is left pending.
-const CLIENT = `
-port = int(sys.argv[1])
-socks = []
-connected = 0
-for i in range(5):
-    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    c.setblocking(False)
-    c.connect_ex(('127.0.0.1', port))
-    socks.append(c)
-    _, w, _ = select.select([], [c], [], 0.5)
-    if w and c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
-        c.send(b'ping')
-        connected += 1
-        time.sleep(0.05)   # let the listener take our ACK before the next SYN (another CPU's queue)
-emit(connected=connected, fds=[c.fileno() for c in socks])
 hold()
 `;
 
@@ -54,7 +35,7 @@ function scene(port: number, sockets: Socket[]): Scene {
 test('backlog: a full accept queue, not-accepted connections and dropped SYNs', async (t) => {
   const server = startPython(t, 'backlog server', SERVER);
   const { port, fd } = (await server.message('port')) as { port: number; fd: number };
-  const client = startPython(t, 'backlog client', CLIENT, [String(port)]);
+  const client = startPython(t, 'backlog client', FIVE_CONNECTS, [String(port)]);
   const { connected } = (await client.message('connected')) as { connected: number };
   assert.equal(connected, 3, 'the kernel completes backlog + 1 = 3 connections before the queue is full');
 

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { eventually, startPython } from './helpers.js';
+import { FIVE_CONNECTS } from './scene.js';
 import { get, parseMetrics, pick, promtoolComplaint, startExporter } from './exporter-helpers.js';
 
 const SERVER = `
@@ -14,22 +15,6 @@ s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.bind(('127.0.0.1', 0))
 s.listen(2)
 emit(port=s.getsockname()[1])
-hold()
-`;
-
-// Five non-blocking connects: backlog + 1 = 3 complete, the SYNs of the
-// other two are dropped by the full queue (and retransmitted, dropped again).
-const CLIENT = `
-port = int(sys.argv[1])
-socks = []
-for i in range(5):
-    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    c.setblocking(False)
-    c.connect_ex(('127.0.0.1', port))
-    socks.append(c)
-    select.select([], [c], [], 0.3)
-    time.sleep(0.05)
-emit(done=True)
 hold()
 `;
 
@@ -48,8 +33,8 @@ test('exporter: a listener that never accepts shows its accept queue, backlog, p
   const drops0 = pick(before, 'sockscope_tcp_listen_drops_total')[0]?.value;
   assert.ok(overflows0 !== undefined && drops0 !== undefined, 'the kernel counters are exported');
 
-  const client = startPython(t, 'clients', CLIENT, [String(port)]);
-  await client.message('done');
+  const client = startPython(t, 'clients', FIVE_CONNECTS, [String(port)]);
+  await client.message('connected');
   const after = await eventually('the full queue shows in a scrape', async () => {
     const r = await get(`${exporter.url}/metrics`);
     assert.equal(r.status, 200);

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { BIN, Child, REPO_ROOT, eventually, startPython } from './helpers.js';
+import { FIVE_CONNECTS } from './scene.js';
 
 const SHIPPED_RULES = join(REPO_ROOT, 'docs/prometheus/sockscope-rules.yml');
 /** Bound on each wait for Prometheus to show something. */
@@ -36,26 +37,6 @@ s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.bind(('127.0.0.1', 0))
 s.listen(2)
 emit(port=s.getsockname()[1])
-hold()
-`;
-
-// Five non-blocking connects, one after the other: the kernel completes
-// backlog + 1 = 3 of them (the queue is then full); the SYNs of the other two
-// are dropped (counted in ListenOverflows) and retried, so they stay SYN_SENT.
-const AQ_CLIENT = `
-port = int(sys.argv[1])
-socks = []
-connected = 0
-for i in range(5):
-    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    c.setblocking(False)
-    c.connect_ex(('127.0.0.1', port))
-    socks.append(c)
-    _, w, _ = select.select([], [c], [], 0.5)
-    if w and c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
-        connected += 1
-        time.sleep(0.05)
-emit(connected=connected)
 hold()
 `;
 
@@ -236,7 +217,7 @@ test('e2e: a real Prometheus scrapes the exporter; a full accept queue and a CLO
   const cwName = `sscw${suffix}`;
   const aqServer = startPython(t, 'accept-queue server', AQ_SERVER, [aqName]);
   const aqPort = (await aqServer.message('port', 20_000))['port'] as number;
-  const aqClient = startPython(t, 'accept-queue client', AQ_CLIENT, [String(aqPort)]);
+  const aqClient = startPython(t, 'accept-queue client', FIVE_CONNECTS, [String(aqPort)]);
   assert.equal((await aqClient.message('connected', 20_000))['connected'], 3, 'backlog + 1 = 3 connections completed');
 
   const cwServer = startPython(t, 'close-wait server', CW_SERVER, [cwName, String(CLOSE_WAITS)]);

@@ -33,6 +33,31 @@ emit(connected=len(keep), pid=os.getpid())
 hold()
 `;
 
+/**
+ * Five non-blocking connects to 127.0.0.1:argv[1], one after another; each
+ * one that completes sends 4 bytes ("ping"). Against a listen(2) listener that
+ * never accepts, the kernel completes backlog + 1 = 3 (the accept queue is then
+ * full); the SYNs of the other two are dropped (ListenOverflows) and retried,
+ * so they stay SYN_SENT. Says {connected, fds}.
+ */
+export const FIVE_CONNECTS = `
+port = int(sys.argv[1])
+socks = []
+connected = 0
+for i in range(5):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setblocking(False)
+    c.connect_ex(('127.0.0.1', port))
+    socks.append(c)
+    _, w, _ = select.select([], [c], [], 0.5)
+    if w and c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+        c.send(b'ping')
+        connected += 1
+        time.sleep(0.05)   # let the listener take our ACK before the next SYN (another CPU's queue)
+emit(connected=connected, fds=[c.fileno() for c in socks])
+hold()
+`;
+
 export interface ConnectionScene {
   port: number;
   server: Child;
