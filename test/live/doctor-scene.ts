@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import type { Finding } from '../../src/doctor/types.js';
-import { Child, eventually, python, runCli, type CliResult } from './helpers.js';
+import { Child, eventually, python, runCli, type CliResult, PRELUDE } from './helpers.js';
 
 let seq = 0;
 
@@ -36,20 +36,7 @@ export function inNs(ns: string, ...cmd: string[]): string {
   return ip('netns', 'exec', ns, ...cmd);
 }
 
-/** Prepended to every actor: a watchdog, emit() for JSON lines, hold() until stdin closes. */
-const PRELUDE = `
-import json, os, select, signal, socket, sys, time, threading
-signal.alarm(int(os.environ.get('LIVE_TTL', '90')))
-def emit(**kw):
-    sys.stdout.write(json.dumps(kw) + '\\n')
-    sys.stdout.flush()
-def hold():
-    try:
-        sys.stdin.read()
-    except Exception:
-        pass
-    os._exit(0)
-`;
+// Every actor starts with the live tests' PRELUDE: a watchdog (LIVE_TTL), emit() for JSON lines, hold() until stdin closes.
 
 /**
  * A python3 actor inside the namespace, in its own process group (killed with

@@ -31,8 +31,8 @@ export function python(): string {
  * every cleanup of ours failed), emit() to report JSON lines on stdout, and
  * hold() to keep the sockets open until our end of stdin closes.
  */
-const PRELUDE = `
-import json, os, select, signal, socket, sys, time
+export const PRELUDE = `
+import json, os, select, signal, socket, sys, time, threading
 signal.alarm(int(os.environ.get('LIVE_TTL', '120')))
 def emit(**kw):
     sys.stdout.write(json.dumps(kw) + '\\n')
