@@ -124,12 +124,20 @@ export function unheldReason(s: RawSocket, listeners: ReadonlyMap<number, RawSoc
     }
     return 'kernel';
   }
+  return unheldBy(s.uid, scan);
+}
+
+/**
+ * Why a socket that has a file (an inode) has no holder we found, from the
+ * scan: shared by TCP/UDP and Unix sockets. `uid` is the socket's owner, when known.
+ */
+export function unheldBy(uid: number | undefined, scan: UnheldScan): UnheldReason {
   // Some fd tables were closed to us (other users' processes without root, or
   // a process hardened against ptrace-style access even from root, such as
   // some init programs): the holder may be among them if the uids agree.
   if (scan.unreadable.length > 0) {
-    if (!scan.unreadableUids || s.uid === undefined || scan.unreadableUids.has(s.uid)) return 'permission-denied';
-    if (scan.euid !== undefined && scan.euid !== 0 && s.uid !== scan.euid) return 'permission-denied';
+    if (!scan.unreadableUids || uid === undefined || scan.unreadableUids.has(uid)) return 'permission-denied';
+    if (scan.euid !== undefined && scan.euid !== 0 && uid !== scan.euid) return 'permission-denied';
   }
   if (scan.exited.length > 0) return 'process-exited';
   return 'unknown';
