@@ -1,7 +1,7 @@
 // A query over sockets, evaluated against the neutral record before any output
 // (as ss parses its filter into a tree first). The same Filter serves `list`,
 // `port`, `pid`, `process` and, later, the live view's `/` key.
-import type { Family, Protocol, RawSocket, Socket, SocketState } from './socket.js';
+import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from './socket.js';
 
 export interface Filter {
   protocols?: readonly Protocol[];
@@ -59,12 +59,16 @@ const foldCache = new Map<string, string>();
 
 /** The whole filter, holders included. */
 export function matches(f: Filter, s: Socket): boolean {
-  if (!matchesTable(f, s)) return false;
-  if (f.pids && !s.holders.some((h) => f.pids!.includes(h.pid))) return false;
+  return matchesTable(f, s) && matchesHolders(f, s.holders);
+}
+
+/** The filter's --pid and --process parts, on any socket's holders (TCP, UDP or Unix). */
+export function matchesHolders(f: Pick<Filter, 'pids' | 'processes'>, holders: readonly Holder[]): boolean {
+  if (f.pids && !holders.some((h) => f.pids!.includes(h.pid))) return false;
   if (f.processes) {
     // Folded as `sockscope process NAME` folds (foldName): case and Unicode form, so "cafe\u0301" finds "café".
     const wanted = f.processes.map(foldText);
-    const hit = s.holders.some((h) =>
+    const hit = holders.some((h) =>
       wanted.some((w) => (h.name !== undefined && foldText(h.name) === w) || (h.command !== undefined && foldText(h.command).includes(w))));
     if (!hit) return false;
   }

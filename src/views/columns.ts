@@ -114,13 +114,13 @@ export function unheldText(r: UnheldReason, lang: Lang): string {
 }
 
 /** The PID/Program cell as a list: every holder, or why there is none (never blank). */
-export function holdersParts(s: Socket, lang: Lang): string[] {
+export function holdersParts(s: Pick<Socket, 'holders' | 'unheldReason'>, lang: Lang): string[] {
   if (s.holders.length === 0) return [msg(lang, 'view.unheld', { reason: unheldText(s.unheldReason ?? 'unknown', lang) })];
   return s.holders.map((h) => holderText(h, lang));
 }
 
 /** The PID/Program cell: every holder, or why there is none (never blank). */
-export function holdersCell(s: Socket, lang: Lang): string {
+export function holdersCell(s: Pick<Socket, 'holders' | 'unheldReason'>, lang: Lang): string {
   return holdersParts(s, lang).join(', ');
 }
 

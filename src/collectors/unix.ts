@@ -1,0 +1,67 @@
+// Every Unix domain socket with the processes and fds that hold it: the table
+// from netlink (sockdiag/unix.ts), the holders from the same /proc fd scan as
+// TCP and UDP (a Unix socket's fd links to socket:[inode] as theirs do).
+import type { CollectorContext } from './collector.js';
+import type { ScanIssue } from '../model/snapshot.js';
+import type { Holder } from '../model/socket.js';
+import type { UnixSocket } from '../model/unix.js';
+import { unheldBy, type UnheldScan } from './linux.js';
+import { readProcessUids, scanHolders, type FdRef } from './procfs/holders.js';
+import { ProcessTable } from './procfs/process-info.js';
+import { readUnixSockets } from './sockdiag/unix.js';
+
+export interface UnixSnapshot {
+  takenAt: number;
+  sockets: UnixSocket[];
+  privileged: boolean;
+  /** Processes whose fds could not be read (their sockets say permission-denied). */
+  unreadableProcesses: number;
+  issues: ScanIssue[];
+}
+
+/** Read every Unix socket of this network namespace; with `pids`, only those held by these processes. */
+export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly number[] } = {}): Promise<UnixSnapshot> {
+  const takenAt = ctx.now();
+  const table = await readUnixSockets();
+  const issues: ScanIssue[] = [];
+  if (table.errno !== undefined) throw new Error(`the kernel refused the Unix socket dump (errno ${-table.errno}; is unix_diag available?)`);
+  if (table.malformed) issues.push({ kind: 'parse-error', subject: 'netlink unix', detail: `${table.malformed} malformed messages` });
+  let wanted = new Set(table.sockets.map((s) => s.inode));
+  let scan;
+  if (opts.pids) {
+    // What those processes hold, then every holder of it (a socket can be shared).
+    const own = scanHolders(ctx.procRoot, { wanted, pids: opts.pids });
+    issues.push(...own.issues);
+    wanted = new Set(own.byInode.keys());
+    scan = wanted.size ? scanHolders(ctx.procRoot, { wanted }) : own;
+    scan.unreadable = own.unreadable;
+  } else {
+    scan = scanHolders(ctx.procRoot, { wanted });
+  }
+  issues.push(...scan.issues);
+  let unheld: UnheldScan | undefined;
+  const unheldScan = (): UnheldScan => unheld ??= {
+    unreadable: scan.unreadable, exited: scan.exited, euid: ctx.euid,
+    unreadableUids: scan.unreadable.length ? readProcessUids(ctx.procRoot, [...new Set(scan.unreadable)]) : new Set(),
+  };
+  const procs = new ProcessTable(ctx.procRoot, ctx.passwdPath);
+  const holderOf = (ref: FdRef): Holder => {
+    const p = procs.get(ref.pid);
+    const h: Holder = { pid: ref.pid, fd: ref.fd };
+    if (p.name !== undefined) h.name = p.name;
+    if (p.command !== undefined) h.command = p.command;
+    if (p.user !== undefined) h.user = p.user;
+    if (p.uid !== undefined) h.uid = p.uid;
+    return h;
+  };
+  const sockets: UnixSocket[] = [];
+  for (const s of table.sockets) {
+    const refs = scan.byInode.get(s.inode);
+    if (opts.pids && !refs?.some((r) => opts.pids!.includes(r.pid))) continue;
+    if (refs) s.holders = refs.map(holderOf);
+    else { s.holders = []; s.unheldReason = unheldBy(s.uid, unheldScan()); }
+    sockets.push(s);
+  }
+  issues.push(...procs.issues);
+  return { takenAt, sockets, privileged: ctx.euid === 0, unreadableProcesses: new Set(scan.unreadable).size, issues };
+}
