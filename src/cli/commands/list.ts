@@ -1,17 +1,21 @@
 // sockscope list: the full socket table, like `ss -tanup` or `netstat -tunap`.
-import { parseArgs, UsageError } from '../args.js';
+import { parseArgs, UsageError, type Parsed } from '../args.js';
+import { loadModule } from '../load.js';
+import { defaultContext } from '../../index.js';
+import { matchesHolders } from '../../model/filter.js';
 import { msg } from '../../explain/i18n.js';
 import { backlogNote } from '../../views/overview.js';
 import { withInfoColumns } from '../../views/columns.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
-  const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS, { name: 'info', short: 'i' }]);
+  const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS, { name: 'info', short: 'i' }, { name: 'unix', short: 'x' }]);
   if (p.flags.has('help')) {
     await io.stdout.line(msg(io.global.lang, 'help.list'));
     return 0;
   }
   if (p.positionals.length) throw new UsageError('err.list-args', { arg: p.positionals[0]! });
+  if (p.flags.has('unix')) return listUnix(p, io);
   const filter = filterFrom(p);
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');
@@ -38,4 +42,30 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   // An empty table for --pid N is no answer when N's fds could not be read: say so, as pid N does.
   if (filter.pids) reportUnreadable(io, snap, filter.pids);
   return 0;
+}
+
+/** Options of `list` that mean nothing for Unix sockets (ports, addresses, TCP internals, the inet sort keys). */
+const NOT_FOR_UNIX = ['tcp', 'udp', 'ipv4', 'ipv6', 'port', 'state', 'info', 'sort', 'csv', 'explain', 'numeric'] as const;
+
+/** list -x: every Unix domain socket with its holders (-l: listeners only; --pid, --process as for TCP/UDP). */
+async function listUnix(p: Parsed, io: Io): Promise<number> {
+  for (const o of NOT_FOR_UNIX) if (p.flags.has(o) || p.values.has(o)) throw new UsageError('err.unix-option', { option: `--${o}` });
+  if (io.global.source !== 'auto' && io.global.source !== 'netlink') throw new UsageError('err.unix-source', { source: io.global.source });
+  const filter = filterFrom(p);
+  const format = formatFrom(p);
+  if (reportMissingPids(io, filter)) return 1;
+  const { collectUnix } = await loadModule<typeof import('../../collectors/unix.js')>(new URL('../../collectors/unix.js', import.meta.url));
+  const snap = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { pids: filter.pids });
+  let sockets = snap.sockets.filter((s) => matchesHolders(filter, s.holders) && (!filter.listening || s.state === 'LISTEN'));
+  // Named sockets first (by path), then by inode: the order of `ss -x` is the kernel's hash order.
+  sockets = sockets.sort((a, b) => (unixAddressKey(a) < unixAddressKey(b) ? -1 : unixAddressKey(a) > unixAddressKey(b) ? 1 : a.inode - b.inode));
+  const { renderUnixTable, renderUnixJson } = await loadModule<typeof import('../../views/unix.js')>(new URL('../../views/unix.js', import.meta.url));
+  if (format === 'table') await renderUnixTable(sockets, io.stdout, renderOptions(io, p));
+  else await renderUnixJson(sockets, io.stdout, format === 'ndjson');
+  if (snap.unreadableProcesses > 0) note(io, msg(io.global.lang, snap.privileged ? 'note.unix-unreadable-root' : 'note.unix-unreadable', { n: snap.unreadableProcesses }));
+  return 0;
+}
+
+function unixAddressKey(s: { path?: string; abstract?: string }): string {
+  return s.path !== undefined ? '0' + s.path : s.abstract !== undefined ? '1' + s.abstract : '2';
 }
