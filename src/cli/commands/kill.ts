@@ -153,7 +153,9 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
     for (const s of sockets) for (const h of s.holders) add(h.pid, s);
     if (targets.size === 0) {
       // Nothing to signal: free, only kernel-kept sockets, or holders we cannot see.
-      const hidden = sockets.filter((s) => s.unheldReason === 'permission-denied' || s.unheldReason === 'other-namespace');
+      // Only what the kernel alone keeps (TIME_WAIT, a connection not yet accepted) means nothing to stop;
+      // anything else without a visible holder is held by a process we cannot see or name.
+      const hidden = sockets.filter((s) => s.unheldReason !== 'kernel' && s.unheldReason !== 'not-accepted');
       if (hidden.length) {
         note(io, msg(L, 'kill.port-hidden', { port: portLabel, n: hidden.length, reason: unheldText(hidden[0]!.unheldReason!, L) }));
         return EXIT_STILL_HELD;
