@@ -53,6 +53,13 @@ export function explainSocket(s: Socket, ctx: RowContext, t: Translate): string 
   if (s.protocol === 'tcp' && s.state !== 'LISTEN') {
     parts.push(t(`row.state.${s.state}` as Parameters<Translate>[0]));
     if (s.timer?.kind === 'retransmit' && s.timer.retransmits > 0) parts.push(t('row.retries', { n: s.timer.retransmits }));
+    // With list -i: what tcp_info says that matters for a person reading the row.
+    const ti = s.tcp;
+    if (ti) {
+      parts.push(t('row.tcp.traffic', { sent: ti.bytesSent ?? ti.bytesAcked ?? 0, received: ti.bytesReceived ?? 0, rtt: ti.rttMs }));
+      if (ti.totalRetrans > 0) parts.push(t('row.tcp.retrans', { n: ti.totalRetrans, lost: ti.lost }));
+      if (ti.rwndLimitedMs !== undefined && ti.busyMs !== undefined && ti.busyMs > 0 && ti.rwndLimitedMs / ti.busyMs >= 0.5) parts.push(t('row.tcp.rwnd-limited'));
+    }
   }
   if (!ctx.queuesShown) {
     // nothing to say about queues the source did not show
