@@ -254,15 +254,7 @@ export class LinuxCollector implements Collector {
     };
 
     const procs = new ProcessTable(this.ctx.procRoot, this.ctx.passwdPath);
-    const holderOf = (ref: FdRef): Holder => {
-      const p = procs.get(ref.pid);
-      const h: Holder = { pid: ref.pid, fd: ref.fd };
-      if (p.name !== undefined) h.name = p.name;
-      if (p.command !== undefined) h.command = p.command;
-      if (p.user !== undefined) h.user = p.user;
-      if (p.uid !== undefined) h.uid = p.uid;
-      return h;
-    };
+    const holderOf = (ref: FdRef): Holder => procs.holder(ref.pid, ref.fd);
 
     const sockets: Socket[] = [];
     const pidScope = opts.pids !== undefined;

@@ -45,15 +45,7 @@ export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly
     unreadableUids: scan.unreadable.length ? readProcessUids(ctx.procRoot, [...new Set(scan.unreadable)]) : new Set(),
   };
   const procs = new ProcessTable(ctx.procRoot, ctx.passwdPath);
-  const holderOf = (ref: FdRef): Holder => {
-    const p = procs.get(ref.pid);
-    const h: Holder = { pid: ref.pid, fd: ref.fd };
-    if (p.name !== undefined) h.name = p.name;
-    if (p.command !== undefined) h.command = p.command;
-    if (p.user !== undefined) h.user = p.user;
-    if (p.uid !== undefined) h.uid = p.uid;
-    return h;
-  };
+  const holderOf = (ref: FdRef): Holder => procs.holder(ref.pid, ref.fd);
   const sockets: UnixSocket[] = [];
   for (const s of table.sockets) {
     const refs = scan.byInode.get(s.inode);

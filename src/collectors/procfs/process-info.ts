@@ -10,6 +10,7 @@
 // cmdline is 300 MB or whose comm is a symlink to /dev/zero costs at most the cap.
 import { existsSync, readdirSync } from 'node:fs';
 import type { ScanIssue } from '../../model/snapshot.js';
+import type { Holder } from '../../model/socket.js';
 import { CAPS, capText, readBounded } from '../bounded-read.js';
 import { decodeProcBytes } from '../proc-text.js';
 
@@ -134,6 +135,17 @@ export class ProcessTable {
       this.users = text ? parsePasswd(text) : new Map();
     }
     return this.users.get(uid) ?? String(uid);
+  }
+
+  /** The holder record of one (pid, fd): the process's name, command line and user, when readable. */
+  holder(pid: number, fd: number): Holder {
+    const p = this.get(pid);
+    const h: Holder = { pid, fd };
+    if (p.name !== undefined) h.name = p.name;
+    if (p.command !== undefined) h.command = p.command;
+    if (p.user !== undefined) h.user = p.user;
+    if (p.uid !== undefined) h.uid = p.uid;
+    return h;
   }
 
   get(pid: number): ProcessInfo {
