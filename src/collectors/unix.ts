@@ -12,7 +12,10 @@ import { readUnixSockets } from './sockdiag/unix.js';
 
 export interface UnixSnapshot {
   takenAt: number;
+  /** The sockets asked for (with `pids`: those these processes hold). */
   sockets: UnixSocket[];
+  /** With `pids`: the other ends of their connections too, with their holders (for "who is on the other side"). */
+  peers: UnixSocket[];
   privileged: boolean;
   /** Processes whose fds could not be read (their sockets say permission-denied). */
   unreadableProcesses: number;
@@ -33,6 +36,8 @@ export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly
     const own = scanHolders(ctx.procRoot, { wanted, pids: opts.pids });
     issues.push(...own.issues);
     wanted = new Set(own.byInode.keys());
+    // The other end of each of their connections: its holders say who they talk to.
+    for (const s of table.sockets) if (own.byInode.has(s.inode) && s.peer !== undefined) wanted.add(s.peer);
     scan = wanted.size ? scanHolders(ctx.procRoot, { wanted }) : own;
     scan.unreadable = own.unreadable;
   } else {
@@ -47,13 +52,15 @@ export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly
   const procs = new ProcessTable(ctx.procRoot, ctx.passwdPath);
   const holderOf = (ref: FdRef): Holder => procs.holder(ref.pid, ref.fd);
   const sockets: UnixSocket[] = [];
+  const peers: UnixSocket[] = [];
   for (const s of table.sockets) {
     const refs = scan.byInode.get(s.inode);
-    if (opts.pids && !refs?.some((r) => opts.pids!.includes(r.pid))) continue;
+    const mine = !opts.pids || refs?.some((r) => opts.pids!.includes(r.pid));
+    if (!mine && !(opts.pids && wanted.has(s.inode))) continue;
     if (refs) s.holders = refs.map(holderOf);
     else { s.holders = []; s.unheldReason = unheldBy(s.uid, unheldScan()); }
-    sockets.push(s);
+    (mine ? sockets : peers).push(s);
   }
   issues.push(...procs.issues);
-  return { takenAt, sockets, privileged: ctx.euid === 0, unreadableProcesses: new Set(scan.unreadable).size, issues };
+  return { takenAt, sockets, peers, privileged: ctx.euid === 0, unreadableProcesses: new Set(scan.unreadable).size, issues };
 }

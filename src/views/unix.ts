@@ -6,6 +6,7 @@ import { msg } from '../explain/i18n.js';
 import { holdersParts } from './columns.js';
 import { jsonText, safeText } from './safe-text.js';
 import { clip, displayWidth, padDisplay, padDisplayStart, paint, type RenderOptions, type Sink } from './sink.js';
+import { flowLastCell } from './table.js';
 
 /** The address cell: the path, @name for an abstract name, * for an unnamed socket. */
 export function unixAddress(s: UnixSocket): string {
@@ -14,43 +15,69 @@ export function unixAddress(s: UnixSocket): string {
   return '*';
 }
 
-/** The peer: the other end's address when it has one, else its inode; * when not connected. */
+/** The peer: the other end's inode, then its address when it has one; * when not connected. */
 function peerCell(s: UnixSocket, byInode: ReadonlyMap<number, UnixSocket>): string {
   if (s.peer === undefined) return '*';
   const p = byInode.get(s.peer);
   const name = p ? unixAddress(p) : '*';
-  return name === '*' ? `*${s.peer}` : `${name} (${s.peer})`;
+  return name === '*' ? String(s.peer) : `${s.peer} ${name}`;
+}
+
+/**
+ * The holders, then those of the other end after ↔: "nginx ↔ php-fpm" reads as
+ * who talks to whom, with the path in the Address column.
+ */
+function holderParts(s: UnixSocket, byInode: ReadonlyMap<number, UnixSocket>, lang: RenderOptions['lang']): string[] {
+  const own = holdersParts(s, lang);
+  const p = s.peer !== undefined ? byInode.get(s.peer) : undefined;
+  if (!p || p.holders.length === 0) return own;
+  const theirs = holdersParts(p, lang);
+  return [...own, `↔ ${theirs[0]!}`, ...theirs.slice(1)];
 }
 
 const stateOf = (s: UnixSocket): string => s.state;
 
-export async function renderUnixTable(sockets: readonly UnixSocket[], sink: Sink, opts: RenderOptions): Promise<void> {
+/**
+ * The Unix socket table. `all` are every socket known (for the peer cell: a
+ * peer may not be among the rows shown, e.g. with --pid).
+ */
+export async function renderUnixTable(sockets: readonly UnixSocket[], sink: Sink, opts: RenderOptions, all: readonly UnixSocket[] = sockets): Promise<void> {
   const L = opts.lang;
-  const byInode = new Map(sockets.map((s) => [s.inode, s]));
+  const byInode = new Map(all.map((s) => [s.inode, s]));
   const headers = ['view.col.unix.type', 'view.col.state', 'view.col.recvq', 'view.col.sendq', 'view.col.unix.address', 'view.col.unix.peer', 'view.col.unix.inode', 'view.col.holders']
     .map((k) => msg(L, k as 'view.col.state'));
   const rows = sockets.map((s) => [s.type, stateOf(s), String(s.recvQ), s.state === 'LISTEN' ? String(s.backlog ?? '?') : String(s.sendQ),
-    unixAddress(s), peerCell(s, byInode), String(s.inode), holdersParts(s, L).join(', ')]);
+    unixAddress(s), peerCell(s, byInode), String(s.inode), holderParts(s, byInode, L).join(', ')]);
   const right = new Set([2, 3, 6]);
   const widths = headers.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
-  // On a terminal the address and peer columns give way first (cut with …), never the numbers or holders' pids.
+  const gap = 2;
+  const last = headers.length - 1;
+  // On a terminal the address and peer columns give way (cut with …), and the
+  // holders flow onto further lines: a pid, a name or a number is never cut.
   if (!opts.wide && opts.width !== undefined) {
-    const fixed = widths.reduce((a, w, i) => a + (i === 4 || i === 5 || i === 7 ? 0 : w + 2), 0);
-    const room = Math.max(20, opts.width - fixed - Math.min(widths[7]!, 30));
-    const addr = Math.min(widths[4]!, Math.max(12, Math.floor(room * 0.6)));
-    widths[4] = addr;
-    widths[5] = Math.min(widths[5]!, Math.max(8, room - addr));
+    const fixed = widths.reduce((a, w, i) => a + (i === 4 || i === 5 || i === last ? 0 : w + gap), 0) + 2 * gap;
+    const room = Math.max(10, opts.width - fixed - Math.min(widths[last]!, 20));
+    if (widths[4]! + widths[5]! > room) {
+      const addr = Math.max(5, Math.min(widths[4]!, Math.ceil(room * 0.55)));
+      widths[4] = addr;
+      widths[5] = Math.max(5, Math.min(widths[5]!, room - addr));
+    }
   }
-  const line = (cells: string[]): string => cells.map((c, i) => {
-    if (i === cells.length - 1) return c;
+  const lead = (cells: readonly string[]): string => cells.slice(0, last).map((c, i) => {
     const cut = displayWidth(c) > widths[i]! ? clip(c, widths[i]!) : c;
     return right.has(i) ? padDisplayStart(cut, widths[i]!) : padDisplay(cut, widths[i]!);
-  }).join('  ');
-  await sink.line(paint(opts.color, 'bold', line(headers)));
-  for (const r of rows) {
-    const p = sink.line(line(r));
-    if (p) await p;
-  }
+  }).join(' '.repeat(gap)) + ' '.repeat(gap);
+  const leadWidth = widths.slice(0, last).reduce((a, w) => a + w + gap, 0);
+  const emit = async (cells: readonly string[], parts: readonly string[], bold = false): Promise<void> => {
+    const head = lead(cells);
+    const lines = opts.wide || opts.width === undefined ? [head + parts.join(', ')] : flowLastCell(head, parts, leadWidth, opts.width);
+    for (const l of lines) {
+      const p = sink.line(bold ? paint(opts.color, 'bold', l) : l);
+      if (p) await p;
+    }
+  };
+  await emit(headers, [headers[last]!], true);
+  for (let k = 0; k < rows.length; k++) await emit(rows[k]!, holderParts(sockets[k]!, byInode, L));
   await sink.flush();
 }
 

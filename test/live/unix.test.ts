@@ -75,6 +75,13 @@ test('list -x: paths, abstract names, peers, queues and holders of real Unix soc
   assert.match(table.stdout, new RegExp(`stream\\s+LISTEN\\s+1\\s+3\\s+${join(dir, 'srv.sock').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
   const listeners = await runCli(['list', '-x', '-l', '--pid', String(scene.pid), '--json']);
   assert.deepEqual((JSON.parse(listeners.stdout) as J[]).map((x) => x.inode), [m['srv']]);
+  // The peer column names the other end, and the holders cell who holds it (after ↔): the accepted end's peer is the client.
+  const a1Row = table.stdout.split('\n').find((l) => new RegExp(`\\s${m['a1']}\\s`).test(l))!;
+  assert.match(a1Row, new RegExp(`\\s${m['c1']}\\s.*${scene.pid}/python3 fd ${m['a1fd']}, ↔ ${scene.pid}/python3 fd \\d+`), a1Row);
+  // pid N shows the Unix sockets the process holds after its TCP/UDP table.
+  const pid = await runCli(['pid', String(scene.pid)]);
+  assert.match(pid.stdout, new RegExp(`Unix sockets \\(${rows.length}\\):`), pid.stdout);
+  assert.ok(pid.stdout.includes(join(dir, 'srv.sock')));
   // Options that mean nothing for Unix sockets: one line, exit 2.
   const bad = await runCli(['list', '-x', '--port', '80']);
   assert.equal(bad.code, 2);

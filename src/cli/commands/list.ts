@@ -60,7 +60,7 @@ async function listUnix(p: Parsed, io: Io): Promise<number> {
   // Named sockets first (by path), then by inode: the order of `ss -x` is the kernel's hash order.
   sockets = sockets.sort((a, b) => (unixAddressKey(a) < unixAddressKey(b) ? -1 : unixAddressKey(a) > unixAddressKey(b) ? 1 : a.inode - b.inode));
   const { renderUnixTable, renderUnixJson } = await loadModule<typeof import('../../views/unix.js')>(new URL('../../views/unix.js', import.meta.url));
-  if (format === 'table') await renderUnixTable(sockets, io.stdout, renderOptions(io, p));
+  if (format === 'table') await renderUnixTable(sockets, io.stdout, renderOptions(io, p), [...snap.sockets, ...snap.peers]);
   else await renderUnixJson(sockets, io.stdout, format === 'ndjson');
   if (snap.unreadableProcesses > 0) note(io, msg(io.global.lang, snap.privileged ? 'note.unix-unreadable-root' : 'note.unix-unreadable', { n: snap.unreadableProcesses }));
   return 0;

@@ -1,13 +1,15 @@
 // sockscope pid <PID> and sockscope process <NAME>: every socket a process
 // holds, with its fd numbers (what `lsof -p PID -i` shows, for sockets).
-import { findProcessIds, hiddenProcess, hidepidOption, processInfo } from '../../index.js';
+import { defaultContext, findProcessIds, hiddenProcess, hidepidOption, processInfo } from '../../index.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import { safeText } from '../../views/safe-text.js';
 import type { Socket } from '../../model/socket.js';
+import type { UnixSocket } from '../../model/unix.js';
+import { loadModule } from '../load.js';
 import { sortSockets } from '../../model/sort.js';
 import { COLUMNS, commandText, holderText, nameText, type Column } from '../../views/columns.js';
 import { backlogNote } from '../../views/overview.js';
-import { paint } from '../../views/sink.js';
+import { paint, type RenderOptions } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
@@ -87,6 +89,8 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   }
   const ropts = renderOptions(io, p);
   const explain = await explainerFor(io, p, format, snap.sockets);
+  // Without a TCP/UDP filter the table also shows the Unix sockets each process holds (JSON: list -x --pid).
+  const unix = Object.keys(filter).length === 0 ? await unixOf(io, pids) : undefined;
   let first = true;
   for (const pid of pids) {
     const info = processInfo(pid, { procRoot: io.global.procRoot });
@@ -102,11 +106,14 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
       await io.stdout.line(msg(L, 'pid.unreadable') + (snap.privileged ? '' : msg(L, 'pid.unreadable.sudo')));
       continue;
     }
-    if (!mine.length) {
-      await io.stdout.line(msg(L, Object.keys(filter).length ? 'pid.none-matching' : 'pid.none'));
-      continue;
+    if (!mine.length) await io.stdout.line(msg(L, Object.keys(filter).length ? 'pid.none-matching' : 'pid.none'));
+    else await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid), explain);
+    const ux = unix?.sockets.filter((s) => s.holders.some((h) => h.pid === pid)) ?? [];
+    if (ux.length && unix) {
+      await io.stdout.line('');
+      await io.stdout.line(msg(L, 'pid.unix', { n: ux.length }));
+      await unix.render(ux, io.stdout, ropts);
     }
-    await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid), explain);
   }
   await io.stdout.flush();
   const backlog = backlogNote(snap, snap.sockets, ropts.lang);
@@ -115,3 +122,18 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   return snap.sockets.length ? 0 : 1;
 }
 
+
+/** The Unix sockets these processes hold, and how to draw them (both loaded only here). */
+async function unixOf(io: Io, pids: readonly number[]): Promise<{ sockets: UnixSocket[]; render: (s: UnixSocket[], sink: Io['stdout'], o: RenderOptions) => Promise<void> } | undefined> {
+  const { collectUnix } = await loadModule<typeof import('../../collectors/unix.js')>(new URL('../../collectors/unix.js', import.meta.url));
+  const { renderUnixTable } = await loadModule<typeof import('../../views/unix.js')>(new URL('../../views/unix.js', import.meta.url));
+  let snap;
+  try {
+    snap = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { pids });
+  } catch {
+    // No unix_diag (an old kernel, a recorded tree): the TCP/UDP answer stands alone.
+    return undefined;
+  }
+  const all = [...snap.sockets, ...snap.peers];
+  return { sockets: snap.sockets, render: (s, sink, o) => renderUnixTable(s, sink, o, all) };
+}

@@ -20,6 +20,7 @@ export const views = {
   'view.col.unix.address': 'Address',
   'view.col.unix.peer': 'Peer',
   'view.col.unix.inode': 'Inode',
+  'pid.unix': 'Unix sockets ({n}):',
   'note.unix-unreadable-root': 'Note: {n} process(es) did not let us read their file descriptors, even as root (the kernel guards those processes): the Unix sockets they may hold show no process.',
   'note.unix-unreadable': 'Note: {n} process(es) did not let us read their file descriptors: the Unix sockets they may hold show no process (run as root to see them).',
   'view.col.fd': 'FD',

@@ -23,6 +23,7 @@ export const views: Record<keyof typeof en, string> = {
   'view.col.unix.address': '地址',
   'view.col.unix.peer': '对端',
   'view.col.unix.inode': 'Inode',
+  'pid.unix': 'Unix socket（{n} 个）：',
   'note.unix-unreadable-root': '注意：有 {n} 个进程即使对 root 也不允许读取其文件描述符（内核保护这些进程）：它们可能持有的 Unix socket 显示为无进程。',
   'note.unix-unreadable': '注意：有 {n} 个进程不允许读取其文件描述符：它们可能持有的 Unix socket 显示为无进程（以 root 运行可看到）。',
   'view.col.fd': 'FD',
