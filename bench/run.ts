@@ -204,6 +204,17 @@ function commands(scene: Scene, siInstalled: boolean, skip: Set<string>): Cmd[] 
       verify: (r) => (/: free\b/.test(r.stdout!) ? undefined : `port ${free} not reported free: stdout '${r.stdout!.slice(0, 200)}' stderr '${r.stderr.slice(0, 300)}'`),
     },
     {
+      // The same table with struct tcp_info per connection (list -i): what -i costs.
+      id: 'sc-info', label: 'sockscope list -t -a -i --json', argv: sc('list', '-t', '-a', '-i', '--json'), sockscope: true, keep: true, okCodes: [0],
+      verify: (r) => {
+        let arr: (JsonSocket & { tcp?: { bytesAcked?: number } })[];
+        try { arr = JSON.parse(r.stdout!) as typeof arr; } catch (e) { return `invalid JSON: ${(e as Error).message}`; }
+        const conns = arr.filter((s) => s.state === 'ESTABLISHED' && isSceneTcp(scene, { addr: s.localAddress, port: s.localPort }, { addr: s.remoteAddress, port: s.remotePort }));
+        const without = conns.filter((s) => s.tcp === undefined).length;
+        return without === 0 && conns.length > 0 ? undefined : `${without} of ${conns.length} scene connections without tcp_info`;
+      },
+    },
+    {
       // Two looks one second apart (doctor's default): the wall time includes that second.
       id: 'sc-doctor', label: 'sockscope doctor --json', argv: sc('doctor', '--json'), sockscope: true, keep: true, okCodes: [0, 1],
       verify: (r) => {
