@@ -10,8 +10,8 @@
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { processInfo } from '../../index.js';
-import { CAPS, readBounded } from '../../collectors/bounded-read.js';
-import { parseStatStart } from '../../collectors/procfs/process-info.js';
+import { readPidState } from '../../collectors/procfs/process-info.js';
+import { sameProcess } from '../../views/tui/state.js';
 import { msg, type Lang } from '../../explain/i18n.js';
 import type { Protocol, Socket } from '../../model/socket.js';
 import { formatEndpoint } from '../../model/socket.js';
@@ -69,18 +69,8 @@ interface Target {
 
 /** What the pid is now: the same process, gone (or a zombie), another process, or unknown. */
 export function identity(pid: number, startTicks: number | undefined, procRoot?: string): 'same' | 'gone' | 'reused' | 'unknown' {
-  let text: string;
-  try {
-    text = readBounded(`${procRoot ?? '/proc'}/${pid}/stat`, CAPS.status).bytes.toString('latin1');
-  } catch {
-    return 'gone';
-  }
-  // A zombie has exited; only its parent's wait() is missing.
-  const state = text[text.lastIndexOf(')') + 2];
-  if (state === 'Z' || state === 'X') return 'gone';
-  const start = parseStatStart(text);
-  if (startTicks === undefined || start === undefined) return 'unknown';
-  return start === startTicks ? 'same' : 'reused';
+  const now = readPidState(procRoot ?? '/proc', pid);
+  return sameProcess(startTicks, now && !now.zombie ? now : undefined);
 }
 
 async function ask(question: string): Promise<boolean> {

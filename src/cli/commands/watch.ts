@@ -1,10 +1,10 @@
 // sockscope watch: the live view (TCPView / Resource Monitor in a terminal)
 // and, with --events or when stdout is not a terminal, one line per change.
 import { opendirSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
-import { CAPS, readBounded } from '../../collectors/bounded-read.js';
+import { readPidState } from '../../collectors/procfs/process-info.js';
 import { parseArgs, UsageError, type Parsed } from '../args.js';
 import { FILTER_SPECS, filterFrom, hostEphemeral, reportMissingPids, reportUnreadablePids, sortFrom, type Io } from '../common.js';
-import { defaultContext, processInfo } from '../../index.js';
+import { defaultContext } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
 import { destroySocket } from '../../collectors/sockdiag/destroy.js';
 import { cookieOfSocket } from '../../collectors/sockdiag/live-table.js';
@@ -173,17 +173,6 @@ function holdsInode(procRoot: string, pid: number, inode: number): boolean | und
   return false;
 }
 
-/** Whether the process has exited and only waits for its parent to reap it (a zombie holds no fd). */
-function isZombie(procRoot: string, pid: number): boolean {
-  try {
-    const text = readBounded(`${procRoot}/${pid}/stat`, CAPS.status).bytes.toString('latin1');
-    const state = text[text.lastIndexOf(')') + 2];
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false;
-  }
-}
-
 async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: LiveCollector,
   o: { interval: number; duration?: number; sort: ReturnType<typeof sortFrom> }): Promise<number> {
   const L = io.global.lang;
@@ -268,9 +257,9 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     setStatus(st, t(key, params), tone, Date.now(), 6000);
 
   const currentStart = (pid: number): { startTicks?: number } | undefined => {
-    const info = processInfo(pid, { procRoot });
-    if (!info || isZombie(procRoot ?? '/proc', pid)) return undefined;
-    return { startTicks: info.startTicks === undefined ? undefined : info.startTicks + skew };
+    const now = readPidState(procRoot ?? '/proc', pid);
+    if (!now || now.zombie) return undefined;
+    return { startTicks: now.startTicks === undefined ? undefined : now.startTicks + skew };
   };
 
   const sayText = (text: string, tone: 'info' | 'error' | 'ok'): void => setStatus(st, text, tone, Date.now(), 8000);

@@ -72,6 +72,22 @@ export function parseStatStart(text: string): number | undefined {
   return Number.isSafeInteger(v) ? v : undefined;
 }
 
+/**
+ * What /proc/PID/stat says of a pid's life, from one bounded read: whether it
+ * is a zombie (exited, only its parent's wait() missing) and its start time,
+ * which tells a reused pid apart. Undefined when there is no such process.
+ */
+export function readPidState(procRoot: string, pid: number): { zombie: boolean; startTicks?: number } | undefined {
+  let text: string;
+  try {
+    text = readBounded(`${procRoot}/${pid}/stat`, CAPS.status).bytes.toString('latin1');
+  } catch {
+    return undefined;
+  }
+  const state = text[text.lastIndexOf(')') + 2];
+  return { zombie: state === 'Z' || state === 'X', startTicks: parseStatStart(text) };
+}
+
 /** Join a NUL-separated cmdline into one line; empty for kernel threads. */
 export function formatCmdline(raw: string): string {
   let s = raw;
