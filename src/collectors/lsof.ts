@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import type { Collector, CollectOptions, CollectorContext } from './collector.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
 import type { ScanIssue, Snapshot } from '../model/snapshot.js';
+import { unescapeCommand } from './text/lsof.js';
 import { hostAddress, normalizeState, parseColonEndpoint, udpState, MAX_FD, MAX_PID, MAX_QUEUE, MAX_UID, uintMax } from './text/common.js';
 
 /** Runs lsof: argv in, stdout bytes out (or the error). Injected so tests can replay recorded output. */
@@ -33,11 +34,6 @@ export const realExec: Exec = (file, args) => new Promise((resolve, reject) => {
     resolve({ stdout: stdout as Buffer, code });
   });
 });
-
-/** Undo lsof's \xNN escapes in a command name. */
-function unescape(s: string): string {
-  return s.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-}
 
 interface Parsed {
   sockets: Socket[];
@@ -118,7 +114,7 @@ export function parseLsofFields(out: string): Parsed {
       proc = typeof pid === 'number' ? { pid } : undefined;
       if (!proc) { issues.push({ kind: 'parse-error', subject: 'lsof', detail: first.slice(0, 60), reason: 'malformed' }); continue; }
       for (const x of fields.slice(1)) {
-        if (x.startsWith('c')) proc.name = unescape(x.slice(1));
+        if (x.startsWith('c')) proc.name = unescapeCommand(x.slice(1));
         else if (x.startsWith('u')) { const u = uintMax(x.slice(1), MAX_UID); if (typeof u === 'number') proc.uid = u; }
         else if (x.startsWith('L')) proc.user = x.slice(1);
       }

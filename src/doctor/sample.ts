@@ -12,17 +12,8 @@
 import { opendirSync, statSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAPS, readBounded } from '../collectors/bounded-read.js';
-import { parseCounters } from '../collectors/procfs/snmp.js';
+import { readCounterGroup } from '../collectors/procfs/snmp.js';
 import type { DoctorSample } from './types.js';
-
-/** A counter file's groups; empty when it cannot be read. */
-function readGroups(path: string): ReturnType<typeof parseCounters> {
-  try {
-    return parseCounters(readBounded(path, CAPS.counters).bytes.toString('latin1'));
-  } catch {
-    return new Map();
-  }
-}
 
 /**
  * The TcpExt counters (/proc/net/netstat: ListenOverflows, ListenDrops, ...) and
@@ -32,8 +23,7 @@ function readGroups(path: string): ReturnType<typeof parseCounters> {
 export function readCounters(procRoot = '/proc'): Map<string, number> {
   const out = new Map<string, number>();
   for (const [file, group] of [['netstat', 'TcpExt'], ['snmp', 'Tcp']] as const) {
-    const g = readGroups(join(procRoot, 'net', file)).get(group);
-    if (g) for (const [k, v] of g) out.set(k, v);
+    for (const [k, v] of readCounterGroup(procRoot, file, group)) out.set(k, v);
   }
   return out;
 }

@@ -11,7 +11,7 @@ const cache: Record<Protocol, Map<number, string | null>> = { tcp: new Map(), ud
 type Names = Record<Protocol, Record<string, string>>;
 let names: Names | null | undefined;
 
-function lookup(port: number, protocol: Protocol): string | undefined {
+function loadNames(): Names | null {
   if (names === undefined) {
     try {
       // dist/src/explain/ -> dist/data/
@@ -20,7 +20,11 @@ function lookup(port: number, protocol: Protocol): string | undefined {
       names = null; // a build without the registry names nothing
     }
   }
-  return names ? names[protocol][String(port)] : undefined;
+  return names;
+}
+
+function lookup(port: number, protocol: Protocol): string | undefined {
+  return loadNames()?.[protocol][String(port)];
 }
 
 /** The registered service name of a port, if IANA lists one for this protocol. */
@@ -49,11 +53,11 @@ const CONVENTIONAL: Readonly<Record<string, number>> = { 'http-alt': 8080, x11: 
 export function servicePort(name: string, protocol: Protocol): number | undefined {
   if (byName === undefined) {
     byName = { tcp: new Map(), udp: new Map() };
-    lookup(0, protocol);
-    if (names) {
+    const all = loadNames();
+    if (all) {
       for (const p of ['tcp', 'udp'] as const) {
         const m = byName[p];
-        for (const [port, n] of Object.entries(names[p])) {
+        for (const [port, n] of Object.entries(all[p])) {
           const k = n.toLowerCase();
           const v = Number(port);
           if (v > 0 && !(m.get(k)! <= v)) m.set(k, v);

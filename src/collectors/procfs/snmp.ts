@@ -36,11 +36,16 @@ export function parseCounters(text: string): CounterGroups {
   return out;
 }
 
-/** The TcpExt counters of this network namespace (empty when the file cannot be read). */
-export function readTcpExt(procRoot = '/proc'): Map<string, number> {
+/** One counter group of /proc/net/netstat or /proc/net/snmp (empty when the file cannot be read). */
+export function readCounterGroup(procRoot: string, file: 'netstat' | 'snmp', group: string): Map<string, number> {
   try {
-    return parseCounters(readBounded(join(procRoot, 'net', 'netstat'), CAPS.counters).bytes.toString('latin1')).get('TcpExt') ?? new Map();
+    return parseCounters(readBounded(join(procRoot, 'net', file), CAPS.counters).bytes.toString('latin1')).get(group) ?? new Map();
   } catch {
     return new Map();
   }
+}
+
+/** The TcpExt counters of this network namespace (empty when the file cannot be read). */
+export function readTcpExt(procRoot = '/proc'): Map<string, number> {
+  return readCounterGroup(procRoot, 'netstat', 'TcpExt');
 }

@@ -23,7 +23,7 @@ export interface LsofResult extends ParsedPaste {
 }
 
 /** Undo lsof's \xNN escapes in a command name. */
-function unescapeCommand(s: string): string {
+export function unescapeCommand(s: string): string {
   return s.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
