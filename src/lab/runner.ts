@@ -16,6 +16,7 @@ import { displayWidth, paint, type Sink } from '../views/sink.js';
 import { AgentPool, liveGroupMembers, type Agent } from './agent.js';
 import { isLabSocket, satisfies, wantParams } from './observe.js';
 import type { Expectation, Experiment, Lab, Observation, Params, Step } from './types.js';
+import type { LabEvent } from './events.js';
 
 export interface RunOptions {
   lang: Lang;
@@ -36,6 +37,8 @@ export interface RunOptions {
   labId?: string;
   /** Seconds a child lives without hearing from the lab. */
   childTtlSeconds?: number;
+  /** Told of every step, observation and expectation as the run goes (src/lab/events.ts). */
+  onEvent?: (e: LabEvent) => void;
 }
 
 export interface Failure {

@@ -1,4 +1,4 @@
-import type { Socket } from './socket.js';
+import type { ContainerRef, NetnsRef, Socket } from './socket.js';
 
 /** Which source produced the socket table. */
 export type SourceName = 'netlink' | 'proc' | 'lsof';
@@ -38,4 +38,23 @@ export interface Snapshot {
   /** Processes whose fd table we were not allowed to read (only counted, said once). */
   unreadableProcesses: number;
   issues: ScanIssue[];
+  /**
+   * The network namespaces read (Linux), the host's first. Absent when the
+   * source does not know namespaces.
+   */
+  namespaces?: NetnsInfo[];
+}
+
+/** One network namespace of the machine and how its sockets were read. */
+export interface NetnsInfo extends NetnsRef {
+  /** The namespace of pid 1 (the host's), or ours when pid 1's cannot be read. */
+  host: boolean;
+  /** Where its socket table came from; absent when it could not be read (see `error`). */
+  source?: SourceName;
+  /** Processes seen in it (pids, at most a few listed elsewhere; this is the count). */
+  processes: number;
+  /** The container whose processes live in it, when they all belong to one. */
+  container?: ContainerRef;
+  /** Why its table could not be read, when it could not. */
+  error?: string;
 }

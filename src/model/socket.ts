@@ -87,6 +87,32 @@ export interface Holder {
   /** User name of the process's real uid (numeric string if no name is known). */
   user?: string;
   uid?: number;
+  /**
+   * The container the process runs in, from its cgroup (and the runtime's own
+   * records for the name). Absent when it runs in none, or the source cannot tell.
+   */
+  container?: ContainerRef;
+  /** The systemd unit (service, scope, slice) the process runs in, from its cgroup. */
+  unit?: string;
+}
+
+/** Container runtimes sockscope recognises in a cgroup path. */
+export type ContainerRuntime = 'docker' | 'containerd' | 'podman' | 'kubernetes' | 'lxc' | 'nspawn';
+
+/** A container, by the id its runtime gave it; `name` only when the machine says it. */
+export interface ContainerRef {
+  runtime: ContainerRuntime;
+  /** Full id as found in the cgroup path (64 hex digits for docker/podman/containerd). */
+  id: string;
+  name?: string;
+  /** Kubernetes: the pod the container belongs to. */
+  pod?: { uid: string; name?: string; namespace?: string };
+}
+
+/** A network namespace, by the inode of its /proc/PID/ns/net link; `name` when one is known (ip netns, a runtime). */
+export interface NetnsRef {
+  inode: number;
+  name?: string;
 }
 
 /** One TCP or UDP socket. The JSON schema v1 is this shape; see docs/json.md. */
@@ -122,6 +148,11 @@ export interface Socket {
   memory?: SocketMemory;
   /** TCP internals (struct tcp_info, congestion control), when asked for (netlink source only, TCP). */
   tcp?: TcpInfo;
+  /**
+   * The network namespace the socket lives in (Linux). Absent when the source
+   * cannot tell (pasted output, lsof).
+   */
+  netns?: NetnsRef;
   holders: Holder[];
   /** Present only when holders is empty. */
   unheldReason?: UnheldReason;
