@@ -165,6 +165,8 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
   try {
     const { global, rest, version } = splitGlobal(argv, env, tty);
     const full: Io = { ...io, global };
+    // The replay test seam (src/index.ts currentPlatform) is never silent.
+    if (env['SOCKSCOPE_EXEC_REPLAY']) full.stderr(`sockscope: ${msg(global.lang, 'platform.replay', { platform: safeText(env['SOCKSCOPE_PLATFORM'] ?? process.platform), dir: safeText(env['SOCKSCOPE_EXEC_REPLAY']) })}`);
     // --version prints the version and nothing else: a word beside it was meant for something.
     if (version && rest.length) throw new UsageError('err.version-args', { args: rest.join(' ') });
     if (version) {

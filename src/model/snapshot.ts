@@ -1,7 +1,17 @@
 import type { ContainerRef, NetnsRef, Socket } from './socket.js';
 
-/** Which source produced the socket table. */
-export type SourceName = 'netlink' | 'proc' | 'lsof';
+/**
+ * Which source produced the socket table: 'windows-netstat' is netstat.exe -ano
+ * with tasklist (Windows), 'macos-netstat' is netstat -anv with lsof (macOS).
+ */
+export type SourceName = 'netlink' | 'proc' | 'lsof' | 'windows-netstat' | 'macos-netstat';
+
+/**
+ * A field of Socket or Holder this source does not give. Its value in the
+ * rows (0, or absent) then means "not known", never "zero": uid 0 is not
+ * root, inode 0 is not "no file".
+ */
+export type AbsentField = 'fd' | 'uid' | 'inode' | 'queues' | 'backlog' | 'user' | 'command';
 
 /** Something the scan could not see, recorded instead of crashing or guessing. */
 export interface ScanIssue {
@@ -38,6 +48,8 @@ export interface Snapshot {
   /** Processes whose fd table we were not allowed to read (only counted, said once). */
   unreadableProcesses: number;
   issues: ScanIssue[];
+  /** Fields the source does not give at all (see AbsentField); absent: it gives them all. */
+  absent?: AbsentField[];
   /**
    * The network namespaces read (Linux), the host's first. Absent when the
    * source does not know namespaces.

@@ -27,7 +27,7 @@ function opened(args: string[]): string[] {
   }
 }
 
-const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^node_modules\/prom-client\//];
+const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^node_modules\/prom-client\//, /^dist\/src\/collectors\/(windows|macos|ps)\.js$/];
 
 for (const args of [['list', '-n'], ['port', '1'], [], ['explain', 'TIME_WAIT'], ['--version']]) {
   test(`sockscope ${args.join(' ') || '(overview)'} loads no lab, doctor or exporter code`, () => {
