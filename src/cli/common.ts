@@ -270,6 +270,10 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
   if (snap.absent?.length) {
     notes.push(msg(L, 'platform.note.absent', { source: snap.source, fields: snap.absent.map((f) => msg(L, `platform.field.${f}`)).join(msg(L, 'view.list-sep')) }));
   }
+  const tools = snap.issues.filter((i) => i.kind === 'tool-error');
+  if (tools.length) {
+    notes.push(msg(L, 'platform.note.tool-failed', { n: tools.length, tools: tools.map((i) => `${safeText(i.subject)} (${i.detail === 'ENOENT' ? msg(L, 'platform.not-installed') : safeText(i.detail)})`).join(msg(L, 'view.list-sep')) }));
+  }
   // PID 4 and PID 0 explained as for pasted netstat output.
   if (snap.source === 'windows-netstat') {
     if (snap.sockets.some((x) => x.holders.some((h) => h.pid === 4))) notes.push(msg(L, 'paste.note.windows-pid-4'));

@@ -103,7 +103,7 @@ export class MacosCollector implements Collector {
     let read = 0;
     for (const t of tables) {
       const subject = `netstat ${MACOS_NETSTAT_ARGS[t.p].join(' ')}`;
-      if (!t.r) { issues.push({ kind: 'source-error', subject, detail: t.e?.code ?? t.e?.message ?? 'EIO' }); continue; }
+      if (!t.r) { issues.push({ kind: 'tool-error', subject, detail: t.e?.code ?? t.e?.message ?? 'EIO' }); continue; }
       read++;
       const parsed = parseMacosNetstat(t.r.stdout.toString('utf8'));
       for (const u of parsed.unreadable) issues.push({ kind: 'parse-error', subject: `${subject}:${u.line}`, detail: u.text.trim().slice(0, 120), reason: u.reason ?? 'malformed' });
@@ -117,7 +117,7 @@ export class MacosCollector implements Collector {
       issues.push(...parsed.issues);
       rows = joinNetstatLsof(rows, parsed.sockets.filter((s) => protocols.includes(s.protocol)));
     } else if (lsof instanceof Error) {
-      issues.push({ kind: 'source-error', subject: 'lsof', detail: lsof.code ?? lsof.message });
+      issues.push({ kind: 'tool-error', subject: 'lsof', detail: lsof.code ?? lsof.message });
       // Without lsof: netstat's pid only, no fds, no users.
       absent.push('fd', 'uid', 'user');
     }

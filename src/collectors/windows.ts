@@ -134,7 +134,7 @@ export class WindowsCollector implements Collector {
       const r = await this.exec('tasklist', ['/fo', 'csv', '/nh']);
       return parseTasklistCsv(text(r.stdout));
     } catch (e) {
-      return { kind: 'source-error', subject: 'tasklist', detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+      return { kind: 'tool-error', subject: 'tasklist /fo csv /nh', detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
     }
   }
 

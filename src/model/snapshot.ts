@@ -21,6 +21,7 @@ export interface ScanIssue {
     | 'process-exited'    // ENOENT/ESRCH: the process went away mid-scan
     | 'source-fallback'   // netlink unavailable, /proc/net used instead
     | 'source-error'      // a file could not be read at all (ELOOP, not a regular file, EIO...)
+    | 'tool-error'        // a program the source runs (netstat, lsof, tasklist, ps) could not run: subject is its command
     | 'parse-error'       // a line of a table could not be parsed (see `reason`)
     | 'truncated'         // a file went past its documented cap (collectors/bounded-read.ts): only its start was used
     | 'hidden-processes'; // /proc is mounted with hidepid: other users' processes cannot be seen at all
