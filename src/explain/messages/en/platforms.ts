@@ -14,5 +14,6 @@ export const platforms = {
   'platform.note.unnamed': '{n} process(es) holding sockets had exited before their names were read (pid {pids}): shown by pid only.',
   'note.backlog-unknown-windows': 'Note: Windows netstat shows neither queues nor listen backlogs, so Recv-Q and Send-Q read 0 and a LISTEN row\'s backlog "?".',
   'note.backlog-unknown-macos': 'Note: netstat -anv does not show listen backlogs, so a LISTEN row shows its backlog (Send-Q) as "?".',
-  'kill.windows-force': 'Process {pid} ({name}) did not close on request (console programs and services only stop when forced).',
+  'err.kill-signal-windows': 'Windows has no {signal}: kill sends TERM (taskkill, a request to close) or KILL (taskkill /F, the process is ended)',
+  'err.kill-windows-system': 'refusing to stop pid {pid}: on Windows it is the kernel ("System"; HTTP.sys and SMB listen there), not a program. Stop the service behind the port instead (for HTTP.sys: netsh http show servicestate names it)',
 } as const;

@@ -16,5 +16,6 @@ export const platforms: Record<keyof typeof en, string> = {
   'platform.note.unnamed': '有 {n} 个持有 socket 的进程在读取其名称之前已经退出（pid {pids}）：只显示 pid。',
   'note.backlog-unknown-windows': '注意：Windows 的 netstat 既不显示队列也不显示监听 backlog，所以 Recv-Q 和 Send-Q 显示为 0，LISTEN 行的 backlog 显示为“?”。',
   'note.backlog-unknown-macos': '注意：netstat -anv 不显示监听 backlog，所以 LISTEN 行的 backlog（Send-Q）显示为“?”。',
-  'kill.windows-force': '进程 {pid}（{name}）没有按请求关闭（控制台程序和服务只能被强制结束）。',
+  'err.kill-signal-windows': 'Windows 没有 {signal}：kill 只能发送 TERM（taskkill，请求关闭）或 KILL（taskkill /F，强制结束进程）',
+  'err.kill-windows-system': '拒绝结束 pid {pid}：在 Windows 上它是内核（“System”；HTTP.sys 和 SMB 在其中监听），不是一个程序。请改为停止端口背后的服务（HTTP.sys 的使用者可用 netsh http show servicestate 查看）',
 };
