@@ -194,6 +194,15 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
       if (global.procRoot !== undefined) checkProcRoot('--proc-root', global.procRoot);
       else if (env['SOCKSCOPE_PROC_ROOT']) checkProcRoot('SOCKSCOPE_PROC_ROOT', env['SOCKSCOPE_PROC_ROOT']);
     }
+    // watch, doctor and exporter read Linux's kernel directly: elsewhere, say so instead of reading a /proc that is not there.
+    if ((command === 'watch' || command === 'doctor' || command === 'exporter') && !args.includes('-h') && !args.includes('--help')) {
+      const { currentPlatform } = await load<typeof import('../index.js')>('../index.js');
+      const platform = currentPlatform();
+      if (platform !== 'linux') {
+        full.stderr(`sockscope: ${msg(global.lang, 'platform.linux-only', { command, platform })}`);
+        return 3;
+      }
+    }
     const code = await dispatch(command, args, full);
     await full.stdout.flush();
     return code;

@@ -11,6 +11,7 @@ export const platforms = {
   'platform.field.command': 'command lines',
   'platform.note.tool-failed': 'Note: {n} program(s) this source reads could not run, and what they tell is missing: {tools}.',
   'platform.not-installed': 'not found',
+  'platform.linux-only': '{command} reads the Linux kernel directly and does not run on {platform} yet; sockscope, list, port, pid, process and kill do.',
   'platform.note.unnamed': '{n} process(es) holding sockets had exited before their names were read (pid {pids}): shown by pid only.',
   'note.backlog-unknown-windows': 'Note: Windows netstat shows neither queues nor listen backlogs, so Recv-Q and Send-Q read 0 and a LISTEN row\'s backlog "?".',
   'note.backlog-unknown-macos': 'Note: netstat -anv does not show listen backlogs, so a LISTEN row shows its backlog (Send-Q) as "?".',

@@ -13,6 +13,7 @@ export const platforms: Record<keyof typeof en, string> = {
   'platform.field.command': '命令行',
   'platform.note.tool-failed': '注意：此来源需要的 {n} 个程序无法运行，它们提供的信息缺失：{tools}。',
   'platform.not-installed': '找不到该程序',
+  'platform.linux-only': '{command} 直接读取 Linux 内核，暂不支持 {platform}；sockscope、list、port、pid、process 和 kill 可以使用。',
   'platform.note.unnamed': '有 {n} 个持有 socket 的进程在读取其名称之前已经退出（pid {pids}）：只显示 pid。',
   'note.backlog-unknown-windows': '注意：Windows 的 netstat 既不显示队列也不显示监听 backlog，所以 Recv-Q 和 Send-Q 显示为 0，LISTEN 行的 backlog 显示为“?”。',
   'note.backlog-unknown-macos': '注意：netstat -anv 不显示监听 backlog，所以 LISTEN 行的 backlog（Send-Q）显示为“?”。',
