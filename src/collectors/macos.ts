@@ -8,8 +8,8 @@
 // The pid netstat prints is the last process that used the socket
 // (so_last_pid): a holder, not every holder. lsof run without root sees only
 // our own processes on macOS, so for the others netstat's pid is all there is.
-// What neither gives stays absent: inodes (lsof's DEVICE is a kernel address
-// here) and listen backlogs.
+// `netstat -Lan -p tcp` adds each listener's accept queue and backlog. What
+// none gives stays absent: inodes (lsof's DEVICE is a kernel address here).
 import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
 import type { Exec } from './exec.js';
 import { systemExec } from './exec.js';
@@ -17,6 +17,8 @@ import type { AbsentField, ScanIssue, Snapshot } from '../model/snapshot.js';
 import type { Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
 import { isWildcard } from '../model/socket.js';
 import { parseMacosNetstat } from './text/macos-netstat.js';
+import { canonicalAddress } from '../model/address.js';
+import { parseDotEndpoint } from './text/common.js';
 import { LSOF_ARGS, parseLsofFields } from './lsof.js';
 import { psFindProcesses, psProcessInfo } from './ps.js';
 import { foldName } from './procfs/process-info.js';
@@ -26,6 +28,64 @@ export const MACOS_NETSTAT_ARGS: Record<Protocol, readonly string[]> = {
   tcp: ['-anv', '-p', 'tcp'],
   udp: ['-anv', '-p', 'udp'],
 };
+
+/** The listen queues: completed connections waiting for accept(), half-open ones, and the limit (the backlog). */
+export const MACOS_LISTEN_ARGS = ['-Lan', '-p', 'tcp'] as const;
+
+export interface ListenQueue { host: string; port: number; qlen: number; incqlen: number; maxqlen: number }
+
+/**
+ * `netstat -Lan -p tcp`: the accept queue and backlog of every TCP listener,
+ * which `-anv` does not show (its Recv-Q of a listener is the socket's receive
+ * buffer, not the queue). macOS prints no protocol column, FreeBSD does:
+ *   Current listen queue sizes (qlen/incqlen/maxqlen)
+ *   Listen         Local Address
+ *   0/0/128        *.22
+ *   tcp4  10/0/128       *.80
+ */
+export function parseNetstatListenQueues(out: string): ListenQueue[] {
+  const queues: ListenQueue[] = [];
+  for (const line of out.split(/\r?\n/)) {
+    const m = /^\s*(?:tcp[46]{0,2}\s+)?(\d{1,10})\/(\d{1,10})\/(\d{1,10})\s+(\S+)\s*$/.exec(line);
+    if (!m) continue;
+    const ep = parseDotEndpoint(m[4]!, 'tcp');
+    if (!ep || ep.anyPort) continue;
+    queues.push({ host: ep.host, port: ep.port, qlen: Number(m[1]), incqlen: Number(m[2]), maxqlen: Number(m[3]) });
+  }
+  return queues;
+}
+
+/** The address a listener's line in `netstat -L` shows: '*' for either wildcard, IPv4 plain. */
+function listenKey(host: string, port: number): string {
+  if (host === '*' || host === '0.0.0.0' || host === '::') return `* ${port}`;
+  return `${plain(canonicalAddress(host) ?? host)} ${port}`;
+}
+
+/**
+ * Put each listener's accept queue (Recv-Q) and backlog from `netstat -L` on
+ * its `-anv` row. -L names no family and no pid, so two listeners with the
+ * same printed address (an IPv4 and an IPv6 `*.80`) are told apart by order:
+ * both listings walk the kernel's TCP list in the same order. A listener -L
+ * does not list keeps its backlog unknown. Returns how many were matched.
+ */
+export function applyListenQueues(rows: Socket[], queues: readonly ListenQueue[]): number {
+  const byKey = new Map<string, ListenQueue[]>();
+  for (const q of queues) {
+    const k = listenKey(q.host, q.port);
+    const l = byKey.get(k);
+    if (l) l.push(q); else byKey.set(k, [q]);
+  }
+  let n = 0;
+  for (const s of rows) {
+    if (s.protocol !== 'tcp' || s.state !== 'LISTEN') continue;
+    const q = byKey.get(listenKey(s.localAddress, s.localPort))?.shift();
+    if (!q) continue;
+    s.recvQ = q.qlen;
+    s.backlog = q.maxqlen;
+    n++;
+  }
+  return n;
+}
 
 /** IPv4-mapped and plain IPv4 compare equal: lsof and netstat disagree on which a dual-stack socket shows. */
 function plain(address: string): string {
@@ -89,7 +149,7 @@ export class MacosCollector implements Collector {
     const protocols: Protocol[] = opts.protocols ? [...opts.protocols] : ['tcp', 'udp'];
     const lsofArgs: string[] = [...LSOF_ARGS];
     if (opts.pids?.length) lsofArgs.push('-a', '-p', opts.pids.join(','));
-    const [tables, lsof] = await Promise.all([
+    const [tables, lsof, listen] = await Promise.all([
       Promise.all(protocols.map(async (p) => {
         try {
           return { p, r: await this.exec('netstat', MACOS_NETSTAT_ARGS[p]) };
@@ -98,6 +158,7 @@ export class MacosCollector implements Collector {
         }
       })),
       opts.holders === false ? undefined : this.exec('lsof', lsofArgs).catch((e: NodeJS.ErrnoException) => e),
+      protocols.includes('tcp') ? this.exec('netstat', MACOS_LISTEN_ARGS).catch((e: NodeJS.ErrnoException) => e) : undefined,
     ]);
     let rows: Socket[] = [];
     let read = 0;
@@ -110,7 +171,17 @@ export class MacosCollector implements Collector {
       for (const r of parsed.rows) if (r.socket.protocol === t.p) rows.push(r.socket);
     }
     if (read === 0) throw new Error(`netstat could not run: ${issues[0]?.detail ?? 'no table'}`);
-    const absent: AbsentField[] = ['inode', 'backlog'];
+    const absent: AbsentField[] = ['inode'];
+    let backlogKnown = false;
+    if (listen && !(listen instanceof Error)) {
+      const matched = applyListenQueues(rows, parseNetstatListenQueues(listen.stdout.toString('utf8')));
+      // Known only when every listener got its line (a listener opened between the two reads has none).
+      backlogKnown = matched === rows.filter((s) => s.protocol === 'tcp' && s.state === 'LISTEN').length;
+    }
+    if (!backlogKnown) {
+      if (listen instanceof Error) issues.push({ kind: 'tool-error', subject: `netstat ${MACOS_LISTEN_ARGS.join(' ')}`, detail: listen.code ?? listen.message });
+      if (!listen || listen instanceof Error) absent.push('backlog');
+    }
     const privileged = this.ctx.euid === 0;
     if (lsof && !(lsof instanceof Error)) {
       const parsed = parseLsofFields(lsof.stdout.toString('utf8'));
@@ -132,11 +203,10 @@ export class MacosCollector implements Collector {
       if (opts.holders === false) { s.holders = []; s.unheldReason = 'unknown'; }
       else if (s.holders.length === 0) s.unheldReason = unheldOf(s, listeners, privileged);
       if (opts.pids && !s.holders.some((h) => opts.pids!.includes(h.pid))) continue;
-      // A LISTEN row's Send-Q is not its backlog here: the backlog is unknown.
       sockets.push(s);
     }
     return {
-      takenAt, source: 'macos-netstat', backlogKnown: false, privileged,
+      takenAt, source: 'macos-netstat', backlogKnown, privileged,
       sockets, unreadableProcesses: 0, issues, absent,
     };
   }

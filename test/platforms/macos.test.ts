@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES } from '../helpers.js';
 import { rows, runAs } from './helpers.js';
-import { joinNetstatLsof, tupleKey } from '../../src/collectors/macos.js';
+import { applyListenQueues, joinNetstatLsof, parseNetstatListenQueues, tupleKey } from '../../src/collectors/macos.js';
 import { parseMacosNetstat } from '../../src/collectors/text/macos-netstat.js';
 import { parseLsof } from '../../src/collectors/text/lsof.js';
 import { parseLstart, parsePsInfoLine, psFindProcesses, psProcessInfo } from '../../src/collectors/ps.js';
@@ -22,7 +22,7 @@ test('overview on macOS before 10.15 (pid column): 13 listeners by pid, lsof and
   assert.match(r.err, /netstat -anv -p udp/);
   assert.match(r.err, /macos-netstat does not give socket inodes, listen backlogs, file descriptors/);
   assert.match(r.out, /netstat -anv does not show listen backlogs/);
-  assert.match(r.err, /2 program\(s\) this source reads could not run, and what they tell is missing: netstat -anv -p udp \(not found\), lsof \(not found\)/);
+  assert.match(r.err, /3 program\(s\) this source reads could not run, and what they tell is missing: netstat -anv -p udp \(not found\), netstat -Lan -p tcp \(not found\), lsof \(not found\)/);
 });
 
 test('port and list --json on macOS: tcp46 is the IPv6 wildcard, holders from the pid column, no fd invented', () => {
@@ -106,4 +106,32 @@ test('ps lines: a command with spaces after lstart, a localized date left unknow
     { pid: 10521, ppid: 1, uid: 501, user: 'alice', startedAt: new Date(2026, 10, 29, 13, 50, 30).getTime(), name: 'OrbStack Helper' });
   assert.equal(parseLstart('dim 29 nov 13:50:30 2026'), undefined);
   assert.equal(parsePsInfoLine('garbage'), undefined);
+});
+
+test('netstat -Lan: macOS lines (no protocol column), FreeBSD lines (tcp4 first), IPv6 with a zone, notices skipped', () => {
+  // From published outputs: a macOS -L listing (NativeScript CLI's net-service test data), FreeBSD's
+  // (a FreeBSD tuning guide), and a line with a zone and netstat's table-change notice (a listening-ports test).
+  const mac = 'Current listen queue sizes (qlen/incqlen/maxqlen)\nListen         Local Address\n0/0/1          127.0.0.1.9335\n0/0/128        *.3283\n0/0/128        *.22';
+  assert.deepEqual(parseNetstatListenQueues(mac).map((q) => [q.host, q.port, q.qlen, q.maxqlen]), [['127.0.0.1', 9335, 0, 1], ['*', 3283, 0, 128], ['*', 22, 0, 128]]);
+  const bsd = 'Current listen queue sizes (qlen/incqlen/maxqlen)\nProto Listen         Local Address\ntcp4  192/0/128      *.80\ntcp4  0/0/128        *.22';
+  assert.deepEqual(parseNetstatListenQueues(bsd).map((q) => [q.port, q.qlen, q.incqlen, q.maxqlen]), [[80, 192, 0, 128], [22, 0, 0, 128]]);
+  const v6 = '1/0/128        fe80::1%en0.8083\nSome tcp sockets may have been created or deleted.';
+  assert.deepEqual(parseNetstatListenQueues(v6).map((q) => [q.host, q.port, q.qlen]), [['fe80::1', 8083, 1]]);
+});
+
+test('listen queues onto -anv rows: by address and port, in order for twins; a listener -L lacks keeps "?"', () => {
+  const dir = join(FIXTURES, 'macos', 'anvp-listeners-10x');
+  const rowsOf = () => parseMacosNetstat(readFileSync(join(dir, 'netstat-anv-tcp.txt'), 'utf8')).rows.map((r) => r.socket);
+  // Hand-written -L lines for that capture's ports (no -L was published with it).
+  const queues = parseNetstatListenQueues('Listen         Local Address\n3/0/511        *.3000\n0/0/128        127.0.0.1.8000\n0/0/128        *.3306');
+  const net = rowsOf();
+  assert.equal(applyListenQueues(net, queues), 3);
+  const at = (p: number) => net.find((s) => s.localPort === p)!;
+  assert.deepEqual([at(3000).recvQ, at(3000).backlog], [3, 511]);
+  assert.deepEqual([at(8000).recvQ, at(8000).backlog], [0, 128]);
+  assert.equal(at(6379).backlog, undefined);
+  // A listing from another machine names other ports: nothing is assigned.
+  const other = rowsOf();
+  assert.equal(applyListenQueues(other, parseNetstatListenQueues('0/0/128        *.22\n0/0/1          127.0.0.1.9335')), 0);
+  assert.ok(other.every((s) => s.backlog === undefined));
 });
