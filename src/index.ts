@@ -140,6 +140,8 @@ export async function processInfo(pid: number, options: Pick<ListOptions, 'procR
  * hidepid mount: that mount option ("hidepid=2", ...). Undefined otherwise.
  */
 export function hiddenProcess(pid: number, options: Pick<ListOptions, 'procRoot'> = {}): string | undefined {
+  // hidepid is a Linux /proc mount option.
+  if (currentPlatform() !== 'linux') return undefined;
   const ctx = defaultContext(options);
   const hp = detectHidepid(ctx.procRoot, ctx.euid);
   // Only a real proc mount has mount options; its pids are this pid namespace's.
@@ -148,6 +150,7 @@ export function hiddenProcess(pid: number, options: Pick<ListOptions, 'procRoot'
 
 /** The hidepid option of the proc root when it hides other users' processes from us. */
 export function hidepidOption(options: Pick<ListOptions, 'procRoot'> = {}): string | undefined {
+  if (currentPlatform() !== 'linux') return undefined;
   const ctx = defaultContext(options);
   const hp = detectHidepid(ctx.procRoot, ctx.euid);
   return hp?.hides ? hp.option : undefined;
