@@ -3,7 +3,7 @@
 import type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
 import { LinuxCollector } from './collectors/linux.js';
 import { LsofCollector } from './collectors/lsof.js';
-import { matches, matchesTable, type Filter } from './model/filter.js';
+import { matches, matchesTable, needsHolders, type Filter } from './model/filter.js';
 import type { Snapshot } from './model/snapshot.js';
 import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
 import { listPids } from './collectors/procfs/holders.js';
@@ -79,7 +79,7 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
     select: filter ? (s) => matchesTable(filter, s) : undefined,
     narrow: filter ? narrowing(filter) : undefined,
   });
-  if (filter && (filter.pids || filter.processes)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
+  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
   return snap;
 }
 
