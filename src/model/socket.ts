@@ -113,6 +113,8 @@ export interface ContainerRef {
 export interface NetnsRef {
   inode: number;
   name?: string;
+  /** Present (true) on the host's namespace: pid 1's, or ours when pid 1's cannot be read. */
+  host?: boolean;
 }
 
 /** One TCP or UDP socket. The JSON schema v1 is this shape; see docs/json.md. */
