@@ -4,6 +4,7 @@ import type { CollectOptions, Collector, CollectorContext } from './collectors/c
 import { LinuxCollector } from './collectors/linux.js';
 import { LsofCollector } from './collectors/lsof.js';
 import { matches, matchesTable, needsHolders, type Filter } from './model/filter.js';
+import { annotatePublished } from './collectors/netns/published.js';
 import type { Snapshot } from './model/snapshot.js';
 import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
 import { listPids } from './collectors/procfs/holders.js';
@@ -80,6 +81,8 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
     narrow: filter ? narrowing(filter) : undefined,
   });
   if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
+  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to.
+  if (collect.source !== 'lsof') annotatePublished(snap.sockets, ctx.procRoot);
   return snap;
 }
 

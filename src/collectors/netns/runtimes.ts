@@ -229,6 +229,7 @@ export class RuntimeState {
   private containerLogs: Map<string, { pod: string; namespace: string; container: string }> | undefined;
   private podLogs: Map<string, { namespace: string; pod: string; dir: string }> | undefined;
   private ctrdNamespaces: string[] | undefined;
+  private dockerAddresses: Map<string, ContainerRef> | undefined;
 
   constructor(private readonly roots: RuntimeRoots) {}
 
@@ -257,6 +258,42 @@ export class RuntimeState {
       }
     }
     return this.podmanPortMap.get(id);
+  }
+
+  /** The podman container that recorded host port `port` (rootful or rootless), with the port inside. */
+  podmanByHostPort(port: number, protocol: string): { id: string; containerPort: number } | undefined {
+    this.podmanPorts('');
+    for (const [id, maps] of this.podmanPortMap!) {
+      const m = maps.find((x) => x.hostPort === port && x.protocol === protocol);
+      if (m) return { id, containerPort: m.containerPort };
+    }
+    return undefined;
+  }
+
+  /** The Docker container that has address `ip` on one of its networks (config.v2.json NetworkSettings). */
+  dockerByAddress(ip: string): ContainerRef | undefined {
+    if (!this.dockerAddresses) {
+      this.dockerAddresses = new Map();
+      for (const root of this.roots.docker) {
+        for (const id of list(`${root}/containers`)) {
+          if (!SAFE_ID.test(id)) continue;
+          const j = readJson(`${root}/containers/${id}/config.v2.json`, CONFIG_CAP);
+          if (!isObject(j) || !isObject(j['NetworkSettings'])) continue;
+          const nets = j['NetworkSettings']['Networks'];
+          if (!isObject(nets)) continue;
+          const name = str(j['Name'])?.replace(/^\//, '');
+          const ref: ContainerRef = name ? { runtime: 'docker', id, name } : { runtime: 'docker', id };
+          for (const n of Object.values(nets)) {
+            if (!isObject(n)) continue;
+            for (const k of ['IPAddress', 'GlobalIPv6Address']) {
+              const a = str(n[k]);
+              if (a && !this.dockerAddresses.has(a)) this.dockerAddresses.set(a, ref);
+            }
+          }
+        }
+      }
+    }
+    return this.dockerAddresses.get(ip);
   }
 
   private docker(ref: ContainerRef): ContainerRef | undefined {
