@@ -14,7 +14,8 @@ export type { ProcessInfo } from './collectors/procfs/process-info.js';
 
 export type { Filter } from './model/filter.js';
 export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
-export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind } from './model/socket.js';
+export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind, NetnsRef } from './model/socket.js';
+export type { NetnsInfo } from './model/snapshot.js';
 export type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
 export { SOCKET_STATES } from './model/socket.js';
 export { LsofCollector, parseLsofFields, type Exec } from './collectors/lsof.js';
@@ -61,8 +62,12 @@ export function collectorFor(ctx: CollectorContext, platform: NodeJS.Platform = 
 }
 
 /**
- * Every TCP and UDP socket of this machine's network namespace, with every
- * process and file descriptor that holds it.
+ * Every TCP and UDP socket of this machine, in every network namespace it can
+ * read (Linux: each socket's `netns`; `snapshot.namespaces` lists the
+ * namespaces read, the host's first, with why one could not be read), with
+ * every process and file descriptor that holds it, whatever namespace that
+ * process is in. `filter.netns` ('host', a name, an inode, 'pid:N') reads
+ * fewer namespaces.
  *
  * @example
  *   const snap = await listSockets({ filter: { listening: true } });
@@ -73,14 +78,17 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
   const { filter, procRoot: _p, passwdPath: _w, ...collect } = options;
   // lsof is a source of its own (any platform that has lsof), not a mode of the Linux collector.
   const collector = collect.source === 'lsof' ? new LsofCollector(ctx) : collectorFor(ctx);
+  const tableFilter = filter?.netns ? { ...filter, netns: undefined } : undefined;
   const snap = await collector.collect({
     ...collect,
     protocols: collect.protocols ?? filter?.protocols,
     families: collect.families ?? filter?.families,
-    select: filter ? (s) => matchesTable(filter, s) : undefined,
+    // The namespaces asked for are the only ones read: the table filter need not check them again (and cannot resolve pid:N).
+    netns: collect.netns ?? filter?.netns,
+    select: filter ? (filter.netns ? (s) => matchesTable(tableFilter!, s) : (s) => matchesTable(filter, s)) : undefined,
     narrow: filter ? narrowing(filter) : undefined,
   });
-  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
+  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
   // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to.
   if (collect.source !== 'lsof') annotatePublished(snap.sockets, ctx.procRoot);
   return snap;

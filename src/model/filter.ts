@@ -1,7 +1,7 @@
 // A query over sockets, evaluated against the neutral record before any output
 // (as ss parses its filter into a tree first). The same Filter serves `list`,
 // `port`, `pid`, `process` and, later, the live view's `/` key.
-import type { ContainerRef, Family, Holder, Protocol, RawSocket, Socket, SocketState } from './socket.js';
+import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, SocketState } from './socket.js';
 
 export interface Filter {
   protocols?: readonly Protocol[];
@@ -18,6 +18,13 @@ export interface Filter {
   pids?: readonly number[];
   /** Held by a process whose name equals one of these (case-insensitive), or whose command line contains it. */
   processes?: readonly string[];
+  /**
+   * In one of these network namespaces (Linux): 'all', 'host', a name (ip netns, a
+   * runtime's), an inode number as text, or 'pid:N' (the namespace of process N;
+   * listSockets resolves it, matches() alone cannot and so matches nothing by it).
+   * A socket whose source does not tell its namespace counts as the host's.
+   */
+  netns?: readonly string[];
   /**
    * Held by a process of one of these containers: its name, its pod's name, or a
    * prefix of its id (bare or as "runtime:id", as the CONTAINER column shows it); case-insensitive.
@@ -52,7 +59,23 @@ export function matchesTable(f: Filter, s: RawSocket): boolean {
     return false;
   }
   if (f.ports && !f.ports.includes(s.localPort) && !(s.remotePort !== 0 && f.ports.includes(s.remotePort))) return false;
+  if (f.netns && !matchesNetns(f.netns, s.netns)) return false;
   return true;
+}
+
+/** Whether a socket's namespace is one of the --netns tokens (see Filter.netns). */
+export function matchesNetns(tokens: readonly string[], n: NetnsRef | undefined): boolean {
+  for (const t of tokens) {
+    if (t === 'all') return true;
+    if (t === 'host') {
+      if (!n || n.host) return true;
+    } else if (/^\d+$/.test(t)) {
+      if (n?.inode === Number(t)) return true;
+    } else if (!t.startsWith('pid:') && n?.name === t) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Case-folded, composed form of a name (the same as foldName() of the process search). */

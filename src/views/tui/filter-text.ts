@@ -8,6 +8,7 @@
 //   "nginx"  "proc:node"           processes
 //   "pid:1234"                     holder pid
 //   "container:web-1"  "unit:nginx"   holder's container (name, pod or id prefix) or systemd unit
+//   "netns:blue"  "netns:host"  "netns:4026532301"   network namespace (name, host, inode)
 //   "127.0.0.1"  "addr:10.0."  "::1"  local or remote address (exact, or a prefix ending in . or :)
 import { matches, type Filter } from '../../model/filter.js';
 import { SOCKET_STATES, type Socket, type SocketState } from '../../model/socket.js';
@@ -50,9 +51,10 @@ export function parseFilterText(text: string): TextFilter {
   const addresses: string[] = [];
   const containers: string[] = [];
   const units: string[] = [];
+  const netns: string[] = [];
   for (const raw of text.trim().split(/\s+/)) {
     if (raw === '') continue;
-    const m = /^(port|state|proc|process|pid|addr|address|container|unit)[:=](.*)$/i.exec(raw);
+    const m = /^(port|state|proc|process|pid|addr|address|netns|container|unit)[:=](.*)$/i.exec(raw);
     const kind = m ? m[1]!.toLowerCase() : undefined;
     const value = m ? m[2]! : raw;
     if (value === '') throw new FilterTextError('watch.filter.needs-value', raw, `'${raw}' needs a value`);
@@ -71,6 +73,9 @@ export function parseFilterText(text: string): TextFilter {
       containers.push(value);
     } else if (kind === 'unit') {
       units.push(value);
+    } else if (kind === 'netns') {
+      // A name, 'host' or an inode: the live view has no pid resolution (pid:N is --netns's alone).
+      netns.push(value);
     } else if (kind === 'addr' || kind === 'address' || (!kind && looksLikeAddress(value))) {
       addresses.push(value.toLowerCase().replace(/^\[|\]$/g, ''));
     } else {
@@ -84,6 +89,7 @@ export function parseFilterText(text: string): TextFilter {
   if (pids.length) filter.pids = pids;
   if (containers.length) filter.containers = containers;
   if (units.length) filter.units = units;
+  if (netns.length) filter.netns = netns;
   return { filter, addresses, text: text.trim() };
 }
 
