@@ -60,7 +60,7 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
 
   if (format !== 'table') {
     await writeSockets(io, sockets, format, p, sort);
-  } else if (sockets.length === 0 && (filter.pids || filter.processes || filter.families || filter.listening || filter.states)) {
+  } else if (sockets.length === 0 && (filter.pids || filter.processes || filter.containers || filter.units || filter.families || filter.listening || filter.states)) {
     // Options narrowed the answer to nothing: the port is free only if nothing at all uses it.
     const all = (await query(io, { filter: { ports: [port], protocols: filter.protocols, all: true } })).sockets.length;
     if (all) {
