@@ -23,6 +23,7 @@ import { SOCKET_STATES } from './model/socket.js';
 export { matches, matchesTable, isListening } from './model/filter.js';
 export { sortSockets, SORT_KEYS, type SortKey } from './model/sort.js';
 export { watch, PollingSource, realClock, type WatchOptions, type WatchUpdate, type WatchStats, type WatchSource, type WatchClock } from './watch.js';
+export { TrafficTracker, type TrafficUpdate, type SocketTraffic, type ProcessTraffic, type GroupTraffic, type TrafficSum } from './traffic.js';
 export type { SnapshotDiff, SocketChange, ChangeField } from './model/diff.js';
 export type { TickQuery, TickStats } from './collectors/live.js';
 
