@@ -11,5 +11,6 @@ import { scan } from './en/scan.js';
 import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
 import { exporter } from './en/exporter.js';
+import { webServer } from './en/web-server.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...webServer } as const;
