@@ -296,10 +296,14 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const gate = admit(req, url, { hosts: hosts!, token, csrf });
+    const raw = req.url ?? '/';
+    const url = new URL(raw, 'http://localhost');
+    // Routed on the path as sent, not as URL() normalises it: '/assets/..' is no way to '/'.
+    const q = raw.indexOf('?');
+    const path = q >= 0 ? raw.slice(0, q) : raw;
+    if (!path.startsWith('/')) return send(res, 400, TEXT, 'Bad request\n');
+    const gate = admit(req, path, url.searchParams, { hosts: hosts!, token, csrf });
     if (typeof gate === 'string') return forbidden(res);
-    const path = url.pathname;
     const method = req.method ?? 'GET';
     if (gate.viaQuery) {
       // The token leaves the address bar (and the history) for an HttpOnly cookie.
