@@ -13,5 +13,6 @@ import { doctor } from './en/doctor.js';
 import { exporter } from './en/exporter.js';
 import { netns } from './en/netns.js';
 import { traffic } from './en/traffic.js';
+import { webServer } from './en/web-server.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer } as const;

@@ -13,5 +13,6 @@ import { doctor } from './zh-CN/doctor.js';
 import { exporter } from './zh-CN/exporter.js';
 import { netns } from './zh-CN/netns.js';
 import { traffic } from './zh-CN/traffic.js';
+import { webServer } from './zh-CN/web-server.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer };
