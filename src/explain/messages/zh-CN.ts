@@ -11,5 +11,6 @@ import { scan } from './zh-CN/scan.js';
 import { kill } from './zh-CN/kill.js';
 import { doctor } from './zh-CN/doctor.js';
 import { exporter } from './zh-CN/exporter.js';
+import { web } from './zh-CN/web.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...web };

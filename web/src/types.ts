@@ -1,0 +1,130 @@
+// The server's answers, as docs/web.md ("API") and the contract of issue 12
+// describe them. Every string in them is data from the machine (already passed
+// through safeText by the server) and is only ever set as text in the page.
+
+export type Lang = 'en' | 'zh-CN';
+
+export interface Session {
+  version: string;
+  hostname: string;
+  lang: Lang;
+  csrf: string;
+  allowActions: boolean;
+  experiments: { name: string; title: string }[];
+  interval: number;
+}
+
+export interface CatalogAnswer {
+  lang: Lang;
+  messages: Record<string, string>;
+}
+
+export type NodeKind = 'host' | 'port' | 'process' | 'group' | 'peer';
+export type Scope = 'all' | 'loopback' | 'address';
+
+export interface MapNode {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  sublabel?: string;
+  scope?: Scope;
+  protocol?: string;
+  count: number;
+  /** Filter text that selects this node's sockets (clicking the node puts it in the filter box). */
+  filter: string;
+}
+
+export interface MapEdge {
+  id: string;
+  from: string;
+  to: string;
+  count: number;
+  states: Record<string, number>;
+}
+
+export interface MapEvent {
+  nodes: MapNode[];
+  edges: MapEdge[];
+  changes: { opened: string[]; closed: string[] };
+}
+
+export interface TickEvent {
+  t: number;
+  opened: number;
+  closed: number;
+  total: number;
+  byState: Record<string, number>;
+  wallMs: number;
+  cpuMs: number;
+}
+
+export interface HistoryPoint {
+  t: number;
+  opened: number;
+  closed: number;
+  byState: Record<string, number>;
+}
+
+export interface Row {
+  id: string;
+  protocol: string;
+  local: string;
+  remote: string;
+  state: string;
+  recvQ: number;
+  sendQ: number;
+  process: string;
+  pid?: number;
+  user?: string;
+  netns?: string;
+  container?: string;
+  firstSeen: number;
+}
+
+export interface RowsAnswer {
+  version: number;
+  total: number;
+  rows: Row[];
+}
+
+export interface Explanation {
+  title: string;
+  lines: string[];
+}
+
+/** A socket as a lab observation carries it (src/model/socket.ts, the fields the page reads). */
+export interface LabSocket {
+  protocol: string;
+  family: string;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: string;
+  recvQ: number;
+  sendQ: number;
+  backlog?: number;
+  holders: { pid: number; fd?: number; name?: string }[];
+}
+
+export interface LabPacket {
+  at: number;
+  from: { address: string; port: number };
+  to: { address: string; port: number };
+  flags: string[];
+  seq: number;
+  ack?: number;
+  window: number;
+  length: number;
+  marks?: string[];
+}
+
+/** src/lab/events.ts */
+export type LabEvent =
+  | { type: 'start'; experiment: string; title: string; steps: number; ports: number[] }
+  | { type: 'step'; index: number; title: string; explanation: string }
+  | { type: 'say'; index: number; text: string }
+  | { type: 'observation'; index: number; sockets: LabSocket[] }
+  | { type: 'expectation'; index: number; expected: string; seen: string; ok: boolean }
+  | { type: 'packets'; index: number; packets: LabPacket[] }
+  | { type: 'done'; ok: boolean; checked: number; failures: number; stopped?: string };
