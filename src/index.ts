@@ -153,3 +153,18 @@ export async function startExporter(options: import('./exporter/serve.js').Expor
   const { startExporter: start } = await import('./exporter/serve.js');
   return start(options);
 }
+
+/**
+ * Serve this machine's sockets as a live page (what `sockscope web` does; the
+ * API is docs/web.md). Resolves once listening, with the address that opens
+ * the page (token included). Its code is loaded on the first call.
+ *
+ * @example
+ *   const web = await startWeb({ port: 0 });
+ *   console.log(web.url);
+ *   process.on('SIGTERM', () => void web.close());
+ */
+export async function startWeb(options: import('./web/server.js').WebOptions = {}): Promise<import('./web/server.js').RunningWeb> {
+  const { startWeb: start } = await import('./web/server.js');
+  return start(options);
+}

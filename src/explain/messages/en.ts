@@ -11,6 +11,7 @@ import { scan } from './en/scan.js';
 import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
 import { exporter } from './en/exporter.js';
+import { webServer } from './en/web-server.js';
 import { web } from './en/web.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...web } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...webServer, ...web } as const;

@@ -11,6 +11,7 @@ import { scan } from './zh-CN/scan.js';
 import { kill } from './zh-CN/kill.js';
 import { doctor } from './zh-CN/doctor.js';
 import { exporter } from './zh-CN/exporter.js';
+import { webServer } from './zh-CN/web-server.js';
 import { web } from './zh-CN/web.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...web };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...webServer, ...web };
