@@ -70,10 +70,11 @@ export const rows = (q: RowQuery, offset: number, limit: number, signal?: AbortS
   getJson<RowsAnswer>('/api/rows', { filter: q.filter, from: q.from, to: q.to, sort: q.sort, dir: q.dir, offset, limit }, signal);
 
 /** Listen to an SSE stream; returns a function that closes it. */
-export function stream(url: string, handlers: Record<string, (data: unknown) => void>, onState: (s: 'open' | 'lost') => void): () => void {
+export function stream(url: string, handlers: Record<string, (data: unknown) => void>, onState: (s: 'open' | 'lost' | 'closed') => void): () => void {
   const es = new EventSource(url);
   es.onopen = () => onState('open');
-  es.onerror = () => onState('lost');
+  // CLOSED: the server refused the stream (a bad filter: 400; 403), and EventSource gives up.
+  es.onerror = () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'lost');
   for (const [name, f] of Object.entries(handlers)) {
     es.addEventListener(name, (ev) => {
       const data = (ev as MessageEvent<string>).data;

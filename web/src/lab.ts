@@ -7,7 +7,7 @@ import * as api from './api.js';
 import { el, replace, svg } from './dom.js';
 import { num, t } from './i18n.js';
 import { stateColor } from './states.js';
-import type { LabEvent, LabSocket, Session } from './types.js';
+import type { LabEvent, Row, Session } from './types.js';
 
 // Where each state sits: RFC 793's diagram, opening at the top, closing below.
 const BOX_W = 150;
@@ -63,7 +63,7 @@ export class LabView {
   private ports = new Set<number>();
   private closeStream: (() => void) | undefined;
   private running = false;
-  private lastSockets: LabSocket[] = [];
+  private lastSockets: Row[] = [];
   private doneEvent: Extract<LabEvent, { type: 'done' }> | undefined;
 
   constructor(container: HTMLElement, private session: Session) {
@@ -220,6 +220,17 @@ export class LabView {
         this.stepViews[e.index]?.notes.append(el('pre', { class: 'packets' }, e.packets.slice(0, 40).map((p) =>
           `${p.from.address}:${p.from.port} → ${p.to.address}:${p.to.port} [${p.flags.join(',')}] seq ${p.seq}${p.ack !== undefined ? ` ack ${p.ack}` : ''} win ${p.window} len ${p.length}${p.marks?.length ? ` (${p.marks.join(', ')})` : ''}`).join('\n')));
         break;
+      case 'end':
+        // An end without done: the run failed before its first step (or was aborted).
+        if (!this.doneEvent) {
+          this.running = false;
+          this.run.disabled = false;
+          this.status.dataset['done'] = 'failed';
+          this.renderStatus(t('web.lab.stopped', { reason: e.aborted ? t('web.lab.aborted') : '?' }));
+        }
+        this.closeStream?.();
+        this.closeStream = undefined;
+        break;
       case 'done':
         this.doneEvent = e;
         this.running = false;
@@ -234,8 +245,8 @@ export class LabView {
   }
 
   /** One dot per socket, on its state's box; the same socket (by its ends) moves, with a CSS transition. */
-  private placeDots(sockets: LabSocket[]): void {
-    const key = (s: LabSocket): string => `${s.protocol}|${s.localAddress}|${s.localPort}|${s.remoteAddress}|${s.remotePort}`;
+  private placeDots(sockets: Row[]): void {
+    const key = (s: Row): string => `${s.protocol}|${s.local}|${s.remote}`;
     const perState = new Map<string, number>();
     const seen = new Set<string>();
     const sorted = [...sockets].sort((a, b) => a.localPort - b.localPort || a.remotePort - b.remotePort);
@@ -264,8 +275,7 @@ export class LabView {
       g.setAttribute('class', `dot ${server ? 'server' : 'client'} ${held ? 'held' : 'unheld'}`);
       g.setAttribute('data-state', state);
       g.style.transform = `translate(${x}px, ${y}px)`;
-      const holder = s.holders.map((h) => `${h.pid}/${h.name ?? '?'}${h.fd !== undefined ? ` fd ${h.fd}` : ''}`).join(', ');
-      g.querySelector('title')!.textContent = `${s.state} ${s.localAddress}:${s.localPort} → ${s.remoteAddress}:${s.remotePort} · Recv-Q ${s.recvQ} · Send-Q ${s.sendQ} · ${holder || t('web.lab.no-holder')}`;
+      g.querySelector('title')!.textContent = `${s.state} ${s.local} → ${s.remote} · Recv-Q ${s.recvQ} · Send-Q ${s.sendQ} · ${s.holders.length ? s.process : t('web.lab.no-holder')}`;
     }
     for (const [k, g] of this.dotEls) {
       if (seen.has(k)) continue;
@@ -277,13 +287,14 @@ export class LabView {
 
   /** Each listener's accept queue as slots: filled up to Recv-Q, the backlog marked; past it, red. */
   private renderQueue(): void {
-    const listeners = this.lastSockets.filter((s) => s.state === 'LISTEN' && s.protocol === 'tcp');
+    const listeners = this.lastSockets.filter((s) => s.state === 'LISTEN' && s.protocol.startsWith('tcp'));
     if (!listeners.length) {
       replace(this.queue, el('p', { class: 'hint' }, t('web.lab.queue.none')));
       return;
     }
     replace(this.queue, ...listeners.map((s) => {
-      const backlog = s.backlog;
+      // A listener's Send-Q is its backlog (as ss shows it); '?' when the source cannot see it.
+      const backlog = /^\d+$/.test(s.sendQ) ? Number(s.sendQ) : undefined;
       const slots = Math.max(s.recvQ, (backlog ?? s.recvQ) + 1, 1);
       const cells = [];
       for (let i = 0; i < Math.min(slots, 64); i++) {

@@ -73,6 +73,7 @@ async function boot(): Promise<void> {
   });
   map.setHost(session.hostname);
   const table = new TableView(byId('view-table'));
+  table.actions = session.allowActions;
   const timeline = new TimelineView(byId('view-timeline'), (from, to) => store.setRange(from, to));
   timeline.setInterval(interval);
   const lab = new LabView(byId('view-lab'), session);
@@ -164,6 +165,8 @@ async function boot(): Promise<void> {
     const l = langSelect.value === 'zh-CN' ? 'zh-CN' : 'en';
     localStorage.setItem(LANG_KEY, l);
     void loadLanguage(l).catch((e: unknown) => fatal(String(e)));
+    // The experiments' titles come in the session's language.
+    void api.getJson<Session>('/api/session', { lang: l }).then((s) => lab.setSession(s), () => undefined);
   });
   onLanguage(() => {
     document.title = t('web.title', { host: session.hostname });

@@ -2,7 +2,7 @@
 // live stream of the server fed with them. A change of either reconnects the
 // stream (the server aggregates the map for the filtered sockets) and tells
 // the views, which refetch what they show.
-import { stream, withQuery } from './api.js';
+import { HttpError, rows, stream, withQuery } from './api.js';
 import type { HistoryPoint, MapEvent, TickEvent } from './types.js';
 
 export interface Query {
@@ -49,8 +49,11 @@ export class Store {
     for (const f of this.queryListeners) f(this.query);
   }
 
+  private retry: ReturnType<typeof setTimeout> | undefined;
+
   connect(): void {
     this.close?.();
+    clearTimeout(this.retry);
     const q = this.query;
     this.h.filterError(undefined);
     this.close = stream(withQuery('/api/stream', { filter: q.filter, from: q.from, to: q.to }), {
@@ -60,6 +63,23 @@ export class Store {
       map: (d) => this.h.map(d as MapEvent),
       rows: (d) => this.h.rows(d as { version: number; total: number }),
       error: (d) => this.h.filterError(String((d as { message?: unknown }).message ?? '')),
-    }, (s) => this.h.connection(s));
+    }, (s) => {
+      if (s !== 'closed') return this.h.connection(s);
+      // The server refused the stream. Ask the rows endpoint why: a 400 names the
+      // bad filter (shown under the box, the stream waits for a new one); anything
+      // else is a lost connection, tried again shortly.
+      rows({ ...q, sort: 'local', dir: 'asc' }, 0, 1).then(() => this.later(q), (e: unknown) => {
+        if (q !== this.query) return;
+        if (e instanceof HttpError && e.status === 400) this.h.filterError(e.detail);
+        else this.later(q);
+      });
+      this.h.connection('lost');
+    });
+  }
+
+  private later(q: Query): void {
+    if (q !== this.query) return;
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => { if (q === this.query) this.connect(); }, 2000);
   }
 }

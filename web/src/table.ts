@@ -28,9 +28,9 @@ const COLS: Col[] = [
   { id: 'remote', key: 'web.col.remote', sort: 'remote', cell: (r) => r.remote },
   { id: 'state', key: 'web.col.state', sort: 'state', cell: (r) => r.state },
   { id: 'recvq', key: 'web.col.recvq', sort: 'recvq', cell: (r) => String(r.recvQ), cls: 'num' },
-  { id: 'sendq', key: 'web.col.sendq', sort: 'sendq', cell: (r) => String(r.sendQ), cls: 'num' },
+  { id: 'sendq', key: 'web.col.sendq', sort: 'sendq', cell: (r) => r.sendQ, cls: 'num' },
   { id: 'process', key: 'web.col.process', sort: 'process', cell: (r) => r.process },
-  { id: 'where', key: 'web.col.where', cell: (r) => [r.container, r.netns].filter(Boolean).join(' · ') },
+  { id: 'where', key: 'web.col.where', cell: (r) => [r.container ?? r.unit, r.netns].filter(Boolean).join(' · ') },
   { id: 'seen', key: 'web.col.seen', cell: (r) => clock(r.firstSeen) },
 ];
 
@@ -203,9 +203,9 @@ export class TableView {
         continue;
       }
       r.classList.remove('loading');
-      r.dataset['id'] = row.id;
+      r.dataset['id'] = String(row.id);
       r.dataset['state'] = row.state;
-      r.classList.toggle('selected', row.id === this.selected);
+      r.classList.toggle('selected', String(row.id) === this.selected);
       COLS.forEach((c, j) => {
         const cell = r.children[j] as HTMLElement;
         const text = c.cell(row);
@@ -228,20 +228,30 @@ export class TableView {
   }
 
   private async showDetail(id: string): Promise<void> {
-    const row = [...this.pages.values(), ...this.stale.values()].flat().find((r) => r.id === id);
+    const row = [...this.pages.values(), ...this.stale.values()].flat().find((r) => String(r.id) === id);
     replace(this.detail, el('p', { class: 'hint' }, t('web.detail.loading')));
     try {
       const x = await api.explain(id, lang());
       if (this.selected !== id) return;
       const facts: [string, string | undefined][] = row ? [
         [t('web.col.local'), row.local], [t('web.col.remote'), row.remote], [t('web.col.state'), row.state],
-        [t('web.col.process'), row.process], [t('web.detail.user'), row.user], [t('web.col.where'), [row.container, row.netns].filter(Boolean).join(' · ') || undefined],
+        [t('web.col.recvq'), String(row.recvQ)], [t('web.col.sendq'), row.sendQ],
+        [t('web.col.where'), [row.container, row.unit, row.netns].filter(Boolean).join(' · ') || undefined],
         [t('web.col.seen'), clock(row.firstSeen)],
       ] : [];
+      // Holders: pid, name, fd, user and the command line, each as text.
+      const holders = (row?.holders ?? []).map((h) => el('li', { class: 'holder' },
+        el('div', { class: 'who' }, t('web.detail.holder', { pid: h.pid, name: h.name, fd: h.fd ?? '?', user: h.user ?? '?' })),
+        h.command ? el('div', { class: 'command' }, h.command) : null,
+        this.actions && h.startTicks !== undefined ? this.killButton(h.pid, h.startTicks, h.name) : null));
       replace(this.detail,
         el('h3', {}, x.title),
         el('dl', {}, ...facts.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v!)])),
+        el('h4', {}, t('web.detail.holders')),
+        holders.length ? el('ul', { class: 'holders' }, ...holders) : el('p', { class: 'hint' }, row?.process ?? ''),
         el('div', { class: 'explain' }, ...x.lines.map((l) => el('p', {}, l))),
+        this.actions && row?.protocol.startsWith('tcp') && row.state !== 'LISTEN' ? this.closeButton(row) : null,
+        el('p', { class: 'action-result', id: 'action-result', 'aria-live': 'polite' }),
         el('button', { type: 'button', class: 'link', id: 'detail-close' }, t('web.detail.close')));
       this.detail.querySelector('#detail-close')!.addEventListener('click', () => {
         this.selected = undefined;
@@ -253,5 +263,32 @@ export class TableView {
       const gone = e instanceof api.HttpError && e.status === 404;
       replace(this.detail, el('p', { class: 'hint' }, gone ? t('web.detail.gone') : t('web.table.error', { message: String(e instanceof api.HttpError ? e.detail || e.status : e) })));
     }
+  }
+
+  /** Whether the server was started with --allow-actions (kill and close buttons). */
+  actions = false;
+
+  /** Ask, then POST; the server re-checks the exact process (start time) or socket before acting. */
+  private async act(question: string, path: string, body: unknown): Promise<void> {
+    if (!window.confirm(question)) return;
+    const out = this.detail.querySelector('#action-result');
+    try {
+      const r = await api.postJson<{ message?: string }>(path, body);
+      if (out) out.textContent = r.message ?? t('web.action.done');
+    } catch (e) {
+      if (out) out.textContent = t('web.action.failed', { message: e instanceof api.HttpError ? e.detail || String(e.status) : String(e) });
+    }
+  }
+
+  private killButton(pid: number, startTicks: number, name: string): HTMLElement {
+    const b = el('button', { type: 'button', class: 'danger' }, t('web.action.kill', { pid }));
+    b.addEventListener('click', () => void this.act(t('web.action.kill.confirm', { pid, name }), '/api/kill', { pid, startTicks, signal: 'SIGTERM', lang: lang() }));
+    return b;
+  }
+
+  private closeButton(row: Row): HTMLElement {
+    const b = el('button', { type: 'button', class: 'danger' }, t('web.action.close'));
+    b.addEventListener('click', () => void this.act(t('web.action.close.confirm', { local: row.local, remote: row.remote }), '/api/close', { id: row.id, lang: lang() }));
+    return b;
   }
 }

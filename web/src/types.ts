@@ -65,19 +65,40 @@ export interface HistoryPoint {
   byState: Record<string, number>;
 }
 
+export interface RowHolder {
+  pid: number;
+  name: string;
+  fd?: number;
+  user?: string;
+  /** Command line, escaped and cut by the server. */
+  command?: string;
+  /** Start time of the pid (clock ticks since boot), what /api/kill checks. */
+  startTicks?: number;
+  container?: string;
+  unit?: string;
+}
+
+/** One socket as a table row (src/web/rows.ts): the `list` columns' texts plus numbers. */
 export interface Row {
-  id: string;
+  id: number;
+  /** tcp, tcp6, udp, udp6 */
   protocol: string;
   local: string;
   remote: string;
+  localPort: number;
+  remotePort: number;
   state: string;
   recvQ: number;
-  sendQ: number;
+  /** The Send-Q text: a listener's backlog, "?" when unknown. */
+  sendQ: string;
+  /** Every holder, or why there is none. */
   process: string;
   pid?: number;
   user?: string;
   netns?: string;
   container?: string;
+  unit?: string;
+  holders: RowHolder[];
   firstSeen: number;
 }
 
@@ -92,21 +113,6 @@ export interface Explanation {
   lines: string[];
 }
 
-/** A socket as a lab observation carries it (src/model/socket.ts, the fields the page reads). */
-export interface LabSocket {
-  protocol: string;
-  family: string;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string;
-  remotePort: number;
-  state: string;
-  recvQ: number;
-  sendQ: number;
-  backlog?: number;
-  holders: { pid: number; fd?: number; name?: string }[];
-}
-
 export interface LabPacket {
   at: number;
   from: { address: string; port: number };
@@ -119,12 +125,14 @@ export interface LabPacket {
   marks?: string[];
 }
 
-/** src/lab/events.ts */
+/** src/lab/events.ts as the server sends them (src/web/lab.ts): observations carry rows. */
 export type LabEvent =
   | { type: 'start'; experiment: string; title: string; steps: number; ports: number[] }
   | { type: 'step'; index: number; title: string; explanation: string }
   | { type: 'say'; index: number; text: string }
-  | { type: 'observation'; index: number; sockets: LabSocket[] }
+  | { type: 'observation'; index: number; sockets: Row[] }
   | { type: 'expectation'; index: number; expected: string; seen: string; ok: boolean }
   | { type: 'packets'; index: number; packets: LabPacket[] }
-  | { type: 'done'; ok: boolean; checked: number; failures: number; stopped?: string };
+  | { type: 'done'; ok: boolean; checked: number; failures: number; stopped?: string }
+  /** The run ended (after done, or on an error before it). */
+  | { type: 'end'; ok: boolean; aborted: boolean };

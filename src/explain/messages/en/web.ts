@@ -69,4 +69,13 @@ export const web = {
   'web.lab.queue': 'Port {port}: {n} connections wait to be accepted; backlog {backlog} (the kernel queues at most backlog + 1)',
   'web.lab.queue.nobacklog': 'Port {port}: {n} connections wait to be accepted (this source does not report the backlog)',
   'web.lab.queue.none': 'No listening socket in this step.',
+  'web.detail.holders': 'Held by',
+  'web.detail.holder': 'pid {pid} {name}, fd {fd}, user {user}',
+  'web.action.kill': 'End pid {pid} (SIGTERM)',
+  'web.action.kill.confirm': 'Send SIGTERM to pid {pid} ({name})? sockscope checks first that it is still the same process.',
+  'web.action.close': 'Close this connection',
+  'web.action.close.confirm': 'Close the connection {local} → {remote}? The kernel ends it at once and both programs see an error.',
+  'web.action.done': 'Done.',
+  'web.action.failed': 'Not done: {message}',
+  'web.lab.aborted': 'stopped before it finished',
 } as const;

@@ -67,4 +67,13 @@ export const web = {
   'web.lab.queue': '端口 {port}：{n} 个连接等待 accept；backlog 为 {backlog}（内核最多排队 backlog + 1 个）',
   'web.lab.queue.nobacklog': '端口 {port}：{n} 个连接等待 accept（此数据源不报告 backlog）',
   'web.lab.queue.none': '这一步中没有监听套接字。',
+  'web.detail.holders': '持有者',
+  'web.detail.holder': '进程号 {pid} {name}，fd {fd}，用户 {user}',
+  'web.action.kill': '结束进程 {pid}（SIGTERM）',
+  'web.action.kill.confirm': '向进程 {pid}（{name}）发送 SIGTERM？sockscope 会先确认它仍是同一个进程。',
+  'web.action.close': '关闭这个连接',
+  'web.action.close.confirm': '关闭连接 {local} → {remote}？内核会立即结束它，两端的程序都会收到错误。',
+  'web.action.done': '已完成。',
+  'web.action.failed': '未完成：{message}',
+  'web.lab.aborted': '在完成前被停止',
 } as const;
