@@ -41,9 +41,10 @@ export function webEvent(e: LabEvent, lang: Lang): WebLabEvent {
     case 'observation':
       return { type: 'observation', index: e.index, sockets: labOrder(e.sockets).map((s, i) => toRow(-(i + 1), s, 0, { lang })) };
     case 'say':
+    case 'explain':
       return { ...e, text: safeText(e.text) };
     case 'step':
-      return { ...e, title: safeText(e.title), explanation: safeText(e.explanation) };
+      return { ...e, title: safeText(e.title) };
     case 'expectation':
       return { ...e, expected: safeText(e.expected), seen: safeText(e.seen) };
     case 'done':
