@@ -47,6 +47,7 @@ interface StepView {
   box: HTMLElement;
   notes: HTMLElement;
   checks: HTMLElement;
+  explanation: HTMLElement;
 }
 
 export class LabView {
@@ -189,25 +190,30 @@ export class LabView {
     switch (e.type) {
       case 'start':
         this.ports = new Set(e.ports);
-        replace(this.header, el('h2', {}, e.title), el('p', { class: 'hint' }, t('web.lab.ports', { ports: e.ports.join(', '), steps: e.steps })));
+        replace(this.header, el('h2', {}, e.title), el('p', { class: 'hint' }, e.ports.length ? t('web.lab.ports', { ports: e.ports.join(', '), steps: e.steps }) : t('web.lab.steps', { steps: e.steps })));
         this.renderStatus(t('web.lab.running'));
         break;
       case 'step': {
         const notes = el('div', { class: 'notes' });
         const checks = el('ul', { class: 'checks' });
+        const explanation = el('p', { class: 'explanation' });
         const box = el('li', { class: 'step current', 'data-index': e.index },
-          el('h4', {}, t('web.lab.step', { i: e.index + 1, title: e.title })),
-          el('p', { class: 'explanation' }, e.explanation), notes, checks);
+          el('h4', {}, t('web.lab.step', { i: e.index + 1, title: e.title })), notes, checks, explanation);
         for (const v of this.stepViews) v.box.classList.remove('current');
-        this.stepViews[e.index] = { box, notes, checks };
+        this.stepViews[e.index] = { box, notes, checks, explanation };
         this.steps.append(box);
         box.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
         break;
       }
+      case 'explain':
+        if (this.stepViews[e.index]) this.stepViews[e.index]!.explanation.textContent = e.text;
+        break;
       case 'say':
         this.stepViews[e.index]?.notes.append(el('p', { class: 'say' }, e.text));
         break;
       case 'observation':
+        // The server's side: the experiment's ports, and any port one of its sockets listens on.
+        for (const s of e.sockets) if (s.state === 'LISTEN' || s.state === 'UNCONN') this.ports.add(s.localPort);
         this.lastSockets = e.sockets;
         this.placeDots(e.sockets);
         this.renderQueue();

@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../app.css';
 import * as api from './api.js';
 import { byId, el, replace } from './dom.js';
-import { clock, has, lang, num, onLanguage, setCatalog, t } from './i18n.js';
+import { applyStatic, clock, has, lang, num, onLanguage, setCatalog, t } from './i18n.js';
 import { LabView } from './lab.js';
 import { MapView } from './map.js';
 import { STATES, stateColor } from './states.js';
@@ -181,6 +181,8 @@ async function boot(): Promise<void> {
     document.body.dataset['lang'] = lang();
   });
 
+  // The views made elements with data-i18n after the catalog first applied.
+  applyStatic(document);
   renderLegend();
   renderConn();
   show();

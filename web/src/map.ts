@@ -15,14 +15,15 @@ import { num, t } from './i18n.js';
 import { dominantState, stateColor } from './states.js';
 import type { MapEdge, MapEvent, MapNode } from './types.js';
 
-const W = 1200;
-const H = 1000;
+// Wider than tall: screens are, and the peers' labels run sideways.
+const W = 1500;
+const H = 900;
 const CX = W / 2;
 const CY = H / 2;
-const R_HOST = 250;
-const R_PROCESS = 165;
-const R_GROUP = 85;
-const R_PEER = 385;
+const R_HOST = 255;
+const R_PROCESS = 172;
+const R_GROUP = 88;
+const R_PEER = 410;
 
 interface Placed {
   node: MapNode;
@@ -100,6 +101,7 @@ export class MapView {
   private hostname = '';
   private selectedFilter = '';
   private animating = false;
+  private doors = 0;
 
   constructor(container: HTMLElement, private readonly onPick: (node: MapNode) => void) {
     this.root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'map', role: 'img', id: 'map-svg' });
@@ -132,11 +134,12 @@ export class MapView {
   update(ev: MapEvent, animate = true): void {
     this.last = ev;
     const host = ev.nodes.find((n) => n.kind === 'host');
-    this.hostLabel.textContent = host?.label ?? this.hostname;
+    this.hostLabel.textContent = host?.label || this.hostname;
     const total = host?.count ?? ev.nodes.filter((n) => n.kind === 'port' || n.kind === 'peer').reduce((a, n) => a + n.count, 0);
     this.hostCount.textContent = t('web.map.sockets', { n: num(total) });
     this.empty.textContent = ev.nodes.some((n) => n.kind !== 'host') ? '' : t('web.map.empty');
 
+    this.doors = ev.nodes.filter((n) => n.kind === 'port').length;
     const target = this.layout(ev);
     const seen = new Set<string>();
     const from = new Map<string, { x: number; y: number }>();
@@ -298,6 +301,14 @@ export class MapView {
     else this.animating = false;
   }
 
+  /** The words a node shows: the server's label, or ours for the nodes that stand for several. */
+  private texts(n: MapNode): { label: string; sub: string } {
+    if (n.folded !== undefined) return { label: t(`web.map.other.${n.kind}`, { n: num(n.folded) }), sub: '' };
+    if (n.unheld) return { label: t('web.map.unheld'), sub: '' };
+    if (n.kind === 'port') return { label: `${n.label}/${n.protocol ?? ''}`.replace(/\/$/, ''), sub: n.sublabel ?? '' };
+    return { label: n.label, sub: n.sublabel ?? '' };
+  }
+
   private drawNode(p: Placed): void {
     const n = p.node;
     const g = p.g;
@@ -306,44 +317,66 @@ export class MapView {
     // Text along the radius, never upside down.
     const flip = Math.cos(a) < 0;
     const rot = flip ? deg + 180 : deg;
-    const out = (dx: number): string => `rotate(${rot.toFixed(1)}) translate(${(flip ? -dx : dx).toFixed(1)} 0)`;
-    const size = Math.min(16, 4 + Math.sqrt(n.count) * 1.2);
+    const size = Math.min(18, 5 + Math.sqrt(n.count) * 1.3);
+    const { label: text, sub } = this.texts(n);
     const title = svg('title');
-    title.textContent = [n.label, n.sublabel, n.scope ? t(`web.scope.${n.scope}`) : undefined, t('web.map.sockets', { n: num(n.count) })]
+    title.textContent = [text, sub, n.scope ? t(`web.scope.${n.scope}`) : undefined, t('web.map.sockets', { n: num(n.count) })]
       .filter(Boolean).join(' · ');
     const parts: SVGElement[] = [title];
-    const label = (text: string, dx: number, cls: string, outward: boolean): SVGTextElement => {
+    const cut = (x: string, max: number): string => (x.length > max ? x.slice(0, max - 1) + '…' : x);
+    /** A label along the radius, `dx` from the node, outward or inward. */
+    const radial = (main: string, rest: string, dx: number, outward: boolean, max: number): SVGTextElement => {
       const anchor = outward !== flip ? 'start' : 'end';
-      const e = svg('text', { class: cls, transform: out(outward ? dx : -dx), 'text-anchor': anchor, 'dominant-baseline': 'middle' });
-      e.textContent = text.length > 40 ? text.slice(0, 39) + '…' : text;
+      const d = outward !== flip ? dx : -dx;
+      const e = svg('text', { class: 'label', transform: `rotate(${rot.toFixed(1)}) translate(${d.toFixed(1)} 0)`, 'text-anchor': anchor, 'dominant-baseline': 'middle' });
+      const room = max - main.length;
+      e.textContent = cut(main, max);
+      if (rest && room > 3) {
+        const ts = svg('tspan', { class: 'sublabel', dx: 5 });
+        ts.textContent = cut(rest, room);
+        e.append(ts);
+      }
       return e;
     };
     switch (n.kind) {
       case 'port': {
         // A door in the wall: a small rectangle turned along the circle.
-        parts.push(svg('rect', { x: -7, y: -11, width: 14, height: 22, rx: 2, class: `door scope-${n.scope ?? 'unknown'}`, transform: `rotate(${deg.toFixed(1)})` }));
-        const text = label(n.label, 14, 'label', true);
-        const sub = [n.sublabel, n.scope ? t(`web.scope.${n.scope}`) : undefined].filter(Boolean).join(' · ');
-        if (sub) {
-          const ts = svg('tspan', { class: 'sublabel', dx: 6 });
-          ts.textContent = sub;
-          text.append(ts);
+        parts.push(svg('rect', { x: -8, y: -12, width: 16, height: 24, rx: 2, class: `door scope-${n.scope ?? 'unknown'}`, transform: `rotate(${deg.toFixed(1)})` }));
+        // The label runs outwards and must end before the peers' ring: the
+        // service goes on a second line while the doors are few enough for it.
+        const label = radial(text, '', 15, true, 13);
+        parts.push(label);
+        if (sub && this.doors <= 24) {
+          const second = radial(sub, '', 15, true, 13);
+          second.setAttribute('class', 'label sublabel-line');
+          second.setAttribute('dy', '15');
+          label.setAttribute('dy', '-1');
+          parts.push(second);
         }
-        parts.push(text);
         break;
       }
       case 'process':
-        parts.push(svg('circle', { r: size, class: 'proc' }));
-        parts.push(label(n.sublabel ? `${n.label} ${n.sublabel}` : n.label, size + 4, 'label', false));
+        parts.push(svg('circle', { r: size, class: n.unheld ? 'proc unheld' : 'proc' }));
+        parts.push(radial(text, sub, size + 5, false, 15));
         break;
       case 'group':
-        parts.push(svg('rect', { x: -9, y: -9, width: 18, height: 18, rx: 4, class: 'group' }));
-        parts.push(label(n.label, 13, 'label small', false));
+        parts.push(svg('rect', { x: -10, y: -10, width: 20, height: 20, rx: 4, class: 'group' }));
+        parts.push(radial(text, sub, 14, false, 10));
         break;
-      case 'peer':
+      case 'peer': {
+        // Outside the wall there is room sideways: peers' labels read horizontally.
         parts.push(svg('circle', { r: size, class: 'peer' }));
-        parts.push(label(n.sublabel ? `${n.label} ${n.sublabel}` : n.label, size + 4, 'label', true));
+        const right = Math.cos(a) >= -0.2;
+        const e = svg('text', { class: 'label', x: right ? size + 6 : -(size + 6), y: 0, 'text-anchor': right ? 'start' : 'end', 'dominant-baseline': 'middle' });
+        e.textContent = cut(text, 30);
+        if (sub) {
+          const ts = svg('tspan', { class: 'sublabel', dx: 5 });
+          ts.textContent = cut(sub, 20);
+          e.append(ts);
+        }
+        parts.push(e);
         break;
+      }
       default:
         parts.push(svg('circle', { r: 6 }));
     }

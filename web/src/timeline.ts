@@ -114,7 +114,9 @@ export class TimelineView {
       ...this.size(box),
       series: [{ value: (_u, v) => (v == null ? '' : clock(v * 1000)) }, ...series],
       axes: [
-        { stroke: '#9aa3ad', grid: { stroke: '#2a2f36' }, ticks: { stroke: '#2a2f36' }, values: (_u, vals) => vals.map((v) => clock(v * 1000)) },
+        // Whole seconds at least (the data has one point per look), labels far enough apart to read.
+        { stroke: '#9aa3ad', grid: { stroke: '#2a2f36' }, ticks: { stroke: '#2a2f36' }, space: 70, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600],
+          values: (_u, vals) => vals.map((v) => clock(v * 1000)) },
         { stroke: '#9aa3ad', grid: { stroke: '#2a2f36' }, ticks: { stroke: '#2a2f36' }, values: (_u, vals) => vals.map((v) => num(v)) },
       ],
       scales: { x: { time: true } },

@@ -30,8 +30,12 @@ export interface MapNode {
   scope?: Scope;
   protocol?: string;
   count: number;
-  /** Filter text that selects this node's sockets (clicking the node puts it in the filter box). */
+  /** Filter text that selects this node's sockets (clicking the node puts it in the filter box); '' for none. */
   filter: string;
+  /** Process node standing for sockets no process holds. */
+  unheld?: boolean;
+  /** An `other` node: how many nodes of its kind were folded into it. */
+  folded?: number;
 }
 
 export interface MapEdge {
@@ -128,7 +132,9 @@ export interface LabPacket {
 /** src/lab/events.ts as the server sends them (src/web/lab.ts): observations carry rows. */
 export type LabEvent =
   | { type: 'start'; experiment: string; title: string; steps: number; ports: number[] }
-  | { type: 'step'; index: number; title: string; explanation: string }
+  | { type: 'step'; index: number; title: string }
+  /** After the step's checks: what changed and why. */
+  | { type: 'explain'; index: number; text: string }
   | { type: 'say'; index: number; text: string }
   | { type: 'observation'; index: number; sockets: Row[] }
   | { type: 'expectation'; index: number; expected: string; seen: string; ok: boolean }

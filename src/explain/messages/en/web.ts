@@ -78,4 +78,10 @@ export const web = {
   'web.action.done': 'Done.',
   'web.action.failed': 'Not done: {message}',
   'web.lab.aborted': 'stopped before it finished',
+  'web.map.unheld': 'no process',
+  'web.map.other.port': '{n} more ports',
+  'web.map.other.process': '{n} more processes',
+  'web.map.other.peer': '{n} more networks',
+  'web.map.other.group': '{n} more groups',
+  'web.lab.steps': '{steps} steps.',
 } as const;

@@ -76,4 +76,10 @@ export const web = {
   'web.action.done': '已完成。',
   'web.action.failed': '未完成：{message}',
   'web.lab.aborted': '在完成前被停止',
+  'web.map.unheld': '无进程',
+  'web.map.other.port': '另外 {n} 个端口',
+  'web.map.other.process': '另外 {n} 个进程',
+  'web.map.other.peer': '另外 {n} 个网络',
+  'web.map.other.group': '另外 {n} 个分组',
+  'web.lab.steps': '共 {steps} 步。',
 } as const;
