@@ -14,5 +14,8 @@ import { exporter } from './en/exporter.js';
 import { netns } from './en/netns.js';
 import { traffic } from './en/traffic.js';
 import { webServer } from './en/web-server.js';
+import { web } from './en/web.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer } as const;
+
+
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web } as const;
