@@ -10,6 +10,7 @@ import { live } from './en/live.js';
 import { scan } from './en/scan.js';
 import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
+import { trace } from './en/trace.js';
 import { exporter } from './en/exporter.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...trace } as const;

@@ -10,6 +10,7 @@ import { live } from './zh-CN/live.js';
 import { scan } from './zh-CN/scan.js';
 import { kill } from './zh-CN/kill.js';
 import { doctor } from './zh-CN/doctor.js';
+import { trace } from './zh-CN/trace.js';
 import { exporter } from './zh-CN/exporter.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...trace };
