@@ -126,6 +126,10 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
   const prose = async (text: string, indent = '  ', first = indent): Promise<void> => {
     for (const l of wrap(text, Math.min(width, 100), indent, first)) await out(l);
   };
+  // A listener that throws must not stop the run: front ends are told, never in charge.
+  const emit = (e: LabEvent): void => {
+    try { o.onEvent?.(e); } catch { /* ignored */ }
+  };
   const pool = new AgentPool(o.labId ?? `lab-${process.pid}-${randomBytes(4).toString('hex')}`, o.childTtlSeconds ?? 30);
   const ports = new Set<number>();
   const result: LabResult = { ok: false, aborted: false, checked: 0, failures: [], pids: [], ports: [], leftover: { pids: [], sockets: [] }, timeWait: 0 };
@@ -136,7 +140,11 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
     lang: L,
     ports,
     start: (role) => abortable(pool.start(role), o.signal),
-    say: async (key, p) => { await prose(t(key, p), '    ', `  ${paint(o.color === true, 'dim', '·')} `); },
+    say: async (key, p) => {
+      const text = t(key, p);
+      emit({ type: 'say', index: stepNo - 1, text });
+      await prose(text, '    ', `  ${paint(o.color === true, 'dim', '·')} `);
+    },
     tcpExt: () => readTcpExt(procRoot),
     runOnce: (command, args, timeoutMs = 10_000) => abortable(new Promise<string>((resolve, reject) => {
       execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, SOCKSCOPE_LAB_ID: pool.labId } },
@@ -171,6 +179,7 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
 
   let stepNo = 0;
   try {
+    emit({ type: 'start', experiment: exp.name, title: t(exp.summary), steps: exp.steps.length, ports: [...ports] });
     await out(paint(o.color === true, 'bold', t('lab.header', { name: exp.name, summary: t(exp.summary) })));
     await prose(t(exp.intro), '');
     const n = exp.steps.length;
@@ -179,6 +188,7 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       stepNo++;
       await out();
       await out(paint(o.color === true, 'bold', t('lab.step', { i: stepNo, n, title: t(step.title) })));
+      emit({ type: 'step', index: stepNo - 1, title: t(step.title) });
       await abortable(step.act(lab), o.signal);
       const exps = step.expect(lab);
       // Watch until every expectation holds or the kernel has had its time.
@@ -204,6 +214,8 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       if (step.after) await abortable(step.after(lab, obs), o.signal);
       await out();
       const rows = labOrder(obs.sockets);
+      emit({ type: 'observation', index: stepNo - 1, sockets: rows });
+      for (const c of checks) emit({ type: 'expectation', index: stepNo - 1, expected: c.expected, seen: c.seen, ok: c.ok });
       await renderTable(rows, o.sink, { color: o.color === true, width: o.width, numeric: true, lang: L });
       if (!rows.length) await out(t('lab.no-rows'));
       await out();
@@ -221,7 +233,9 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       }
       if (checks.some((c) => !c.ok)) await prose(t('lab.kernel-differs'), '  ');
       await out();
-      await prose(t(step.explain, step.explainParams?.(obs) ?? {}));
+      const explanation = t(step.explain, step.explainParams?.(obs) ?? {});
+      emit({ type: 'explain', index: stepNo - 1, text: explanation });
+      await prose(explanation);
       const f = o.sink.flush();
       if (f) await f;
       if (pausing && stepNo < n && o.waitForEnter) {
@@ -270,6 +284,10 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
   const f = o.sink.flush();
   if (f) await f;
   result.ok = !result.aborted && !result.stopped && !result.failures.length && !result.leftover.pids.length && !result.leftover.sockets.length;
+  emit({
+    type: 'done', ok: result.ok, checked: result.checked, failures: result.failures.length,
+    stopped: result.aborted ? 'aborted' : result.stopped?.detail,
+  });
   return result;
 }
 
