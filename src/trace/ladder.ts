@@ -166,6 +166,17 @@ export class PacketTracker {
   }
 }
 
+/** Names for the ladder's legend from a look's sockets: each local endpoint's first holder. */
+export function holderNames(sockets: readonly Socket[], t: LadderOptions['t']): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const s of sockets) {
+    const h = s.holders[0];
+    const k = endpointKey({ address: s.localAddress, port: s.localPort });
+    if (h && !names.has(k)) names.set(k, t('trace.legend.holder', { name: safeText(h.name ?? '?'), pid: h.pid }));
+  }
+  return names;
+}
+
 /** A socket's identity across looks. */
 function socketKey(s: Pick<Socket, 'protocol' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>): string {
   return `${s.protocol} ${plainAddress(s.localAddress)}:${s.localPort} ${plainAddress(s.remoteAddress)}:${s.remotePort}`;
@@ -223,6 +234,8 @@ export interface LadderOptions {
   names?: ReadonlyMap<string, string>;
   /** Time zero of the ladder (ms); the first event's when absent. */
   start?: number;
+  /** Ports of listeners: their endpoints are drawn on the right, as servers, even in a capture without a SYN. */
+  serverPorts?: ReadonlySet<number>;
 }
 
 const COL = 9;
@@ -283,6 +296,8 @@ export function renderLadder(events: readonly TraceEvent[], o: LadderOptions): s
     seen(p.from);
     seen(p.to);
     if (p.flags.includes('SYN') && !p.flags.includes('ACK')) servers.add(endpointKey(p.to));
+    if (o.serverPorts?.has(p.to.port)) servers.add(endpointKey(p.to));
+    if (o.serverPorts?.has(p.from.port)) servers.add(endpointKey(p.from));
   }
   for (const s of states) {
     const v = s.to ?? s.from!;
@@ -324,7 +339,7 @@ export function renderLadder(events: readonly TraceEvent[], o: LadderOptions): s
 
   const bars = (): string[] => cols.map(() => '│' + ' '.repeat(COL - 1));
   const row = (cells: string[]): string => cells.join('');
-  const changes = (list: readonly TraceState[]): string => {
+  const changes = (list: readonly TraceState[]): string[] => {
     // Several looks' changes of one socket in a row read as one chain: FIN_WAIT1 → FIN_WAIT2 → TIME_WAIT.
     const bySocket = new Map<string, TraceState[]>();
     for (const s of list) {
@@ -340,7 +355,7 @@ export function renderLadder(events: readonly TraceEvent[], o: LadderOptions): s
         : group.map((g) => changeText(g, t)).join('; ');
       parts.push(`${who} ${stateChain}`);
     }
-    return parts.join('; ');
+    return parts;
   };
   const label2 = (e: TraceEndpoint): string => (colOf.has(endpointKey(e)) ? label(endpointKey(e)) : `:${e.port}`);
 
@@ -356,7 +371,9 @@ export function renderLadder(events: readonly TraceEvent[], o: LadderOptions): s
     if (last) attached.set(last, [...(attached.get(last) ?? []), s]);
     else alone.push(s);
   }
-  type Row = { at: number; text: string };
+  // One socket's change per line: the first beside the arrow, the others under it.
+  type Row = { at: number; text: string; more: string[] };
+  const blank = `${' '.repeat(8)}  ${row(bars()).slice(0, ladderWidth)}`;
   const rows: Row[] = [];
   const marksSeen = new Set<PacketMark>();
   for (const p of packets) {
@@ -375,15 +392,25 @@ export function renderLadder(events: readonly TraceEvent[], o: LadderOptions): s
       : `len ${p.length}`;
     const marks = (p.marks ?? []).map((m) => { marksSeen.add(m); return paint(o.color, m === 'retransmission' || m === 'reset' ? 'red' : 'yellow', `[${t(`trace.mark.${m}` as MessageKey)}]`); });
     const st = attached.get(p);
-    const beside = st ? `  ${paint(o.color, 'cyan', changes(st))}` : '';
-    rows.push({ at: p.at, text: `${time(p.at)}  ${arrow} ${paint(o.color, 'bold', flagWord(p.flags))} ${nums}${marks.length ? ' ' + marks.join(' ') : ''}${beside}` });
+    const parts = st ? changes(st) : [];
+    const beside = parts.length ? `  ${paint(o.color, 'cyan', parts[0]!)}` : '';
+    rows.push({
+      at: p.at, text: `${time(p.at)}  ${arrow} ${paint(o.color, 'bold', flagWord(p.flags))} ${nums}${marks.length ? ' ' + marks.join(' ') : ''}${beside}`,
+      more: parts.slice(1).map((x) => `${blank}   ${paint(o.color, 'cyan', x)}`),
+    });
   }
-  for (const s of alone) {
-    rows.push({ at: s.at, text: `${time(s.at)}  ${row(bars()).slice(0, ladderWidth)} ${paint(o.color, 'cyan', changes([s]))}` });
+  // Changes no packet explains, one look at a time.
+  const looks = new Map<number, TraceState[]>();
+  for (const s of alone) looks.set(s.at, [...(looks.get(s.at) ?? []), s]);
+  for (const [at, list] of looks) {
+    const parts = changes(list);
+    rows.push({ at, text: `${time(at)}  ${row(bars()).slice(0, ladderWidth)} ${paint(o.color, 'cyan', parts[0]!)}`, more: parts.slice(1).map((x) => `${blank} ${paint(o.color, 'cyan', x)}`) });
   }
   rows.sort((x, y) => x.at - y.at);
-  // Consecutive lone changes of one look stay on one row each; that is all.
-  for (const r of rows) lines.push(r.text.trimEnd());
+  for (const r of rows) {
+    lines.push(r.text.trimEnd());
+    for (const m of r.more) lines.push(m.trimEnd());
+  }
   if (marksSeen.size) {
     lines.push('');
     for (const m of PACKET_MARKS) if (marksSeen.has(m)) lines.push(`[${t(`trace.mark.${m}` as MessageKey)}] ${t(`trace.explain.${m}` as MessageKey)}`);

@@ -127,7 +127,9 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
       await io.stdout.line('');
     }
     if (!packets) await io.stdout.line(t('trace.none', { target: safeText(target.text) }));
-    for (const l of renderLadder(result.events, { t, color: io.global.color, start: started })) await io.stdout.line(l);
+    const serverPorts = new Set([...result.before.filter((s) => s.state === 'LISTEN').map((s) => s.localPort),
+      ...result.events.filter((e) => e.type === 'state' && (e.to ?? e.from)?.state === 'LISTEN').map((e) => (e as { local: { port: number } }).local.port)]);
+    for (const l of renderLadder(result.events, { t, color: io.global.color, start: started, serverPorts })) await io.stdout.line(l);
     await io.stdout.line('');
   }
   note(io, t('trace.summary', { packets, states, seconds: ((Date.now() - started) / 1000).toFixed(1), looks: result.looks, why }));
