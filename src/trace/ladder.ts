@@ -248,7 +248,7 @@ export function flagWord(flags: readonly string[]): string {
 }
 
 /** What a view looks like in words: the state and who holds it. */
-function viewText(v: SocketView, t: LadderOptions['t']): string {
+export function viewText(v: SocketView, t: LadderOptions['t']): string {
   return `${v.state} ${holderText(v, t)}`;
 }
 

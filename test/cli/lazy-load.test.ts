@@ -27,10 +27,10 @@ function opened(args: string[]): string[] {
   }
 }
 
-const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^node_modules\/prom-client\//];
+const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^dist\/src\/trace\//, /^dist\/src\/cli\/commands\/trace\.js/, /^node_modules\/prom-client\//];
 
 for (const args of [['list', '-n'], ['port', '1'], [], ['explain', 'TIME_WAIT'], ['--version']]) {
-  test(`sockscope ${args.join(' ') || '(overview)'} loads no lab, doctor or exporter code`, () => {
+  test(`sockscope ${args.join(' ') || '(overview)'} loads no lab, doctor, exporter or trace code`, () => {
     const files = opened(args);
     assert.ok(files.some((f) => f.startsWith('dist/src/cli/main.js')), `the trace saw the CLI start: ${files.slice(0, 5).join(', ')}`);
     const heavy = files.filter((f) => HEAVY.some((re) => re.test(f)));
@@ -41,4 +41,9 @@ for (const args of [['list', '-n'], ['port', '1'], [], ['explain', 'TIME_WAIT'],
 test('the trace does see a command load its own code (the check above can fail)', () => {
   const files = opened(['help', 'lab']);
   assert.ok(files.some((f) => f.startsWith('dist/src/lab/')), `help lab opened no lab module: ${files.join(', ')}`);
+});
+
+test('sockscope trace loads its own code (src/trace) only when it runs', () => {
+  const files = opened(['trace', '--help']);
+  assert.ok(files.some((f) => f.startsWith('dist/src/trace/')), `trace --help opened no trace module: ${files.join(', ')}`);
 });

@@ -7,7 +7,7 @@ import { msg, type MessageKey } from '../../explain/i18n.js';
 import type { Protocol } from '../../model/socket.js';
 import { safeText } from '../../views/safe-text.js';
 import { CaptureError } from '../../trace/capture.js';
-import { changeText, renderLadder, type TraceEvent } from '../../trace/ladder.js';
+import { renderLadder, viewOf, viewText, type TraceEvent } from '../../trace/ladder.js';
 import { TraceSession } from '../../trace/session.js';
 import { endpointTarget, parseEndpoint, pidTarget, tupleTarget, type TraceTarget } from '../../trace/target.js';
 
@@ -120,9 +120,7 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
       for (const s of result.before) {
         const local = s.localAddress.includes(':') ? `[${s.localAddress}]:${s.localPort}` : `${s.localAddress}:${s.localPort}`;
         const remote = s.remotePort ? (s.remoteAddress.includes(':') ? ` ↔ [${s.remoteAddress}]:${s.remotePort}` : ` ↔ ${s.remoteAddress}:${s.remotePort}`) : '';
-        await io.stdout.line(`  ${s.protocol} ${safeText(local)}${safeText(remote)}  ${changeText({ type: 'state', at: 0, since: 0, protocol: s.protocol,
-          local: { address: s.localAddress, port: s.localPort }, remote: { address: s.remoteAddress, port: s.remotePort },
-          to: { state: s.state, holders: s.holders.map((h) => ({ pid: h.pid, fd: h.fd, name: h.name })), unheldReason: s.unheldReason } }, t)}`);
+        await io.stdout.line(`  ${s.protocol} ${safeText(local)}${safeText(remote)}  ${viewText(viewOf(s), t)}`);
       }
       await io.stdout.line('');
     }
