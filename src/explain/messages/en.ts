@@ -10,6 +10,7 @@ import { live } from './en/live.js';
 import { scan } from './en/scan.js';
 import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
+import { trace } from './en/trace.js';
 import { exporter } from './en/exporter.js';
 import { netns } from './en/netns.js';
 import { traffic } from './en/traffic.js';
@@ -18,4 +19,4 @@ import { web } from './en/web.js';
 
 
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace } as const;

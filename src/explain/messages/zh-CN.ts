@@ -10,6 +10,7 @@ import { live } from './zh-CN/live.js';
 import { scan } from './zh-CN/scan.js';
 import { kill } from './zh-CN/kill.js';
 import { doctor } from './zh-CN/doctor.js';
+import { trace } from './zh-CN/trace.js';
 import { exporter } from './zh-CN/exporter.js';
 import { netns } from './zh-CN/netns.js';
 import { traffic } from './zh-CN/traffic.js';
@@ -18,4 +19,4 @@ import { web } from './zh-CN/web.js';
 
 
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace };
