@@ -1,22 +1,20 @@
 // sockscope's library front door: pick the collector for this platform once,
 // hand back a Snapshot. No I/O of its own.
-import type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
+import type { CollectOptions, Collector, CollectorContext, ProcessInfo } from './collectors/collector.js';
 import { LinuxCollector } from './collectors/linux.js';
 import { LsofCollector } from './collectors/lsof.js';
 import { matches, matchesTable, needsHolders, type Filter } from './model/filter.js';
 import { annotatePublished } from './collectors/netns/published.js';
 import type { Snapshot } from './model/snapshot.js';
-import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
-import { listPids } from './collectors/procfs/holders.js';
 import { detectHidepid, pidExists } from './collectors/procfs/hidepid.js';
 
-export type { ProcessInfo } from './collectors/procfs/process-info.js';
+export type { ProcessInfo } from './collectors/collector.js';
 
 export type { Filter } from './model/filter.js';
 export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
 export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind, NetnsRef } from './model/socket.js';
 export type { NetnsInfo } from './model/snapshot.js';
-export type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
+export type { CollectOptions, Collector, CollectorContext, SocketSource } from './collectors/collector.js';
 export { SOCKET_STATES } from './model/socket.js';
 export { LsofCollector, parseLsofFields, type Exec } from './collectors/lsof.js';
 import { SOCKET_STATES } from './model/socket.js';
@@ -95,10 +93,12 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
   return snap;
 }
 
-/** Name, command line and user of a process; undefined when no such process is visible. */
-export function processInfo(pid: number, options: Pick<ListOptions, 'procRoot' | 'passwdPath'> = {}): ProcessInfo | undefined {
-  const ctx = defaultContext(options);
-  return lookupProcess(ctx.procRoot, ctx.passwdPath, pid);
+/**
+ * Name, command line and user of a process (what the platform's collector can
+ * tell); undefined when no such process is visible.
+ */
+export async function processInfo(pid: number, options: Pick<ListOptions, 'procRoot' | 'passwdPath'> = {}): Promise<ProcessInfo | undefined> {
+  return collectorFor(defaultContext(options)).processInfo(pid);
 }
 
 /**
@@ -120,9 +120,8 @@ export function hidepidOption(options: Pick<ListOptions, 'procRoot'> = {}): stri
 }
 
 /** Pids of the processes named `name`, or whose command line contains it (ourselves and our parent excluded). */
-export function findProcessIds(name: string, options: Pick<ListOptions, 'procRoot'> = {}): number[] {
-  const ctx = defaultContext(options);
-  return findProcesses(ctx.procRoot, name, listPids(ctx.procRoot), [process.pid, process.ppid]);
+export async function findProcessIds(name: string, options: Pick<ListOptions, 'procRoot'> = {}): Promise<number[]> {
+  return collectorFor(defaultContext(options)).findProcesses(name, [process.pid, process.ppid]);
 }
 
 // doctor's pure engine (diagnose, thresholds, kinds) is the subpath 'sockscope/doctor':

@@ -2,7 +2,7 @@
 // source and what changed between them. Time (clock and sleep) and stopping
 // (an AbortSignal) come from the caller, so tests drive it without real time
 // and every front end (the event stream, the terminal view) shares one loop.
-import type { Collector, CollectOptions, CollectorContext } from './collectors/collector.js';
+import type { SocketSource as Collector, CollectOptions, CollectorContext } from './collectors/collector.js';
 import { LiveCollector, type TickQuery, type TickStats } from './collectors/live.js';
 import { diffSockets, type SnapshotDiff } from './model/diff.js';
 import { matches, type Filter } from './model/filter.js';

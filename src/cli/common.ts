@@ -181,11 +181,11 @@ export function renderOptions(io: Io, p: Parsed): RenderOptions {
  * of them does: the command then exits 1, as `sockscope pid N` does, rather
  * than print an empty table with no word.
  */
-export function reportMissingPids(io: Io, filter: Filter): boolean {
+export async function reportMissingPids(io: Io, filter: Filter): Promise<boolean> {
   if (!filter.pids?.length) return false;
   let missing = 0;
   for (const pid of filter.pids) {
-    const why = notAProcess(io, pid, processInfo(pid, { procRoot: io.global.procRoot }));
+    const why = notAProcess(io, pid, await processInfo(pid, { procRoot: io.global.procRoot }));
     if (why) {
       io.stderr(`sockscope: ${why}`);
       missing++;

@@ -1,6 +1,6 @@
 // The Linux collector: socket table from netlink sock_diag (or /proc/net as a
 // fallback), holders from /proc/<pid>/fd, process details from /proc/<pid>.
-import type { Collector, CollectOptions, CollectorContext } from './collector.js';
+import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
 import type { Family, Holder, NetnsRef, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { NetnsInfo, ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
@@ -10,8 +10,8 @@ import { readNetnsTable } from './netns/table.js';
 import { NetTableParser } from './procfs/net-table.js';
 import { CAPS, capText, readChunks } from './bounded-read.js';
 import { detectHidepid } from './procfs/hidepid.js';
-import { readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
-import { ProcessTable, oddPidEntries } from './procfs/process-info.js';
+import { listPids, readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
+import { ProcessTable, findProcesses, lookupProcess, oddPidEntries } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 const ALL_FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
@@ -167,6 +167,14 @@ function markHidepid(ctx: CollectorContext, sockets: Socket[], issues: ScanIssue
 export class LinuxCollector implements Collector {
   readonly name = 'linux';
   constructor(private readonly ctx: CollectorContext) {}
+
+  async processInfo(pid: number): Promise<ProcessInfo | undefined> {
+    return lookupProcess(this.ctx.procRoot, this.ctx.passwdPath, pid);
+  }
+
+  async findProcesses(name: string, exclude: readonly number[]): Promise<number[]> {
+    return findProcesses(this.ctx.procRoot, name, listPids(this.ctx.procRoot), exclude);
+  }
 
   async collect(opts: CollectOptions = {}): Promise<Snapshot> {
     const takenAt = this.ctx.now();

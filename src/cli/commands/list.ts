@@ -19,7 +19,7 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const filter = filterFrom(p);
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   if (reportMissingNetns(io, filter)) return 1;
   // The default hides TIME_WAIT; ask for it anyway (it costs no holder scan:
   // TIME_WAIT sockets have no inode) so we can say how many were left out.
@@ -57,7 +57,7 @@ async function listUnix(p: Parsed, io: Io): Promise<number> {
   if (io.global.source !== 'auto' && io.global.source !== 'netlink') throw new UsageError('err.unix-source', { source: io.global.source });
   const filter = filterFrom(p);
   const format = formatFrom(p);
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   const { collectUnix } = await loadModule<typeof import('../../collectors/unix.js')>(new URL('../../collectors/unix.js', import.meta.url));
   const snap = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { pids: filter.pids });
   let sockets = snap.sockets.filter((s) => matchesHolders(filter, s.holders) && (!filter.listening || s.state === 'LISTEN'));

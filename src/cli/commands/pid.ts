@@ -25,7 +25,7 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.pid-args', { args: p.positionals.join(' ') }) : new UsageError('err.pid-needs');
   const pid = parsePid(p.positionals[0]!);
-  const info = processInfo(pid, { procRoot: io.global.procRoot });
+  const info = await processInfo(pid, { procRoot: io.global.procRoot });
   if (!info) {
     // Not in the proc root is not "no such process" when hidepid hides it from us.
     const option = hiddenProcess(pid, { procRoot: io.global.procRoot });
@@ -51,7 +51,7 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   const name = p.positionals[0]!;
   // An empty name is a substring of every command line: it would list every process.
   if (name.trim() === '') throw new UsageError('err.process-empty', { text: name });
-  const pids = findProcessIds(name, { procRoot: io.global.procRoot });
+  const pids = await findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
     io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name: safeText(name) })}`);
     const option = hidepidOption({ procRoot: io.global.procRoot });
@@ -95,7 +95,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   const unix = Object.keys(filter).length === 0 ? await unixOf(io, pids) : undefined;
   let first = true;
   for (const pid of pids) {
-    const info = processInfo(pid, { procRoot: io.global.procRoot });
+    const info = await processInfo(pid, { procRoot: io.global.procRoot });
     const mine: Socket[] = snap.sockets.filter((s) => s.holders.some((h) => h.pid === pid));
     if (!first) await io.stdout.line('');
     first = false;

@@ -53,7 +53,7 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   if (!filter.listening && !filter.states) filter.all = true;
   const format = formatFrom(p);
   const sort = sortFrom(p, 'state');
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   if (reportMissingNetns(io, filter)) return 1;
   const snap = await query(io, { filter });
   const sockets = snap.sockets;

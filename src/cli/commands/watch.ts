@@ -61,7 +61,7 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   const count = countText === undefined ? undefined : Number(countText);
   const sort = sortFrom(p, 'local');
   // As list says it: a --pid naming no process would watch nothing, with no word, until stopped.
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&
     process.stdout.isTTY === true && process.stdin.isTTY === true;
   const ctx = defaultContext({ procRoot: io.global.procRoot });
