@@ -35,6 +35,12 @@ export interface CollectOptions {
   memory?: boolean;
   /** Ask the kernel for TCP internals, struct tcp_info and the congestion algorithm (netlink only). */
   info?: boolean;
+  /**
+   * Which network namespaces to read (Linux): 'all' (the default), 'host', a
+   * name (ip netns, a runtime's mount), an inode number as text, or 'pid:N'
+   * (the namespace of process N). See collectors/netns/select.ts.
+   */
+  netns?: readonly string[];
 }
 
 /** Everything a collector may touch, injectable so tests swap in recorded trees and recorded command output. */

@@ -7,13 +7,13 @@ import type { Socket } from '../../model/socket.js';
 import type { UnixSocket } from '../../model/unix.js';
 import { loadModule } from '../load.js';
 import { sortSockets } from '../../model/sort.js';
-import { COLUMNS, commandText, holderText, nameText, type Column } from '../../views/columns.js';
+import { COLUMNS, commandText, holderText, nameText, showsNamespaces, withNetnsColumn, type Column } from '../../views/columns.js';
 import { backlogNote } from '../../views/overview.js';
 import { paint, type RenderOptions } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportMissingNetns, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 const PER_PID_SPECS = [...FILTER_SPECS.filter((s) => s.name !== 'pid' && s.name !== 'process'), ...OUTPUT_SPECS];
 
@@ -80,6 +80,8 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   // A process's own sockets are all of interest: TIME_WAIT has no holder anyway.
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');
+  if (reportMissingNetns(io, filter)) return 1;
+  // Every namespace is read: a process in a container or an `ip netns exec` shell holds sockets of its own namespace.
   const snap = await query(io, { filter, pids });
   if (format !== 'table') {
     await writeSockets(io, snap.sockets, format, p, sort);
@@ -107,7 +109,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
       continue;
     }
     if (!mine.length) await io.stdout.line(msg(L, Object.keys(filter).length ? 'pid.none-matching' : 'pid.none'));
-    else await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid), explain);
+    else await renderTable(sortSockets(mine, sort), io.stdout, ropts, showsNamespaces(snap) ? withNetnsColumn(pidColumns(pid)) : pidColumns(pid), explain);
     const ux = unix?.sockets.filter((s) => s.holders.some((h) => h.pid === pid)) ?? [];
     if (ux.length && unix) {
       await io.stdout.line('');
