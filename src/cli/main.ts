@@ -12,6 +12,8 @@ const VERSION = '0.1.0';
 
 const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'kill', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'web', 'trace', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
+/** Commands built on the Linux live collector or on packets: refused in one line on other platforms. */
+const LINUX_ONLY: ReadonlySet<Command> = new Set(['watch', 'doctor', 'exporter', 'web', 'trace', 'lab']);
 
 const GLOBAL_VALUE = new Set(['--source', '--proc-root', '--lang']);
 const GLOBAL_FLAG = new Set(['--no-color', '--version']);
@@ -196,8 +198,8 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
       if (global.procRoot !== undefined) checkProcRoot('--proc-root', global.procRoot);
       else if (env['SOCKSCOPE_PROC_ROOT']) checkProcRoot('SOCKSCOPE_PROC_ROOT', env['SOCKSCOPE_PROC_ROOT']);
     }
-    // watch, doctor and exporter read Linux's kernel directly: elsewhere, say so instead of reading a /proc that is not there.
-    if ((command === 'watch' || command === 'doctor' || command === 'exporter') && !args.includes('-h') && !args.includes('--help')) {
+    // These read Linux's kernel directly (the live netlink/proc collector, packets): elsewhere, say so instead of reading a /proc that is not there.
+    if (command !== undefined && LINUX_ONLY.has(command) && !args.includes('-h') && !args.includes('--help')) {
       const { currentPlatform } = await load<typeof import('../index.js')>('../index.js');
       const platform = currentPlatform();
       if (platform !== 'linux') {

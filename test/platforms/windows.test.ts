@@ -133,8 +133,8 @@ test('Win32_Process JSON: PowerShell 5.1 and 7 dates, a null command line left a
   assert.match(cimArgs(42).at(-1)!, /ProcessId=42"/);
 });
 
-test('watch, doctor and exporter say they are Linux only, instead of reading a /proc that is not there', () => {
-  for (const cmd of ['watch', 'doctor', 'exporter']) {
+test('watch, doctor, exporter, web, trace and lab say they are Linux only, instead of reading a /proc that is not there', () => {
+  for (const cmd of ['watch', 'doctor', 'exporter', 'web', 'trace', 'lab']) {
     const r = runAs('win32', 'windows/net-process', [cmd]);
     assert.equal(r.code, 3, cmd);
     assert.match(r.err, new RegExp(`${cmd} reads the Linux kernel directly and does not run on win32 yet`));
