@@ -135,3 +135,21 @@ test('listen queues onto -anv rows: by address and port, in order for twins; a l
   assert.equal(applyListenQueues(other, parseNetstatListenQueues('0/0/128        *.22\n0/0/1          127.0.0.1.9335')), 0);
   assert.ok(other.every((s) => s.backlog === undefined));
 });
+
+test('every macOS netstat capture of the shared corpus, answering both tables, gives the manifest\'s count', async () => {
+  const { MacosCollector } = await import('../../src/collectors/macos.js');
+  const { CORPUS } = await import('./helpers.js');
+  const manifest = JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as Record<string, number>;
+  const files = Object.keys(manifest).filter((f) => f.startsWith('macos-netstat/') || f === 'other/jc-osx10146-netstat-An.txt');
+  assert.equal(files.length, 3);
+  for (const f of files) {
+    const bytes = readFileSync(join(CORPUS, f));
+    const c = new MacosCollector({ procRoot: '/nonexistent', passwdPath: '/nonexistent', euid: 501, now: Date.now, exec: async (file, args) => {
+      if (file === 'netstat' && args[0] === '-anv') return { stdout: bytes, code: 0 };
+      throw Object.assign(new Error('not recorded'), { code: 'ENOENT' });
+    } });
+    const snap = await c.collect({});
+    assert.equal(snap.sockets.length, manifest[f], f);
+    assert.equal(snap.backlogKnown, false);
+  }
+});

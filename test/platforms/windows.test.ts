@@ -140,3 +140,20 @@ test('watch, doctor, exporter, web, trace and lab say they are Linux only, inste
     assert.match(r.err, new RegExp(`${cmd} reads the Linux kernel directly and does not run on win32 yet`));
   }
 });
+
+test('every Windows capture of the shared corpus, read as the collector\'s own netstat -ano, gives the manifest\'s count', async () => {
+  const { WindowsCollector } = await import('../../src/collectors/windows.js');
+  const { readFileSync } = await import('node:fs');
+  const manifest = JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as Record<string, number>;
+  const files = Object.keys(manifest).filter((f) => f.startsWith('windows-netstat/'));
+  assert.ok(files.length >= 13, `only ${files.length} Windows captures`);
+  for (const f of files) {
+    const bytes = readFileSync(join(CORPUS, f));
+    const c = new WindowsCollector({ procRoot: '/nonexistent', passwdPath: '/nonexistent', euid: -1, now: Date.now, exec: async (file) => {
+      if (file === 'netstat') return { stdout: bytes, code: 0 };
+      throw Object.assign(new Error('not recorded'), { code: 'ENOENT' });
+    } });
+    const snap = await c.collect({});
+    assert.equal(snap.sockets.length, manifest[f], f);
+  }
+});
