@@ -35,7 +35,9 @@ export function systemExec(timeoutMs = 60_000): Exec {
  *   { "sockscope-replay": 1,
  *     "commands": [ { "argv": ["netstat", "-ano"], "stdout": "netstat-ano.txt" },
  *                   { "argv": ["powershell.exe", "*"], "stdout": "cim-1234.json" } ] }
- * A "*" as the last argv item matches any further arguments. A stdout path is
+ * A "*" as the last argv item matches any further arguments. `"run": true`
+ * runs the real program instead (the BSDs' lsof and ps are the same programs
+ * as on Linux: that is how their path is tested live here). A stdout path is
  * relative to `dir`, or "corpus:<path>" for a file of the shared corpus of real
  * captures (`corpusRoot`, from SOCKSCOPE_REPLAY_CORPUS). A command that was not
  * recorded fails as a program that is not installed does (ENOENT).
@@ -43,7 +45,7 @@ export function systemExec(timeoutMs = 60_000): Exec {
  * without the "sockscope-replay" marker the directory is refused.
  */
 export function replayExec(dir: string, corpusRoot?: string): Exec {
-  let table: { argv: string[]; stdout?: string; code?: number }[] | undefined;
+  let table: { argv: string[]; stdout?: string; code?: number; run?: boolean }[] | undefined;
   const load = async (): Promise<NonNullable<typeof table>> => {
     if (table) return table;
     const { readFile } = await import('node:fs/promises');
@@ -68,6 +70,7 @@ export function replayExec(dir: string, corpusRoot?: string): Exec {
       err.code = 'ENOENT';
       throw err;
     }
+    if (entry.run === true) return systemExec()(file, args);
     const { readFile } = await import('node:fs/promises');
     let stdout = Buffer.alloc(0);
     if (entry.stdout !== undefined) {
