@@ -135,7 +135,8 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
   });
   if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
   // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to.
-  if (collect.source !== 'lsof') annotatePublished(snap.sockets, ctx.procRoot);
+  // (Linux only: the runtimes' records are read under the proc root.)
+  if (collect.source !== 'lsof' && collector.name === 'linux') annotatePublished(snap.sockets, ctx.procRoot);
   return snap;
 }
 
