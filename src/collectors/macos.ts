@@ -195,7 +195,9 @@ export class MacosCollector implements Collector {
     const listeners = new Set<string>();
     for (const s of rows) if (s.protocol === 'tcp' && s.state === 'LISTEN') listeners.add(`${s.localPort} ${isWildcard(s.localAddress) ? '*' : plain(s.localAddress)}`);
     const sockets: Socket[] = [];
+    const rowAbsent: readonly AbsentField[] = Object.freeze([...absent]);
     for (const s of rows) {
+      s.absent = rowAbsent;
       if (opts.families && !opts.families.includes(s.family)) continue;
       if (opts.select && !opts.select(s)) continue;
       // netstat's pid on a TIME_WAIT row is the process that last used it, which has closed it: nobody holds it now.

@@ -22,8 +22,8 @@ import { decodeBytes, normalizeText } from './text/decode.js';
 import { parseWindowsNetstat } from './text/windows-netstat.js';
 import { foldName } from './procfs/process-info.js';
 
-/** What this source never gives (docs/platforms.md). */
-export const WINDOWS_ABSENT: AbsentField[] = ['fd', 'uid', 'inode', 'queues', 'backlog'];
+/** What this source never gives (docs/platforms.md); one frozen array shared by every row. */
+export const WINDOWS_ABSENT: readonly AbsentField[] = Object.freeze(['fd', 'uid', 'inode', 'queues', 'backlog'] as const);
 
 /** Bytes of a Windows program's output → text (console code page, UTF-8 or UTF-16). */
 function text(b: Buffer): string {
@@ -155,6 +155,7 @@ export class WindowsCollector implements Collector {
     for (const row of parsed.rows) {
       const s = row.socket;
       if (!keep(s)) continue;
+      s.absent = WINDOWS_ABSENT;
       if (opts.pids && !s.holders.some((h) => opts.pids!.includes(h.pid))) continue;
       if (opts.holders === false) {
         s.holders = [];

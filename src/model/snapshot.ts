@@ -6,12 +6,9 @@ import type { ContainerRef, NetnsRef, Socket } from './socket.js';
  */
 export type SourceName = 'netlink' | 'proc' | 'lsof' | 'windows-netstat' | 'macos-netstat';
 
-/**
- * A field of Socket or Holder this source does not give. Its value in the
- * rows (0, or absent) then means "not known", never "zero": uid 0 is not
- * root, inode 0 is not "no file".
- */
-export type AbsentField = 'fd' | 'uid' | 'inode' | 'queues' | 'backlog' | 'user' | 'command';
+import type { AbsentField } from './socket.js';
+
+export type { AbsentField } from './socket.js';
 
 /** Something the scan could not see, recorded instead of crashing or guessing. */
 export interface ScanIssue {

@@ -176,6 +176,12 @@ export interface Socket {
   published?: PublishedPort;
   /** Present only when holders is empty. */
   unheldReason?: UnheldReason;
+  /**
+   * The fields of this row its source does not give (one shared array per
+   * snapshot): views show "?" for them, and their 0 in JSON means unknown.
+   * Absent when the source gives them all (netlink, /proc).
+   */
+  absent?: readonly AbsentField[];
 }
 
 /** Socket memory as the kernel accounts it (struct sk_meminfo), in bytes. */
@@ -255,6 +261,13 @@ export function timerFromKernel(n: number): TimerKind | undefined {
     default: return undefined;
   }
 }
+
+/**
+ * A field of Socket or Holder a source does not give (Windows netstat, macOS
+ * netstat, lsof). Its value in the rows (0, or absent) then means "not known",
+ * never "zero": uid 0 is not root, inode 0 is not "no file", Recv-Q 0 is not empty.
+ */
+export type AbsentField = 'fd' | 'uid' | 'inode' | 'queues' | 'backlog' | 'user' | 'command';
 
 /** A socket with its holders still to be attached: what a socket-table source yields. */
 export type RawSocket = Omit<Socket, 'holders' | 'unheldReason'>;

@@ -137,7 +137,7 @@ export function stateText(s: Socket, o: CellOptions): string {
  */
 export function sendQText(s: Socket): string {
   if (s.protocol === 'tcp' && s.state === 'LISTEN') return s.backlog === undefined ? '?' : String(s.backlog);
-  return String(s.sendQ);
+  return s.absent?.includes('queues') ? '?' : String(s.sendQ);
 }
 
 export const COLUMNS: readonly Column[] = [
@@ -145,7 +145,7 @@ export const COLUMNS: readonly Column[] = [
   { id: 'local', header: 'view.col.local', shortHeader: 'view.col.local.short', align: 'left', text: localCell },
   { id: 'remote', header: 'view.col.remote', shortHeader: 'view.col.remote.short', align: 'left', text: remoteCell },
   { id: 'state', header: 'view.col.state', align: 'left', text: stateText },
-  { id: 'recvq', header: 'view.col.recvq', align: 'right', text: (s) => String(s.recvQ) },
+  { id: 'recvq', header: 'view.col.recvq', align: 'right', text: (s) => (s.absent?.includes('queues') ? '?' : String(s.recvQ)) },
   { id: 'sendq', header: 'view.col.sendq', align: 'right', text: sendQText },
   { id: 'holders', header: 'view.col.holders', align: 'left', text: (s, o) => holdersCell(s, o.lang), parts: (s, o) => holdersParts(s, o.lang) },
 ];

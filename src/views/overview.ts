@@ -26,6 +26,8 @@ export interface ListenerGroup {
   scope: BindScope;
   /** Accept-queue length and backlog (TCP), summed over the bound addresses. */
   queued: number;
+  /** A source without queues (Windows netstat): the queue is unknown, not 0. */
+  queueUnknown?: boolean;
   backlog?: number;
   /** Connections to this port by state; not-accepted ones counted apart. */
   connections: Partial<Record<SocketState, number>>;
@@ -108,6 +110,7 @@ export function summarize(snap: Snapshot): Overview {
     }
     if (!g.addresses.includes(s.localAddress)) g.addresses.push(s.localAddress);
     if (s.localAddress === '::' && s.v6only !== undefined) g.v6only = s.v6only;
+    if (s.absent?.includes('queues')) g.queueUnknown = true;
     g.queued += s.recvQ;
     if (s.backlog !== undefined) g.backlog = (g.backlog ?? 0) + s.backlog;
   }
@@ -291,7 +294,8 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
       rows: o.listeners.map((g) => {
         const [name, pid] = ownerCells(g.owner, L, l);
         // The backlog is unknown to the /proc/net source: "?", never a made-up number.
-        const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${g.queued}/${g.backlog}` : `${g.queued}/?`) : '-';
+        const queued = g.queueUnknown ? '?' : g.queued;
+        const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${queued}/${g.backlog}` : `${queued}/?`) : '-';
         return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric, opts.ephemeral), bindText(g.scope, g.addresses, L, l), queue],
           parts: countsParts(g.connections, L, l, g.notAccepted) };
       }),

@@ -273,6 +273,7 @@ export function toJson(s: Socket): object {
   if (s.backlog !== undefined) o['backlog'] = s.backlog;
   o['inode'] = s.inode;
   o['uid'] = s.uid;
+  if (s.absent !== undefined) o['absent'] = s.absent;
   if (s.interface !== undefined) o['interface'] = s.interface;
   if (s.v6only !== undefined) o['v6only'] = s.v6only;
   if (s.timer !== undefined) o['timer'] = s.timer;
@@ -296,6 +297,7 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
     `"remoteAddress":"${s.remoteAddress}","remotePort":${s.remotePort},"state":"${s.state}","recvQ":${s.recvQ},"sendQ":${s.sendQ},`;
   if (s.backlog !== undefined) out += `"backlog":${s.backlog},`;
   out += `"inode":${s.inode},"uid":${s.uid},`;
+  if (s.absent !== undefined) out += `"absent":${JSON.stringify(s.absent)},`;
   if (s.interface !== undefined) out += `"interface":${s.interface},`;
   if (s.v6only !== undefined) out += `"v6only":${s.v6only},`;
   if (s.timer !== undefined) out += `"timer":${JSON.stringify(s.timer)},`;

@@ -35,6 +35,10 @@ test('list --json on Windows: every netstat row, no fd invented, PID 0 rows unhe
   const all = rows(r);
   assert.equal(all.length, 21);
   assert.ok(all.every((s) => s['holders'].every((h) => !('fd' in h))), 'Windows gives no fds');
+  // Each row says which of its fields mean nothing (uid 0 is not root here).
+  assert.ok(all.every((s) => JSON.stringify(s['absent']) === '["fd","uid","inode","queues","backlog"]'));
+  const table = runAs('win32', 'windows/net-process', ['list', '-t']);
+  assert.match(table.out, /^tcp\s+127\.0\.0\.1:57808\s+127\.0\.0\.1:57829\s+ESTABLISHED\s+\?\s+\?\s+4136$/m);
   const tw = all.filter((s) => s['state'] === 'TIME_WAIT');
   assert.deepEqual(tw.map((s) => [s['holders'].length, s['unheldReason']]), [[0, 'kernel']]);
   const udp5353 = all.filter((s) => s['protocol'] === 'udp' && s['localPort'] === 5353);
@@ -45,7 +49,8 @@ test('list --json on Windows: every netstat row, no fd invented, PID 0 rows unhe
 test('port on Windows: exact port, its holders, the kill hint; a free port exits 1', () => {
   const r = runAs('win32', 'windows/net-process', ['port', '5432']);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /tcp\s+0\.0\.0\.0:5432\s+all interfaces\s+7292\s+accept queue 0\/\?/);
+  // Windows gives no queue: "?", not 0.
+  assert.match(r.out, /tcp\s+0\.0\.0\.0:5432\s+all interfaces\s+7292\s+accept queue \?\/\?/);
   assert.match(r.out, /tcp6\s+\[::\]:5432/);
   assert.match(r.out, /sockscope kill :5432/);
   // Linux's host facts (ephemeral range, sysctls) are not Windows': not said.

@@ -118,7 +118,7 @@ async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOption
   let full = '';
   if (s.protocol === 'tcp' && s.state === 'LISTEN') {
     // The /proc/net source cannot see the backlog: "?", never a made-up number.
-    queue = msg(L, 'port.accept-queue', { queue: `${s.recvQ}/${s.backlog ?? '?'}` });
+    queue = msg(L, 'port.accept-queue', { queue: `${s.absent?.includes('queues') ? '?' : s.recvQ}/${s.backlog ?? '?'}` });
     // The same rule as the explanation (list -e): more waiting than the backlog means the queue is full.
     if (s.backlog !== undefined && s.recvQ > s.backlog) full = msg(L, 'port.queue-full');
   }
