@@ -265,8 +265,14 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
         emit({ type: 'packets', index: stepNo - 1, packets: stepPackets.map(labPacket) });
         await out(paint(o.color === true, 'bold', t('lab.packets.title', { n: stepPackets.length })));
         if (!stepPackets.length) await out(t('lab.packets.none'));
-        else for (const l of renderLadder(events, { t, color: o.color === true, names: holderNames(obs.sockets, t), start: stepStart,
-          serverPorts: new Set(obs.sockets.filter((x) => x.state === 'LISTEN').map((x) => x.localPort)) })) await out(l ? `  ${l}` : '');
+        else {
+          for (const l of renderLadder(events, { t, color: o.color === true, names: holderNames(obs.sockets, t), start: stepStart,
+            serverPorts: new Set(obs.sockets.filter((x) => x.state === 'LISTEN').map((x) => x.localPort)) })) {
+            // What a mark means is prose (wrapped); the ladder's rows are not.
+            if (l.startsWith('[')) await prose(l, '    ', '  ');
+            else await out(l ? `  ${l}` : '');
+          }
+        }
         await out();
       }
       for (const c of checks) {

@@ -54,9 +54,9 @@ export interface SocketView {
 /** A socket that changed between two looks: appeared (no `from`), went away (no `to`), or changed state or holders. */
 export interface TraceState {
   type: 'state';
-  /** When the look that saw it ended (ms since the epoch). */
+  /** When the look that saw it began (ms since the epoch). */
   at: number;
-  /** When the previous look ended: the change happened between `since` and `at`. */
+  /** When the previous look began: the change happened between `since` and `at`. */
   since: number;
   protocol: Protocol;
   local: TraceEndpoint;

@@ -281,7 +281,7 @@ hold()
   const quiet = await runCli(['trace', '9', '--duration', '0.5'], { timeoutMs: 20_000 });
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.ok(Date.now() - t1 < 10_000);
-  assert.match(quiet.stdout, /No packet of port 9 was seen/);
+  assert.match(quiet.stdout, /No packet of :9 was seen/);
   assert.match(quiet.stderr, /the time limit \(--duration\) was reached/);
 });
 
