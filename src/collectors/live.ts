@@ -6,7 +6,7 @@
 // the diff and the views skip it by identity.
 import type { CollectorContext } from './collector.js';
 import { listenersByPort, readProcTables, unheldReason, type UnheldScan } from './linux.js';
-import { LiveSockDiag } from './sockdiag/live-table.js';
+import { LiveSockDiag, type TrafficCounters } from './sockdiag/live-table.js';
 import { HolderTracker, type HolderRefreshStats } from './procfs/live-holders.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
 import { kernelStateMask } from '../model/socket.js';
@@ -26,6 +26,8 @@ export interface TickQuery {
   /** States to ask the kernel for (listeners always come too); all when absent. */
   states?: readonly SocketState[];
   ports?: readonly number[];
+  /** Read the traffic counters too (watch's rates; netlink only): see TrafficCounters in sockdiag/live-table.ts. */
+  counters?: boolean;
 }
 
 /** What a tick cost. */
@@ -75,7 +77,7 @@ export class LiveCollector {
     this.table?.close();
   }
 
-  async tick(q: TickQuery = {}): Promise<{ snapshot: Snapshot; stats: TickStats }> {
+  async tick(q: TickQuery = {}): Promise<{ snapshot: Snapshot; stats: TickStats; counters?: TrafficCounters }> {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const takenAt = this.ctx.now();
@@ -93,7 +95,7 @@ export class LiveCollector {
         this.table ??= new LiveSockDiag();
         viaNetlink = await this.table.read({
           protocols, families, ports: q.ports,
-          states: q.states ? kernelStateMask([...q.states, 'LISTEN']) : undefined,
+          states: q.states ? kernelStateMask([...q.states, 'LISTEN']) : undefined, counters: q.counters,
         });
       } catch (e) {
         if (this.opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
@@ -180,6 +182,7 @@ export class LiveCollector {
       sockets, unreadableProcesses: scan.unreadable.length, issues,
     };
     const c = process.cpuUsage(c0);
-    return { snapshot, stats: { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, decoded, holders: holderStats } };
+    // Counters are index for index with `sockets` (which keeps raw's order).
+    return { snapshot, stats: { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, decoded, holders: holderStats }, counters: viaNetlink?.counters };
   }
 }

@@ -2,7 +2,8 @@
 // (later) the live view, so that all of them say the same thing.
 import { serviceName } from '../explain/services.js';
 import { safeText } from './safe-text.js';
-import type { Holder, Socket, SocketState, UnheldReason } from '../model/socket.js';
+import type { Holder, NetnsRef, Socket, SocketState, UnheldReason } from '../model/socket.js';
+import type { Snapshot } from '../model/snapshot.js';
 import { formatEndpoint } from '../model/socket.js';
 import { msg, type Lang, type MessageKey } from '../explain/i18n.js';
 import { clip, type Paint } from './sink.js';
@@ -201,4 +202,29 @@ export const INFO_COLUMNS: readonly Column[] = [
 export function withInfoColumns(columns: readonly Column[] = COLUMNS): Column[] {
   const i = columns.findIndex((c) => c.id === 'holders');
   return [...columns.slice(0, i), ...INFO_COLUMNS, ...columns.slice(i)];
+}
+
+/**
+ * Whether a table of this snapshot shows the namespace columns (NETNS, and the
+ * container or unit): only when some socket lives outside the host's network
+ * namespace, so that a plain machine's tables stay as they were.
+ */
+export function showsNamespaces(snap: Pick<Snapshot, 'sockets'>): boolean {
+  return snap.sockets.some((s) => s.netns !== undefined && !s.netns.host);
+}
+
+/** A namespace as a cell: its name, else its inode; "host" for the host's. Names are file names from the system: escaped. */
+export function netnsText(n: NetnsRef | undefined, lang: Lang): string {
+  if (n === undefined) return '-';
+  if (n.host) return msg(lang, 'netns.host');
+  return n.name !== undefined ? safeText(n.name) : String(n.inode);
+}
+
+export const NETNS_COLUMN: Column = { id: 'netns', header: 'netns.col', align: 'left', text: (s, o) => netnsText(s.netns, o.lang) };
+
+/** The columns with NETNS before the holders (or at the end when there is no holders column). */
+export function withNetnsColumn(columns: readonly Column[] = COLUMNS): Column[] {
+  if (columns.some((c) => c.id === 'netns')) return [...columns];
+  const i = columns.findIndex((c) => c.id === 'holders' || c.id === 'shared');
+  return i < 0 ? [...columns, NETNS_COLUMN] : [...columns.slice(0, i), NETNS_COLUMN, ...columns.slice(i)];
 }

@@ -71,7 +71,7 @@ export async function labCommand(argv: string[], io: Io): Promise<number> {
   }
 
   const auto = p.flags.has('auto');
-  if (p.flags.has('packets') && p.flags.has('no-packets')) throw new UsageError('lab.err.packets-both');
+  if (p.flags.has('packets') && p.flags.has('no-packets')) throw new UsageError('err.lab-packets-both');
   // Undefined: the experiment's default (backlog, close and buffers show their packets when allowed).
   const packets = p.flags.has('packets') ? true : p.flags.has('no-packets') ? false : undefined;
   const controller = new AbortController();

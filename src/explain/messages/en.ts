@@ -12,5 +12,11 @@ import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
 import { trace } from './en/trace.js';
 import { exporter } from './en/exporter.js';
+import { netns } from './en/netns.js';
+import { traffic } from './en/traffic.js';
+import { webServer } from './en/web-server.js';
+import { web } from './en/web.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...trace } as const;
+
+
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace } as const;

@@ -201,5 +201,4 @@ export const lab = {
   'lab.buf.e.zero-window': 'zero-window advertisements by the receiver: {zero}; window probes by the sender: {probes}',
   'lab.yes': 'yes',
   'lab.no': 'no',
-  'lab.err.packets-both': 'choose --packets or --no-packets, not both',
 } as const;

@@ -203,5 +203,4 @@ export const lab: Record<keyof typeof en, string> = {
   'lab.buf.e.zero-window': '接收方通告零窗口 {zero} 次；发送方窗口探测 {probes} 次',
   'lab.yes': '是',
   'lab.no': '否',
-  'lab.err.packets-both': '--packets 和 --no-packets 只能选一个',
 };

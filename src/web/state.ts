@@ -1,0 +1,416 @@
+// What the web server knows between ticks, fed by the library's watch() (one
+// WatchUpdate per look): every socket with a stable id and the time it was
+// first seen, the last ten minutes of per-tick counts, and "views" — one per
+// (filter text, time range) a page asks for — each holding its members, its
+// map aggregate and its rows sorted by the keys asked for.
+//
+// Everything is kept up to date from the diff, not rebuilt: a tick costs what
+// changed (plus one linear merge per kept sort order when members changed), so
+// a 100k-socket machine with a few changes per second stays cheap.
+import { tupleKey } from '../model/diff.js';
+import type { Socket, SocketState } from '../model/socket.js';
+import { SOCKET_STATES } from '../model/socket.js';
+import { parseAddress } from '../model/address.js';
+import { SORT_KEYS, type SortKey } from '../model/sort.js';
+import { matchesText, parseFilterText, type TextFilter } from '../views/tui/filter-text.js';
+import type { WatchUpdate } from '../watch.js';
+import { contribute, MapAggregate, type Contribution, type MapContext, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
+
+/** One socket as the server tracks it across ticks. */
+export interface Entry {
+  /** Stable for the socket's life (across ticks, state changes and accept). */
+  id: number;
+  socket: Socket;
+  /** Milliseconds since the epoch: the look that first saw it (the first look's time for sockets already there). */
+  firstSeen: number;
+  contrib: Contribution;
+  alive: boolean;
+  /** Tick in which it changed (its sort position may have moved). */
+  touched: number;
+}
+
+/** One point of the timeline. */
+export interface HistoryPoint {
+  t: number;
+  opened: number;
+  closed: number;
+  byState: Partial<Record<SocketState, number>>;
+}
+
+export interface ViewSpec {
+  filter: string;
+  from?: number;
+  to?: number;
+}
+
+const HISTORY_MS = 10 * 60 * 1000;
+/** Views kept without a stream holding them. */
+const MAX_IDLE_VIEWS = 8;
+/** Sort orders kept up to date per view (the most recently asked). */
+const MAX_SORTS = 3;
+
+const STATE_ORDER: Record<SocketState, number> = {
+  LISTEN: 0, UNCONN: 1, SYN_SENT: 2, SYN_RECV: 3, ESTABLISHED: 4, FIN_WAIT1: 5, FIN_WAIT2: 6,
+  CLOSE_WAIT: 7, CLOSING: 8, LAST_ACK: 9, TIME_WAIT: 10, CLOSE: 11,
+};
+
+// Addresses in numeric order (IPv4 before IPv6), as sortSockets orders them: a sortable text per address, cached.
+const addrKeys = new Map<string, string>();
+function addrKey(a: string): string {
+  let k = addrKeys.get(a);
+  if (k === undefined) {
+    if (addrKeys.size > 200_000) addrKeys.clear();
+    const b = parseAddress(a);
+    k = b ? (b.length === 4 ? '4' : '6') + Buffer.from(b).toString('hex') : 'z' + a;
+    addrKeys.set(a, k);
+  }
+  return k;
+}
+const cmpText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const protoRank = (s: Socket): number => (s.protocol === 'tcp' ? 0 : 2) + (s.family === 'ipv6' ? 1 : 0);
+const pidOf = (s: Socket): number => s.holders[0]?.pid ?? Number.MAX_SAFE_INTEGER;
+
+/** The CLI's orderings (src/model/sort.ts) as a comparator of entries, ties broken the same way, then by id. */
+export function comparator(key: SortKey): (a: Entry, b: Entry) => number {
+  const primary = (x: Socket, y: Socket): number => {
+    switch (key) {
+      case 'proto': return protoRank(x) - protoRank(y);
+      case 'local': return cmpText(addrKey(x.localAddress), addrKey(y.localAddress)) || x.localPort - y.localPort;
+      case 'remote': return cmpText(addrKey(x.remoteAddress), addrKey(y.remoteAddress)) || x.remotePort - y.remotePort;
+      case 'state': return STATE_ORDER[x.state] - STATE_ORDER[y.state];
+      case 'recvq': return y.recvQ - x.recvQ;
+      case 'sendq': return y.sendQ - x.sendQ;
+      case 'port': return x.localPort - y.localPort;
+      case 'rport': return x.remotePort - y.remotePort;
+      case 'pid': return pidOf(x) - pidOf(y);
+      case 'process': return cmpText(x.holders[0]?.name ?? '\uffff', y.holders[0]?.name ?? '\uffff') || pidOf(x) - pidOf(y);
+      case 'inode': return x.inode - y.inode;
+    }
+  };
+  return (a, b) => {
+    const x = a.socket;
+    const y = b.socket;
+    return primary(x, y) || protoRank(x) - protoRank(y) || x.localPort - y.localPort ||
+      cmpText(addrKey(x.localAddress), addrKey(y.localAddress)) || cmpText(addrKey(x.remoteAddress), addrKey(y.remoteAddress)) ||
+      x.remotePort - y.remotePort || a.id - b.id;
+  };
+}
+
+/** Merge two arrays sorted by `cmp` into one. */
+function merge(a: Entry[], b: Entry[], cmp: (x: Entry, y: Entry) => number): Entry[] {
+  if (!b.length) return a;
+  if (!a.length) return b;
+  const out = new Array<Entry>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = cmp(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+/** The sockets one page asks for (filter text and time brush), with their map and sorted rows. */
+export class View {
+  readonly members = new Set<Entry>();
+  readonly map = new MapAggregate();
+  /** Changes whenever the filtered rows change (membership or a member's shown fields). */
+  version = 0;
+  /** Streams holding the view. */
+  holders = 0;
+  lastUsed = Date.now();
+  private readonly sorted = new Map<SortKey, Entry[]>();
+  private sortUse = new Map<SortKey, number>();
+  // This tick's work.
+  private removed = false;
+  private inserted: Entry[] = [];
+  private changedRows = false;
+  /** The latest frame and the tick it was made for (shared by every stream of the view). */
+  frame?: MapFrame;
+  frameTick = -1;
+
+  constructor(readonly key: string, readonly text: TextFilter | undefined, readonly from: number | undefined, readonly to: number | undefined) {}
+
+  passes(e: Entry): boolean {
+    if (this.from !== undefined && e.firstSeen < this.from) return false;
+    if (this.to !== undefined && e.firstSeen > this.to) return false;
+    return this.text === undefined || matchesText(this.text, e.socket);
+  }
+
+  /** A socket left (closed, or changed out of the view). */
+  leave(e: Entry, contrib: Contribution): void {
+    if (!this.members.delete(e)) return;
+    this.map.add(contrib, -1);
+    this.removed = true;
+    this.changedRows = true;
+  }
+
+  /** A socket came in (opened, or changed into the view). */
+  enter(e: Entry): void {
+    if (!this.passes(e)) return;
+    this.members.add(e);
+    this.map.add(e.contrib, 1);
+    this.inserted.push(e);
+    this.changedRows = true;
+  }
+
+  /** A member's row changed where a page can see it (state, queues, holders). */
+  touch(e: Entry): void {
+    this.changedRows = true;
+    this.removed = true;
+    this.inserted.push(e);
+  }
+
+  /** Re-count a member whose contribution changed without a change of its own. */
+  recontribute(before: Contribution, e: Entry): void {
+    if (!this.members.has(e)) return;
+    this.map.add(before, -1);
+    this.map.add(e.contrib, 1);
+  }
+
+  /** End of a tick: the kept sort orders take the tick's changes (one merge each). */
+  settle(): void {
+    if (this.changedRows) this.version++;
+    if (this.removed || this.inserted.length) {
+      const fresh = new Set(this.inserted.filter((e) => e.alive && this.members.has(e)));
+      for (const [key, arr] of this.sorted) {
+        const cmp = comparator(key);
+        // A changed member may sort elsewhere now: it leaves its place and is merged in again.
+        const kept = this.removed || fresh.size ? arr.filter((e) => e.alive && this.members.has(e) && !fresh.has(e)) : arr;
+        this.sorted.set(key, merge(kept, [...fresh].sort(cmp), cmp));
+      }
+    }
+    this.removed = false;
+    this.inserted = [];
+    this.changedRows = false;
+  }
+
+  /** The members in one order (built on first use, then kept up to date at every tick). */
+  rows(key: SortKey): Entry[] {
+    this.lastUsed = Date.now();
+    this.sortUse.set(key, Date.now());
+    let arr = this.sorted.get(key);
+    if (!arr) {
+      arr = [...this.members].sort(comparator(key));
+      this.sorted.set(key, arr);
+      if (this.sorted.size > MAX_SORTS) {
+        const oldest = [...this.sortUse].filter(([k]) => k !== key).sort((a, b) => a[1] - b[1])[0];
+        if (oldest) {
+          this.sorted.delete(oldest[0]);
+          this.sortUse.delete(oldest[0]);
+        }
+      }
+    }
+    return arr;
+  }
+}
+
+/** The server's picture of the machine, updated by apply() at every look. */
+export class WebState {
+  /** Entries by the socket object of the latest look. */
+  private readonly bySocket = new Map<Socket, Entry>();
+  private readonly byId = new Map<number, Entry>();
+  private readonly views = new Map<string, View>();
+  private readonly listeners = new Map<number, number>();
+  private nextId = 1;
+  tick = 0;
+  takenAt = 0;
+  readonly byState = new Map<SocketState, number>();
+  readonly history: HistoryPoint[] = [];
+  /** The latest look's sockets (for explanations and the actions' checks). */
+  sockets: readonly Socket[] = [];
+  /** What the latest apply() cost (ms, performance clock). */
+  lastApplyMs = 0;
+  private readonly ctx: MapContext;
+
+  constructor(ephemeral?: readonly [number, number], readonly limits: MapLimits = DEFAULT_MAP_LIMITS) {
+    this.ctx = { tcpListening: (p) => (this.listeners.get(p) ?? 0) > 0, ephemeral };
+  }
+
+  get size(): number {
+    return this.bySocket.size;
+  }
+
+  entry(id: number): Entry | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Every entry (unordered). */
+  entries(): IterableIterator<Entry> {
+    return this.byId.values();
+  }
+
+  /**
+   * The view for a filter text and time range, made (one pass over the
+   * sockets) when no page asked for it yet. Throws FilterTextError on a bad filter.
+   */
+  view(spec: ViewSpec): View {
+    const text = spec.filter.trim();
+    const key = `${text}\u0000${spec.from ?? ''}\u0000${spec.to ?? ''}`;
+    let v = this.views.get(key);
+    if (v) {
+      v.lastUsed = Date.now();
+      return v;
+    }
+    v = new View(key, text === '' ? undefined : parseFilterText(text), spec.from, spec.to);
+    for (const e of this.byId.values()) v.enter(e);
+    v.settle();
+    v.version = 1;
+    this.views.set(key, v);
+    this.evict();
+    return v;
+  }
+
+  private evict(): void {
+    const idle = [...this.views.values()].filter((v) => v.holders === 0 && v.key !== this.defaultKey);
+    if (idle.length <= MAX_IDLE_VIEWS) return;
+    idle.sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const v of idle.slice(0, idle.length - MAX_IDLE_VIEWS)) this.views.delete(v.key);
+  }
+
+  private readonly defaultKey = '\u0000\u0000';
+
+  private listenerDelta(s: Socket, d: 1 | -1, flipped: Set<number>): void {
+    if (s.protocol !== 'tcp' || s.state !== 'LISTEN') return;
+    const before = this.listeners.get(s.localPort) ?? 0;
+    const after = before + d;
+    if (after <= 0) this.listeners.delete(s.localPort);
+    else this.listeners.set(s.localPort, after);
+    if ((before > 0) !== (after > 0)) flipped.add(s.localPort);
+  }
+
+  private countState(st: SocketState, d: number): void {
+    const n = (this.byState.get(st) ?? 0) + d;
+    if (n <= 0) this.byState.delete(st);
+    else this.byState.set(st, n);
+  }
+
+  /** Take one look's update. Returns the numbers of the tick. */
+  apply(u: WatchUpdate): HistoryPoint {
+    const t0 = performance.now();
+    const tick = ++this.tick;
+    const now = u.snapshot.takenAt;
+    this.takenAt = now;
+    this.sockets = u.sockets;
+    const views = [...this.views.values()];
+    const flipped = new Set<number>();
+    let opened: readonly Socket[];
+    let closed: readonly Socket[] = [];
+    if (u.diff === undefined) {
+      // The first look (or a restart of the loop): everything is new.
+      for (const e of this.byId.values()) e.alive = false;
+      this.bySocket.clear();
+      this.byId.clear();
+      this.listeners.clear();
+      this.byState.clear();
+      for (const v of this.views.values()) {
+        for (const e of [...v.members]) v.leave(e, e.contrib);
+      }
+      opened = u.sockets;
+      for (const s of opened) this.listenerDelta(s, 1, flipped);
+      flipped.clear();
+    } else {
+      const d = u.diff;
+      opened = d.opened;
+      closed = d.closed;
+      for (const s of d.closed) this.listenerDelta(s, -1, flipped);
+      for (const s of d.opened) this.listenerDelta(s, 1, flipped);
+      for (const c of d.changed) {
+        this.listenerDelta(c.before, -1, flipped);
+        this.listenerDelta(c.after, 1, flipped);
+      }
+      for (const s of d.closed) {
+        const e = this.bySocket.get(s);
+        if (!e) continue;
+        this.bySocket.delete(s);
+        this.byId.delete(e.id);
+        e.alive = false;
+        this.countState(s.state, -1);
+        for (const v of views) v.leave(e, e.contrib);
+      }
+      for (const c of d.changed) {
+        const e = this.bySocket.get(c.before);
+        if (!e) continue;
+        this.bySocket.delete(c.before);
+        this.bySocket.set(c.after, e);
+        this.countState(c.before.state, -1);
+        this.countState(c.after.state, 1);
+        const before = e.contrib;
+        const wasIn = views.map((v) => v.members.has(e));
+        e.socket = c.after;
+        e.contrib = contribute(c.after, this.ctx);
+        e.touched = tick;
+        views.forEach((v, i) => {
+          const inNow = v.passes(e);
+          if (wasIn[i] && inNow) {
+            v.map.add(before, -1);
+            v.map.add(e.contrib, 1);
+            v.touch(e);
+          } else if (wasIn[i]) {
+            v.leave(e, before);
+          } else if (inNow) {
+            v.enter(e);
+          }
+        });
+      }
+      for (const r of d.replaced ?? []) {
+        const e = this.bySocket.get(r.before);
+        if (!e) continue;
+        this.bySocket.delete(r.before);
+        this.bySocket.set(r.after, e);
+        e.socket = r.after;
+      }
+      if (flipped.size) {
+        // A listener came or went: connections on its port change sides (inbound through a door, or outbound).
+        for (const e of this.byId.values()) {
+          const s = e.socket;
+          if (s.protocol !== 'tcp' || !flipped.has(s.localPort) || s.state === 'LISTEN') continue;
+          const before = e.contrib;
+          e.contrib = contribute(s, this.ctx);
+          for (const v of views) v.recontribute(before, e);
+        }
+      }
+    }
+    for (const s of opened) {
+      const e: Entry = { id: this.nextId++, socket: s, firstSeen: now, contrib: contribute(s, this.ctx), alive: true, touched: tick };
+      this.bySocket.set(s, e);
+      this.byId.set(e.id, e);
+      this.countState(s.state, 1);
+      for (const v of views) v.enter(e);
+    }
+    for (const v of views) v.settle();
+    const point: HistoryPoint = {
+      t: now, opened: u.diff === undefined ? 0 : opened.length, closed: closed.length, byState: this.stateCounts(),
+    };
+    this.history.push(point);
+    while (this.history.length && this.history[0]!.t < now - HISTORY_MS) this.history.shift();
+    this.lastApplyMs = performance.now() - t0;
+    return point;
+  }
+
+  stateCounts(): Partial<Record<SocketState, number>> {
+    const out: Partial<Record<SocketState, number>> = {};
+    for (const st of SOCKET_STATES) {
+      const n = this.byState.get(st);
+      if (n) out[st] = n;
+    }
+    return out;
+  }
+
+  /** The view's frame for this tick (made once, shared by every stream of the view). */
+  frameOf(v: View): MapFrame {
+    if (!v.frame || (v.map.dirty && v.frameTick !== this.tick)) {
+      v.frame = v.map.frame(this.limits);
+      v.frameTick = this.tick;
+    }
+    return v.frame;
+  }
+
+  /** Forget views nobody holds or asked for lately. */
+  releaseView(v: View): void {
+    v.holders = Math.max(0, v.holders - 1);
+    this.evict();
+  }
+}
+
+export { SORT_KEYS, tupleKey };
