@@ -228,6 +228,11 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       const stepStart = Date.now();
       await abortable(step.act(lab), o.signal);
       await packets?.follow();
+      if (packets?.failure && packetsNote === undefined) {
+        // A capture that could start before and cannot now (tcpdump killed, a resource gone): said once, the run goes on.
+        packetsNote = t(`trace.err.${packets.failure.kind}` as MessageKey, { detail: safeText(packets.failure.detail) });
+        await prose(t('lab.packets.unavailable', { why: packetsNote }), '  ');
+      }
       // Packet expectations only when packets are captured.
       const exps = step.expect(lab).filter((e) => !e.packets || capturing());
       // Watch until every expectation holds or the kernel has had its time.
