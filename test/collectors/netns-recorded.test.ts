@@ -62,6 +62,7 @@ test('selection: host, all, a name, an inode, pid:N; unknown tokens are reported
   assert.deepEqual(inodes(['blue']), [BLUE]);
   assert.deepEqual(inodes([String(DOCKER)]), [DOCKER]);
   assert.deepEqual(inodes(['pid:201']), [BLUE]);
+  assert.deepEqual(inodes(['self']), [HOST]);
   assert.deepEqual(inodes(['blue', 'host']), [HOST, BLUE]);
   assert.deepEqual(selectNetns(d, ['nope', 'pid:300']).unknown, ['nope', 'pid:300']);
   assert.ok(isNetnsToken('pid:12') && !isNetnsToken('pid:x') && !isNetnsToken('a/b') && !isNetnsToken(''));
