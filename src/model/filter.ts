@@ -94,7 +94,7 @@ const foldCache = new Map<string, string>();
 
 /** The whole filter, holders included. */
 export function matches(f: Filter, s: Socket): boolean {
-  return matchesTable(f, s) && matchesHolders(f, s.holders);
+  return matchesTable(f, s) && matchesHolders(f, s.holders, s.published);
 }
 
 /** Whether `c` is the container one of `wanted` (folded) names. */
@@ -106,7 +106,8 @@ function containerHit(c: ContainerRef, wanted: readonly string[]): boolean {
 }
 
 /** The filter's --pid, --process, --container and --unit parts, on any socket's holders (TCP, UDP or Unix). */
-export function matchesHolders(f: Pick<Filter, 'pids' | 'processes' | 'containers' | 'units'>, holders: readonly Holder[]): boolean {
+export function matchesHolders(f: Pick<Filter, 'pids' | 'processes' | 'containers' | 'units'>, holders: readonly Holder[],
+  published?: Socket['published']): boolean {
   if (f.pids && !holders.some((h) => f.pids!.includes(h.pid))) return false;
   if (f.processes) {
     // Folded as `sockscope process NAME` folds (foldName): case and Unicode form, so "cafe\u0301" finds "café".
@@ -117,7 +118,10 @@ export function matchesHolders(f: Pick<Filter, 'pids' | 'processes' | 'container
   }
   if (f.containers) {
     const wanted = f.containers.map(foldText);
-    if (!holders.some((h) => h.container !== undefined && containerHit(h.container, wanted))) return false;
+    // A host port kept for the container (docker-proxy, conmon) is the container's too.
+    const hit = holders.some((h) => h.container !== undefined && containerHit(h.container, wanted))
+      || (published?.container !== undefined && containerHit(published.container, wanted));
+    if (!hit) return false;
   }
   if (f.units) {
     const wanted = f.units.map(foldText);

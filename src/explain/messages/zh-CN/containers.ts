@@ -20,7 +20,7 @@ export const containers: Readonly<Record<keyof typeof en, string>> = {
   'containers.overview.group.netns': '在{netns}里',
   'containers.overview.group.unit': '单元 {unit}',
   'containers.overview.group.host': '在主机上，不属于任何容器或单元',
-  'containers.overview.forwards': '发布到 {target}',
+  'containers.overview.forwards': '→ {target}',
   'containers.topic.title': '容器端口在主机上的样子',
   'containers.topic.proxy': '容器有自己的网络命名空间，所以容器里监听 80 端口的程序根本没有在主机上监听（sockscope 会把那个 socket 连同容器的命名空间和名字一起列出）。要让外面访问到它，运行时需要“发布”端口（docker run -p 8080:80、podman run -p 8080:80）。Docker 会启动一个小进程 docker-proxy，在主机端口上监听，把每个连接转发到容器的地址和端口；它的命令行写明了这两者（-host-port 8080 -container-ip 172.17.0.2 -container-port 80）。无 root 的 podman 用 rootlessport 做同样的事。因此主机端口显示为由 docker-proxy 或 rootlessport 持有，而不是容器里的程序：sockscope 会补上对应的容器以及转发到的端口。',
   'containers.topic.conmon': '以 root 运行的 podman（使用 netavark 或 CNI）用内核里的 NAT 规则（iptables 或 nftables 的 DNAT）转发发布的端口：发往主机端口的数据包被改写目的地址，直接进入容器。这本不需要任何程序监听，但 podman 仍会打开这个主机端口并交给容器的监控进程 conmon，以免容器运行期间别的程序占用它。所以 conmon 持有的 socket 是真实存在的，却是闲置的：它从不接受连接。sockscope 从 conmon 的命令行得知容器，在 podman 的记录可读时（需要 root）再得知容器内的端口。',
