@@ -3,7 +3,8 @@
 import type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
 import { LinuxCollector } from './collectors/linux.js';
 import { LsofCollector } from './collectors/lsof.js';
-import { matches, matchesTable, type Filter } from './model/filter.js';
+import { matches, matchesTable, needsHolders, type Filter } from './model/filter.js';
+import { annotatePublished } from './collectors/netns/published.js';
 import type { Snapshot } from './model/snapshot.js';
 import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
 import { listPids } from './collectors/procfs/holders.js';
@@ -87,7 +88,9 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
     select: filter ? (filter.netns ? (s) => matchesTable(tableFilter!, s) : (s) => matchesTable(filter, s)) : undefined,
     narrow: filter ? narrowing(filter) : undefined,
   });
-  if (filter && (filter.pids || filter.processes)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
+  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to (before --container filters).
+  if (collect.source !== 'lsof') annotatePublished(snap.sockets, ctx.procRoot);
+  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
   return snap;
 }
 

@@ -43,6 +43,8 @@ export const FILTER_SPECS: readonly OptionSpec[] = [
   { name: 'port', value: true, repeat: true },
   { name: 'pid', value: true, repeat: true },
   { name: 'process', value: true, repeat: true },
+  { name: 'container', value: true, repeat: true },
+  { name: 'unit', value: true, repeat: true },
   { name: 'netns', value: true, repeat: true },
 ];
 
@@ -109,6 +111,10 @@ export function filterFrom(p: Parsed): Filter {
   if (pids.length) f.pids = [...new Set(pids)]; // said once each (a missing or unreadable pid)
   const processes = splitList(p, 'process');
   if (processes.length) f.processes = processes;
+  const containers = splitList(p, 'container');
+  if (containers.length) f.containers = containers;
+  const units = splitList(p, 'unit');
+  if (units.length) f.units = units;
   const netns = splitList(p, 'netns');
   for (const t of netns) if (!isNetnsToken(t)) throw new UsageError('netns.err.token', { text: t });
   if (netns.length) f.netns = [...new Set(netns)];

@@ -280,6 +280,7 @@ export function toJson(s: Socket): object {
   if (s.tcp !== undefined) o['tcp'] = s.tcp;
   if (s.netns !== undefined) o['netns'] = s.netns;
   o['holders'] = s.holders;
+  if (s.published !== undefined) o['published'] = s.published;
   if (s.unheldReason !== undefined) o['unheldReason'] = s.unheldReason;
   return o;
 }
@@ -316,6 +317,8 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
     out += `${i ? ',' : ''}{"pid":${h.pid}${h.fd === undefined ? '' : `,"fd":${h.fd}`}${rest}`;
   }
   out += ']';
+  // Container names are the runtime's text: escaped as names are.
+  if (s.published !== undefined) out += `,"published":${jsonText(s.published)}`;
   if (s.unheldReason !== undefined) out += `,"unheldReason":"${s.unheldReason}"`;
   return out + '}';
 }

@@ -116,3 +116,14 @@ test('a tree without namespace links reads as before: no netns, no namespaces', 
   assert.ok(snap.sockets.every((s) => s.netns === undefined));
   assert.equal(snap.namespaces, undefined);
 });
+
+test('a namespace is named by its container only when every process in it belongs to that one', async () => {
+  const { containerOf } = await import('../../src/collectors/linux.js');
+  const web = { runtime: 'docker' as const, id: 'a'.repeat(64), name: 'web-1' };
+  const db = { runtime: 'docker' as const, id: 'b'.repeat(64), name: 'db-1' };
+  const owners = (m: Record<number, typeof web | undefined>) => ({ ownerOf: (pid: number) => ({ container: m[pid] }) });
+  assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: web })), web);
+  assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: db })), undefined, 'two containers share it (a pod)');
+  assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: undefined })), undefined, 'a process of no container in it');
+  assert.equal(containerOf({ pids: [] }, owners({})), undefined);
+});

@@ -190,7 +190,8 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   });
   // List filters the live view has no toggle for (--port, --state, --pid, --process) become the `/` text.
   const text = [...(filter.ports ?? []).map(String), ...(filter.states ?? []).map((s) => `state:${s}`),
-    ...(filter.pids ?? []).map((x) => `pid:${x}`), ...(filter.processes ?? []).map((x) => `proc:${x}`)].join(' ');
+    ...(filter.pids ?? []).map((x) => `pid:${x}`), ...(filter.processes ?? []).map((x) => `proc:${x}`),
+    ...(filter.containers ?? []).map((x) => `container:${x}`), ...(filter.units ?? []).map((x) => `unit:${x}`)].join(' ');
   if (text) st.text = (await import('../../views/tui/filter-text.js')).parseFilterText(text);
 
   const screen = new Screen((s) => { try { writeSync(1, s); } catch { /* the terminal went away */ } });

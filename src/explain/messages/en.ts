@@ -12,5 +12,6 @@ import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
 import { exporter } from './en/exporter.js';
 import { netns } from './en/netns.js';
+import { containers } from './en/containers.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...containers } as const;

@@ -12,5 +12,6 @@ import { kill } from './zh-CN/kill.js';
 import { doctor } from './zh-CN/doctor.js';
 import { exporter } from './zh-CN/exporter.js';
 import { netns } from './zh-CN/netns.js';
+import { containers } from './zh-CN/containers.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...containers };
