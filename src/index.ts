@@ -87,9 +87,9 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
     select: filter ? (filter.netns ? (s) => matchesTable(tableFilter!, s) : (s) => matchesTable(filter, s)) : undefined,
     narrow: filter ? narrowing(filter) : undefined,
   });
-  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
-  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to.
+  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to (before --container filters).
   if (collect.source !== 'lsof') annotatePublished(snap.sockets, ctx.procRoot);
+  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
   return snap;
 }
 

@@ -12,6 +12,7 @@ import { safeText } from '../../views/safe-text.js';
 import { msg, translator, type Lang } from '../../explain/i18n.js';
 import { explainPortNumber } from '../../explain/ports.js';
 import { ianaLookup } from '../../explain/iana.js';
+import { containerSentences } from '../../explain/containers.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
@@ -140,6 +141,8 @@ async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOption
     const room = width === undefined ? undefined : Math.max(width - lead.length - displayWidth(user), 16);
     await out.line(paint(c, 'dim', lead + commandText(h.command, room) + user));
   }
+  // Containers (explain/containers.ts): which one runs it, or which one a host listener is kept for; --explain says it in its sentence.
+  if (!explain) for (const sentence of containerSentences(s, translator(L))) for (const l of wrap(`\u2192 ${sentence}${msg(L, 'row.end')}`, ropts.width, '      ')) await out.line(l);
   if (explain) for (const l of wrap('↳ ' + explain(s), ropts.width, '      ')) await out.line(paint(c, 'dim', l));
 }
 

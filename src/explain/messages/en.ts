@@ -16,7 +16,6 @@ import { netns } from './en/netns.js';
 import { traffic } from './en/traffic.js';
 import { webServer } from './en/web-server.js';
 import { web } from './en/web.js';
+import { containers } from './en/containers.js';
 
-
-
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers } as const;

@@ -16,7 +16,6 @@ import { netns } from './zh-CN/netns.js';
 import { traffic } from './zh-CN/traffic.js';
 import { webServer } from './zh-CN/web-server.js';
 import { web } from './zh-CN/web.js';
+import { containers } from './zh-CN/containers.js';
 
-
-
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers };
