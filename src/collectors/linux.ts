@@ -12,6 +12,7 @@ import { CAPS, capText, readChunks } from './bounded-read.js';
 import { detectHidepid } from './procfs/hidepid.js';
 import { readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable, oddPidEntries } from './procfs/process-info.js';
+import { containerOfPids } from './netns/cgroup.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 const ALL_FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
@@ -329,6 +330,12 @@ export class LinuxCollector implements Collector {
       issues,
     };
     if (plan.own || plan.others.length) snap.namespaces = namespaces;
+    // The container owning each other namespace (collectors/netns/cgroup.ts), with the holders' resolver: names read once.
+    for (const info of namespaces) {
+      if (info.host) continue;
+      const c = containerOfPids(procs.ownerResolver, disc.namespaces.find((n) => n.inode === info.inode)?.pids ?? []);
+      if (c) info.container = c;
+    }
     return snap;
   }
 }

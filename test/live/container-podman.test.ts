@@ -150,6 +150,11 @@ test('podman container end to end: the httpd socket inside and the host port con
   assert.equal(p.code, 0, p.err);
   assert.ok(p.out.includes(`conmon holds this port only to keep it reserved for container ${tag} (podman ${id.slice(0, 12)}): NAT rules send the traffic to port 8080 inside it`), p.out);
 
+  // port 8080 in the container's namespace: answered by the container, with its namespace.
+  const inside = runCli(['port', '8080', '--netns', `pid:${httpdPid}`]);
+  assert.equal(inside.code, 0, inside.err);
+  assert.ok(inside.out.includes(`used in container ${tag} (netns ${innerNs}) by busybox pid ${httpdPid}`), inside.out);
+
   // pid <httpd>: its socket, in its namespace, with the CONTAINER column.
   const pj = runCli(['pid', String(httpdPid), '--json']);
   assert.equal(pj.code, 0, pj.err);

@@ -19,7 +19,7 @@ import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
 import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, netnsLabel, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
-import type { NetnsRef } from '../../model/socket.js';
+import type { ContainerRef, NetnsRef } from '../../model/socket.js';
 import type { Snapshot } from '../../model/snapshot.js';
 
 /** Parse "80", "80/tcp", "53/udp". */
@@ -203,6 +203,8 @@ async function describeNamespaces(io: Io, port: number, protocol: Protocol | und
     const g = groups.get(key);
     if (g) g.push(s); else groups.set(key, [s]);
   }
+  // What the snapshot knows of a namespace (its container) beyond the socket's reference.
+  const infoOf = (k: NetnsRef): NetnsRef & { container?: ContainerRef } => snap.namespaces?.find((n) => n.inode === k.inode) ?? k;
   const keys = [...groups.keys()].sort((a, b) => (a === undefined || a.host ? -2 : order.get(a.inode) ?? 0) - (b === undefined || b.host ? -2 : order.get(b.inode) ?? 0));
   const hostRead = !snap.namespaces || snap.namespaces.some((n) => n.host);
   const parts: string[] = [];
@@ -210,14 +212,14 @@ async function describeNamespaces(io: Io, port: number, protocol: Protocol | und
   if (hostRead && hostGroup === undefined) parts.push(paint(ropts.color, 'green', msg(L, 'netns.port.free-host')));
   for (const k of keys) {
     const who = holdersSummary(groups.get(k)!, port, L);
-    parts.push(k === undefined || k.host ? msg(L, 'netns.port.used-host', { who }) : msg(L, 'netns.port.used-in', { ns: netnsLabel(k, L), who }));
+    parts.push(k === undefined || k.host ? msg(L, 'netns.port.used-host', { who }) : msg(L, 'netns.port.used-in', { ns: netnsLabel(infoOf(k), L), who }));
   }
   for (const l of wrap(msg(L, 'netns.port.summary', { label: portLabel(port, protocol, L), parts: parts.join('; ') }), ropts.width)) await io.stdout.line(l);
   const listeners = snap.sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
   await portMeaning(io, port, protocol, listeners, L);
   for (const k of keys) {
     await io.stdout.line('');
-    await io.stdout.line(paint(ropts.color, 'bold', k === undefined || k.host ? msg(L, 'netns.port.section-host') : msg(L, 'netns.port.section', { ns: netnsLabel(k, L) })));
+    await io.stdout.line(paint(ropts.color, 'bold', k === undefined || k.host ? msg(L, 'netns.port.section-host') : msg(L, 'netns.port.section', { ns: netnsLabel(infoOf(k), L) })));
     const list = groups.get(k)!;
     await describePort(io, port, protocol, list, sort, ropts, explain, await tcpListenPorts(io, port, list, k), false);
   }

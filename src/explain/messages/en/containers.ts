@@ -8,6 +8,7 @@ export const containers = {
   'containers.unnamed': '{runtime} container {id} (its name is not in any record this tool can read)',
   'containers.pod': 'container {name} of pod {namespace}/{pod}',
   'containers.pod-unnamed': 'a container of pod {uid} ({runtime} {id}; names not in any record this tool can read)',
+  'containers.in-netns': 'container {name} (netns {inode})',
   'containers.row.in': 'runs in {container}',
   'containers.row.target': 'port {port} inside it',
   'containers.row.target-address': '{endpoint}',

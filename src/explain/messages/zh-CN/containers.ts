@@ -8,6 +8,7 @@ export const containers: Readonly<Record<keyof typeof en, string>> = {
   'containers.unnamed': '{runtime} 容器 {id}（本工具能读到的记录里没有它的名字）',
   'containers.pod': 'pod {namespace}/{pod} 的容器 {name}',
   'containers.pod-unnamed': 'pod {uid} 的一个容器（{runtime} {id}；本工具能读到的记录里没有名字）',
+  'containers.in-netns': '容器 {name}（网络命名空间 {inode}）',
   'containers.row.in': '运行在{container}里',
   'containers.row.target': '容器内的端口 {port}',
   'containers.row.target-address': '{endpoint}',
