@@ -72,7 +72,8 @@ export function defaultRuntimeRoots(procRoot: string): RuntimeRoots {
   else return EMPTY;
   const homes = [`${base}/root`, ...list(`${base}/home`).map((h) => `${base}/home/${h}`)];
   return {
-    docker: [`${base}/var/lib/docker`],
+    // Rootless dockerd keeps its data root in the user's home.
+    docker: [`${base}/var/lib/docker`, ...homes.map((h) => `${h}/.local/share/docker`)],
     podman: [`${base}/var/lib/containers/storage`, ...homes.map((h) => `${h}/.local/share/containers/storage`)],
     containerdTasks: [`${base}/run/containerd/io.containerd.runtime.v2.task`],
     crio: [`${base}/run/containers/storage`, `${base}/var/lib/containers/storage`],
