@@ -17,6 +17,7 @@ import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers.js';
+import { watch } from '../../src/index.js';
 
 interface JsonHolder { pid: number; name?: string; container?: { runtime: string; id: string; name?: string }; unit?: string }
 interface JsonSocket {
@@ -168,6 +169,16 @@ test('podman container end to end: the httpd socket inside and the host port con
   const le = runCli(['list', '-tl', '-e', '-W', '--container', tag]);
   assert.ok(le.out.includes(`runs in container ${tag} (podman ${id.slice(0, 12)})`), le.out);
   assert.ok(le.out.includes(`\u2192${tag}:8080`), le.out);
+
+  // The live view's tracker (library watch(), live collector): the same container on httpd's holder, filtered by it.
+  const stop = new AbortController();
+  let seen: JsonHolder | undefined;
+  for await (const u of watch({ filter: { listening: true, containers: [tag] }, intervalSeconds: 0.2, durationSeconds: 20, signal: stop.signal })) {
+    seen = u.sockets.flatMap((s) => s.holders).find((h) => h.pid === httpdPid);
+    if (seen) break;
+  }
+  stop.abort();
+  assert.deepEqual(seen?.container, want, 'watch(): httpd\'s holder carries its container');
 
   // The overview groups them under the container.
   const ov = runCli(['--container', tag, '-W']);
