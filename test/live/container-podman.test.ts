@@ -156,6 +156,9 @@ test('podman container end to end: the httpd socket inside and the host port con
   assert.equal(inside.code, 0, inside.err);
   assert.ok(inside.out.includes(`used in container ${tag} (netns ${innerNs}) by busybox pid ${httpdPid}`), inside.out);
 
+  assert.ok(p.out.includes(`to free it, stop the container (podman stop ${tag})`), p.out);
+  assert.ok(!p.out.includes('sockscope kill'), 'killing conmon is not how the port is freed');
+
   // pid <httpd>: its socket, in its namespace, with the CONTAINER column.
   const pj = runCli(['pid', String(httpdPid), '--json']);
   assert.equal(pj.code, 0, pj.err);

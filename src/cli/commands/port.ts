@@ -81,7 +81,15 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     const backlog = backlogNote(snap, sockets, io.global.lang);
     if (backlog) note(io, backlog);
     // Held by a process here: the exact command that frees it. (Only in this branch: every socket is the host's.)
-    if (sockets.some((s) => s.localPort === port && s.holders.length > 0)) {
+    const held = sockets.filter((s) => s.localPort === port && s.holders.length > 0);
+    // Kept for a container (docker-proxy, conmon): killing that process is not how the port is freed; stopping the container is.
+    const kept = held.find((s) => s.published?.container);
+    if (kept && held.every((s) => s.published)) {
+      const c = kept.published!.container!;
+      await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'containers.free-hint', {
+        tool: kept.published!.via === 'docker-proxy' ? 'docker' : 'podman', name: safeText(c.name ?? c.id.slice(0, 12)) })));
+      await io.stdout.flush();
+    } else if (held.length) {
       await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'port.kill-hint', { target: protocol ? `:${port}/${protocol}` : `:${port}` })));
       await io.stdout.flush();
     }

@@ -9,6 +9,7 @@ export const containers = {
   'containers.pod': 'container {name} of pod {namespace}/{pod}',
   'containers.pod-unnamed': 'a container of pod {uid} ({runtime} {id}; names not in any record this tool can read)',
   'containers.in-netns': 'container {name} (netns {inode})',
+  'containers.free-hint': 'It is kept for a container: to free it, stop the container ({tool} stop {name}).',
   'containers.row.in': 'runs in {container}',
   'containers.row.target': 'port {port} inside it',
   'containers.row.target-address': '{endpoint}',

@@ -9,6 +9,7 @@ export const containers: Readonly<Record<keyof typeof en, string>> = {
   'containers.pod': 'pod {namespace}/{pod} 的容器 {name}',
   'containers.pod-unnamed': 'pod {uid} 的一个容器（{runtime} {id}；本工具能读到的记录里没有名字）',
   'containers.in-netns': '容器 {name}（网络命名空间 {inode}）',
+  'containers.free-hint': '它是为容器保留的：要释放它，请停止该容器（{tool} stop {name}）。',
   'containers.row.in': '运行在{container}里',
   'containers.row.target': '容器内的端口 {port}',
   'containers.row.target-address': '{endpoint}',
