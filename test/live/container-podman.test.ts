@@ -48,13 +48,24 @@ function isStaticElf(path: string): boolean {
   }
 }
 
-/** A port free on 127.0.0.1 now (the kernel picks it), for podman's -p. */
+/**
+ * A port no socket of the host uses now, on any address or protocol, below the
+ * ephemeral range (other tests' ports, picked by the kernel, are inside it): so
+ * that `port P` is about this container's port alone.
+ */
 async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
+  for (let i = 0; i < 50; i++) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const used = execFileSync('ss', ['-tuanH', `sport = :${port}`], { encoding: 'utf8', timeout: 10_000 }).trim();
+    if (used !== '') continue;
+    // And the kernel agrees it can be bound now.
+    const srv = createServer();
+    const ok = await new Promise<boolean>((resolve) => { srv.once('error', () => resolve(false)); srv.listen(port, '127.0.0.1', () => resolve(true)); });
+    if (!ok) continue;
+    await new Promise<void>((resolve) => srv.close(() => resolve()));
+    return port;
+  }
+  throw new Error('no free port found in 20000-29999 after 50 tries');
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
