@@ -8,12 +8,14 @@ import type { CollectorContext } from './collector.js';
 import { listenersByPort, readProcTables, unheldReason, type UnheldScan } from './linux.js';
 import { LiveSockDiag } from './sockdiag/live-table.js';
 import { HolderTracker, type HolderRefreshStats } from './procfs/live-holders.js';
-import type { Family, Holder, NetnsRef, Protocol, RawSocket, Socket, SocketState, UnheldReason } from '../model/socket.js';
+import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, SocketState, UnheldReason } from '../model/socket.js';
 import { kernelStateMask } from '../model/socket.js';
 import type { NetnsInfo, ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { discoverNetns, inInitialPidNamespace, type FoundNetns } from './netns/discover.js';
 import { selectNetns } from './netns/select.js';
 import { NetnsChannel, readNetnsTable } from './netns/table.js';
+import { OwnerResolver } from './netns/cgroup.js';
+import { containerOf } from './linux.js';
 
 export interface LiveCollectorOptions {
   source?: SourceName | 'auto';
@@ -34,6 +36,8 @@ interface OtherNs {
   table?: LiveSockDiag;
   /** Why sock_diag could not be used there (the /proc tables of one of its processes are read instead). */
   noNetlink?: string;
+  /** Its container, looked up once when it first has processes (null: none, or several). */
+  container?: ContainerRef | null;
 }
 
 /** One namespace's records of this tick. */
@@ -184,6 +188,12 @@ export class LiveCollector {
       let o = this.others.get(ns.inode);
       if (!o) this.others.set(ns.inode, o = { ref: this.refOf(ns) });
       else this.refOf(ns);
+      // A fresh resolver each time: a new namespace is rare, and nothing is cached per pid for the collector's life.
+      if (o.container === undefined && ns.pids.length) o.container = containerOf(ns, new OwnerResolver(this.ctx.procRoot)) ?? null;
+      const withContainer = (info: NetnsInfo): NetnsInfo => {
+        if (o!.container) info.container = o!.container;
+        return info;
+      };
       let read: Awaited<ReturnType<LiveSockDiag['read']>> | undefined;
       if (o.noNetlink === undefined && this.opts.source !== 'proc' && this.ctx.procRoot === '/proc') {
         try {
@@ -202,7 +212,7 @@ export class LiveCollector {
         decoded += read.decoded;
         issues.push(...read.issues);
         for (const i of read.gone) gone.push(i);
-        namespaces.push(netnsInfoOf(ns, 'netlink'));
+        namespaces.push(withContainer(netnsInfoOf(ns, 'netlink')));
         continue;
       }
       allNetlink = false;
@@ -210,7 +220,7 @@ export class LiveCollector {
       segments.push({ raw: t.sockets, ref: o.ref });
       decoded += t.sockets.length;
       issues.push(...t.issues);
-      namespaces.push(netnsInfoOf(ns, t.source, t.error));
+      namespaces.push(withContainer(netnsInfoOf(ns, t.source, t.error)));
     }
     for (const [inode, o] of this.others) {
       if (present.has(inode)) continue;

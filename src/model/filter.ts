@@ -20,8 +20,9 @@ export interface Filter {
   processes?: readonly string[];
   /**
    * In one of these network namespaces (Linux): 'all', 'host', a name (ip netns, a
-   * runtime's), an inode number as text, or 'pid:N' (the namespace of process N;
-   * listSockets resolves it, matches() alone cannot and so matches nothing by it).
+   * runtime's), an inode number as text, 'pid:N' (the namespace of process N) or
+   * 'self' (the one sockscope runs in); listSockets and watch() read only those,
+   * while matches() alone cannot resolve pid:N and self, and matches nothing by them.
    * A socket whose source does not tell its namespace counts as the host's.
    */
   netns?: readonly string[];
@@ -71,7 +72,7 @@ export function matchesNetns(tokens: readonly string[], n: NetnsRef | undefined)
       if (!n || n.host) return true;
     } else if (/^\d+$/.test(t)) {
       if (n?.inode === Number(t)) return true;
-    } else if (!t.startsWith('pid:') && n?.name === t) {
+    } else if (!t.startsWith('pid:') && t !== 'self' && n?.name === t) {
       return true;
     }
   }

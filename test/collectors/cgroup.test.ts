@@ -178,14 +178,3 @@ test('podman database recorded live: the published port of container ssc-probe-w
   assert.deepEqual(st.podmanPorts(id), [{ hostIp: '127.0.0.1', hostPort: 18431, containerPort: 8080, protocol: 'tcp' }]);
   assert.equal(st.podmanPorts('f'.repeat(64)), undefined);
 });
-
-test('containerOfPids: a namespace belongs to a container when all its processes run in that one', async () => {
-  const { containerOfPids } = await import('../../src/collectors/netns/cgroup.js');
-  const v1 = new OwnerResolver(join(FIXTURES, 'cgroup', 'docker-v1', 'proc'));
-  assert.equal(containerOfPids(v1, [5100, 5200])?.name, 'db');
-  const v2 = new OwnerResolver(join(FIXTURES, 'cgroup', 'docker-v2', 'proc'));
-  assert.equal(containerOfPids(v2, [4100])?.name, 'web-1');
-  assert.equal(containerOfPids(v2, [4100, 4200]), undefined, 'two containers share it (a pod)');
-  assert.equal(containerOfPids(v2, [4100, 900]), undefined, 'a host process entered it (nsenter)');
-  assert.equal(containerOfPids(v2, []), undefined, 'kept alive by a bind mount alone');
-});

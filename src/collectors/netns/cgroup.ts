@@ -248,21 +248,3 @@ export class OwnerResolver {
   }
 }
 
-/** Processes looked at to name a namespace's container: enough to tell a pod's shared namespace from one container's. */
-const NS_SAMPLE = 64;
-
-/**
- * The container that owns a network namespace: the one its processes all run
- * in (the first NS_SAMPLE of them). Undefined when some run in none or in
- * different ones (a pod's namespace is shared by its containers; a process
- * entered with nsenter or ip netns exec belongs to none).
- */
-export function containerOfPids(owners: OwnerResolver, pids: readonly number[]): ContainerRef | undefined {
-  let found: ContainerRef | undefined;
-  for (const pid of pids.slice(0, NS_SAMPLE)) {
-    const c = owners.ownerOf(pid).container;
-    if (!c || (found && found !== c)) return undefined;
-    found = c;
-  }
-  return found;
-}
