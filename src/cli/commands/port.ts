@@ -12,7 +12,8 @@ import { safeText } from '../../views/safe-text.js';
 import { msg, translator, type Lang } from '../../explain/i18n.js';
 import { explainPortNumber } from '../../explain/ports.js';
 import { ianaLookup } from '../../explain/iana.js';
-import { containerSentences } from '../../explain/containers.js';
+import { containerPhrase, containerSentences } from '../../explain/containers.js';
+import { natPublished } from '../../collectors/netns/published.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
@@ -93,6 +94,16 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
       await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'port.kill-hint', { target: protocol ? `:${port}/${protocol}` : `:${port}` })));
       await io.stdout.flush();
     }
+  }
+  // No host listener on the port: a container may still publish it by NAT rules alone (said, not counted: nothing here holds it).
+  if (format === 'table' && !sockets.some((s) => s.localPort === port && (!s.netns || s.netns.host) && (s.state === 'LISTEN' || s.state === 'UNCONN'))) {
+    for (const n of natPublished(io.global.procRoot ?? '/proc', port, protocol)) {
+      const line = msg(io.global.lang, 'containers.nat-published', {
+        container: containerPhrase(n.container, translator(io.global.lang)), protocol: n.protocol, port, containerPort: n.containerPort,
+      });
+      for (const l of wrap(line, renderOptions(io, p).width)) await io.stdout.line(l);
+    }
+    await io.stdout.flush();
   }
   reportHidden(io, snap);
   if (filter.pids) reportUnreadable(io, snap, filter.pids);
