@@ -12,5 +12,6 @@ import { kill } from './en/kill.js';
 import { doctor } from './en/doctor.js';
 import { exporter } from './en/exporter.js';
 import { traffic } from './en/traffic.js';
+import { unix } from './en/unix.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...traffic } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...traffic, ...unix } as const;

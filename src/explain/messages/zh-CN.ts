@@ -12,5 +12,6 @@ import { kill } from './zh-CN/kill.js';
 import { doctor } from './zh-CN/doctor.js';
 import { exporter } from './zh-CN/exporter.js';
 import { traffic } from './zh-CN/traffic.js';
+import { unix } from './zh-CN/unix.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...traffic };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...traffic, ...unix };
