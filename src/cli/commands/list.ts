@@ -25,7 +25,8 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const hidesTimeWait = !filter.all && !filter.states && !filter.listening;
   // -i: what the kernel tracks inside each TCP connection (struct tcp_info over netlink).
   const info = p.flags.has('info');
-  const snap = await query(io, { filter: hidesTimeWait ? { ...filter, all: true } : filter, info });
+  // With it the socket memory (INET_DIAG_SKMEMINFO: buffers, drops), as ss -m shows it.
+  const snap = await query(io, { filter: hidesTimeWait ? { ...filter, all: true } : filter, info, memory: info });
   let sockets = snap.sockets;
   let timeWait = 0;
   if (hidesTimeWait) {
