@@ -32,6 +32,8 @@ export interface SocketTraffic {
   received: number;
   /** UDP: datagrams dropped for a full receive buffer since the first look (the kernel keeps no byte counts for UDP). */
   drops?: number;
+  /** UDP: of those, dropped since the previous look. */
+  dropsNow?: number;
 }
 
 /** Rates and totals of what one process, container or unit holds. */
@@ -147,6 +149,7 @@ export class TrafficTracker {
       let e = this.entries.get(key);
       let dAcked = 0;
       let dReceived = 0;
+      let dDrops = 0;
       if (!e) {
         // Seen at the first look: counted from here. Opened since: counted whole, less the
         // SYN's byte on the side that sent it (no listener on its local port).
@@ -160,10 +163,12 @@ export class TrafficTracker {
           : { acked, received, drops, baseAcked: tcp ? base : NaN, baseReceived: tcp ? 0 : NaN, baseDrops: drops === drops ? 0 : NaN, gen };
         this.entries.set(key, e);
         if (!first && tcp) { dAcked = Math.max(0, acked - base); dReceived = received; }
+        if (!first && drops === drops) dDrops = drops;
       } else {
         // Counters never go back; a lower one is another socket under a reused key (fallback keys only).
         dAcked = acked >= e.acked ? acked - e.acked : acked;
         dReceived = received >= e.received ? received - e.received : received;
+        if (drops === drops && e.drops === e.drops) dDrops = Math.max(0, drops - e.drops);
         e.acked = acked;
         e.received = received;
         e.drops = drops;
@@ -178,7 +183,7 @@ export class TrafficTracker {
         sendRate: first || !tcp ? 0 : (dAcked * 1000) / intervalMs,
         recvRate: first || !tcp ? 0 : (dReceived * 1000) / intervalMs,
       };
-      if (dropped !== undefined) t.drops = dropped;
+      if (dropped !== undefined) { t.drops = dropped; t.dropsNow = dDrops; }
       out.push(t);
     }
     // Sockets not seen in this look have closed (or left the filter): their bytes stay in the totals.
@@ -211,6 +216,8 @@ function summarize(sockets: SocketTraffic[], intervalMs: number, uncounted: numb
     totals.recvRate += t.recvRate;
     totals.sent += t.sent;
     totals.received += t.received;
+    // UDP sockets carry drops only: no bytes for a process to add up.
+    if (t.socket.protocol !== 'tcp') continue;
     // Each process (container, unit) once per socket, however many fds it holds it by.
     const seen = new Set<number | string>();
     for (const h of t.socket.holders) {

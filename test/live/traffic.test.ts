@@ -129,12 +129,15 @@ test('watch --traffic: rates per socket and per process within ±10% of a thrott
     checked++;
   }
   assert.ok(checked >= 2, `at least two whole intervals inside the sending (${checked})`);
-  // After the sending: totals are the bytes sent, exactly (the SYN's byte left out).
-  const last = events[events.length - 1]!;
+  // After the sending: totals are the bytes sent, exactly (the SYN's byte left out). An event lists
+  // the sockets that moved bytes in its interval: each end's last appearance has its final total.
+  const lastOf = (pick: (x: TrafficEvent['sockets'][number]) => boolean) => events.flatMap((e) => e.sockets.filter(pick)).at(-1);
   for (let i = 0; i < clients.length; i++) {
-    assert.equal(last.sockets.find((x) => x.socket.localPort === clients[i])!.sent, sent[i], `connection ${i} total sent`);
-    assert.equal(last.sockets.find((x) => x.socket.remotePort === clients[i] && x.socket.localPort === port)!.received, sent[i], `connection ${i} total received`);
+    assert.equal(lastOf((x) => x.socket.localPort === clients[i])?.sent, sent[i], `connection ${i} total sent`);
+    assert.equal(lastOf((x) => x.socket.remotePort === clients[i] && x.socket.localPort === port)?.received, sent[i], `connection ${i} total received`);
   }
+  const last = events[events.length - 1]!;
+  assert.deepEqual(last.sockets, [], 'nothing moves after the sending');
   const all = sent.reduce((a, b) => a + b, 0);
   assert.equal(last.processes.find((p) => p.pid === senderPid)!.sent, all);
   assert.equal(last.processes.find((p) => p.pid === receiverPid)!.received, all);

@@ -501,6 +501,7 @@ export function trafficRows(st: TuiState): TrafficRows | undefined {
   const connections = filtering(st) ? t.sockets.filter((x) => matchesTable(f, x.socket) && (!st.text || matchesText(st.text, x.socket))) : t.sockets.slice();
   const byPid = new Map<number, TrafficProcessRow>();
   for (const x of connections) {
+    if (x.socket.protocol !== 'tcp') continue;
     // Each process once per connection, however many fds it holds it by.
     const seen = new Set<number>();
     for (const h of x.socket.holders) {
