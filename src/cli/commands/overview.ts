@@ -3,6 +3,7 @@ import { renderOverview } from '../../views/overview.js';
 import { UsageError, parseArgs } from '../args.js';
 import { note, filterFrom, query, renderOptions, scanNotes, type Io } from '../common.js';
 import { defaultContext } from '../../index.js';
+import { loadModule } from '../load.js';
 import { msg } from '../../explain/i18n.js';
 
 const SPECS = [
@@ -22,7 +23,7 @@ export async function overviewCommand(argv: string[], io: Io): Promise<number> {
   let unix: Awaited<ReturnType<typeof import('../../collectors/unix.js').collectUnix>> | undefined;
   if (!filter.protocols && !filter.families && io.global.source !== 'lsof') {
     try {
-      const { collectUnix } = await import('../../collectors/unix.js');
+      const { collectUnix } = await loadModule<typeof import('../../collectors/unix.js')>(new URL('../../collectors/unix.js', import.meta.url));
       unix = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { listening: true, source: io.global.source });
     } catch (e) {
       // A recorded tree without net/unix recorded no Unix sockets: nothing to say.
