@@ -472,7 +472,7 @@ function trafficBody(st: TuiState, o: DrawOptions, room: number): Body {
   });
   const tail = [
     ...wrap(t('traffic.udp', { n: tr.udp.n, queued: tr.udp.queued, drops: tr.udp.drops }), o.width),
-    ...wrap(t('traffic.blind'), o.width),
+    ...wrap(tr.of.atClose && !tr.of.atClose.heard ? t('traffic.blind-polling', { reason: safeText(tr.of.atClose.reason ?? '?') }) : t('traffic.blind'), o.width),
   ].map((l) => row(l, o.width, o, undefined, false, 'dim'));
   const out: string[] = [];
   const numHeads = [t('traffic.col.send'), t('traffic.col.recv'), t('traffic.col.sent'), t('traffic.col.received')];
