@@ -17,5 +17,6 @@ import { traffic } from './en/traffic.js';
 import { webServer } from './en/web-server.js';
 import { web } from './en/web.js';
 import { containers } from './en/containers.js';
+import { unix } from './en/unix.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers, ...unix } as const;
