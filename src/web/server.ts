@@ -127,6 +127,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   let explainCtx: { tick: number; ctx: RowContext } | undefined;
   let lastTick: Record<string, unknown> | undefined;
   const startTicksOf = (pid: number): number | undefined => collector?.startTicksOf(pid);
+  const costLog = process.env['SOCKSCOPE_WEB_COST_LOG'] !== undefined && process.env['SOCKSCOPE_WEB_COST_LOG'] !== '';
 
   const servers: Server[] = [];
   let hosts: HostAllowList | undefined;
@@ -239,12 +240,22 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     while (!stopper.signal.aborted) {
       try {
         for await (const u of watch({ source, intervalSeconds: interval, signal: stopper.signal })) {
+          const c0 = costLog ? process.cpuUsage() : undefined;
           const point = state.apply(u);
           lastTick = {
             t: point.t, opened: point.opened, closed: point.closed, total: state.size, byState: point.byState,
             wallMs: Math.round(u.stats.wallMs), cpuMs: Math.round(u.stats.cpuMs), applyMs: Math.round(state.lastApplyMs * 10) / 10,
           };
+          const b0 = performance.now();
           broadcast();
+          if (c0) {
+            // The benchmark reads these lines: the look (watch's own figures) and the server's share of the tick.
+            const c = process.cpuUsage(c0);
+            process.stderr.write(`${JSON.stringify({
+              lookWallMs: u.stats.wallMs, lookCpuMs: u.stats.cpuMs, applyMs: state.lastApplyMs, broadcastMs: performance.now() - b0,
+              serverCpuMs: (c.user + c.system) / 1000, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
+            })}\n`);
+          }
         }
       } catch (e) {
         o.onError?.(e);

@@ -121,8 +121,9 @@ export class View {
   lastUsed = Date.now();
   private readonly sorted = new Map<SortKey, Entry[]>();
   private sortUse = new Map<SortKey, number>();
-  // This tick's work.
-  private removed = false;
+  // This tick's work: entries that left their place in the sorted orders (closed, left the view,
+  // changed and so maybe sorting elsewhere), and those to merge in.
+  private leaving = new Set<Entry>();
   private inserted: Entry[] = [];
   private changedRows = false;
   /** The latest frame and the tick it was made for (shared by every stream of the view). */
@@ -141,7 +142,7 @@ export class View {
   leave(e: Entry, contrib: Contribution): void {
     if (!this.members.delete(e)) return;
     this.map.add(contrib, -1);
-    this.removed = true;
+    this.leaving.add(e);
     this.changedRows = true;
   }
 
@@ -157,7 +158,7 @@ export class View {
   /** A member's row changed where a page can see it (state, queues, holders). */
   touch(e: Entry): void {
     this.changedRows = true;
-    this.removed = true;
+    this.leaving.add(e);
     this.inserted.push(e);
   }
 
@@ -171,16 +172,17 @@ export class View {
   /** End of a tick: the kept sort orders take the tick's changes (one merge each). */
   settle(): void {
     if (this.changedRows) this.version++;
-    if (this.removed || this.inserted.length) {
-      const fresh = new Set(this.inserted.filter((e) => e.alive && this.members.has(e)));
+    if (this.leaving.size || this.inserted.length) {
+      const fresh = [...new Set(this.inserted.filter((e) => e.alive && this.members.has(e)))];
+      const leaving = this.leaving;
       for (const [key, arr] of this.sorted) {
         const cmp = comparator(key);
-        // A changed member may sort elsewhere now: it leaves its place and is merged in again.
-        const kept = this.removed || fresh.size ? arr.filter((e) => e.alive && this.members.has(e) && !fresh.has(e)) : arr;
-        this.sorted.set(key, merge(kept, [...fresh].sort(cmp), cmp));
+        // One pass with a lookup in the (small) set of leavers, then one merge: a few ms at 100k rows.
+        const kept = leaving.size ? arr.filter((e) => !leaving.has(e)) : arr;
+        this.sorted.set(key, merge(kept, fresh.sort(cmp), cmp));
       }
     }
-    this.removed = false;
+    this.leaving = new Set();
     this.inserted = [];
     this.changedRows = false;
   }
