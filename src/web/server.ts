@@ -90,6 +90,10 @@ interface Stream {
   /** A write is waiting for 'drain': the next map is sent then, not queued. */
   blocked: boolean;
   mapPending: boolean;
+  /** Asked for `mapdelta` events (?delta=1) instead of a whole `map` at every change. */
+  delta: boolean;
+  /** The view's frame this stream has (View.frameSeq when it was sent). */
+  mapSeq: number;
 }
 
 /** JSON for the page: jsonText (control and bidi characters as \u escapes), and `<` escaped so no byte reads as markup. */
@@ -188,7 +192,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.socket?.setNoDelay(true);
     view.holders++;
-    const s: Stream = { res, view, lang: L, rowsVersion: view.version, blocked: false, mapPending: false };
+    const s: Stream = { res, view, lang: L, rowsVersion: view.version, blocked: false, mapPending: false, delta: url.searchParams.get('delta') === '1', mapSeq: -1 };
     streams.add(s);
     res.write(`retry: 2000\n\n`);
     write(s, 'hello', { takenAt: state.takenAt, interval, tick: state.tick });
@@ -196,6 +200,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     if (lastTick) write(s, 'tick', lastTick);
     if (state.tick > 0) {
       write(s, 'map', state.frameOf(view));
+      s.mapSeq = view.frameSeq;
       write(s, 'rows', { version: view.version, total: view.members.size });
     }
     res.on('drain', () => {
@@ -203,6 +208,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
       if (s.mapPending && state.tick > 0) {
         s.mapPending = false;
         write(s, 'map', state.frameOf(s.view));
+        s.mapSeq = s.view.frameSeq;
       }
     });
     const beat = setInterval(() => { if (!res.destroyed) res.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
@@ -223,9 +229,16 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
         frame = s.view.map.dirty || s.view.frameTick < 0 ? state.frameOf(s.view) : undefined;
         perView.set(s.view, frame);
       }
-      if (frame) {
-        if (s.blocked) s.mapPending = true;
-        else write(s, 'map', frame);
+      if (frame && s.mapSeq !== s.view.frameSeq) {
+        if (s.blocked) {
+          s.mapPending = true;
+        } else {
+          // A stream that has the previous frame gets what changed; any other the whole frame.
+          const delta = s.view.delta;
+          if (s.delta && delta && s.mapSeq === s.view.frameSeq - 1) write(s, 'mapdelta', delta);
+          else write(s, 'map', frame);
+          s.mapSeq = s.view.frameSeq;
+        }
       }
       if (s.view.version !== s.rowsVersion) {
         s.rowsVersion = s.view.version;

@@ -14,7 +14,7 @@ import { parseAddress } from '../model/address.js';
 import { SORT_KEYS, type SortKey } from '../model/sort.js';
 import { matchesText, parseFilterText, type TextFilter } from '../views/tui/filter-text.js';
 import type { WatchUpdate } from '../watch.js';
-import { contribute, MapAggregate, type Contribution, type MapContext, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
+import { contribute, frameDelta, MapAggregate, type Contribution, type MapContext, type MapDelta, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
 
 /** One socket as the server tracks it across ticks. */
 export interface Entry {
@@ -129,6 +129,9 @@ export class View {
   /** The latest frame and the tick it was made for (shared by every stream of the view). */
   frame?: MapFrame;
   frameTick = -1;
+  /** Frames made so far; `delta` turns frame frameSeq-1 into frame frameSeq. */
+  frameSeq = 0;
+  delta?: MapDelta;
 
   constructor(readonly key: string, readonly text: TextFilter | undefined, readonly from: number | undefined, readonly to: number | undefined) {}
 
@@ -402,7 +405,10 @@ export class WebState {
   /** The view's frame for this tick (made once, shared by every stream of the view). */
   frameOf(v: View): MapFrame {
     if (!v.frame || (v.map.dirty && v.frameTick !== this.tick)) {
+      const prev = v.frame;
       v.frame = v.map.frame(this.limits);
+      v.delta = prev ? frameDelta(prev, v.frame) : undefined;
+      v.frameSeq++;
       v.frameTick = this.tick;
     }
     return v.frame;

@@ -10,7 +10,7 @@ import type { Snapshot } from '../../src/model/snapshot.js';
 import type { Socket, SocketState } from '../../src/model/socket.js';
 import { sortSockets, type SortKey } from '../../src/model/sort.js';
 import type { WatchUpdate } from '../../src/watch.js';
-import { MapAggregate, contribute, peerKey, type MapFrame } from '../../src/web/map.js';
+import { MapAggregate, contribute, frameDelta, peerKey, type MapDelta, type MapFrame } from '../../src/web/map.js';
 import { WebState } from '../../src/web/state.js';
 
 let inode = 1000;
@@ -207,4 +207,37 @@ test('peer networks: loopback, IPv4 /24, IPv6 /64 when written out, each with a 
   assert.deepEqual(peerKey('::ffff:10.1.2.3'), { id: 'peer:::ffff:10.1.2.', label: '::ffff:10.1.2.0/24', filter: 'addr:::ffff:10.1.2.', loopback: false });
   assert.deepEqual(peerKey('2001:db8:1:2::5'), { id: 'peer:2001:db8:1:2:', label: '2001:db8:1:2::/64', filter: 'addr:2001:db8:1:2:', loopback: false });
   assert.deepEqual(peerKey('2001:db8::5'), { id: 'peer:2001:db8::5', label: '2001:db8::5', filter: 'addr:2001:db8::5', loopback: false });
+});
+
+/** What the page does with a mapdelta. */
+function applyDelta(f: MapFrame, d: MapDelta): MapFrame {
+  const nodes = new Map(f.nodes.map((n) => [n.id, n]));
+  const edges = new Map(f.edges.map((e) => [e.id, e]));
+  for (const id of d.removed.nodes) nodes.delete(id);
+  for (const id of d.removed.edges) edges.delete(id);
+  for (const n of d.nodes) nodes.set(n.id, n);
+  for (const e of d.edges) edges.set(e.id, e);
+  return { nodes: [...nodes.values()], edges: [...edges.values()], changes: d.changes };
+}
+
+test('a map delta carries only what changed, and applied to the previous frame gives the next', () => {
+  const looks = scenario(7, 60);
+  const st = new WebState([32768, 60999]);
+  st.apply(look(looks[0]!, 0));
+  const v = st.view({ filter: '' });
+  let page = st.frameOf(v);
+  let small = 0;
+  for (let i = 1; i < looks.length; i++) {
+    st.apply(look(looks[i]!, i * 1000, looks[i - 1]));
+    if (!v.map.dirty) continue;
+    const seq = v.frameSeq;
+    const full = st.frameOf(v);
+    assert.equal(v.frameSeq, seq + 1);
+    const d = v.delta!;
+    assert.deepEqual(d, frameDelta(page, full));
+    page = applyDelta(page, d);
+    assert.deepEqual(normal(page), normal(full), `look ${i}`);
+    if (d.nodes.length + d.edges.length < full.nodes.length + full.edges.length) small++;
+  }
+  assert.ok(small > 30, `deltas smaller than the frame: ${small}`);
 });
