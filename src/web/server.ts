@@ -195,7 +195,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     const s: Stream = { res, view, lang: L, rowsVersion: view.version, blocked: false, mapPending: false, delta: url.searchParams.get('delta') === '1', mapSeq: -1 };
     streams.add(s);
     res.write(`retry: 2000\n\n`);
-    write(s, 'hello', { takenAt: state.takenAt, interval, tick: state.tick });
+    write(s, 'hello', { takenAt: state.takenAt, interval, tick: state.tick, startedAt: state.startedAt });
     write(s, 'history', state.history);
     if (lastTick) write(s, 'tick', lastTick);
     if (state.tick > 0) {
@@ -267,6 +267,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
             process.stderr.write(`${JSON.stringify({
               lookWallMs: u.stats.wallMs, lookCpuMs: u.stats.cpuMs, applyMs: state.lastApplyMs, broadcastMs: performance.now() - b0,
               serverCpuMs: (c.user + c.system) / 1000, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
+              opened: u.diff?.opened.length, closed: u.diff?.closed.length, changed: u.diff?.changed.length, replaced: u.diff?.replaced?.length ?? 0,
             })}\n`);
           }
         }

@@ -220,6 +220,8 @@ export class WebState {
   private nextId = 1;
   tick = 0;
   takenAt = 0;
+  /** Time of the first look: sockets first seen then were already there when the server started. */
+  startedAt = 0;
   readonly byState = new Map<SocketState, number>();
   readonly history: HistoryPoint[] = [];
   /** The latest look's sockets (for explanations and the actions' checks). */
@@ -312,6 +314,7 @@ export class WebState {
         for (const e of [...v.members]) v.leave(e, e.contrib);
       }
       opened = u.sockets;
+      this.startedAt = now;
       for (const s of opened) this.listenerDelta(s, 1, flipped);
       flipped.clear();
     } else {
