@@ -6,6 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultContext } from '../index.js';
 import { LiveCollector } from '../collectors/live.js';
 import { readEphemeralRange, readHostFacts } from '../collectors/procfs/host.js';
@@ -119,7 +121,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   const ctx = defaultContext({ procRoot: o.procRoot });
   const ephemeral = readEphemeralRange(ctx.procRoot);
   const hostFacts = readHostFacts(ctx.procRoot);
-  const assets = o.assetsDir ?? new URL('../../web/', import.meta.url).pathname;
+  // dist/src/web/ -> dist/web/ (a path, not a URL's pathname: a space in it stays a space)
+  const assets = o.assetsDir ?? fileURLToPath(new URL('../../web/', import.meta.url));
   const token = newSecret();
   const csrf = newSecret();
   const state = new WebState(ephemeral);
@@ -311,8 +314,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     if (!ASSET_NAME.test(name) || name.includes('..') || !type) return send(res, 404, TEXT, 'Not found\n');
     let body: Buffer;
     try {
-      if (!statSync(assets + name).isFile()) return send(res, 404, TEXT, 'Not found\n');
-      body = readFileSync(assets + name);
+      if (!statSync(join(assets, name)).isFile()) return send(res, 404, TEXT, 'Not found\n');
+      body = readFileSync(join(assets, name));
     } catch {
       if (name === 'index.html') return send(res, 500, TEXT, msg(lang, 'webserver.not-built', { dir: assets }) + '\n');
       return send(res, 404, TEXT, 'Not found\n');
