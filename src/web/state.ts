@@ -11,7 +11,7 @@ import { tupleKey } from '../model/diff.js';
 import type { Socket, SocketState } from '../model/socket.js';
 import { SOCKET_STATES } from '../model/socket.js';
 import { parseAddress } from '../model/address.js';
-import { SORT_KEYS, type SortKey } from '../model/sort.js';
+import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { matchesText, parseFilterText, type TextFilter } from '../views/tui/filter-text.js';
 import type { WatchUpdate } from '../watch.js';
 import { contribute, frameDelta, MapAggregate, type Contribution, type MapContext, type MapDelta, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
@@ -125,6 +125,19 @@ export function merge(a: Entry[], b: Entry[], cmp: (x: Entry, y: Entry) => numbe
   return out;
 }
 
+/**
+ * Entries in the order of comparator(key), built with the CLI's sort
+ * (sortSockets: keys computed once, numbers compared), which is several times
+ * faster on 100k rows than a comparator that looks addresses up at every
+ * comparison. Its last tie-break is the input order: given by id, as comparator's is.
+ */
+export function sortEntries(entries: Entry[], key: SortKey): Entry[] {
+  entries.sort((a, b) => a.id - b.id);
+  const of = new Map<Socket, Entry>();
+  for (const e of entries) of.set(e.socket, e);
+  return sortSockets(entries.map((e) => e.socket), key).map((s) => of.get(s)!);
+}
+
 /** The sockets one page asks for (filter text and time brush), with their map and sorted rows. */
 export class View {
   readonly members = new Set<Entry>();
@@ -211,7 +224,7 @@ export class View {
     this.sortUse.set(key, Date.now());
     let arr = this.sorted.get(key);
     if (!arr) {
-      arr = [...this.members].sort(comparator(key));
+      arr = sortEntries([...this.members], key);
       this.sorted.set(key, arr);
       if (this.sorted.size > MAX_SORTS) {
         const oldest = [...this.sortUse].filter(([k]) => k !== key).sort((a, b) => a[1] - b[1])[0];

@@ -11,7 +11,7 @@ import type { Socket, SocketState } from '../../src/model/socket.js';
 import { sortSockets, type SortKey } from '../../src/model/sort.js';
 import type { WatchUpdate } from '../../src/watch.js';
 import { MapAggregate, contribute, frameDelta, peerKey, type MapDelta, type MapFrame } from '../../src/web/map.js';
-import { WebState } from '../../src/web/state.js';
+import { WebState, comparator, sortEntries } from '../../src/web/state.js';
 
 let inode = 1000;
 
@@ -240,4 +240,16 @@ test('a map delta carries only what changed, and applied to the previous frame g
     if (d.nodes.length + d.edges.length < full.nodes.length + full.edges.length) small++;
   }
   assert.ok(small > 30, `deltas smaller than the frame: ${small}`);
+});
+
+test('a first sort (the CLI sortSockets) gives exactly the order the incremental merges keep (comparator)', () => {
+  const looks = scenario(11, 150);
+  const st = new WebState();
+  st.apply(look(looks[0]!, 0));
+  for (let i = 1; i < looks.length; i++) st.apply(look(looks[i]!, i * 1000, looks[i - 1]));
+  const all = [...st.entries()];
+  assert.ok(all.length > 40, String(all.length));
+  for (const k of ['proto', 'local', 'remote', 'state', 'recvq', 'sendq', 'port', 'rport', 'pid', 'process', 'inode'] as const) {
+    assert.deepEqual(sortEntries([...all].reverse(), k).map((e) => e.id), [...all].sort(comparator(k)).map((e) => e.id), k);
+  }
 });
