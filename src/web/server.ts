@@ -257,6 +257,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
       try {
         for await (const u of watch({ source, intervalSeconds: interval, signal: stopper.signal })) {
           const c0 = costLog ? process.cpuUsage() : undefined;
+          const m0 = costLog ? threadCpuMs() : undefined;
           const point = state.apply(u);
           lastTick = {
             t: point.t, opened: point.opened, closed: point.closed, total: state.size, byState: point.byState,
@@ -269,7 +270,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
             const c = process.cpuUsage(c0);
             process.stderr.write(`${JSON.stringify({
               lookWallMs: u.stats.wallMs, lookCpuMs: u.stats.cpuMs, applyMs: state.lastApplyMs, broadcastMs: performance.now() - b0,
-              serverCpuMs: (c.user + c.system) / 1000, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
+              serverCpuMs: (c.user + c.system) / 1000, serverThreadCpuMs: m0 === undefined ? undefined : (threadCpuMs() ?? NaN) - m0, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
               opened: u.diff?.opened.length, closed: u.diff?.closed.length, changed: u.diff?.changed.length, replaced: u.diff?.replaced?.length ?? 0,
             })}\n`);
           }
@@ -526,6 +527,19 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
 
 /** Catalog keys the page receives besides its own (`web.`): words it shows for the server's data. */
 const CATALOG_PREFIXES = ['web.', 'webserver.page.', 'scope.', 'unheld.', 'view.col.', 'state.', 'row.'];
+
+/**
+ * CPU time of this (the main) thread, ms, from /proc/self/task/PID/schedstat (ns
+ * on the CPU): unlike process.cpuUsage() it leaves out the GC's and libuv's
+ * helper threads, so the cost log says what the server's own code took.
+ */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
 
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
