@@ -184,14 +184,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   const openStream = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (streams.size >= MAX_STREAMS) return send(res, 503, TEXT, 'Too many streams\n');
     const L = langOf(url);
-    let view: View;
-    try {
-      const v = viewOf(url, res);
-      if (!v) return;
-      view = v;
-    } catch (e) {
-      throw e;
-    }
+    const view = viewOf(url, res);
+    if (!view) return;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.socket?.setNoDelay(true);
     view.holders++;

@@ -143,32 +143,37 @@ function without(arr: Entry[], leaving: ReadonlySet<Entry>, cmp: (a: Entry, b: E
 }
 
 /**
- * Merge `b` (few, sorted) into `a` (many, sorted by `cmp`): each of b's
- * entries finds its place by binary search, and the runs of `a` between them
- * are copied without comparing. A tick with k changes among n rows costs
- * k log n comparisons (each reads addresses through a map) instead of n.
+ * Merge `b` (few, sorted) into `a` (many, sorted by `cmp`), in place: each of
+ * b's entries finds its place by binary search, then the rows after the first
+ * place move up from the back. A tick with k changes among n rows costs
+ * k log n comparisons (each may read addresses through a map) and no new
+ * array of n (whose garbage the collector would pay for at every tick).
  */
-export function merge(a: Entry[], b: Entry[], cmp: (x: Entry, y: Entry) => number): Entry[] {
+export function merge(a: Entry[], b: readonly Entry[], cmp: (x: Entry, y: Entry) => number): Entry[] {
   if (!b.length) return a;
-  if (!a.length) return b.slice();
-  const out = new Array<Entry>(a.length + b.length);
-  let k = 0;
+  const n = a.length;
+  const at = new Array<number>(b.length);
   let from = 0;
-  for (const x of b) {
-    // First index in a[from..] whose entry sorts after x (ties: a's entry first).
+  for (let j = 0; j < b.length; j++) {
+    // First index in a[from..] whose entry sorts after b[j] (ties: a's entry first).
     let lo = from;
-    let hi = a.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmp(a[mid]!, x) <= 0) lo = mid + 1;
+      if (cmp(a[mid]!, b[j]!) <= 0) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = from; i < lo; i++) out[k++] = a[i]!;
-    out[k++] = x;
+    at[j] = lo;
     from = lo;
   }
-  for (let i = from; i < a.length; i++) out[k++] = a[i]!;
-  return out;
+  for (let j = 0; j < b.length; j++) a.push(b[j]!);
+  let w = n + b.length - 1;
+  let r = n - 1;
+  for (let j = b.length - 1; j >= 0; j--) {
+    while (r >= at[j]!) a[w--] = a[r--]!;
+    a[w--] = b[j]!;
+  }
+  return a;
 }
 
 /**
@@ -256,7 +261,7 @@ export class View {
         const cmp = comparator(key);
         // The leavers found by binary search and cut out, then one merge: k log n comparisons.
         const kept = leaving.size ? without(arr, leaving, sortedAsComparator(key)) ?? arr.filter((e) => !leaving.has(e)) : arr;
-        // Each order gets its own copy: an array shared by two orders would be re-sorted under the other.
+        // Each order sorts its own copy of the newcomers (one array shared by two orders would be re-sorted under the other).
         this.sorted.set(key, merge(kept, [...fresh].sort(cmp), cmp));
       }
     }
