@@ -95,9 +95,13 @@ export class TableView {
     this.queueDraw();
   }
 
+  private failed = new Set<number>();
+
   private invalidate(): void {
     for (const c of this.pending.values()) c.abort();
     this.pending.clear();
+    this.failed.clear();
+    this.error = undefined;
     // Keep showing the old rows until the new ones arrive (no flash of empty rows).
     this.stale = this.pages;
     this.pages = new Map();
@@ -136,7 +140,8 @@ export class TableView {
   }
 
   private async fetchPage(page: number): Promise<void> {
-    if (this.pages.has(page) || this.pending.has(page)) return;
+    // A page the server refused (a bad filter) is not asked for again until the query or the table changes.
+    if (this.pages.has(page) || this.pending.has(page) || this.failed.has(page)) return;
     const ctl = new AbortController();
     this.pending.set(page, ctl);
     const q = { filter: this.query.filter, from: this.query.from, to: this.query.to, sort: this.sort, dir: this.dir };
@@ -156,6 +161,7 @@ export class TableView {
       this.pages.set(page, a.rows);
     } catch (e) {
       if (ctl.signal.aborted) return;
+      this.failed.add(page);
       this.error = e instanceof api.HttpError ? e.detail || `HTTP ${e.status}` : String(e);
     } finally {
       if (this.pending.get(page) === ctl) this.pending.delete(page);
