@@ -155,6 +155,8 @@ export class MapView {
           if (e.key === 'Enter' || e.key === ' ') this.onPick(this.placed.get(n.id)!.node);
         });
         if (animate) g.classList.add('enter');
+        // A one-off: an animation class left on would play again each time the map is shown (display: none → block).
+        g.addEventListener('animationend', () => g.classList.remove('enter'));
         this.nodeLayer.append(g);
         p = { node: n, x: pos.x, y: pos.y, angle: pos.angle, g };
         this.placed.set(n.id, p);
@@ -187,6 +189,7 @@ export class MapView {
         const title = svg('title');
         const path = svg('line', { class: 'edge', 'data-id': e.id }, title);
         if (animate) path.classList.add('enter');
+        path.addEventListener('animationend', () => path.classList.remove('enter', 'flash-opened', 'flash-closed'));
         this.edgeLayer.append(path);
         d = { edge: e, path, title };
         this.edges.set(e.id, d);
