@@ -139,9 +139,10 @@ export function originOk(req: IncomingMessage): boolean {
  * The checks every request passes, in order: Host, Origin (and for a POST,
  * Origin present and the CSRF header), then the token (cookie, bearer
  * header, or ?token= on the page itself). A refusal names which one failed
- * (for the server's tests and logs; the client only sees 403).
+ * (for the server's tests and logs; the client only sees 403). `path` is
+ * the path as sent (not normalised).
  */
-export function admit(req: IncomingMessage, url: URL, o: GateOptions): Admitted | Refusal {
+export function admit(req: IncomingMessage, path: string, query: URLSearchParams, o: GateOptions): Admitted | Refusal {
   if (!o.hosts.has(req.headers.host)) return 'host';
   // A browser that says where the request comes from: never from another site.
   const site = req.headers['sec-fetch-site'];
@@ -154,8 +155,8 @@ export function admit(req: IncomingMessage, url: URL, o: GateOptions): Admitted 
   const bearer = auth !== undefined && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
   let viaQuery = false;
   if (!sameSecret(cookie, o.token) && !sameSecret(bearer, o.token)) {
-    const q = url.searchParams.get('token') ?? undefined;
-    if (url.pathname !== '/' || req.method !== 'GET' || !sameSecret(q, o.token)) return 'token';
+    const q = query.get('token') ?? undefined;
+    if (path !== '/' || req.method !== 'GET' || !sameSecret(q, o.token)) return 'token';
     viaQuery = true;
   }
   if (post && !sameSecret(headerText(req.headers[CSRF_HEADER]), o.csrf)) return 'csrf';

@@ -90,6 +90,10 @@ interface Stream {
   /** A write is waiting for 'drain': the next map is sent then, not queued. */
   blocked: boolean;
   mapPending: boolean;
+  /** Asked for `mapdelta` events (?delta=1) instead of a whole `map` at every change. */
+  delta: boolean;
+  /** The view's frame this stream has (View.frameSeq when it was sent). */
+  mapSeq: number;
 }
 
 /** JSON for the page: jsonText (control and bidi characters as \u escapes), and `<` escaped so no byte reads as markup. */
@@ -127,6 +131,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   let explainCtx: { tick: number; ctx: RowContext } | undefined;
   let lastTick: Record<string, unknown> | undefined;
   const startTicksOf = (pid: number): number | undefined => collector?.startTicksOf(pid);
+  const costLog = process.env['SOCKSCOPE_WEB_COST_LOG'] !== undefined && process.env['SOCKSCOPE_WEB_COST_LOG'] !== '';
 
   const servers: Server[] = [];
   let hosts: HostAllowList | undefined;
@@ -187,14 +192,15 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.socket?.setNoDelay(true);
     view.holders++;
-    const s: Stream = { res, view, lang: L, rowsVersion: view.version, blocked: false, mapPending: false };
+    const s: Stream = { res, view, lang: L, rowsVersion: view.version, blocked: false, mapPending: false, delta: url.searchParams.get('delta') === '1', mapSeq: -1 };
     streams.add(s);
     res.write(`retry: 2000\n\n`);
-    write(s, 'hello', { takenAt: state.takenAt, interval, tick: state.tick });
+    write(s, 'hello', { takenAt: state.takenAt, interval, tick: state.tick, startedAt: state.startedAt });
     write(s, 'history', state.history);
     if (lastTick) write(s, 'tick', lastTick);
     if (state.tick > 0) {
       write(s, 'map', state.frameOf(view));
+      s.mapSeq = view.frameSeq;
       write(s, 'rows', { version: view.version, total: view.members.size });
     }
     res.on('drain', () => {
@@ -202,6 +208,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
       if (s.mapPending && state.tick > 0) {
         s.mapPending = false;
         write(s, 'map', state.frameOf(s.view));
+        s.mapSeq = s.view.frameSeq;
       }
     });
     const beat = setInterval(() => { if (!res.destroyed) res.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
@@ -222,9 +229,16 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
         frame = s.view.map.dirty || s.view.frameTick < 0 ? state.frameOf(s.view) : undefined;
         perView.set(s.view, frame);
       }
-      if (frame) {
-        if (s.blocked) s.mapPending = true;
-        else write(s, 'map', frame);
+      if (frame && s.mapSeq !== s.view.frameSeq) {
+        if (s.blocked) {
+          s.mapPending = true;
+        } else {
+          // A stream that has the previous frame gets what changed; any other the whole frame.
+          const delta = s.view.delta;
+          if (s.delta && delta && s.mapSeq === s.view.frameSeq - 1) write(s, 'mapdelta', delta);
+          else write(s, 'map', frame);
+          s.mapSeq = s.view.frameSeq;
+        }
       }
       if (s.view.version !== s.rowsVersion) {
         s.rowsVersion = s.view.version;
@@ -239,12 +253,23 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     while (!stopper.signal.aborted) {
       try {
         for await (const u of watch({ source, intervalSeconds: interval, signal: stopper.signal })) {
+          const c0 = costLog ? process.cpuUsage() : undefined;
           const point = state.apply(u);
           lastTick = {
             t: point.t, opened: point.opened, closed: point.closed, total: state.size, byState: point.byState,
             wallMs: Math.round(u.stats.wallMs), cpuMs: Math.round(u.stats.cpuMs), applyMs: Math.round(state.lastApplyMs * 10) / 10,
           };
+          const b0 = performance.now();
           broadcast();
+          if (c0) {
+            // The benchmark reads these lines: the look (watch's own figures) and the server's share of the tick.
+            const c = process.cpuUsage(c0);
+            process.stderr.write(`${JSON.stringify({
+              lookWallMs: u.stats.wallMs, lookCpuMs: u.stats.cpuMs, applyMs: state.lastApplyMs, broadcastMs: performance.now() - b0,
+              serverCpuMs: (c.user + c.system) / 1000, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
+              opened: u.diff?.opened.length, closed: u.diff?.closed.length, changed: u.diff?.changed.length, replaced: u.diff?.replaced?.length ?? 0,
+            })}\n`);
+          }
         }
       } catch (e) {
         o.onError?.(e);
@@ -296,10 +321,14 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const gate = admit(req, url, { hosts: hosts!, token, csrf });
+    const raw = req.url ?? '/';
+    const url = new URL(raw, 'http://localhost');
+    // Routed on the path as sent, not as URL() normalises it: '/assets/..' is no way to '/'.
+    const q = raw.indexOf('?');
+    const path = q >= 0 ? raw.slice(0, q) : raw;
+    if (!path.startsWith('/')) return send(res, 400, TEXT, 'Bad request\n');
+    const gate = admit(req, path, url.searchParams, { hosts: hosts!, token, csrf });
     if (typeof gate === 'string') return forbidden(res);
-    const path = url.pathname;
     const method = req.method ?? 'GET';
     if (gate.viaQuery) {
       // The token leaves the address bar (and the history) for an HttpOnly cookie.

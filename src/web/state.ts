@@ -14,7 +14,7 @@ import { parseAddress } from '../model/address.js';
 import { SORT_KEYS, type SortKey } from '../model/sort.js';
 import { matchesText, parseFilterText, type TextFilter } from '../views/tui/filter-text.js';
 import type { WatchUpdate } from '../watch.js';
-import { contribute, MapAggregate, type Contribution, type MapContext, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
+import { contribute, frameDelta, MapAggregate, type Contribution, type MapContext, type MapDelta, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
 
 /** One socket as the server tracks it across ticks. */
 export interface Entry {
@@ -121,13 +121,17 @@ export class View {
   lastUsed = Date.now();
   private readonly sorted = new Map<SortKey, Entry[]>();
   private sortUse = new Map<SortKey, number>();
-  // This tick's work.
-  private removed = false;
+  // This tick's work: entries that left their place in the sorted orders (closed, left the view,
+  // changed and so maybe sorting elsewhere), and those to merge in.
+  private leaving = new Set<Entry>();
   private inserted: Entry[] = [];
   private changedRows = false;
   /** The latest frame and the tick it was made for (shared by every stream of the view). */
   frame?: MapFrame;
   frameTick = -1;
+  /** Frames made so far; `delta` turns frame frameSeq-1 into frame frameSeq. */
+  frameSeq = 0;
+  delta?: MapDelta;
 
   constructor(readonly key: string, readonly text: TextFilter | undefined, readonly from: number | undefined, readonly to: number | undefined) {}
 
@@ -141,7 +145,7 @@ export class View {
   leave(e: Entry, contrib: Contribution): void {
     if (!this.members.delete(e)) return;
     this.map.add(contrib, -1);
-    this.removed = true;
+    this.leaving.add(e);
     this.changedRows = true;
   }
 
@@ -157,7 +161,7 @@ export class View {
   /** A member's row changed where a page can see it (state, queues, holders). */
   touch(e: Entry): void {
     this.changedRows = true;
-    this.removed = true;
+    this.leaving.add(e);
     this.inserted.push(e);
   }
 
@@ -171,16 +175,17 @@ export class View {
   /** End of a tick: the kept sort orders take the tick's changes (one merge each). */
   settle(): void {
     if (this.changedRows) this.version++;
-    if (this.removed || this.inserted.length) {
-      const fresh = new Set(this.inserted.filter((e) => e.alive && this.members.has(e)));
+    if (this.leaving.size || this.inserted.length) {
+      const fresh = [...new Set(this.inserted.filter((e) => e.alive && this.members.has(e)))];
+      const leaving = this.leaving;
       for (const [key, arr] of this.sorted) {
         const cmp = comparator(key);
-        // A changed member may sort elsewhere now: it leaves its place and is merged in again.
-        const kept = this.removed || fresh.size ? arr.filter((e) => e.alive && this.members.has(e) && !fresh.has(e)) : arr;
-        this.sorted.set(key, merge(kept, [...fresh].sort(cmp), cmp));
+        // One pass with a lookup in the (small) set of leavers, then one merge: a few ms at 100k rows.
+        const kept = leaving.size ? arr.filter((e) => !leaving.has(e)) : arr;
+        this.sorted.set(key, merge(kept, fresh.sort(cmp), cmp));
       }
     }
-    this.removed = false;
+    this.leaving = new Set();
     this.inserted = [];
     this.changedRows = false;
   }
@@ -215,6 +220,8 @@ export class WebState {
   private nextId = 1;
   tick = 0;
   takenAt = 0;
+  /** Time of the first look: sockets first seen then were already there when the server started. */
+  startedAt = 0;
   readonly byState = new Map<SocketState, number>();
   readonly history: HistoryPoint[] = [];
   /** The latest look's sockets (for explanations and the actions' checks). */
@@ -307,6 +314,7 @@ export class WebState {
         for (const e of [...v.members]) v.leave(e, e.contrib);
       }
       opened = u.sockets;
+      this.startedAt = now;
       for (const s of opened) this.listenerDelta(s, 1, flipped);
       flipped.clear();
     } else {
@@ -400,7 +408,10 @@ export class WebState {
   /** The view's frame for this tick (made once, shared by every stream of the view). */
   frameOf(v: View): MapFrame {
     if (!v.frame || (v.map.dirty && v.frameTick !== this.tick)) {
+      const prev = v.frame;
       v.frame = v.map.frame(this.limits);
+      v.delta = prev ? frameDelta(prev, v.frame) : undefined;
+      v.frameSeq++;
       v.frameTick = this.tick;
     }
     return v.frame;

@@ -27,16 +27,23 @@ function opened(args: string[]): string[] {
   }
 }
 
-const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^node_modules\/prom-client\//];
+const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^node_modules\/prom-client\//, /^dist\/src\/web\//, /^dist\/web\//];
 
 for (const args of [['list', '-n'], ['port', '1'], [], ['explain', 'TIME_WAIT'], ['--version']]) {
-  test(`sockscope ${args.join(' ') || '(overview)'} loads no lab, doctor or exporter code`, () => {
+  test(`sockscope ${args.join(' ') || '(overview)'} loads no lab, doctor, exporter or web code`, () => {
     const files = opened(args);
     assert.ok(files.some((f) => f.startsWith('dist/src/cli/main.js')), `the trace saw the CLI start: ${files.slice(0, 5).join(', ')}`);
     const heavy = files.filter((f) => HEAVY.some((re) => re.test(f)));
     assert.deepEqual(heavy, [], `loaded without need: ${heavy.join(', ')}`);
   });
 }
+
+test('sockscope web --help loads the web command and no more than it needs', () => {
+  const files = opened(['web', '--help']);
+  assert.ok(files.some((f) => f.startsWith('dist/src/cli/commands/web.js')), `web --help opened no web command: ${files.join(', ')}`);
+  const other = files.filter((f) => /^dist\/src\/(exporter|doctor)\/|^node_modules\/prom-client\//.test(f));
+  assert.deepEqual(other, [], `loaded without need: ${other.join(', ')}`);
+});
 
 test('the trace does see a command load its own code (the check above can fail)', () => {
   const files = opened(['help', 'lab']);
