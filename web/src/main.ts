@@ -82,6 +82,7 @@ async function boot(): Promise<void> {
     hello: (d) => {
       interval = d.interval;
       timeline.setInterval(d.interval);
+      if (d.startedAt !== undefined) table.setStartedAt(d.startedAt);
     },
     history: (d) => timeline.history(d),
     tick: (d) => {

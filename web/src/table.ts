@@ -31,8 +31,12 @@ const COLS: Col[] = [
   { id: 'sendq', key: 'web.col.sendq', sort: 'sendq', cell: (r) => r.sendQ, cls: 'num' },
   { id: 'process', key: 'web.col.process', sort: 'process', cell: (r) => r.process },
   { id: 'where', key: 'web.col.where', cell: (r) => [r.container ?? r.unit, r.netns].filter(Boolean).join(' · ') },
-  { id: 'seen', key: 'web.col.seen', cell: (r) => clock(r.firstSeen) },
+  { id: 'seen', key: 'web.col.seen', cell: (r) => seenText(r.firstSeen) },
 ];
+
+/** The server's first look: a socket "first seen" then was already there, for who knows how long. */
+let startedAt = 0;
+const seenText = (ms: number): string => (ms <= startedAt ? `≤ ${clock(ms)}` : clock(ms));
 
 export class TableView {
   private readonly head: HTMLElement;
@@ -64,6 +68,10 @@ export class TableView {
     new ResizeObserver(() => this.queueDraw()).observe(this.scroller);
     this.renderHead();
     this.renderDetailEmpty();
+  }
+
+  setStartedAt(ms: number): void {
+    startedAt = ms;
   }
 
   relabel(): void {
@@ -243,7 +251,7 @@ export class TableView {
         [t('web.col.local'), row.local], [t('web.col.remote'), row.remote], [t('web.col.state'), row.state],
         [t('web.col.recvq'), String(row.recvQ)], [t('web.col.sendq'), row.sendQ],
         [t('web.col.where'), [row.container, row.unit, row.netns].filter(Boolean).join(' · ') || undefined],
-        [t('web.col.seen'), clock(row.firstSeen)],
+        [t('web.col.seen'), seenText(row.firstSeen)],
       ] : [];
       // Holders: pid, name, fd, user and the command line, each as text.
       const holders = (row?.holders ?? []).map((h) => el('li', { class: 'holder' },
