@@ -459,7 +459,8 @@ export class MapView {
       spread(items, minGapPx / r);
       for (const it of items) at(it.id, r, it.angle);
     };
-    place('process', R_PROCESS, 20, ['port', 'peer']);
+    // Process labels run inwards and converge: keep them further apart than the doors.
+    place('process', R_PROCESS, 30, ['port', 'peer']);
     place('group', R_GROUP, 26, ['process']);
     place('peer', R_PEER, 22, ['port', 'process']);
     return out;
