@@ -53,12 +53,12 @@ test('a hostile process name and command line are shown as text', async (t) => {
 
   // On the map: the process behind the door, its name as characters.
   await b.page.waitForFunction(() => [...document.querySelectorAll('#map-svg g.node[data-kind="process"]:not(.exit)')]
-    .some((g) => (g.textContent ?? '').includes('<img src=x>')), undefined, { timeout: 10_000 });
+    .some((g) => (g.textContent ?? '').includes('<img src=x>')), undefined, { timeout: 30_000 });
   await screenshot(b.page, 'hostile-map');
 
   // In the table, and in the detail pane with the command line.
   await b.page.evaluate(() => { location.hash = 'table'; });
-  await b.page.waitForFunction(() => (document.querySelector('#table-scroll .trow[data-id]')?.textContent ?? '').includes('<img src=x>'), undefined, { timeout: 10_000 });
+  await b.page.waitForFunction(() => (document.querySelector('#table-scroll .trow[data-id]')?.textContent ?? '').includes('<img src=x>'), undefined, { timeout: 30_000 });
   const rows = await tableRows(b.page);
   assert.equal(rows.length, 1);
   assert.ok(rows[0]!.includes(`${child.pid}/<img src=x>`), rows[0]);
