@@ -37,7 +37,7 @@ test('the language switch changes the texts of every view, and sticks', async (t
   const server = await startWeb(t, ['--lang', 'en']);
   const b = await openBrowser(t, server.origin);
   await openPage(b, server, 'map');
-  await b.page.waitForSelector('#map-svg g.node', { timeout: 10_000 });
+  await b.page.waitForSelector('#map-svg g.node', { timeout: 20_000 });
   const before = await texts(b.page);
   assert.equal(before.tab, en['web.tab.map']);
   assert.equal(before.header.replace(/ [▲▼]$/, ''), en['web.col.local']);
