@@ -58,31 +58,47 @@ function meanAngle(as: number[]): number | undefined {
 
 /**
  * Spread angles so that neighbours are at least `gap` apart, keeping their
- * order and staying close to where they wanted to be (a few relaxation passes).
+ * order and moving them as little as possible (least squares): cut the circle
+ * at its widest empty arc, then along that line x_i = z_i + i*gap where z is the
+ * isotonic regression of want_i - i*gap (pool adjacent violators, linear time).
  */
 function spread(items: { want: number; angle: number }[], gap: number): void {
-  if (!items.length) return;
-  items.sort((a, b) => a.want - b.want);
   const n = items.length;
+  if (!n) return;
   const g = Math.min(gap, TAU / n);
-  for (const it of items) it.angle = it.want;
-  for (let pass = 0; pass < 60; pass++) {
-    let moved = false;
-    for (let i = 0; i < n; i++) {
-      const a = items[i]!;
-      const b = items[(i + 1) % n]!;
-      let d = b.angle - a.angle;
-      if (i === n - 1) d += TAU;
-      if (n > 1 && d < g - 1e-6) {
-        const push = (g - d) / 2;
-        a.angle -= push;
-        b.angle += push;
-        moved = true;
-      }
+  items.sort((a, b) => a.want - b.want);
+  // Start after the widest gap between wanted angles.
+  let cut = 0;
+  let widest = -1;
+  for (let i = 0; i < n; i++) {
+    const next = i + 1 < n ? items[i + 1]!.want : items[0]!.want + TAU;
+    if (next - items[i]!.want > widest) {
+      widest = next - items[i]!.want;
+      cut = (i + 1) % n;
     }
-    if (!moved) break;
   }
-  for (const it of items) it.angle = norm(it.angle);
+  const order = [...items.slice(cut), ...items.slice(0, cut)];
+  const base = order[0]!.want;
+  const y = order.map((it, i) => (it.want < base ? it.want + TAU : it.want) - i * g);
+  // Pool adjacent violators: blocks of (mean, size).
+  const means: number[] = [];
+  const sizes: number[] = [];
+  for (const v of y) {
+    means.push(v);
+    sizes.push(1);
+    while (means.length > 1 && means[means.length - 2]! > means[means.length - 1]!) {
+      const m2 = means.pop()!;
+      const s2 = sizes.pop()!;
+      const m1 = means.pop()!;
+      const s1 = sizes.pop()!;
+      means.push((m1 * s1 + m2 * s2) / (s1 + s2));
+      sizes.push(s1 + s2);
+    }
+  }
+  let i = 0;
+  for (let b = 0; b < means.length; b++) {
+    for (let k = 0; k < sizes[b]!; k++, i++) order[i]!.angle = norm(means[b]! + i * g);
+  }
 }
 
 export class MapView {
