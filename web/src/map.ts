@@ -279,7 +279,7 @@ export class MapView {
   /** Edges that gained (green) or lost (red) sockets this tick: a dot runs along them, and they glow. */
   private flash(ev: MapEvent, ids: string[], how: 'opened' | 'closed'): void {
     const color = how === 'opened' ? '#27c46b' : '#e0483b';
-    for (const id of ids.slice(0, 40)) {
+    for (const id of ids.slice(0, 24)) {
       const d = this.edges.get(id);
       if (!d) continue;
       d.path.classList.remove('flash-opened', 'flash-closed');
