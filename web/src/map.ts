@@ -41,6 +41,8 @@ interface Particle {
 }
 
 const TAU = Math.PI * 2;
+/** Process labels drawn at most (inward labels converge; past this many they overlap). */
+const MAX_PROCESS_LABELS = 28;
 const norm = (a: number): number => ((a % TAU) + TAU) % TAU;
 
 /** Circular mean of angles; undefined for none. */
@@ -118,6 +120,8 @@ export class MapView {
   private selectedFilter = '';
   private animating = false;
   private doors = 0;
+  private labelled = new Set<string>();
+  private maxProcR = 18;
 
   constructor(container: HTMLElement, private readonly onPick: (node: MapNode) => void) {
     this.root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'map', role: 'img', id: 'map-svg' });
@@ -156,6 +160,11 @@ export class MapView {
     this.empty.textContent = ev.nodes.some((n) => n.kind !== 'host') ? '' : t('web.map.empty');
 
     this.doors = ev.nodes.filter((n) => n.kind === 'port').length;
+    // A crowded ring of processes: the busiest keep their labels (the rest say theirs on hover),
+    // and no circle is wider than its share of the ring.
+    const procs = ev.nodes.filter((n) => n.kind === 'process').sort((a, b) => b.count - a.count);
+    this.labelled = new Set(procs.slice(0, MAX_PROCESS_LABELS).map((n) => n.id));
+    this.maxProcR = Math.max(4, (Math.PI * R_PROCESS) / Math.max(1, procs.length) - 2);
     const target = this.layout(ev);
     const seen = new Set<string>();
     const from = new Map<string, { x: number; y: number }>();
@@ -374,10 +383,12 @@ export class MapView {
         }
         break;
       }
-      case 'process':
-        parts.push(svg('circle', { r: size, class: n.unheld ? 'proc unheld' : 'proc' }));
-        parts.push(radial(text, sub, size + 5, false, 15));
+      case 'process': {
+        const r = Math.min(size, this.maxProcR);
+        parts.push(svg('circle', { r, class: n.unheld ? 'proc unheld' : 'proc' }));
+        if (this.labelled.has(n.id)) parts.push(radial(text, sub, r + 5, false, 15));
         break;
+      }
       case 'group':
         parts.push(svg('rect', { x: -10, y: -10, width: 20, height: 20, rx: 4, class: 'group' }));
         parts.push(radial(text, sub, 14, false, 10));
