@@ -37,22 +37,25 @@ test('a listener appears on the map and in the table within two seconds, and lea
   child.proc.stdin!.write('go\n');
   const port = Number((await child.message('port')).port);
   const started = Date.now();
-  // The door, and the process behind it, on the map.
-  await b.page.waitForFunction((p) => [...document.querySelectorAll('#map-svg g.node[data-kind="port"]:not(.exit)')]
-    .some((g) => (g.textContent ?? '').includes(String(p))), port, { timeout: 2000 });
-  const onMap = Date.now() - started;
+  // The door (and the process behind it) on the map, and the row in the table
+  // (drawn while its view is hidden): both within two seconds of listen().
+  let onMap = 0;
+  let inTable = 0;
+  await Promise.all([
+    b.page.waitForFunction((p) => [...document.querySelectorAll('#map-svg g.node[data-kind="port"]:not(.exit)')]
+      .some((g) => (g.textContent ?? '').includes(String(p))), port, { timeout: 2000 }).then(() => { onMap = Date.now() - started; }),
+    b.page.waitForFunction((p) => [...document.querySelectorAll('#table-scroll .trow[data-id]:not([hidden])')]
+      .some((r) => (r.textContent ?? '').includes(`127.0.0.1:${p}`)), port, { timeout: 2000 }).then(() => { inTable = Date.now() - started; }),
+  ]);
+  t.diagnostic(`on the map after ${onMap} ms, in the table after ${inTable} ms`);
   const nodes = await mapNodes(b.page);
   assert.ok(nodes.some((n) => n.kind === 'process' && n.text.includes('python')), `the process behind the door: ${JSON.stringify(nodes)}`);
   await screenshot(b.page, 'live-map-listener');
 
-  // And in the table (the same filter), within two seconds of listening too.
   await b.page.evaluate(() => { location.hash = 'table'; });
-  await b.page.waitForFunction((p) => [...document.querySelectorAll('#table-scroll .trow[data-id]:not([hidden])')]
-    .some((r) => (r.textContent ?? '').includes(`127.0.0.1:${p}`)), port, { timeout: Math.max(200, 2000 - (Date.now() - started)) });
   const rows = await tableRows(b.page);
   assert.equal(rows.length, 1, `one row for one listener: ${rows.join(' | ')}`);
   assert.match(rows[0]!, new RegExp(`^tcp\\t127\\.0\\.0\\.1:${port}\\t0\\.0\\.0\\.0:\\*\\tLISTEN\\t0\\t8\\t${child.pid}/python`), rows[0]);
-  t.diagnostic(`on the map after ${onMap} ms, in the table after ${Date.now() - started} ms`);
 
   // The detail pane explains the row.
   await b.page.click('#table-scroll .trow[data-id]');
