@@ -158,6 +158,7 @@ async function boot(): Promise<void> {
     // The lab has nothing to filter.
     byId('toolbar').classList.toggle('dim', v === 'lab');
     timeline.show(v === 'timeline');
+    map.show(v === 'map');
     if (v === 'table') table.relabel();
   };
   window.addEventListener('hashchange', show);

@@ -27,6 +27,8 @@ const R_PEER = 410;
 
 interface Placed {
   node: MapNode;
+  /** What the node's drawing was made from (redrawn only when it changes). */
+  sig?: string;
   x: number;
   y: number;
   angle: number;
@@ -148,11 +150,26 @@ export class MapView {
   }
 
   relabel(): void {
+    this.textsKey++;
     if (this.last) this.update(this.last, false);
+  }
+
+  private visible = true;
+  private stale = false;
+
+  /** A hidden map only keeps the latest frame, and draws it (without animation) when shown. */
+  show(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.stale && this.last) this.update(this.last, false);
   }
 
   update(ev: MapEvent, animate = true): void {
     this.last = ev;
+    if (!this.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     const host = ev.nodes.find((n) => n.kind === 'host');
     this.hostLabel.textContent = host?.label || this.hostname;
     const total = host?.count ?? ev.nodes.filter((n) => n.kind === 'port' || n.kind === 'peer').reduce((a, n) => a + n.count, 0);
@@ -192,7 +209,14 @@ export class MapView {
       }
       p.node = n;
       p.angle = pos.angle;
-      this.drawNode(p);
+      // Redraw a node only when what it shows changed: most looks change a few counts, not the picture.
+      const sig = `${n.label}|${n.sublabel ?? ''}|${n.scope ?? ''}|${n.protocol ?? ''}|${n.folded ?? ''}|${this.radiusOf(n)}|${pos.angle.toFixed(3)}|${this.labelled.has(n.id)}|${this.doors <= 24}|${this.textsKey}`;
+      if (p.sig !== sig) {
+        p.sig = sig;
+        this.drawNode(p);
+      } else {
+        p.g.querySelector('title')!.textContent = this.nodeTitle(n);
+      }
       p.g.classList.toggle('selected', this.selectedFilter !== '' && n.filter === this.selectedFilter);
     }
     for (const [id, p] of this.placed) {
@@ -221,9 +245,12 @@ export class MapView {
       }
       d.edge = e;
       const state = dominantState(e.states);
-      d.path.setAttribute('stroke', stateColor(state));
-      d.path.setAttribute('stroke-width', String(Math.min(14, 1 + Math.log2(1 + e.count) * 1.6)));
-      d.path.setAttribute('data-state', state);
+      const width = String(Math.min(14, 1 + Math.log2(1 + e.count) * 1.6));
+      if (d.path.getAttribute('data-state') !== state) {
+        d.path.setAttribute('stroke', stateColor(state));
+        d.path.setAttribute('data-state', state);
+      }
+      if (d.path.getAttribute('stroke-width') !== width) d.path.setAttribute('stroke-width', width);
       d.title.textContent = this.edgeTitle(ev, e);
     }
     for (const [id, d] of this.edges) {
@@ -236,21 +263,27 @@ export class MapView {
     // Move nodes from where they were to where they go, then the particles.
     const to = target;
     const start = performance.now();
+    // Only nodes that move (or are new) are touched, and edges only when a node moved.
+    const movers = [...this.placed].filter(([id, p]) => {
+      const a = from.get(id);
+      const b = to.get(id);
+      return !p.g.hasAttribute('transform') || (a && b && (Math.abs(a.x - b.x) > 0.05 || Math.abs(a.y - b.y) > 0.05));
+    });
     const dur = animate ? 450 : 0;
     const frame = (now: number): void => {
       const k = dur === 0 ? 1 : Math.min(1, (now - start) / dur);
       const ease = 1 - (1 - k) ** 3;
-      for (const [id, p] of this.placed) {
+      for (const [id, p] of movers) {
         const a = from.get(id) ?? p;
         const b = to.get(id) ?? p;
         p.x = a.x + (b.x - a.x) * ease;
         p.y = a.y + (b.y - a.y) * ease;
         p.g.setAttribute('transform', `translate(${p.x.toFixed(1)} ${p.y.toFixed(1)})`);
       }
-      this.placeEdges(ev);
-      if (k < 1) requestAnimationFrame(frame);
+      this.placeEdges(ev, movers.length > 0);
+      if (k < 1 && movers.length) requestAnimationFrame(frame);
     };
-    if (dur === 0) frame(start);
+    if (dur === 0 || !movers.length) frame(start + dur);
     else requestAnimationFrame(frame);
 
     if (animate) {
@@ -268,8 +301,10 @@ export class MapView {
     return p ? { x: p.x, y: p.y } : { x: CX, y: CY };
   }
 
-  private placeEdges(_ev: MapEvent): void {
+  private placeEdges(_ev: MapEvent, all: boolean): void {
     for (const d of this.edges.values()) {
+      // Without movers only new edges need their ends.
+      if (!all && d.path.hasAttribute('x1')) continue;
       const a = this.pos(d.edge.from);
       const b = this.pos(d.edge.to);
       d.path.setAttribute('x1', a.x.toFixed(1));
@@ -291,10 +326,10 @@ export class MapView {
     for (const id of ids.slice(0, 24)) {
       const d = this.edges.get(id);
       if (!d) continue;
+      // Restart the CSS animation on the next frame (no forced layout per edge).
       d.path.classList.remove('flash-opened', 'flash-closed');
-      // Restart the CSS animation.
-      void d.path.getBoundingClientRect();
-      d.path.classList.add(`flash-${how}`);
+      const path = d.path;
+      requestAnimationFrame(() => path.classList.add(`flash-${how}`));
       const a = this.pos(d.edge.from);
       const b = this.pos(d.edge.to);
       // Opening connections travel inwards (peer to door), closing ones outwards.
@@ -311,8 +346,16 @@ export class MapView {
     }
   }
 
+  private lastParticleFrame = 0;
+
   private runParticles(now: number): void {
-    const DUR = 900;
+    const DUR = 800;
+    // 30 frames a second is smooth enough for a dot, and halves the repaints of the map.
+    if (now - this.lastParticleFrame < 30) {
+      requestAnimationFrame((n) => this.runParticles(n));
+      return;
+    }
+    this.lastParticleFrame = now;
     this.particles = this.particles.filter((p) => {
       const k = (now - p.start) / DUR;
       if (k >= 1) {
@@ -327,6 +370,19 @@ export class MapView {
     });
     if (this.particles.length) requestAnimationFrame((n) => this.runParticles(n));
     else this.animating = false;
+  }
+
+  /** Language of the texts drawn (a relabel redraws every node). */
+  private textsKey = 0;
+
+  private radiusOf(n: MapNode): number {
+    const size = Math.min(18, 5 + Math.sqrt(n.count) * 1.3);
+    return Math.round((n.kind === 'process' ? Math.min(size, this.maxProcR) : size) * 2) / 2;
+  }
+
+  private nodeTitle(n: MapNode): string {
+    const { label, sub } = this.texts(n);
+    return [label, sub, n.scope ? t(`web.scope.${n.scope}`) : undefined, t('web.map.sockets', { n: num(n.count) })].filter(Boolean).join(' · ');
   }
 
   /** The words a node shows: the server's label, or ours for the nodes that stand for several. */
@@ -345,11 +401,10 @@ export class MapView {
     // Text along the radius, never upside down.
     const flip = Math.cos(a) < 0;
     const rot = flip ? deg + 180 : deg;
-    const size = Math.min(18, 5 + Math.sqrt(n.count) * 1.3);
+    const size = this.radiusOf(n);
     const { label: text, sub } = this.texts(n);
     const title = svg('title');
-    title.textContent = [text, sub, n.scope ? t(`web.scope.${n.scope}`) : undefined, t('web.map.sockets', { n: num(n.count) })]
-      .filter(Boolean).join(' · ');
+    title.textContent = this.nodeTitle(n);
     const parts: SVGElement[] = [title];
     const cut = (x: string, max: number): string => (x.length > max ? x.slice(0, max - 1) + '…' : x);
     /** A label along the radius, `dx` from the node, outward or inward. */
@@ -384,7 +439,7 @@ export class MapView {
         break;
       }
       case 'process': {
-        const r = Math.min(size, this.maxProcR);
+        const r = size;
         parts.push(svg('circle', { r, class: n.unheld ? 'proc unheld' : 'proc' }));
         if (this.labelled.has(n.id)) parts.push(radial(text, sub, r + 5, false, 15));
         break;
