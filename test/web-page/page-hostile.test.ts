@@ -63,7 +63,7 @@ test('a hostile process name and command line are shown as text', async (t) => {
   assert.equal(rows.length, 1);
   assert.ok(rows[0]!.includes(`${child.pid}/<img src=x>`), rows[0]);
   await b.page.click('#table-scroll .trow[data-id]');
-  await b.page.waitForSelector('#detail .holders .command', { timeout: 5000 });
+  await b.page.waitForSelector('#detail .holders .command', { timeout: 10_000 });
   const command = (await b.page.textContent('#detail .holders .command'))!;
   assert.ok(command.includes(ARGV0), command);
   assert.ok(command.includes('<svg onload=alert(1)>'), command);

@@ -45,7 +45,7 @@ test('the language switch changes the texts of every view, and sticks', async (t
   assert.equal(before.lang, 'en');
 
   await b.page.selectOption('#lang', 'zh-CN');
-  await b.page.waitForFunction((want) => document.querySelector('#tab-map')?.textContent === want, zh['web.tab.map'], { timeout: 5000 });
+  await b.page.waitForFunction((want) => document.querySelector('#tab-map')?.textContent === want, zh['web.tab.map'], { timeout: 10_000 });
   const after = await texts(b.page);
   assert.equal(after.tab, '地图');
   assert.equal(after.lab, zh['web.tab.lab']);
@@ -61,7 +61,7 @@ test('the language switch changes the texts of every view, and sticks', async (t
   }
   // Every view, hidden or not: no key shown instead of its text, no English sentence left.
   await b.page.evaluate(() => { location.hash = 'timeline'; });
-  await b.page.waitForSelector('#chart-rates .u-over', { timeout: 5000 });
+  await b.page.waitForSelector('#chart-rates .u-over', { timeout: 10_000 });
   const all = await everything(b.page);
   assert.doesNotMatch(all, /\bweb\.[a-z]+\.[a-z]/, 'a catalog key shown as text');
   assert.ok(!all.includes(en['web.timeline.rates']!) && all.includes(zh['web.timeline.rates']!));
@@ -77,7 +77,14 @@ test('the language switch changes the texts of every view, and sticks', async (t
 
   // And back.
   await b.page.selectOption('#lang', 'en');
-  await b.page.waitForFunction(() => document.querySelector('#tab-map')?.textContent === 'Map', undefined, { timeout: 5000 });
+  await b.page.waitForFunction(() => document.querySelector('#tab-map')?.textContent === 'Map', undefined, { timeout: 10_000 });
   assert.doesNotMatch(await everything(b.page), /\bweb\.[a-z]+\.[a-z]/);
+  await screenshot(b.page, 'map-en');
+  // The whole table in English, a row explained (in the language now chosen).
+  await b.page.evaluate(() => { location.hash = 'table'; });
+  await b.page.click('#table-scroll .trow[data-id]', { timeout: 10_000 });
+  await b.page.waitForSelector('#detail .explain p', { timeout: 10_000 });
+  assert.doesNotMatch((await b.page.textContent('#detail'))!, /[\u4e00-\u9fff]/, 'the explanation follows the language');
+  await screenshot(b.page, 'table-en');
   assert.deepEqual(b.problems, []);
 });
