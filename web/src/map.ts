@@ -427,10 +427,10 @@ export class MapView {
         parts.push(svg('rect', { x: -8, y: -12, width: 16, height: 24, rx: 2, class: `door scope-${n.scope ?? 'unknown'}`, transform: `rotate(${deg.toFixed(1)})` }));
         // The label runs outwards and must end before the peers' ring: the
         // service goes on a second line while the doors are few enough for it.
-        const label = radial(text, '', 15, true, 13);
+        const label = radial(text, '', 15, true, 15);
         parts.push(label);
         if (sub && this.doors <= 24) {
-          const second = radial(sub, '', 15, true, 13);
+          const second = radial(sub, '', 15, true, 15);
           second.setAttribute('class', 'label sublabel-line');
           second.setAttribute('dy', '15');
           label.setAttribute('dy', '-1');
@@ -542,7 +542,7 @@ export class MapView {
       for (const it of items) at(it.id, r, it.angle);
     };
     // Process labels run inwards and converge: keep them further apart than the doors.
-    place('process', R_PROCESS, 30, ['port', 'peer']);
+    place('process', R_PROCESS, 40, ['port', 'peer']);
     place('group', R_GROUP, 26, ['process']);
     place('peer', R_PEER, 22, ['port', 'process']);
     return out;
