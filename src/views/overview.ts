@@ -495,5 +495,7 @@ export function hiddenHint(snap: Snapshot, lang: Lang): string | undefined {
 export function backlogNote(snap: Snapshot, shown: readonly Socket[], lang: Lang): string | undefined {
   if (snap.backlogKnown || snap.issues.some((i) => i.kind === 'source-fallback')) return undefined;
   if (!shown.some((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.backlog === undefined)) return undefined;
-  return msg(lang, snap.source === 'lsof' ? 'note.backlog-unknown-lsof' : 'note.backlog-unknown');
+  const key = snap.source === 'lsof' ? 'note.backlog-unknown-lsof' : snap.source === 'windows-netstat' ? 'note.backlog-unknown-windows'
+    : snap.source === 'macos-netstat' ? 'note.backlog-unknown-macos' : 'note.backlog-unknown';
+  return msg(lang, key);
 }
