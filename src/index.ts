@@ -133,10 +133,10 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
     select: filter ? (filter.netns ? (s) => matchesTable(tableFilter!, s) : (s) => matchesTable(filter, s)) : undefined,
     narrow: filter ? narrowing(filter) : undefined,
   });
-  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
-  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to.
-  // (Linux only: the runtimes' records are read under the proc root.)
+  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to (before --container
+  // filters). Linux only: the runtimes' records are read under the proc root.
   if (collect.source !== 'lsof' && collector.name === 'linux') annotatePublished(snap.sockets, ctx.procRoot);
+  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
   return snap;
 }
 

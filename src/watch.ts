@@ -159,14 +159,16 @@ export async function* watch(options: WatchOptions = {}): AsyncGenerator<WatchUp
   if (options.source === undefined) {
     const ctx = options.context ?? defaultContext();
     source = owned = new LiveCollector(ctx, {
-      source: options.sourceName, protocols: filter?.protocols, families: filter?.families,
+      source: options.sourceName, protocols: filter?.protocols, families: filter?.families, netns: filter?.netns,
       intervalSeconds: interval / 1000, fullEverySeconds: options.rescanSeconds ?? 20,
     });
   } else if (isCollector(options.source)) {
-    source = new PollingSource(options.source, { protocols: filter?.protocols, families: filter?.families });
+    source = new PollingSource(options.source, { protocols: filter?.protocols, families: filter?.families, netns: filter?.netns });
   } else {
     source = options.source;
   }
+  // The namespaces named are the only ones read (pid:N resolved there): not matched again.
+  const matchFilter = filter?.netns ? { ...filter, netns: undefined } : filter;
   const base = options.query ?? ((): TickQuery => ({ states: filter ? kernelStates(filter) : undefined, ports: filter?.ports }));
   const query = options.traffic ? (): TickQuery => ({ ...base(), counters: true }) : base;
   const tracker = new TrafficTracker();
@@ -181,11 +183,14 @@ export async function* watch(options: WatchOptions = {}): AsyncGenerator<WatchUp
       // (the event stream prints what it saw); none is started after it.
       const q = query();
       const { snapshot, stats, counters } = await source.tick(q);
-      const sockets = filter ? snapshot.sockets.filter((s) => matches(filter, s)) : snapshot.sockets;
+      const sockets = matchFilter ? snapshot.sockets.filter((s) => matches(matchFilter, s)) : snapshot.sockets;
       const diff = prev === undefined ? undefined : diffSockets(prev, sockets);
       prev = sockets;
       let traffic: TrafficUpdate | undefined;
-      if (q.counters) traffic = tracker.update(snapshot.takenAt, sockets, counters ? { c: counters, all: snapshot.sockets } : undefined);
+      if (q.counters) {
+        traffic = tracker.update(snapshot.takenAt, sockets, counters ? { c: counters, all: snapshot.sockets } : undefined,
+          filter ? (s) => matches(filter, s) : undefined);
+      }
       else tracker.reset();
       const c = process.cpuUsage(c0);
       yield { snapshot, sockets, diff, traffic, stats: { tick: ++tick, wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, source: stats } };

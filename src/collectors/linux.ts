@@ -1,7 +1,8 @@
 // The Linux collector: socket table from netlink sock_diag (or /proc/net as a
 // fallback), holders from /proc/<pid>/fd, process details from /proc/<pid>.
 import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
-import type { Family, Holder, NetnsRef, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
+import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
+import type { OwnerResolver } from './netns/cgroup.js';
 import { isWildcard, kernelStateMask } from '../model/socket.js';
 import type { NetnsInfo, ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
 import { discoverNetns, inInitialPidNamespace, type FoundNetns, type NetnsDiscovery } from './netns/discover.js';
@@ -336,7 +337,16 @@ export class LinuxCollector implements Collector {
       unreadableProcesses: new Set(scan.unreadable).size,
       issues,
     };
-    if (plan.own || plan.others.length) snap.namespaces = namespaces;
+    if (plan.own || plan.others.length) {
+      // Name a namespace by its container when every process in it belongs to the same one.
+      const byInode = new Map([...(plan.own ? [plan.own] : []), ...plan.others].map((n) => [n.inode, n]));
+      for (const info of namespaces) {
+        const ns = byInode.get(info.inode);
+        const c = ns && !ns.host ? containerOf(ns, procs.ownerResolver) : undefined;
+        if (c) info.container = c;
+      }
+      snap.namespaces = namespaces;
+    }
     return snap;
   }
 }
@@ -381,6 +391,22 @@ export function planNamespaces(disc: NetnsDiscovery, tokens: readonly string[] |
     readOwn: chosen.includes(own), own, ownRef: refs.get(own.inode),
     others: chosen.filter((n) => n !== own), refs,
   };
+}
+
+/**
+ * The container whose processes live in this namespace, when they all belong to
+ * one (looked at: the first 64). A Kubernetes pod's containers share one
+ * namespace, so a pod has none here; its holders name each container.
+ */
+export function containerOf(ns: Pick<FoundNetns, 'pids'>, owners: Pick<OwnerResolver, 'ownerOf'>): ContainerRef | undefined {
+  let found: ContainerRef | undefined;
+  for (const pid of ns.pids.slice(0, 64)) {
+    const c = owners.ownerOf(pid).container;
+    if (!c) return undefined;
+    if (found && (found.runtime !== c.runtime || found.id !== c.id)) return undefined;
+    found ??= c;
+  }
+  return found;
 }
 
 function netnsInfo(ns: FoundNetns, source: SourceName | undefined, error?: string): NetnsInfo {

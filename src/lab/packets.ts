@@ -68,7 +68,8 @@ export class LabPackets {
     lp.looking = (async () => {
       try {
         for await (const u of looks) {
-          const at = Date.now();
+          // When the look began: the kernel's table is read first (see session.ts).
+          const at = Date.now() - u.stats.wallMs;
           // No ports yet: nothing of ours to look at (the query would ask for everything).
           const mine = o.ports.size ? u.sockets.filter((s) => isLabSocket(s, o.ports)) : [];
           if (first) { lp.states.baseline(mine, at); first = false; continue; }

@@ -228,6 +228,11 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       const stepStart = Date.now();
       await abortable(step.act(lab), o.signal);
       await packets?.follow();
+      if (packets?.failure && packetsNote === undefined) {
+        // A capture that could start before and cannot now (tcpdump killed, a resource gone): said once, the run goes on.
+        packetsNote = t(`trace.err.${packets.failure.kind}` as MessageKey, { detail: safeText(packets.failure.detail) });
+        await prose(t('lab.packets.unavailable', { why: packetsNote }), '  ');
+      }
       // Packet expectations only when packets are captured.
       const exps = step.expect(lab).filter((e) => !e.packets || capturing());
       // Watch until every expectation holds or the kernel has had its time.
@@ -265,8 +270,14 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
         emit({ type: 'packets', index: stepNo - 1, packets: stepPackets.map(labPacket) });
         await out(paint(o.color === true, 'bold', t('lab.packets.title', { n: stepPackets.length })));
         if (!stepPackets.length) await out(t('lab.packets.none'));
-        else for (const l of renderLadder(events, { t, color: o.color === true, names: holderNames(obs.sockets, t), start: stepStart,
-          serverPorts: new Set(obs.sockets.filter((x) => x.state === 'LISTEN').map((x) => x.localPort)) })) await out(l ? `  ${l}` : '');
+        else {
+          for (const l of renderLadder(events, { t, color: o.color === true, names: holderNames(obs.sockets, t), start: stepStart,
+            serverPorts: new Set(obs.sockets.filter((x) => x.state === 'LISTEN').map((x) => x.localPort)) })) {
+            // What a mark means is prose (wrapped); the ladder's rows are not.
+            if (l.startsWith('[')) await prose(l, '    ', '  ');
+            else await out(l ? `  ${l}` : '');
+          }
+        }
         await out();
       }
       for (const c of checks) {

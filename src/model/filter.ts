@@ -20,8 +20,9 @@ export interface Filter {
   processes?: readonly string[];
   /**
    * In one of these network namespaces (Linux): 'all', 'host', a name (ip netns, a
-   * runtime's), an inode number as text, or 'pid:N' (the namespace of process N;
-   * listSockets resolves it, matches() alone cannot and so matches nothing by it).
+   * runtime's), an inode number as text, 'pid:N' (the namespace of process N) or
+   * 'self' (the one sockscope runs in); listSockets and watch() read only those,
+   * while matches() alone cannot resolve pid:N and self, and matches nothing by them.
    * A socket whose source does not tell its namespace counts as the host's.
    */
   netns?: readonly string[];
@@ -71,7 +72,7 @@ export function matchesNetns(tokens: readonly string[], n: NetnsRef | undefined)
       if (!n || n.host) return true;
     } else if (/^\d+$/.test(t)) {
       if (n?.inode === Number(t)) return true;
-    } else if (!t.startsWith('pid:') && n?.name === t) {
+    } else if (!t.startsWith('pid:') && t !== 'self' && n?.name === t) {
       return true;
     }
   }
@@ -94,7 +95,7 @@ const foldCache = new Map<string, string>();
 
 /** The whole filter, holders included. */
 export function matches(f: Filter, s: Socket): boolean {
-  return matchesTable(f, s) && matchesHolders(f, s.holders);
+  return matchesTable(f, s) && matchesHolders(f, s.holders, s.published);
 }
 
 /** Whether `c` is the container one of `wanted` (folded) names. */
@@ -106,7 +107,8 @@ function containerHit(c: ContainerRef, wanted: readonly string[]): boolean {
 }
 
 /** The filter's --pid, --process, --container and --unit parts, on any socket's holders (TCP, UDP or Unix). */
-export function matchesHolders(f: Pick<Filter, 'pids' | 'processes' | 'containers' | 'units'>, holders: readonly Holder[]): boolean {
+export function matchesHolders(f: Pick<Filter, 'pids' | 'processes' | 'containers' | 'units'>, holders: readonly Holder[],
+  published?: Socket['published']): boolean {
   if (f.pids && !holders.some((h) => f.pids!.includes(h.pid))) return false;
   if (f.processes) {
     // Folded as `sockscope process NAME` folds (foldName): case and Unicode form, so "cafe\u0301" finds "café".
@@ -117,7 +119,10 @@ export function matchesHolders(f: Pick<Filter, 'pids' | 'processes' | 'container
   }
   if (f.containers) {
     const wanted = f.containers.map(foldText);
-    if (!holders.some((h) => h.container !== undefined && containerHit(h.container, wanted))) return false;
+    // A host port kept for the container (docker-proxy, conmon) is the container's too.
+    const hit = holders.some((h) => h.container !== undefined && containerHit(h.container, wanted))
+      || (published?.container !== undefined && containerHit(published.container, wanted));
+    if (!hit) return false;
   }
   if (f.units) {
     const wanted = f.units.map(foldText);

@@ -54,9 +54,9 @@ export interface SocketView {
 /** A socket that changed between two looks: appeared (no `from`), went away (no `to`), or changed state or holders. */
 export interface TraceState {
   type: 'state';
-  /** When the look that saw it ended (ms since the epoch). */
+  /** When the look that saw it began (ms since the epoch). */
   at: number;
-  /** When the previous look ended: the change happened between `since` and `at`. */
+  /** When the previous look began: the change happened between `since` and `at`. */
   since: number;
   protocol: Protocol;
   local: TraceEndpoint;
@@ -151,7 +151,7 @@ export class PacketTracker {
     const end = p.seq + r.length + (syn ? 1 : 0) + (fin ? 1 : 0);
     const consumes = r.length > 0 || fin;
     if (rst) marks.push('reset');
-    else if (peer.window === 0 && !syn && !fin && r.length <= 1 && p.seq + 1 >= me.next - 0 && (r.length === 1 || p.seq === me.next - 1)) {
+    else if (peer.window === 0 && !syn && !fin && ((r.length === 0 && p.seq === me.next - 1) || (r.length === 1 && p.seq >= me.next - 1))) {
       // The peer's window is closed and this is a segment of at most one byte
       // at the edge of what was sent: the sender asking whether it has opened (RFC 9293 §3.8.6.1).
       marks.push('window-probe');

@@ -79,8 +79,9 @@ export class TraceSession {
     s.looking = (async () => {
       try {
         for await (const u of looks) {
-          // The look's time is when it ended: a change it saw happened before then.
-          const at = Date.now();
+          // The look's time is when it began: the kernel's table is read first, the
+          // holders after; a change it saw happened before then (give or take the read).
+          const at = Date.now() - u.stats.wallMs;
           s.looks++;
           for (const ev of s.states.look(u.sockets.filter((x) => s.keep(x)), at)) s.emit(ev);
         }

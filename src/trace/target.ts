@@ -51,7 +51,7 @@ const sameEndpoint = (a: string, p: number, e: { address?: string; port: number 
 
 /** One endpoint, or a port: packets from or to it. */
 export function endpointTarget(e: { address?: string; port: number }, protocols: readonly Protocol[]): TraceTarget {
-  const text = e.address === undefined ? `port ${e.port}` : e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+  const text = e.address === undefined ? `:${e.port}` : e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
   return {
     bpf: `${protoExpr(protocols)} and ((${side('src', e)}) or (${side('dst', e)}))`,
     ports: [e.port],

@@ -60,6 +60,27 @@ export interface MapFrame {
   changes: { opened: string[]; closed: string[] };
 }
 
+/** What changed from one frame to the next: new or changed nodes and edges (whole), and the ids gone. */
+export interface MapDelta {
+  nodes: MapNode[];
+  edges: MapEdge[];
+  removed: { nodes: string[]; edges: string[] };
+  changes: MapFrame['changes'];
+}
+
+/** The delta that turns `prev` into `next` (nodes and edges compared by their JSON). */
+export function frameDelta(prev: MapFrame, next: MapFrame): MapDelta {
+  const diff = <T extends { id: string }>(a: readonly T[], b: readonly T[]): { changed: T[]; removed: string[] } => {
+    const before = new Map(a.map((x) => [x.id, JSON.stringify(x)]));
+    const changed = b.filter((x) => before.get(x.id) !== JSON.stringify(x));
+    const now = new Set(b.map((x) => x.id));
+    return { changed, removed: a.filter((x) => !now.has(x.id)).map((x) => x.id) };
+  };
+  const n = diff(prev.nodes, next.nodes);
+  const e = diff(prev.edges, next.edges);
+  return { nodes: n.changed, edges: e.changed, removed: { nodes: n.removed, edges: e.removed }, changes: next.changes };
+}
+
 /** How many nodes of each kind a frame keeps before folding the rest. */
 export interface MapLimits {
   ports: number;

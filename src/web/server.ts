@@ -6,6 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultContext } from '../index.js';
 import { LiveCollector } from '../collectors/live.js';
 import { readEphemeralRange, readHostFacts } from '../collectors/procfs/host.js';
@@ -90,6 +92,10 @@ interface Stream {
   /** A write is waiting for 'drain': the next map is sent then, not queued. */
   blocked: boolean;
   mapPending: boolean;
+  /** Asked for `mapdelta` events (?delta=1) instead of a whole `map` at every change. */
+  delta: boolean;
+  /** The view's frame this stream has (View.frameSeq when it was sent). */
+  mapSeq: number;
 }
 
 /** JSON for the page: jsonText (control and bidi characters as \u escapes), and `<` escaped so no byte reads as markup. */
@@ -115,7 +121,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   const ctx = defaultContext({ procRoot: o.procRoot });
   const ephemeral = readEphemeralRange(ctx.procRoot);
   const hostFacts = readHostFacts(ctx.procRoot);
-  const assets = o.assetsDir ?? new URL('../../web/', import.meta.url).pathname;
+  // dist/src/web/ -> dist/web/ (a path, not a URL's pathname: a space in it stays a space)
+  const assets = o.assetsDir ?? fileURLToPath(new URL('../../web/', import.meta.url));
   const token = newSecret();
   const csrf = newSecret();
   const state = new WebState(ephemeral);
@@ -127,6 +134,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   let explainCtx: { tick: number; ctx: RowContext } | undefined;
   let lastTick: Record<string, unknown> | undefined;
   const startTicksOf = (pid: number): number | undefined => collector?.startTicksOf(pid);
+  const costLog = process.env['SOCKSCOPE_WEB_COST_LOG'] !== undefined && process.env['SOCKSCOPE_WEB_COST_LOG'] !== '';
 
   const servers: Server[] = [];
   let hosts: HostAllowList | undefined;
@@ -176,25 +184,20 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   const openStream = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (streams.size >= MAX_STREAMS) return send(res, 503, TEXT, 'Too many streams\n');
     const L = langOf(url);
-    let view: View;
-    try {
-      const v = viewOf(url, res);
-      if (!v) return;
-      view = v;
-    } catch (e) {
-      throw e;
-    }
+    const view = viewOf(url, res);
+    if (!view) return;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.socket?.setNoDelay(true);
     view.holders++;
-    const s: Stream = { res, view, lang: L, rowsVersion: view.version, blocked: false, mapPending: false };
+    const s: Stream = { res, view, lang: L, rowsVersion: view.version, blocked: false, mapPending: false, delta: url.searchParams.get('delta') === '1', mapSeq: -1 };
     streams.add(s);
     res.write(`retry: 2000\n\n`);
-    write(s, 'hello', { takenAt: state.takenAt, interval, tick: state.tick });
+    write(s, 'hello', { takenAt: state.takenAt, interval, tick: state.tick, startedAt: state.startedAt });
     write(s, 'history', state.history);
     if (lastTick) write(s, 'tick', lastTick);
     if (state.tick > 0) {
       write(s, 'map', state.frameOf(view));
+      s.mapSeq = view.frameSeq;
       write(s, 'rows', { version: view.version, total: view.members.size });
     }
     res.on('drain', () => {
@@ -202,6 +205,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
       if (s.mapPending && state.tick > 0) {
         s.mapPending = false;
         write(s, 'map', state.frameOf(s.view));
+        s.mapSeq = s.view.frameSeq;
       }
     });
     const beat = setInterval(() => { if (!res.destroyed) res.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
@@ -222,9 +226,16 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
         frame = s.view.map.dirty || s.view.frameTick < 0 ? state.frameOf(s.view) : undefined;
         perView.set(s.view, frame);
       }
-      if (frame) {
-        if (s.blocked) s.mapPending = true;
-        else write(s, 'map', frame);
+      if (frame && s.mapSeq !== s.view.frameSeq) {
+        if (s.blocked) {
+          s.mapPending = true;
+        } else {
+          // A stream that has the previous frame gets what changed; any other the whole frame.
+          const delta = s.view.delta;
+          if (s.delta && delta && s.mapSeq === s.view.frameSeq - 1) write(s, 'mapdelta', delta);
+          else write(s, 'map', frame);
+          s.mapSeq = s.view.frameSeq;
+        }
       }
       if (s.view.version !== s.rowsVersion) {
         s.rowsVersion = s.view.version;
@@ -239,12 +250,24 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     while (!stopper.signal.aborted) {
       try {
         for await (const u of watch({ source, intervalSeconds: interval, signal: stopper.signal })) {
+          const c0 = costLog ? process.cpuUsage() : undefined;
+          const m0 = costLog ? threadCpuMs() : undefined;
           const point = state.apply(u);
           lastTick = {
             t: point.t, opened: point.opened, closed: point.closed, total: state.size, byState: point.byState,
             wallMs: Math.round(u.stats.wallMs), cpuMs: Math.round(u.stats.cpuMs), applyMs: Math.round(state.lastApplyMs * 10) / 10,
           };
+          const b0 = performance.now();
           broadcast();
+          if (c0) {
+            // The benchmark reads these lines: the look (watch's own figures) and the server's share of the tick.
+            const c = process.cpuUsage(c0);
+            process.stderr.write(`${JSON.stringify({
+              lookWallMs: u.stats.wallMs, lookCpuMs: u.stats.cpuMs, applyMs: state.lastApplyMs, broadcastMs: performance.now() - b0,
+              serverCpuMs: (c.user + c.system) / 1000, serverThreadCpuMs: m0 === undefined ? undefined : (threadCpuMs() ?? NaN) - m0, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
+              opened: u.diff?.opened.length, closed: u.diff?.closed.length, changed: u.diff?.changed.length, replaced: u.diff?.replaced?.length ?? 0,
+            })}\n`);
+          }
         }
       } catch (e) {
         o.onError?.(e);
@@ -286,8 +309,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     if (!ASSET_NAME.test(name) || name.includes('..') || !type) return send(res, 404, TEXT, 'Not found\n');
     let body: Buffer;
     try {
-      if (!statSync(assets + name).isFile()) return send(res, 404, TEXT, 'Not found\n');
-      body = readFileSync(assets + name);
+      if (!statSync(join(assets, name)).isFile()) return send(res, 404, TEXT, 'Not found\n');
+      body = readFileSync(join(assets, name));
     } catch {
       if (name === 'index.html') return send(res, 500, TEXT, msg(lang, 'webserver.not-built', { dir: assets }) + '\n');
       return send(res, 404, TEXT, 'Not found\n');
@@ -498,6 +521,19 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
 
 /** Catalog keys the page receives besides its own (`web.`): words it shows for the server's data. */
 const CATALOG_PREFIXES = ['web.', 'webserver.page.', 'scope.', 'unheld.', 'view.col.', 'state.', 'row.'];
+
+/**
+ * CPU time of this (the main) thread, ms, from /proc/self/task/PID/schedstat (ns
+ * on the CPU): unlike process.cpuUsage() it leaves out the GC's and libuv's
+ * helper threads, so the cost log says what the server's own code took.
+ */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
 
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {

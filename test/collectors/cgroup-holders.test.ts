@@ -82,3 +82,11 @@ test('CLI: --container and --unit are filters of list; an empty item is a usage 
   assert.match(bad.err, /--container/);
   assert.doesNotMatch(bad.err, /at .*\.js/);
 });
+
+test('Filter.containers: a host port kept for the container (docker-proxy, conmon) is the container\'s too', () => {
+  const kept = sock([{ pid: 11, fd: 5, name: 'conmon' }]);
+  kept.published = { via: 'conmon', container: { runtime: 'podman', id: ID, name: 'web-1' }, containerPort: 8080 };
+  assert.ok(matches({ containers: ['web-1'] }, kept));
+  assert.ok(!matches({ containers: ['other'] }, kept));
+  assert.ok(!matches({ units: ['web-1'] }, kept));
+});

@@ -62,6 +62,7 @@ test('selection: host, all, a name, an inode, pid:N; unknown tokens are reported
   assert.deepEqual(inodes(['blue']), [BLUE]);
   assert.deepEqual(inodes([String(DOCKER)]), [DOCKER]);
   assert.deepEqual(inodes(['pid:201']), [BLUE]);
+  assert.deepEqual(inodes(['self']), [HOST]);
   assert.deepEqual(inodes(['blue', 'host']), [HOST, BLUE]);
   assert.deepEqual(selectNetns(d, ['nope', 'pid:300']).unknown, ['nope', 'pid:300']);
   assert.ok(isNetnsToken('pid:12') && !isNetnsToken('pid:x') && !isNetnsToken('a/b') && !isNetnsToken(''));
@@ -114,4 +115,32 @@ test('a tree without namespace links reads as before: no netns, no namespaces', 
   assert.ok(snap.sockets.length > 0);
   assert.ok(snap.sockets.every((s) => s.netns === undefined));
   assert.equal(snap.namespaces, undefined);
+});
+
+test('a namespace is named by its container only when every process in it belongs to that one', async () => {
+  const { containerOf } = await import('../../src/collectors/linux.js');
+  const web = { runtime: 'docker' as const, id: 'a'.repeat(64), name: 'web-1' };
+  const db = { runtime: 'docker' as const, id: 'b'.repeat(64), name: 'db-1' };
+  const owners = (m: Record<number, typeof web | undefined>) => ({ ownerOf: (pid: number) => ({ container: m[pid] }) });
+  assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: web })), web);
+  assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: db })), undefined, 'two containers share it (a pod)');
+  assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: undefined })), undefined, 'a process of no container in it');
+  assert.equal(containerOf({ pids: [] }, owners({})), undefined);
+});
+
+test('compatRequest: a v2 dump request in the older both-families TCP form, port filter kept', async () => {
+  const { compatRequest } = await import('../../src/collectors/netns/table.js');
+  const { encodeDumpRequest } = await import('../../src/collectors/sockdiag/codec.js');
+  const v2 = encodeDumpRequest({ family: 2, protocol: 6, states: 1 << 10, info: true, ports: [8080], seq: 77 });
+  const c = compatRequest(v2);
+  assert.equal(c.readUInt32LE(0), c.length);
+  assert.equal(c.readUInt16LE(4), 18, 'TCPDIAG_GETSOCK');
+  assert.equal(c.readUInt16LE(6), v2.readUInt16LE(6), 'same flags (a dump)');
+  assert.equal(c.readUInt32LE(8), 77, 'same seq');
+  assert.equal(c[16], 0, 'AF_UNSPEC: both families');
+  assert.equal(c[19], v2[18], 'same extensions');
+  assert.equal(c.readUInt32LE(16 + 52), 1 << 10, 'same states');
+  assert.deepEqual(c.subarray(16 + 4, 16 + 52), v2.subarray(16 + 8, 16 + 56), 'same socket id');
+  assert.deepEqual(c.subarray(16 + 60), v2.subarray(16 + 56), 'same bytecode attribute');
+  assert.equal(c.length, v2.length + 4);
 });

@@ -246,6 +246,35 @@ hold()
   assert.ok(rst && rst.to.port === port && rst.marks?.includes('reset'));
 });
 
+test('trace: UDP datagrams over IPv6, by endpoint', async (t) => {
+  const py = startPython(t, 'udp6', `
+srv = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); srv.bind(('::1', 0))
+emit(port=srv.getsockname()[1])
+sys.stdin.readline()
+c = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+c.sendto(b'hello', ('::1', srv.getsockname()[1]))
+data, peer = srv.recvfrom(64)
+srv.sendto(b'ok', peer)
+c.recvfrom(64)
+hold()
+`);
+  const { port } = (await py.message('port')) as { port: number };
+  const r = await runUdp(t, port, () => { py.proc.stdin!.write('go\n'); });
+  assert.equal(r.code, 0, r.err);
+  const ps = packetsOf(r.events);
+  assert.deepEqual(ps.map((p) => `${p.protocol} ${p.from.address} ${p.to.port === port ? '→' : '←'} ${p.length}`), ['udp ::1 → 5', 'udp ::1 ← 2']);
+  assert.ok(ps.every((p) => p.flags.length === 0 && !p.marks));
+});
+
+/** trace -u [::1]:PORT --json while `go` runs. */
+async function runUdp(t: TestContext, port: number, go: () => void) {
+  const cli = spawnTracked(t, [process.execPath, BIN, 'trace', `[::1]:${port}`, '-u', '--json', '--duration', '2']);
+  await until(`sockscope trace capturing (stderr: ${cli.err})`, () => /Capturing/.test(cli.err) || cli.proc.exitCode !== null, 15_000);
+  go();
+  const code = await cli.exited;
+  return { code, err: cli.err, events: cli.out.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as TraceEvent) };
+}
+
 test('trace: without root or CAP_NET_RAW it says why and exits non-zero', async () => {
   const r = await runCli(['trace', '9', '--duration', '1'], { prefix: AS_NOBODY, timeoutMs: 30_000 });
   assert.equal(r.code, 3, r.stderr);
@@ -281,11 +310,19 @@ hold()
   const quiet = await runCli(['trace', '9', '--duration', '0.5'], { timeoutMs: 20_000 });
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.ok(Date.now() - t1 < 10_000);
-  assert.match(quiet.stdout, /No packet of port 9 was seen/);
+  assert.match(quiet.stdout, /No packet of :9 was seen/);
   assert.match(quiet.stderr, /the time limit \(--duration\) was reached/);
 });
 
-test('trace: usage errors are one line and exit 2', async () => {
+test('trace: usage errors are one line and exit 2; --help shows usage', async () => {
+  for (const args of [['trace', '--help'], ['help', 'trace']]) {
+    const h = await runCli(args);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /^Usage: sockscope trace PORT/m);
+    assert.match(h.stdout, /needs root \(or CAP_NET_RAW\) and tcpdump/);
+  }
+  const main = await runCli(['--help']);
+  assert.match(main.stdout, /^  trace <port> +the packets of a port/m);
   for (const [args, re] of [
     [['trace'], /needs something to follow/],
     [['trace', 'abc'], /'abc' is not a port/],

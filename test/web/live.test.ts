@@ -25,6 +25,10 @@ test('a listener started by the test appears in the rows and on the map within 2
   const all = new EventReader(w.port, '/api/stream', w.auth);
   t.after(() => all.close());
   await all.find((e) => e.event === 'map', 5000);
+  // A page that asked for deltas: one whole map, then only what changed.
+  const deltas = new EventReader(w.port, '/api/stream?delta=1', w.auth);
+  t.after(() => deltas.close());
+  await deltas.find((e) => e.event === 'map', 5000);
   const child = startPython(t, 'listener', LISTEN);
   const port = Number((await child.message('port')).port);
   const opened = Date.now();
@@ -76,6 +80,22 @@ test('a listener started by the test appears in the rows and on the map within 2
   assert.ok(gone.data.changes.closed.length > 0, 'the map says which edges lost sockets');
   const rowsGone = await mine.find((e) => e.event === 'rows' && e.data.total < 3, 3000, before);
   assert.ok(rowsGone.data.version > rowsEvent.data.version);
+  // The delta stream, applied as a page does, saw the door come and go; after its first map, only deltas.
+  const frames: { nodes: Map<string, any> }[] = [];
+  let cur = new Map<string, any>();
+  for (const e of deltas.events) {
+    if (e.event === 'map') cur = new Map(e.data.nodes.map((n: any) => [n.id, n]));
+    else if (e.event === 'mapdelta') {
+      cur = new Map(cur);
+      for (const id of e.data.removed.nodes) cur.delete(id);
+      for (const n of e.data.nodes) cur.set(n.id, n);
+    } else continue;
+    frames.push({ nodes: cur });
+  }
+  assert.equal(deltas.events.filter((e) => e.event === 'map').length, 1, 'one whole map');
+  const at = frames.findIndex((f) => f.nodes.has(door));
+  assert.ok(at > 0, 'the door arrived in a delta');
+  assert.ok(frames.slice(at).some((f) => !f.nodes.has(door)), 'and left in one');
   // The timeline saw it.
   const ticks = all.events.filter((e) => e.event === 'tick');
   assert.ok(ticks.length >= 2 && ticks.every((e) => typeof e.data.total === 'number' && typeof e.data.byState === 'object'));

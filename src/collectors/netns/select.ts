@@ -1,4 +1,4 @@
-// Which namespaces a `--netns` list names. Tokens: 'all', 'host', a name (from
+// Which namespaces a `--netns` list names. Tokens: 'all', 'host', 'self' (ours), a name (from
 // ip netns or a runtime's bind mount), an inode number, 'pid:N' (the namespace
 // process N is in). Pure over a discovery, so recorded trees test it.
 import type { FoundNetns, NetnsDiscovery } from './discover.js';
@@ -22,6 +22,8 @@ export function selectNetns(d: NetnsDiscovery, tokens: readonly string[] | undef
   for (const t of tokens) {
     let hit: FoundNetns[];
     if (t === 'host') hit = d.namespaces.filter((n) => n.host);
+    // The namespace sockscope itself runs in (what doctor and the exporter read: their counters are its).
+    else if (t === 'self') hit = d.namespaces.filter((n) => n.inode === d.own);
     else if (/^\d{1,10}$/.test(t)) hit = d.namespaces.filter((n) => n.inode === Number(t));
     else if (/^pid:\d{1,7}$/.test(t)) {
       const ino = d.byPid.get(Number(t.slice(4)));

@@ -14,7 +14,7 @@ export const netns = {
   'netns.who': '{name} pid {pid}',
   'netns.who.more': '{list} and {n} more',
   'netns.who.none': 'no process we can see',
-  'netns.err.token': "invalid --netns value '{text}': give host, all, a namespace name, an inode number or pid:N",
+  'netns.err.token': "invalid --netns value '{text}': give host, all, self, a namespace name, an inode number or pid:N",
   'netns.err.unknown': "no network namespace '{token}' here (names come from ip netns and container runtimes; see sockscope list --json, field \"netns\")",
   'netns.note.unread': 'Note: {n} network namespace(s) could not be read, so their sockets are missing; first: {ns} ({reason}).',
   'netns.topic.title': 'Network namespaces',

@@ -15,7 +15,7 @@ export const netns: Readonly<Record<keyof typeof en, string>> = {
   'netns.who': '{name}（pid {pid}）',
   'netns.who.more': '{list} 等，另有 {n} 个',
   'netns.who.none': '我们看不到的进程',
-  'netns.err.token': "无效的 --netns 值“{text}”：请给出 host、all、命名空间名称、inode 编号或 pid:N",
+  'netns.err.token': "无效的 --netns 值“{text}”：请给出 host、all、self、命名空间名称、inode 编号或 pid:N",
   'netns.err.unknown': '这里没有网络命名空间“{token}”（名称来自 ip netns 和容器运行时；可查看 sockscope list --json 的 "netns" 字段）',
   'netns.note.unread': '注意：有 {n} 个网络命名空间无法读取，其中的 socket 未显示；第一个：{ns}（{reason}）。',
   'netns.topic.title': '网络命名空间',
