@@ -26,6 +26,22 @@ export type { Exec } from './exec.js';
 /** The lsof arguments: numeric hosts and ports, internet files only, no warnings, field output with queues and state. */
 export const LSOF_ARGS = ['-nP', '-i', '-w', '-F', '0pcuLftdPnT', '-T', 'qs'] as const;
 
+/**
+ * The lsof arguments for a query: every internet file, or — when the query
+ * names a few ports — only files on those ports (`-i :N` once per port; lsof
+ * ORs them, and matches local or remote ports: `select` keeps the local ones).
+ * On a busy machine `lsof -i :N` takes ~50 ms where `lsof -i` takes seconds.
+ * With pids, `-a -p` ANDs them with the rest.
+ */
+export function lsofArgsFor(options: Pick<CollectOptions, 'narrow' | 'pids'>): string[] {
+  const ports = options.narrow?.ports;
+  const args: string[] = ports && ports.length > 0 && ports.length <= 16
+    ? LSOF_ARGS.flatMap((a) => (a === '-i' ? ports.flatMap((p) => ['-i', `:${p}`]) : [a]))
+    : [...LSOF_ARGS];
+  if (options.pids && options.pids.length) args.push('-a', '-p', options.pids.join(','));
+  return args;
+}
+
 /** At most this much lsof output is read (a million sockets take ~150 MB in this form). */
 const MAX_OUTPUT = 512 * 1024 * 1024;
 
@@ -159,9 +175,7 @@ export class LsofCollector implements Collector {
 
   async collect(options: CollectOptions = {}): Promise<Snapshot> {
     const takenAt = this.ctx.now();
-    const args: string[] = [...LSOF_ARGS];
-    if (options.pids && options.pids.length) args.push('-a', '-p', options.pids.join(','));
-    const { stdout } = await this.exec('lsof', args);
+    const { stdout } = await this.exec('lsof', lsofArgsFor(options));
     const parsed = parseLsofFields(stdout.toString('utf8'));
     const keep = (s: RawSocket): boolean =>
       (!options.protocols || options.protocols.includes(s.protocol)) &&

@@ -19,7 +19,7 @@ import { isWildcard } from '../model/socket.js';
 import { parseMacosNetstat } from './text/macos-netstat.js';
 import { canonicalAddress } from '../model/address.js';
 import { parseDotEndpoint } from './text/common.js';
-import { LSOF_ARGS, parseLsofFields } from './lsof.js';
+import { lsofArgsFor, parseLsofFields } from './lsof.js';
 import { psFindProcesses, psProcessInfo } from './ps.js';
 import { foldName } from './procfs/process-info.js';
 
@@ -147,8 +147,7 @@ export class MacosCollector implements Collector {
     const takenAt = this.ctx.now();
     const issues: ScanIssue[] = [];
     const protocols: Protocol[] = opts.protocols ? [...opts.protocols] : ['tcp', 'udp'];
-    const lsofArgs: string[] = [...LSOF_ARGS];
-    if (opts.pids?.length) lsofArgs.push('-a', '-p', opts.pids.join(','));
+    const lsofArgs = lsofArgsFor(opts);
     const [tables, lsof, listen] = await Promise.all([
       Promise.all(protocols.map(async (p) => {
         try {

@@ -2,8 +2,8 @@
 // (macOS, the BSDs; lsof anywhere). The keywords used (pid, ppid, uid, user,
 // lstart, comm, args) are POSIX or common to BSD and procps ps, so the same
 // reader is tested live on Linux. Example output of
-//   ps -p 1234 -o pid=,ppid=,uid=,user=,lstart=,comm=
-//   " 1234     1   501 ouyang   Sun Nov 29 13:50:30 2026 /usr/local/bin/node"
+//   ps -p 1234 -o pid=,ppid=,uid=,user=,lstart=,stat=,comm=
+//   " 1234     1   501 ouyang   Sun Nov 29 13:50:30 2026 Ss   /usr/local/bin/node"
 // comm (macOS: the executable's path) and args may hold spaces, so each is
 // asked for last, in its own call: nothing after it to mistake it for.
 import type { Exec } from './exec.js';
@@ -22,14 +22,18 @@ export function parseLstart(text: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** One line of `ps -o pid=,ppid=,uid=,user=,lstart=,comm=`; undefined when it is not one. */
-export function parsePsInfoLine(line: string): (ProcessInfo & { pid: number }) | undefined {
-  const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+(\d{1,10})\s+(\S+)\s+([A-Z][a-z]{2}\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\d{4})\s(.*)$/.exec(line);
+/**
+ * One line of `ps -o pid=,ppid=,uid=,user=,lstart=,stat=,comm=`; undefined when
+ * it is not one. `zombie`: the process has exited and only its parent's wait()
+ * is missing (stat Z): its sockets are closed, it is as good as gone.
+ */
+export function parsePsInfoLine(line: string): (ProcessInfo & { pid: number; zombie: boolean }) | undefined {
+  const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+(\d{1,10})\s+(\S+)\s+([A-Z][a-z]{2}\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\d{4})\s+(\S+)\s(.*)$/.exec(line);
   if (!m) return undefined;
-  const info: ProcessInfo & { pid: number } = { pid: Number(m[1]), ppid: Number(m[2]), uid: Number(m[3]), user: m[4]! };
+  const info: ProcessInfo & { pid: number; zombie: boolean } = { pid: Number(m[1]), ppid: Number(m[2]), uid: Number(m[3]), user: m[4]!, zombie: m[6]!.startsWith('Z') };
   const started = parseLstart(m[5]!);
   if (started !== undefined) info.startedAt = started;
-  const comm = m[6]!.trim();
+  const comm = m[7]!.trim();
   // macOS prints the executable's path; the name is its last part.
   if (comm !== '') info.name = comm.includes('/') ? comm.slice(comm.lastIndexOf('/') + 1) : comm;
   return info;
@@ -40,14 +44,14 @@ export function parsePsInfoLine(line: string): (ProcessInfo & { pid: number }) |
  * Rejects when ps cannot run at all (the caller then says so).
  */
 export async function psProcessInfo(exec: Exec, pid: number): Promise<ProcessInfo | undefined> {
-  const r = await exec('ps', ['-p', String(pid), '-o', 'pid=,ppid=,uid=,user=,lstart=,comm=']);
+  const r = await exec('ps', ['-p', String(pid), '-o', 'pid=,ppid=,uid=,user=,lstart=,stat=,comm=']);
   const line = r.stdout.toString('utf8').split('\n').find((l) => l.trim() !== '');
   const info = line === undefined ? undefined : parsePsInfoLine(line);
-  if (!info || info.pid !== pid) return undefined;
+  if (!info || info.pid !== pid || info.zombie) return undefined;
   const a = await exec('ps', ['-p', String(pid), '-o', 'args=']);
   const args = a.stdout.toString('utf8').split('\n').find((l) => l.trim() !== '');
   if (args !== undefined) info.command = args.trim();
-  const { pid: _pid, ...rest } = info;
+  const { pid: _pid, zombie: _z, ...rest } = info;
   return rest;
 }
 

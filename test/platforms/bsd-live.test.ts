@@ -47,7 +47,7 @@ test('as on FreeBSD: kill :PORT checks the start time through ps, signals, and s
   const env = bsdEnv(t);
   const child = startPython(t, 'listener', LISTENER);
   const port = (await child.message('port'))['port'] as number;
-  const r = await runCli(['--no-color', '--lang', 'en', 'kill', `:${port}`, '--yes'], { env });
+  const r = await runCli(['--no-color', '--lang', 'en', 'kill', `:${port}`, '--yes'], { env, timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`Sent SIGTERM to ${child.pid} \\(python3\\)`));
   assert.match(r.stdout, new RegExp(`Port ${port} is free now`));

@@ -12,6 +12,7 @@ import { parseMacosNetstat } from '../../src/collectors/text/macos-netstat.js';
 import { parseLsof } from '../../src/collectors/text/lsof.js';
 import { parseLstart, parsePsInfoLine, psFindProcesses, psProcessInfo } from '../../src/collectors/ps.js';
 import { systemExec } from '../../src/collectors/exec.js';
+import { lsofArgsFor } from '../../src/collectors/lsof.js';
 
 test('overview on macOS before 10.15 (pid column): 13 listeners by pid, lsof and the UDP table missing are said, not hidden', () => {
   const r = runAs('darwin', 'macos/anvp-listeners-10x', []);
@@ -102,8 +103,9 @@ test('ps reader, live on this machine (the same keywords as BSD ps): our own pro
 });
 
 test('ps lines: a command with spaces after lstart, a localized date left unknown', () => {
-  assert.deepEqual(parsePsInfoLine(' 10521     1   501 alice    Sun Nov 29 13:50:30 2026 /Applications/OrbStack.app/Contents/MacOS/OrbStack Helper'),
-    { pid: 10521, ppid: 1, uid: 501, user: 'alice', startedAt: new Date(2026, 10, 29, 13, 50, 30).getTime(), name: 'OrbStack Helper' });
+  assert.deepEqual(parsePsInfoLine(' 10521     1   501 alice    Sun Nov 29 13:50:30 2026 Ss   /Applications/OrbStack.app/Contents/MacOS/OrbStack Helper'),
+    { pid: 10521, ppid: 1, uid: 501, user: 'alice', zombie: false, startedAt: new Date(2026, 10, 29, 13, 50, 30).getTime(), name: 'OrbStack Helper' });
+  assert.equal(parsePsInfoLine('  777   776   501 alice    Sun Nov 29 13:50:30 2026 Z+   node')?.zombie, true);
   assert.equal(parseLstart('dim 29 nov 13:50:30 2026'), undefined);
   assert.equal(parsePsInfoLine('garbage'), undefined);
 });
@@ -152,4 +154,11 @@ test('every macOS netstat capture of the shared corpus, answering both tables, g
     assert.equal(snap.sockets.length, manifest[f], f);
     assert.equal(snap.backlogKnown, false);
   }
+});
+
+test('lsof is asked for the query\'s ports only (-i :N, ORed), or every internet file; pids ANDed', () => {
+  assert.deepEqual(lsofArgsFor({}), ['-nP', '-i', '-w', '-F', '0pcuLftdPnT', '-T', 'qs']);
+  assert.deepEqual(lsofArgsFor({ narrow: { ports: [3000, 53] } }), ['-nP', '-i', ':3000', '-i', ':53', '-w', '-F', '0pcuLftdPnT', '-T', 'qs']);
+  assert.deepEqual(lsofArgsFor({ pids: [12, 13] }).slice(-3), ['-a', '-p', '12,13']);
+  assert.equal(lsofArgsFor({ narrow: { ports: Array.from({ length: 17 }, (_, i) => i + 1) } }).filter((a) => a.startsWith(':')).length, 0, 'many ports: one -i');
 });
