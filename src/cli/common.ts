@@ -307,8 +307,10 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
   const cut = snap.issues.filter((i) => i.kind === 'truncated');
   if (cut.length) notes.push(msg(L, 'scan.note.truncated', { n: cut.length, subject: safeText(cut[0]!.subject), detail: cut[0]!.detail }));
   // Sources that do not give a field (Windows, macOS): said once, so a 0 is not read as root or "no file".
-  if (snap.absent?.length) {
-    notes.push(msg(L, 'platform.note.absent', { source: snap.source, fields: snap.absent.map((f) => msg(L, `platform.field.${f}`)).join(msg(L, 'view.list-sep')) }));
+  // (Backlogs have their own note where a listener shows "?".)
+  const absent = snap.absent?.filter((f) => f !== 'backlog') ?? [];
+  if (absent.length) {
+    notes.push(msg(L, 'platform.note.absent', { source: snap.source, fields: absent.map((f) => msg(L, `platform.field.${f}`)).join(msg(L, 'view.list-sep')) }));
   }
   const tools = snap.issues.filter((i) => i.kind === 'tool-error');
   if (tools.length) {

@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
 import { systemExec } from './exec.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
-import type { ScanIssue, Snapshot } from '../model/snapshot.js';
+import type { AbsentField, ScanIssue, Snapshot } from '../model/snapshot.js';
 import { unescapeCommand } from './text/lsof.js';
 import { hostAddress, normalizeState, parseColonEndpoint, udpState, MAX_FD, MAX_PID, MAX_QUEUE, MAX_UID, uintMax } from './text/common.js';
 
@@ -59,6 +59,8 @@ interface Parsed {
   issues: ScanIssue[];
   /** Hex DEVICE values mean macOS or a BSD (kernel addresses), decimal ones Linux (inodes). */
   kernelAddresses: boolean;
+  /** Whether any socket came with its queues (-T q): an lsof without TCP/TPI info gives none, and its 0s mean unknown. */
+  queuesSeen: boolean;
 }
 
 /** Parse `lsof -F 0pcuLftdPnT -T qs` output into sockets with their holders, merged per socket. */
@@ -67,6 +69,7 @@ export function parseLsofFields(out: string): Parsed {
   const issues: ScanIssue[] = [];
   let hex = 0;
   let dec = 0;
+  let queuesSeen = false;
   let proc: { pid: number; name?: string; uid?: number; user?: string } | undefined;
   let file: Record<string, string> & { T?: string } = {};
   let tinfo: Record<string, string> = {};
@@ -94,6 +97,7 @@ export function parseLsofFields(out: string): Parsed {
     if (protocol === 'udp') state = udpState(remote);
     else state = t['ST'] === undefined ? undefined : normalizeState(t['ST'], 'tcp');
     if (state === undefined) return bad('malformed');
+    if (t['QR'] !== undefined || t['QS'] !== undefined) queuesSeen = true;
     const recvQ = uintMax(t['QR'], MAX_QUEUE);
     const sendQ = uintMax(t['QS'], MAX_QUEUE);
     if (recvQ === 'out-of-range' || sendQ === 'out-of-range') return bad('out-of-range');
@@ -153,7 +157,7 @@ export function parseLsofFields(out: string): Parsed {
     }
   }
   flush();
-  return { sockets: [...byKey.values()], issues, kernelAddresses: hex > dec };
+  return { sockets: [...byKey.values()], issues, kernelAddresses: hex > dec, queuesSeen };
 }
 
 /** The sockets some process holds, as lsof sees them. */
@@ -183,9 +187,15 @@ export class LsofCollector implements Collector {
       (!options.select || options.select(s));
     let sockets = parsed.sockets.filter(keep);
     if (options.holders === false) sockets = sockets.map((s) => ({ ...s, holders: [], unheldReason: 'unknown' as const }));
+    // Never a backlog; no inode where DEVICE is a kernel address; no queues from an lsof without -T q.
+    const absent: AbsentField[] = ['backlog'];
+    if (parsed.kernelAddresses) absent.push('inode');
+    if (sockets.length > 0 && !parsed.queuesSeen) absent.push('queues');
+    const rowAbsent: readonly AbsentField[] = Object.freeze([...absent]);
+    for (const s of sockets) s.absent = rowAbsent;
     return {
       takenAt, source: 'lsof', backlogKnown: false, privileged: this.ctx.euid === 0,
-      sockets, unreadableProcesses: 0, issues: parsed.issues,
+      sockets, unreadableProcesses: 0, issues: parsed.issues, absent,
     };
   }
 }

@@ -21,7 +21,7 @@ test('overview on macOS before 10.15 (pid column): 13 listeners by pid, lsof and
   assert.match(r.out, /\?\s+469\s+tcp\s+4780\s+this host only \(127\.0\.0\.1\)/);
   assert.match(r.out, /Total: 13 sockets — listening 13 TCP, 0 UDP \(source: macos-netstat\)/);
   assert.match(r.err, /netstat -anv -p udp/);
-  assert.match(r.err, /macos-netstat does not give socket inodes, listen backlogs, file descriptors/);
+  assert.match(r.err, /macos-netstat does not give socket inodes, file descriptors, the socket's owner \(uid\), user names:/);
   assert.match(r.out, /netstat -anv does not show listen backlogs/);
   assert.match(r.err, /3 program\(s\) this source reads could not run, and what they tell is missing: netstat -anv -p udp \(not found\), netstat -Lan -p tcp \(not found\), lsof \(not found\)/);
 });
@@ -161,4 +161,19 @@ test('lsof is asked for the query\'s ports only (-i :N, ORed), or every internet
   assert.deepEqual(lsofArgsFor({ narrow: { ports: [3000, 53] } }), ['-nP', '-i', ':3000', '-i', ':53', '-w', '-F', '0pcuLftdPnT', '-T', 'qs']);
   assert.deepEqual(lsofArgsFor({ pids: [12, 13] }).slice(-3), ['-a', '-p', '12,13']);
   assert.equal(lsofArgsFor({ narrow: { ports: Array.from({ length: 17 }, (_, i) => i + 1) } }).filter((a) => a.startsWith(':')).length, 0, 'many ports: one -i');
+});
+
+test('the lsof collector says what its rows lack: never a backlog, no inode where DEVICE is a kernel address, no queues without -T q', async () => {
+  const { LsofCollector } = await import('../../src/collectors/lsof.js');
+  const { defaultContext } = await import('../../src/index.js');
+  // macOS-style field output (hex DEVICE), from an lsof that printed no TCP/TPI info.
+  const out = 'p501\0cnode\0u501\0Lalice\0\nf13\0tIPv6\0d0x9cef83179b8300f5\0PTCP\0n*:3000\0TST=LISTEN\0\n';
+  const snap = await new LsofCollector(defaultContext(), async () => ({ stdout: Buffer.from(out), code: 0 })).collect({});
+  assert.deepEqual(snap.absent, ['backlog', 'inode', 'queues']);
+  assert.deepEqual(snap.sockets.map((s) => [s.localPort, s.absent]), [[3000, ['backlog', 'inode', 'queues']]]);
+  // Linux lsof (decimal DEVICE = inode) with -T q: only the backlog is missing.
+  const linux = 'p42\0cpython3\0u0\0Lroot\0\nf3\0tIPv4\0d4335157\0PTCP\0n127.0.0.1:47015\0TST=LISTEN\0TQR=1\0TQS=0\0\n';
+  const l = await new LsofCollector(defaultContext(), async () => ({ stdout: Buffer.from(linux), code: 0 })).collect({});
+  assert.deepEqual(l.absent, ['backlog']);
+  assert.equal(l.sockets[0]!.inode, 4335157);
 });
