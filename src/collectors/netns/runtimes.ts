@@ -82,7 +82,7 @@ export function defaultRuntimeRoots(procRoot: string): RuntimeRoots {
   };
 }
 
-/** A bounded file as text; undefined when unreadable. `whole` refuses a cut file. */
+/** A bounded file as text (and whether it was cut); undefined when unreadable. */
 function readText(path: string, cap: number): { text: string; truncated: boolean } | undefined {
   try {
     const r = readBounded(path, cap);
@@ -252,10 +252,13 @@ export class RuntimeState {
     if (!this.podmanPortMap) {
       this.podmanPortMap = new Map();
       for (const root of this.roots.podman) {
-        const r = readText(`${root}/libpod/bolt_state.db`, STORE_CAP);
-        if (!r) continue;
-        // Bytes as latin1: the JSON we look for is ASCII, and offsets stay byte offsets.
-        const text = r.text;
+        let text: string;
+        try {
+          // Bytes as latin1: the JSON looked for is ASCII, a binary database needs no UTF-8 decoding, and it stays fast.
+          text = readBounded(`${root}/libpod/bolt_state.db`, STORE_CAP).bytes.toString('latin1');
+        } catch {
+          continue;
+        }
         for (const [k, v] of parsePodmanPorts(text)) if (!this.podmanPortMap.has(k)) this.podmanPortMap.set(k, v);
       }
     }
