@@ -183,26 +183,22 @@ export function parsePodmanPorts(db: string): Map<string, PortMapping[]> {
   return out;
 }
 
-const ID_KEY = /"id":"([0-9a-f]{64})"/g;
+/** A byte that cannot be inside a JSON text: the edge of a database record. */
+const isEdge = (c: number): boolean => c <= 8;
+/** How far a record reaches each way from its port mappings (configs are tens of KB). */
+const RECORD_REACH = 256 * 1024;
 
+/** The top-level "id" of the JSON record around offset `at`: the first one between the record's edges. */
 function nearestId(db: string, at: number): string | undefined {
-  // A config record is at most tens of KB; look that far each way.
-  const lo = Math.max(0, at - 256 * 1024);
-  const hi = Math.min(db.length, at + 256 * 1024);
-  let best: string | undefined;
-  let bestDist = Infinity;
-  ID_KEY.lastIndex = lo;
-  for (let m = ID_KEY.exec(db); m && m.index < hi; m = ID_KEY.exec(db)) {
-    const d = Math.abs(m.index - at);
-    // Stop at a byte that cannot be inside a JSON text: that is the record's edge.
-    const a = Math.min(m.index, at);
-    const b = Math.max(m.index, at);
-    if (d < bestDist && !/[\x00-\x08]/.test(db.slice(a, b))) {
-      best = m[1];
-      bestDist = d;
-    }
-  }
-  return best;
+  let lo = at;
+  const minLo = Math.max(0, at - RECORD_REACH);
+  while (lo > minLo && !isEdge(db.charCodeAt(lo - 1))) lo--;
+  let hi = at;
+  const maxHi = Math.min(db.length, at + RECORD_REACH);
+  while (hi < maxHi && !isEdge(db.charCodeAt(hi))) hi++;
+  // The record's own "id" is its first: nested objects (the OCI spec) carry no 64-hex "id".
+  const m = /"id":"([0-9a-f]{64})"/.exec(db.slice(lo, hi));
+  return m?.[1];
 }
 
 interface Annotated { name?: string; pod?: string; namespace?: string; uid?: string }
