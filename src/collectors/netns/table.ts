@@ -258,7 +258,7 @@ export function readNetnsTable(ns: Pick<FoundNetns, 'inode' | 'mount' | 'pids'>,
   }
   const pid = memberPid(ns, opts.procRoot);
   if (pid === undefined) {
-    const why = ns.pids.length ? 'its processes exited or cannot be read' : 'no visible process is in it';
+    const why = ns.pids.length ? 'its processes exited or cannot be read' : 'none of its processes is visible to us';
     return { sockets: [], issues, error: fallback ? `${fallback}; ${why}` : why };
   }
   try {
