@@ -8,7 +8,11 @@
 // namespace read from /proc/<pid>/net of its process). Removes everything it
 // made, also on failure or Ctrl-C. Root only (ip netns).
 //
-//   node scripts/netns-scene.mjs [namespaces=50] [socketsPerNamespace=1000] [runs=5]
+//   node scripts/netns-scene.mjs [namespaces=50] [socketsPerNamespace=1000] [runs=5] [layout=netns|host]
+//
+// layout host is the baseline: the same processes and sockets, all in the host
+// namespace (each process on its own port, 21000 + i, on 127.0.0.1), so that the
+// difference is the cost of the namespaces themselves.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 const N = Number(process.argv[2] ?? 50);
 const PER = Number(process.argv[3] ?? 1000);
 const RUNS = Number(process.argv[4] ?? 5);
+const LAYOUT = process.argv[5] ?? 'netns';
 const BIN = fileURLToPath(new URL('../bin/sockscope.js', import.meta.url));
 const tag = randomBytes(3).toString('hex');
 const names = Array.from({ length: N }, (_, i) => `sc-bench-${tag}-${i}`);
@@ -26,14 +31,15 @@ const HOLDER = `
 import socket, sys, os, signal, resource
 signal.alarm(3600)
 n = int(sys.argv[1])
+port = int(sys.argv[2])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 64)), hard))
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('127.0.0.1', 8080)); l.listen(4096)
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', 8080))
+l.bind(('127.0.0.1', port)); l.listen(4096)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', port))
 keep = []
 for _ in range((n - 2) // 2):
-    c = socket.create_connection(('127.0.0.1', 8080)); a, _ = l.accept(); keep += [c, a]
+    c = socket.create_connection(('127.0.0.1', port)); a, _ = l.accept(); keep += [c, a]
 print('ready', flush=True)
 sys.stdin.read()
 `;
@@ -42,7 +48,8 @@ function cleanup() {
   for (const c of children) {
     try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
   }
-  for (const n of names) spawnSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+  children.length = 0;
+  if (LAYOUT === 'netns') for (const n of names) spawnSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
 }
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
 process.on('exit', cleanup);
@@ -78,13 +85,19 @@ function time(label, args, env = {}) {
 
 async function main() {
   if (process.geteuid?.() !== 0) throw new Error('run as root (ip netns add)');
-  console.log(`making ${N} namespaces x ~${PER} sockets ...`);
-  for (const n of names) {
-    execFileSync('ip', ['netns', 'add', n]);
-    execFileSync('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
+  console.log(LAYOUT === 'netns' ? `making ${N} namespaces x ~${PER} sockets ...` : `baseline: ${N} processes x ~${PER} sockets, all in the host namespace ...`);
+  if (LAYOUT === 'netns') {
+    for (const n of names) {
+      execFileSync('ip', ['netns', 'add', n]);
+      execFileSync('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
+    }
+  } else {
+    names.length = 0;
+    for (let i = 0; i < N; i++) names.push(`host-${i}`);
   }
-  await Promise.all(names.map((n) => new Promise((resolve, reject) => {
-    const c = spawn('ip', ['netns', 'exec', n, 'python3', '-c', HOLDER, String(PER)], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+  await Promise.all(names.map((n, i) => new Promise((resolve, reject) => {
+    const argv = LAYOUT === 'netns' ? ['ip', 'netns', 'exec', n, 'python3', '-c', HOLDER, String(PER), '8080'] : ['python3', '-c', HOLDER, String(PER), String(21000 + i)];
+    const c = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(c);
     let out = '';
     c.stdout.on('data', (d) => { out += d; if (out.includes('ready')) resolve(); });
@@ -94,7 +107,7 @@ async function main() {
   time('list -a --json (every namespace)', ['list', '-a', '--json']);
   time('list -a --json --netns host', ['list', '-a', '--json', '--netns', 'host']);
   time('list -a --json, SOCKSCOPE_NATIVE=0 (/proc)', ['list', '-a', '--json'], { SOCKSCOPE_NATIVE: '0' });
-  time('port 8080 --json (every namespace)', ['port', '8080', '--json']);
+  if (LAYOUT === 'netns') time('port 8080 --json (every namespace)', ['port', '8080', '--json']);
 }
 
 main().then(() => cleanup(), (e) => { console.error(e.message); cleanup(); process.exitCode = 1; });

@@ -138,7 +138,12 @@ export function reportNetnsErrors(io: Io, snap: Snapshot): void {
   const failed = snap.namespaces?.filter((n) => n.error !== undefined) ?? [];
   if (!failed.length) return;
   const f = failed[0]!;
-  note(io, msg(io.global.lang, 'netns.note.unread', { n: failed.length, ns: netnsLabel(f, io.global.lang), reason: safeText(f.error!) }));
+  // "code: system detail": the code in words, the system's own words (errno text) as they are, escaped.
+  const [code, ...rest] = f.error!.split(': ');
+  const key = `netns.reason.${code}` as MessageKey;
+  const said = key in catalog('en') ? msg(io.global.lang, key) : safeText(code!);
+  const reason = rest.length ? `${said}: ${safeText(rest.join(': '))}` : said;
+  note(io, msg(io.global.lang, 'netns.note.unread', { n: failed.length, ns: netnsLabel(f, io.global.lang), reason }));
 }
 
 /** "network namespace blue (4026532500)", "network namespace 4026532500", or the host's. */

@@ -95,7 +95,7 @@ test('collector: every namespace read, same port in two namespaces, holders join
   assert.deepEqual(snap.namespaces, [
     { inode: HOST, host: true, processes: 2, source: 'proc' },
     { inode: BLUE, host: false, processes: 2, name: 'blue', source: 'proc' },
-    { inode: DOCKER, host: false, processes: 0, name: '0123abcd', error: 'no visible process is in it' },
+    { inode: DOCKER, host: false, processes: 0, name: '0123abcd', error: 'no-visible-process' },
   ]);
   assert.equal(snap.backlogKnown, false);
 });
@@ -126,4 +126,21 @@ test('a namespace is named by its container only when every process in it belong
   assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: db })), undefined, 'two containers share it (a pod)');
   assert.equal(containerOf({ pids: [1, 2] }, owners({ 1: web, 2: undefined })), undefined, 'a process of no container in it');
   assert.equal(containerOf({ pids: [] }, owners({})), undefined);
+});
+
+test('compatRequest: a v2 dump request in the older both-families TCP form, port filter kept', async () => {
+  const { compatRequest } = await import('../../src/collectors/netns/table.js');
+  const { encodeDumpRequest } = await import('../../src/collectors/sockdiag/codec.js');
+  const v2 = encodeDumpRequest({ family: 2, protocol: 6, states: 1 << 10, info: true, ports: [8080], seq: 77 });
+  const c = compatRequest(v2);
+  assert.equal(c.readUInt32LE(0), c.length);
+  assert.equal(c.readUInt16LE(4), 18, 'TCPDIAG_GETSOCK');
+  assert.equal(c.readUInt16LE(6), v2.readUInt16LE(6), 'same flags (a dump)');
+  assert.equal(c.readUInt32LE(8), 77, 'same seq');
+  assert.equal(c[16], 0, 'AF_UNSPEC: both families');
+  assert.equal(c[19], v2[18], 'same extensions');
+  assert.equal(c.readUInt32LE(16 + 52), 1 << 10, 'same states');
+  assert.deepEqual(c.subarray(16 + 4, 16 + 52), v2.subarray(16 + 8, 16 + 56), 'same socket id');
+  assert.deepEqual(c.subarray(16 + 60), v2.subarray(16 + 56), 'same bytecode attribute');
+  assert.equal(c.length, v2.length + 4);
 });

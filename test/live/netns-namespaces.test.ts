@@ -59,6 +59,9 @@ test('every namespace at once: same port in two namespaces, a connection over ve
     assert.ok(lA && lB, `a listener on ${port} in each namespace:${describeAll(sockets.filter((s) => s.localPort === port))}`);
     assert.deepEqual(lA.holders.map((h) => h.pid), [serverA.pid]);
     assert.deepEqual(lB.holders.map((h) => h.pid), [serverB.pid]);
+    const l6 = inA.find((s) => s.family === 'ipv6' && s.state === 'LISTEN' && s.localPort === port);
+    assert.ok(l6 && l6.localAddress === '::1', 'the IPv6 listener in A');
+    assert.equal(l6.v6only, native ? true : undefined);
     // Only sock_diag sees the backlog.
     assert.equal(lA.backlog, native ? 7 : undefined);
     const conn = inB.find((s) => s.state === 'ESTABLISHED' && s.localPort === clientPort && s.remotePort === port);

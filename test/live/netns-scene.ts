@@ -71,7 +71,7 @@ export function pythonIn(t: TestContext, ns: string | undefined, label: string, 
   return c;
 }
 
-/** A TCP listener and a UDP socket on the same port (0: any) on every address, accepting in a thread. */
+/** A TCP listener and a UDP socket on the same port (0: any) on every address, accepting in a thread; a TCP listener on [::1] too. */
 export const SERVER_PY = `
 port = int(sys.argv[1])
 l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -80,6 +80,11 @@ l.bind(('0.0.0.0', port))
 l.listen(7)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind(('0.0.0.0', l.getsockname()[1]))
+# IPv6 too: the namespace's TCP is read in one dump of both families.
+l6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+l6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+l6.bind(('::1', l.getsockname()[1]))
+l6.listen(3)
 conns = []
 def accept():
     while True:
