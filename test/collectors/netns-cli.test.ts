@@ -22,6 +22,13 @@ test('--netns picks namespaces; a bad token is a usage error, an unknown one exi
   const unknown = cli(['list', '--netns', 'green']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.err, /no network namespace 'green'/);
+  const lsof = cli(['--source', 'lsof', 'list', '--netns', 'blue']);
+  assert.equal(lsof.code, 2);
+  assert.match(lsof.err, /--netns needs --source auto, netlink or proc/);
+  const old = join(FIXTURES, 'proc', 'dualstack-udp');
+  const legacy = runCli(['--proc-root', old, 'list', '--netns', 'host', '--json'], { SOCKSCOPE_PASSWD: join(old, 'passwd') });
+  assert.equal(legacy.code, 0, 'a tree without namespaces is all host');
+  assert.ok((JSON.parse(legacy.out) as Socket[]).length > 0);
   const zh = runCli(['--proc-root', tree, '--lang', 'zh-CN', 'list', '--netns', 'green'], { SOCKSCOPE_PASSWD: join(tree, 'passwd') });
   assert.match(zh.err, /没有网络命名空间“green”/);
 });
@@ -57,4 +64,31 @@ test('a tree without namespace links: no NETNS column, no netns in JSON', () => 
   assert.doesNotMatch(r.out, /NETNS/);
   const j = runCli(['--proc-root', old, 'list', '-a', '--json'], { SOCKSCOPE_PASSWD: join(old, 'passwd') });
   assert.doesNotMatch(j.out, /"netns"/);
+});
+
+test('a namespace name is text from the system: escaped in the table, the port answer and the note; JSON keeps it exact', async () => {
+  const { cpSync, mkdtempSync, rmSync, symlinkSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'sc-netns-'));
+  try {
+    const copy = join(dir, 'tree');
+    cpSync(tree, copy, { recursive: true, verbatimSymlinks: true });
+    // Named through /run/netns (read before the runtime's directories): this name wins.
+    const evil = '\x1b[2Jevil\nx';
+    symlinkSync('net:[4026532600]', join(copy, 'run', 'netns', evil));
+    symlinkSync('net:[4026532500]', join(copy, 'run', 'netns', 'aaa\x07bell'));
+    const run = (args: string[]) => runCli(['--proc-root', copy, ...args], { SOCKSCOPE_PASSWD: join(copy, 'passwd'), NO_COLOR: '1' });
+    const table = run(['list', '-a']);
+    assert.equal(table.code, 0, table.err);
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(table.out + table.err), 'no control character reaches the terminal');
+    assert.match(table.out, /aaa\\x07bell/);
+    assert.match(table.err, /\\x1b\[2Jevil\\nx \(4026532600\)/);
+    const port = run(['port', '8080']);
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(port.out), port.out);
+    assert.match(port.out, /network namespace aaa\\x07bell \(4026532500\)/);
+    const json = JSON.parse(run(['list', '-a', '--json']).out) as Socket[];
+    assert.ok(json.some((s) => s.netns?.name === 'aaa\x07bell'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
