@@ -127,8 +127,11 @@ export function filterFrom(p: Parsed): Filter {
  */
 export function reportMissingNetns(io: Io, filter: Filter): boolean {
   if (!filter.netns?.length) return false;
+  // lsof does not tell namespaces: the option would be ignored, and nothing typed is.
+  if (io.global.source === 'lsof') throw new UsageError('netns.err.lsof');
   const d = discoverNetns(defaultContext({ procRoot: io.global.procRoot }).procRoot);
-  const { unknown } = selectNetns(d, filter.netns);
+  // A recorded tree without namespace links: its one table is the host's (and ours).
+  const unknown = selectNetns(d, filter.netns).unknown.filter((t) => d.namespaces.length > 0 || !['host', 'self', 'all'].includes(t));
   for (const token of unknown) io.stderr(`sockscope: ${msg(io.global.lang, 'netns.err.unknown', { token: safeText(token) })}`);
   return unknown.length === filter.netns.length;
 }

@@ -16,6 +16,7 @@ export const netns = {
   'netns.who.none': 'no process we can see',
   'netns.err.token': "invalid --netns value '{text}': give host, all, self, a namespace name, an inode number or pid:N",
   'netns.err.unknown': "no network namespace '{token}' here (names come from ip netns and container runtimes; see sockscope list --json, field \"netns\")",
+  'netns.err.lsof': '--netns needs --source auto, netlink or proc: lsof does not say which network namespace a socket is in',
   'netns.note.unread': 'Note: {n} network namespace(s) could not be read, so their sockets are missing; first: {ns} ({reason}).',
   'netns.reason.no-visible-process': 'none of its processes is visible to us, and it could not be entered',
   'netns.reason.processes-gone': 'its processes exited or their tables are closed to us',

@@ -17,6 +17,7 @@ export const netns: Readonly<Record<keyof typeof en, string>> = {
   'netns.who.none': '我们看不到的进程',
   'netns.err.token': "无效的 --netns 值“{text}”：请给出 host、all、self、命名空间名称、inode 编号或 pid:N",
   'netns.err.unknown': '这里没有网络命名空间“{token}”（名称来自 ip netns 和容器运行时；可查看 sockscope list --json 的 "netns" 字段）',
+  'netns.err.lsof': '--netns 需要 --source auto、netlink 或 proc：lsof 不会说明 socket 属于哪个网络命名空间',
   'netns.note.unread': '注意：有 {n} 个网络命名空间无法读取，其中的 socket 未显示；第一个：{ns}（{reason}）。',
   'netns.reason.no-visible-process': '我们看不到其中的任何进程，也无法进入它',
   'netns.reason.processes-gone': '其中的进程已退出，或它们的表不允许我们读取',
