@@ -90,7 +90,12 @@ export async function openBrowser(t: TestContext, origin: string, extraArgs: rea
   const page = context.pages()[0] ?? await context.newPage();
   const b: Browser = { context, page, problems: [], foreign: [], dialogs: [] };
   page.on('console', (m) => {
-    if (m.type() === 'error') b.problems.push(m.text());
+    // Failed loads are reported below with their address.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) b.problems.push(m.text());
+  });
+  context.on('response', (r) => {
+    // A refused page has no icon link, and Chromium then asks for /favicon.ico (refused too).
+    if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') b.problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
   page.on('pageerror', (e) => b.problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => {

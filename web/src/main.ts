@@ -82,6 +82,7 @@ async function boot(): Promise<void> {
     hello: (d) => {
       interval = d.interval;
       timeline.setInterval(d.interval);
+      if (d.startedAt !== undefined) table.setStartedAt(d.startedAt);
     },
     history: (d) => timeline.history(d),
     tick: (d) => {
@@ -157,6 +158,7 @@ async function boot(): Promise<void> {
     // The lab has nothing to filter.
     byId('toolbar').classList.toggle('dim', v === 'lab');
     timeline.show(v === 'timeline');
+    map.show(v === 'map');
     if (v === 'table') table.relabel();
   };
   window.addEventListener('hashchange', show);

@@ -27,6 +27,8 @@ const R_PEER = 410;
 
 interface Placed {
   node: MapNode;
+  /** What the node's drawing was made from (redrawn only when it changes). */
+  sig?: string;
   x: number;
   y: number;
   angle: number;
@@ -41,6 +43,8 @@ interface Particle {
 }
 
 const TAU = Math.PI * 2;
+/** Process labels drawn at most (inward labels converge; past this many they overlap). */
+const MAX_PROCESS_LABELS = 28;
 const norm = (a: number): number => ((a % TAU) + TAU) % TAU;
 
 /** Circular mean of angles; undefined for none. */
@@ -58,31 +62,47 @@ function meanAngle(as: number[]): number | undefined {
 
 /**
  * Spread angles so that neighbours are at least `gap` apart, keeping their
- * order and staying close to where they wanted to be (a few relaxation passes).
+ * order and moving them as little as possible (least squares): cut the circle
+ * at its widest empty arc, then along that line x_i = z_i + i*gap where z is the
+ * isotonic regression of want_i - i*gap (pool adjacent violators, linear time).
  */
 function spread(items: { want: number; angle: number }[], gap: number): void {
-  if (!items.length) return;
-  items.sort((a, b) => a.want - b.want);
   const n = items.length;
+  if (!n) return;
   const g = Math.min(gap, TAU / n);
-  for (const it of items) it.angle = it.want;
-  for (let pass = 0; pass < 60; pass++) {
-    let moved = false;
-    for (let i = 0; i < n; i++) {
-      const a = items[i]!;
-      const b = items[(i + 1) % n]!;
-      let d = b.angle - a.angle;
-      if (i === n - 1) d += TAU;
-      if (n > 1 && d < g - 1e-6) {
-        const push = (g - d) / 2;
-        a.angle -= push;
-        b.angle += push;
-        moved = true;
-      }
+  items.sort((a, b) => a.want - b.want);
+  // Start after the widest gap between wanted angles.
+  let cut = 0;
+  let widest = -1;
+  for (let i = 0; i < n; i++) {
+    const next = i + 1 < n ? items[i + 1]!.want : items[0]!.want + TAU;
+    if (next - items[i]!.want > widest) {
+      widest = next - items[i]!.want;
+      cut = (i + 1) % n;
     }
-    if (!moved) break;
   }
-  for (const it of items) it.angle = norm(it.angle);
+  const order = [...items.slice(cut), ...items.slice(0, cut)];
+  const base = order[0]!.want;
+  const y = order.map((it, i) => (it.want < base ? it.want + TAU : it.want) - i * g);
+  // Pool adjacent violators: blocks of (mean, size).
+  const means: number[] = [];
+  const sizes: number[] = [];
+  for (const v of y) {
+    means.push(v);
+    sizes.push(1);
+    while (means.length > 1 && means[means.length - 2]! > means[means.length - 1]!) {
+      const m2 = means.pop()!;
+      const s2 = sizes.pop()!;
+      const m1 = means.pop()!;
+      const s1 = sizes.pop()!;
+      means.push((m1 * s1 + m2 * s2) / (s1 + s2));
+      sizes.push(s1 + s2);
+    }
+  }
+  let i = 0;
+  for (let b = 0; b < means.length; b++) {
+    for (let k = 0; k < sizes[b]!; k++, i++) order[i]!.angle = norm(means[b]! + i * g);
+  }
 }
 
 export class MapView {
@@ -102,6 +122,8 @@ export class MapView {
   private selectedFilter = '';
   private animating = false;
   private doors = 0;
+  private labelled = new Set<string>();
+  private maxProcR = 18;
 
   constructor(container: HTMLElement, private readonly onPick: (node: MapNode) => void) {
     this.root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'map', role: 'img', id: 'map-svg' });
@@ -128,11 +150,26 @@ export class MapView {
   }
 
   relabel(): void {
+    this.textsKey++;
     if (this.last) this.update(this.last, false);
+  }
+
+  private visible = true;
+  private stale = false;
+
+  /** A hidden map only keeps the latest frame, and draws it (without animation) when shown. */
+  show(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.stale && this.last) this.update(this.last, false);
   }
 
   update(ev: MapEvent, animate = true): void {
     this.last = ev;
+    if (!this.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     const host = ev.nodes.find((n) => n.kind === 'host');
     this.hostLabel.textContent = host?.label || this.hostname;
     const total = host?.count ?? ev.nodes.filter((n) => n.kind === 'port' || n.kind === 'peer').reduce((a, n) => a + n.count, 0);
@@ -140,6 +177,11 @@ export class MapView {
     this.empty.textContent = ev.nodes.some((n) => n.kind !== 'host') ? '' : t('web.map.empty');
 
     this.doors = ev.nodes.filter((n) => n.kind === 'port').length;
+    // A crowded ring of processes: the busiest keep their labels (the rest say theirs on hover),
+    // and no circle is wider than its share of the ring.
+    const procs = ev.nodes.filter((n) => n.kind === 'process').sort((a, b) => b.count - a.count);
+    this.labelled = new Set(procs.slice(0, MAX_PROCESS_LABELS).map((n) => n.id));
+    this.maxProcR = Math.max(4, (Math.PI * R_PROCESS) / Math.max(1, procs.length) - 2);
     const target = this.layout(ev);
     const seen = new Set<string>();
     const from = new Map<string, { x: number; y: number }>();
@@ -155,6 +197,8 @@ export class MapView {
           if (e.key === 'Enter' || e.key === ' ') this.onPick(this.placed.get(n.id)!.node);
         });
         if (animate) g.classList.add('enter');
+        // A one-off: an animation class left on would play again each time the map is shown (display: none → block).
+        g.addEventListener('animationend', () => g.classList.remove('enter'));
         this.nodeLayer.append(g);
         p = { node: n, x: pos.x, y: pos.y, angle: pos.angle, g };
         this.placed.set(n.id, p);
@@ -165,7 +209,14 @@ export class MapView {
       }
       p.node = n;
       p.angle = pos.angle;
-      this.drawNode(p);
+      // Redraw a node only when what it shows changed: most looks change a few counts, not the picture.
+      const sig = `${n.label}|${n.sublabel ?? ''}|${n.scope ?? ''}|${n.protocol ?? ''}|${n.folded ?? ''}|${this.radiusOf(n)}|${pos.angle.toFixed(3)}|${this.labelled.has(n.id)}|${this.doors <= 24}|${this.textsKey}`;
+      if (p.sig !== sig) {
+        p.sig = sig;
+        this.drawNode(p);
+      } else {
+        p.g.querySelector('title')!.textContent = this.nodeTitle(n);
+      }
       p.g.classList.toggle('selected', this.selectedFilter !== '' && n.filter === this.selectedFilter);
     }
     for (const [id, p] of this.placed) {
@@ -187,15 +238,19 @@ export class MapView {
         const title = svg('title');
         const path = svg('line', { class: 'edge', 'data-id': e.id }, title);
         if (animate) path.classList.add('enter');
+        path.addEventListener('animationend', () => path.classList.remove('enter', 'flash-opened', 'flash-closed'));
         this.edgeLayer.append(path);
         d = { edge: e, path, title };
         this.edges.set(e.id, d);
       }
       d.edge = e;
       const state = dominantState(e.states);
-      d.path.setAttribute('stroke', stateColor(state));
-      d.path.setAttribute('stroke-width', String(Math.min(14, 1 + Math.log2(1 + e.count) * 1.6)));
-      d.path.setAttribute('data-state', state);
+      const width = String(Math.min(14, 1 + Math.log2(1 + e.count) * 1.6));
+      if (d.path.getAttribute('data-state') !== state) {
+        d.path.setAttribute('stroke', stateColor(state));
+        d.path.setAttribute('data-state', state);
+      }
+      if (d.path.getAttribute('stroke-width') !== width) d.path.setAttribute('stroke-width', width);
       d.title.textContent = this.edgeTitle(ev, e);
     }
     for (const [id, d] of this.edges) {
@@ -208,21 +263,27 @@ export class MapView {
     // Move nodes from where they were to where they go, then the particles.
     const to = target;
     const start = performance.now();
+    // Only nodes that move (or are new) are touched, and edges only when a node moved.
+    const movers = [...this.placed].filter(([id, p]) => {
+      const a = from.get(id);
+      const b = to.get(id);
+      return !p.g.hasAttribute('transform') || (a && b && (Math.abs(a.x - b.x) > 0.05 || Math.abs(a.y - b.y) > 0.05));
+    });
     const dur = animate ? 450 : 0;
     const frame = (now: number): void => {
       const k = dur === 0 ? 1 : Math.min(1, (now - start) / dur);
       const ease = 1 - (1 - k) ** 3;
-      for (const [id, p] of this.placed) {
+      for (const [id, p] of movers) {
         const a = from.get(id) ?? p;
         const b = to.get(id) ?? p;
         p.x = a.x + (b.x - a.x) * ease;
         p.y = a.y + (b.y - a.y) * ease;
         p.g.setAttribute('transform', `translate(${p.x.toFixed(1)} ${p.y.toFixed(1)})`);
       }
-      this.placeEdges(ev);
-      if (k < 1) requestAnimationFrame(frame);
+      this.placeEdges(ev, movers.length > 0);
+      if (k < 1 && movers.length) requestAnimationFrame(frame);
     };
-    if (dur === 0) frame(start);
+    if (dur === 0 || !movers.length) frame(start + dur);
     else requestAnimationFrame(frame);
 
     if (animate) {
@@ -240,8 +301,10 @@ export class MapView {
     return p ? { x: p.x, y: p.y } : { x: CX, y: CY };
   }
 
-  private placeEdges(_ev: MapEvent): void {
+  private placeEdges(_ev: MapEvent, all: boolean): void {
     for (const d of this.edges.values()) {
+      // Without movers only new edges need their ends.
+      if (!all && d.path.hasAttribute('x1')) continue;
       const a = this.pos(d.edge.from);
       const b = this.pos(d.edge.to);
       d.path.setAttribute('x1', a.x.toFixed(1));
@@ -260,13 +323,13 @@ export class MapView {
   /** Edges that gained (green) or lost (red) sockets this tick: a dot runs along them, and they glow. */
   private flash(ev: MapEvent, ids: string[], how: 'opened' | 'closed'): void {
     const color = how === 'opened' ? '#27c46b' : '#e0483b';
-    for (const id of ids.slice(0, 40)) {
+    for (const id of ids.slice(0, 24)) {
       const d = this.edges.get(id);
       if (!d) continue;
+      // Restart the CSS animation on the next frame (no forced layout per edge).
       d.path.classList.remove('flash-opened', 'flash-closed');
-      // Restart the CSS animation.
-      void d.path.getBoundingClientRect();
-      d.path.classList.add(`flash-${how}`);
+      const path = d.path;
+      requestAnimationFrame(() => path.classList.add(`flash-${how}`));
       const a = this.pos(d.edge.from);
       const b = this.pos(d.edge.to);
       // Opening connections travel inwards (peer to door), closing ones outwards.
@@ -283,8 +346,16 @@ export class MapView {
     }
   }
 
+  private lastParticleFrame = 0;
+
   private runParticles(now: number): void {
-    const DUR = 900;
+    const DUR = 800;
+    // 30 frames a second is smooth enough for a dot, and halves the repaints of the map.
+    if (now - this.lastParticleFrame < 30) {
+      requestAnimationFrame((n) => this.runParticles(n));
+      return;
+    }
+    this.lastParticleFrame = now;
     this.particles = this.particles.filter((p) => {
       const k = (now - p.start) / DUR;
       if (k >= 1) {
@@ -299,6 +370,19 @@ export class MapView {
     });
     if (this.particles.length) requestAnimationFrame((n) => this.runParticles(n));
     else this.animating = false;
+  }
+
+  /** Language of the texts drawn (a relabel redraws every node). */
+  private textsKey = 0;
+
+  private radiusOf(n: MapNode): number {
+    const size = Math.min(18, 5 + Math.sqrt(n.count) * 1.3);
+    return Math.round((n.kind === 'process' ? Math.min(size, this.maxProcR) : size) * 2) / 2;
+  }
+
+  private nodeTitle(n: MapNode): string {
+    const { label, sub } = this.texts(n);
+    return [label, sub, n.scope ? t(`web.scope.${n.scope}`) : undefined, t('web.map.sockets', { n: num(n.count) })].filter(Boolean).join(' · ');
   }
 
   /** The words a node shows: the server's label, or ours for the nodes that stand for several. */
@@ -317,11 +401,10 @@ export class MapView {
     // Text along the radius, never upside down.
     const flip = Math.cos(a) < 0;
     const rot = flip ? deg + 180 : deg;
-    const size = Math.min(18, 5 + Math.sqrt(n.count) * 1.3);
+    const size = this.radiusOf(n);
     const { label: text, sub } = this.texts(n);
     const title = svg('title');
-    title.textContent = [text, sub, n.scope ? t(`web.scope.${n.scope}`) : undefined, t('web.map.sockets', { n: num(n.count) })]
-      .filter(Boolean).join(' · ');
+    title.textContent = this.nodeTitle(n);
     const parts: SVGElement[] = [title];
     const cut = (x: string, max: number): string => (x.length > max ? x.slice(0, max - 1) + '…' : x);
     /** A label along the radius, `dx` from the node, outward or inward. */
@@ -344,10 +427,10 @@ export class MapView {
         parts.push(svg('rect', { x: -8, y: -12, width: 16, height: 24, rx: 2, class: `door scope-${n.scope ?? 'unknown'}`, transform: `rotate(${deg.toFixed(1)})` }));
         // The label runs outwards and must end before the peers' ring: the
         // service goes on a second line while the doors are few enough for it.
-        const label = radial(text, '', 15, true, 13);
+        const label = radial(text, '', 15, true, 15);
         parts.push(label);
         if (sub && this.doors <= 24) {
-          const second = radial(sub, '', 15, true, 13);
+          const second = radial(sub, '', 15, true, 15);
           second.setAttribute('class', 'label sublabel-line');
           second.setAttribute('dy', '15');
           label.setAttribute('dy', '-1');
@@ -355,10 +438,12 @@ export class MapView {
         }
         break;
       }
-      case 'process':
-        parts.push(svg('circle', { r: size, class: n.unheld ? 'proc unheld' : 'proc' }));
-        parts.push(radial(text, sub, size + 5, false, 15));
+      case 'process': {
+        const r = size;
+        parts.push(svg('circle', { r, class: n.unheld ? 'proc unheld' : 'proc' }));
+        if (this.labelled.has(n.id)) parts.push(radial(text, sub, r + 5, false, 15));
         break;
+      }
       case 'group':
         parts.push(svg('rect', { x: -10, y: -10, width: 20, height: 20, rx: 4, class: 'group' }));
         parts.push(radial(text, sub, 14, false, 10));
@@ -456,7 +541,8 @@ export class MapView {
       spread(items, minGapPx / r);
       for (const it of items) at(it.id, r, it.angle);
     };
-    place('process', R_PROCESS, 20, ['port', 'peer']);
+    // Process labels run inwards and converge: keep them further apart than the doors.
+    place('process', R_PROCESS, 40, ['port', 'peer']);
     place('group', R_GROUP, 26, ['process']);
     place('peer', R_PEER, 22, ['port', 'process']);
     return out;

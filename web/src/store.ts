@@ -3,7 +3,7 @@
 // stream (the server aggregates the map for the filtered sockets) and tells
 // the views, which refetch what they show.
 import { HttpError, rows, stream, withQuery } from './api.js';
-import type { HistoryPoint, MapEvent, TickEvent } from './types.js';
+import type { HistoryPoint, MapDelta, MapEdge, MapEvent, MapNode, TickEvent } from './types.js';
 
 export interface Query {
   filter: string;
@@ -12,7 +12,7 @@ export interface Query {
 }
 
 export interface StreamHandlers {
-  hello(d: { takenAt: number; interval: number }): void;
+  hello(d: { takenAt: number; interval: number; startedAt?: number }): void;
   history(d: HistoryPoint[]): void;
   tick(d: TickEvent): void;
   map(d: MapEvent): void;
@@ -56,11 +56,13 @@ export class Store {
     clearTimeout(this.retry);
     const q = this.query;
     this.h.filterError(undefined);
-    this.close = stream(withQuery('/api/stream', { filter: q.filter, from: q.from, to: q.to }), {
-      hello: (d) => this.h.hello(d as { takenAt: number; interval: number }),
+    // delta=1: after the first whole map, only what changed (a few hundred bytes a look instead of tens of KB).
+    this.close = stream(withQuery('/api/stream', { filter: q.filter, from: q.from, to: q.to, delta: 1 }), {
+      hello: (d) => this.h.hello(d as { takenAt: number; interval: number; startedAt?: number }),
       history: (d) => this.h.history(d as HistoryPoint[]),
       tick: (d) => this.h.tick(d as TickEvent),
-      map: (d) => this.h.map(d as MapEvent),
+      map: (d) => this.wholeMap(d as MapEvent),
+      mapdelta: (d) => this.applyDelta(d as MapDelta),
       rows: (d) => this.h.rows(d as { version: number; total: number }),
       error: (d) => this.h.filterError(String((d as { message?: unknown }).message ?? '')),
     }, (s) => {
@@ -75,6 +77,24 @@ export class Store {
       });
       this.h.connection('lost');
     });
+  }
+
+  private nodes = new Map<string, MapNode>();
+  private edges = new Map<string, MapEdge>();
+
+  private wholeMap(m: MapEvent): void {
+    this.nodes = new Map(m.nodes.map((n) => [n.id, n]));
+    this.edges = new Map(m.edges.map((e) => [e.id, e]));
+    this.h.map(m);
+  }
+
+  /** A delta applied to the last map gives the new one (docs/web.md, mapdelta). */
+  private applyDelta(d: MapDelta): void {
+    for (const id of d.removed.nodes) this.nodes.delete(id);
+    for (const id of d.removed.edges) this.edges.delete(id);
+    for (const n of d.nodes) this.nodes.set(n.id, n);
+    for (const e of d.edges) this.edges.set(e.id, e);
+    this.h.map({ nodes: [...this.nodes.values()], edges: [...this.edges.values()], changes: d.changes });
   }
 
   private later(q: Query): void {

@@ -31,8 +31,12 @@ const COLS: Col[] = [
   { id: 'sendq', key: 'web.col.sendq', sort: 'sendq', cell: (r) => r.sendQ, cls: 'num' },
   { id: 'process', key: 'web.col.process', sort: 'process', cell: (r) => r.process },
   { id: 'where', key: 'web.col.where', cell: (r) => [r.container ?? r.unit, r.netns].filter(Boolean).join(' · ') },
-  { id: 'seen', key: 'web.col.seen', cell: (r) => clock(r.firstSeen) },
+  { id: 'seen', key: 'web.col.seen', cell: (r) => seenText(r.firstSeen) },
 ];
+
+/** The server's first look: a socket "first seen" then was already there, for who knows how long. */
+let startedAt = 0;
+const seenText = (ms: number): string => (ms <= startedAt ? `≤ ${clock(ms)}` : clock(ms));
 
 export class TableView {
   private readonly head: HTMLElement;
@@ -66,6 +70,10 @@ export class TableView {
     this.renderDetailEmpty();
   }
 
+  setStartedAt(ms: number): void {
+    startedAt = ms;
+  }
+
   relabel(): void {
     this.renderHead();
     this.queueDraw();
@@ -95,9 +103,13 @@ export class TableView {
     this.queueDraw();
   }
 
+  private failed = new Set<number>();
+
   private invalidate(): void {
     for (const c of this.pending.values()) c.abort();
     this.pending.clear();
+    this.failed.clear();
+    this.error = undefined;
     // Keep showing the old rows until the new ones arrive (no flash of empty rows).
     this.stale = this.pages;
     this.pages = new Map();
@@ -136,7 +148,8 @@ export class TableView {
   }
 
   private async fetchPage(page: number): Promise<void> {
-    if (this.pages.has(page) || this.pending.has(page)) return;
+    // A page the server refused (a bad filter) is not asked for again until the query or the table changes.
+    if (this.pages.has(page) || this.pending.has(page) || this.failed.has(page)) return;
     const ctl = new AbortController();
     this.pending.set(page, ctl);
     const q = { filter: this.query.filter, from: this.query.from, to: this.query.to, sort: this.sort, dir: this.dir };
@@ -156,6 +169,7 @@ export class TableView {
       this.pages.set(page, a.rows);
     } catch (e) {
       if (ctl.signal.aborted) return;
+      this.failed.add(page);
       this.error = e instanceof api.HttpError ? e.detail || `HTTP ${e.status}` : String(e);
     } finally {
       if (this.pending.get(page) === ctl) this.pending.delete(page);
@@ -237,7 +251,7 @@ export class TableView {
         [t('web.col.local'), row.local], [t('web.col.remote'), row.remote], [t('web.col.state'), row.state],
         [t('web.col.recvq'), String(row.recvQ)], [t('web.col.sendq'), row.sendQ],
         [t('web.col.where'), [row.container, row.unit, row.netns].filter(Boolean).join(' · ') || undefined],
-        [t('web.col.seen'), clock(row.firstSeen)],
+        [t('web.col.seen'), seenText(row.firstSeen)],
       ] : [];
       // Holders: pid, name, fd, user and the command line, each as text.
       const holders = (row?.holders ?? []).map((h) => el('li', { class: 'holder' },

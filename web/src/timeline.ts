@@ -149,6 +149,14 @@ export class TimelineView {
     this.dirty = false;
     this.rates.setData([this.times, this.opened, this.closed]);
     this.states.setData([this.times, ...STATES.map((s) => this.byState[s]!)]);
+    // The time span drawn (ms), for whoever needs to turn a time into a place on the chart (the browser tests).
+    const x = this.rates.scales['x'];
+    if (x?.min != null && x.max != null) {
+      for (const box of [this.ratesBox, this.statesBox]) {
+        box.dataset['xmin'] = String(Math.round(x.min * 1000));
+        box.dataset['xmax'] = String(Math.round(x.max * 1000));
+      }
+    }
   }
 
   private selected(u: uPlot): void {

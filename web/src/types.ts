@@ -52,6 +52,14 @@ export interface MapEvent {
   changes: { opened: string[]; closed: string[] };
 }
 
+/** With ?delta=1: the nodes and edges new or changed since the last map, and the ids gone. */
+export interface MapDelta {
+  nodes: MapNode[];
+  edges: MapEdge[];
+  removed: { nodes: string[]; edges: string[] };
+  changes: { opened: string[]; closed: string[] };
+}
+
 export interface TickEvent {
   t: number;
   opened: number;

@@ -39,7 +39,6 @@ export const web = {
   'web.table.error': 'The server refused the request: {message}',
   'web.detail.none': 'Click a row to see what it means: its state, its queues, who holds it, and what to look at.',
   'web.detail.loading': 'Loading the explanation…',
-  'web.detail.user': 'User',
   'web.detail.close': 'close',
   'web.detail.gone': 'This socket has closed since the table was drawn.',
   'web.timeline.hint': 'Drag across a chart to pick a time range: the map and the table then show only the sockets first seen in it, so you can see who opened a burst.',

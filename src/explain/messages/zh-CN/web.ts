@@ -37,7 +37,6 @@ export const web = {
   'web.table.error': '服务器拒绝了请求：{message}',
   'web.detail.none': '点击一行查看它的含义：状态、队列、持有者，以及该关注什么。',
   'web.detail.loading': '正在加载说明…',
-  'web.detail.user': '用户',
   'web.detail.close': '关闭',
   'web.detail.gone': '画出表格之后，这个套接字已经关闭。',
   'web.timeline.hint': '在图表上拖动以选择一段时间：地图和表格随后只显示在这段时间内首次出现的套接字，方便找出是谁突然打开了一批连接。',
