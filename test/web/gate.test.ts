@@ -58,6 +58,10 @@ test('Origin: another site is refused on the stream and on POSTs; a POST needs O
   assert.equal(s.status, 403, 'a stream opened from another origin');
   assert.equal((await get('/api/rows', evil)).status, 403, 'a read from another origin');
   assert.equal((await get('/api/rows', { 'Sec-Fetch-Site': 'cross-site' })).status, 403, 'a browser that says cross-site');
+  assert.equal((await get('/api/rows', { 'Sec-Fetch-Site': 'same-site' })).status, 403, "another port's page (same site to a browser)");
+  assert.equal((await get('/assets/app.js', { 'Sec-Fetch-Site': 'same-site' })).status, 403);
+  assert.equal((await get('/api/rows', { 'Sec-Fetch-Site': 'same-origin' })).status, 200, 'the page itself');
+  assert.equal((await get('/', { 'Sec-Fetch-Site': 'same-site' })).status, 200, 'a link from another local page to this one');
   const ok = new EventReader(port, '/api/stream', { ...auth, Origin: `http://127.0.0.1:${port}` });
   t.after(() => ok.close());
   await ok.ready;
