@@ -404,6 +404,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
         return sendJson(res, 200, { lang: L, messages });
       }
       case '/api/stream':
+        if (method === 'HEAD') return send(res, 405, TEXT, 'Method not allowed\n', { Allow: 'GET' });
         return openStream(req, res, url);
       case '/api/rows': {
         const v = viewOf(url, res);
@@ -439,6 +440,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
         });
       }
       case '/api/lab/stream': {
+        if (method === 'HEAD') return send(res, 405, TEXT, 'Method not allowed\n', { Allow: 'GET' });
         const run = labs.get(url.searchParams.get('run') ?? '');
         if (!run) return sendJson(res, 404, { error: msg(langOf(url), 'webserver.lab.no-run') });
         res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
