@@ -12,7 +12,7 @@ export interface WebCost {
   looks: number;
   /** watch()'s own look (table, holders, diff), median CPU ms. */
   lookCpuMs: number;
-  /** The server's update per look (ids, timeline, views, sorted rows) and its broadcast, median CPU ms. */
+  /** The server's update per look (ids, timeline, views, sorted rows) and its broadcast, median CPU ms of its main thread. */
   serverCpuMs: number;
   maxServerCpuMs: number;
   /** From spawn to the first /api/rows answer with rows in it, ms. */
@@ -37,7 +37,7 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
 
 /**
  * Start `sockscope web` on a random loopback port, time its first rows, keep
- * one stream open for `seconds` and read the cost lines.
+ * one stream open (with map deltas, as the page asks) for `seconds` and read the cost lines.
  */
 export async function webCost(bin: string, seconds: number, log: (m: string) => void): Promise<WebCost | undefined> {
   const t0 = performance.now();
@@ -64,15 +64,15 @@ export async function webCost(bin: string, seconds: number, log: (m: string) => 
       await new Promise((res) => setTimeout(res, 50));
     }
     let streamBytes = 0;
-    stream = http.get(`${origin}/api/stream`, { headers: auth }, (res) => { res.on('data', (c: Buffer) => { streamBytes += c.length; }); });
+    stream = http.get(`${origin}/api/stream?delta=1`, { headers: auth }, (res) => { res.on('data', (c: Buffer) => { streamBytes += c.length; }); });
     stream.on('error', () => { /* closed at the end */ });
     const startLines = err.split('\n').filter((l) => l.startsWith('{')).length;
     const bytesAtStart = streamBytes;
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const lines = err.split('\n').filter((l) => l.startsWith('{')).slice(startLines + 1)
-      .map((l) => JSON.parse(l) as { lookCpuMs: number; serverCpuMs: number; sockets: number; rss: number });
+      .map((l) => JSON.parse(l) as { lookCpuMs: number; serverCpuMs: number; serverThreadCpuMs?: number; sockets: number; rss: number });
     if (lines.length < 2) { log(`web: only ${lines.length} looks logged`); return undefined; }
-    const server = lines.map((l) => l.serverCpuMs).sort((a, b) => a - b);
+    const server = lines.map((l) => l.serverThreadCpuMs ?? l.serverCpuMs).sort((a, b) => a - b);
     return {
       looks: lines.length, lookCpuMs: median(lines.map((l) => l.lookCpuMs))!, serverCpuMs: median(server)!, maxServerCpuMs: server.at(-1)!,
       firstRowsMs, streamBytesPerLook: (streamBytes - bytesAtStart) / lines.length, rssMB: lines.at(-1)!.rss / (1 << 20), sockets: lines.at(-1)!.sockets,
