@@ -127,8 +127,11 @@ export function filterFrom(p: Parsed): Filter {
  */
 export function reportMissingNetns(io: Io, filter: Filter): boolean {
   if (!filter.netns?.length) return false;
+  // lsof does not tell namespaces: the option would be ignored, and nothing typed is.
+  if (io.global.source === 'lsof') throw new UsageError('netns.err.lsof');
   const d = discoverNetns(defaultContext({ procRoot: io.global.procRoot }).procRoot);
-  const { unknown } = selectNetns(d, filter.netns);
+  // A recorded tree without namespace links: its one table is the host's (and ours).
+  const unknown = selectNetns(d, filter.netns).unknown.filter((t) => d.namespaces.length > 0 || !['host', 'self', 'all'].includes(t));
   for (const token of unknown) io.stderr(`sockscope: ${msg(io.global.lang, 'netns.err.unknown', { token: safeText(token) })}`);
   return unknown.length === filter.netns.length;
 }
@@ -138,7 +141,12 @@ export function reportNetnsErrors(io: Io, snap: Snapshot): void {
   const failed = snap.namespaces?.filter((n) => n.error !== undefined) ?? [];
   if (!failed.length) return;
   const f = failed[0]!;
-  note(io, msg(io.global.lang, 'netns.note.unread', { n: failed.length, ns: netnsLabel(f, io.global.lang), reason: safeText(f.error!) }));
+  // "code: system detail": the code in words, the system's own words (errno text) as they are, escaped.
+  const [code, ...rest] = f.error!.split(': ');
+  const key = `netns.reason.${code}` as MessageKey;
+  const said = key in catalog('en') ? msg(io.global.lang, key) : safeText(code!);
+  const reason = rest.length ? `${said}: ${safeText(rest.join(': '))}` : said;
+  note(io, msg(io.global.lang, 'netns.note.unread', { n: failed.length, ns: netnsLabel(f, io.global.lang), reason }));
 }
 
 /** "network namespace blue (4026532500)", "network namespace 4026532500", or the host's. */

@@ -6,6 +6,7 @@
 // the one for the running platform once (as psutil picks _pslinux/_psosx/_pswindows).
 import type { Protocol, Family, RawSocket, SocketState } from '../model/socket.js';
 import type { Snapshot, SourceName } from '../model/snapshot.js';
+import type { HolderScan } from './procfs/holders.js';
 import type { ProcessInfo as ProcfsProcessInfo } from './procfs/process-info.js';
 import type { Exec } from './exec.js';
 
@@ -35,6 +36,14 @@ export interface CollectOptions {
   memory?: boolean;
   /** Ask the kernel for TCP internals, struct tcp_info and the congestion algorithm (netlink only). */
   info?: boolean;
+  /**
+   * Socket inodes of other kinds (Unix sockets) whose holders the caller wants
+   * from the same fd scan, so that it is not done twice (the overview's Unix
+   * listeners). Only a widening of what the scan records.
+   */
+  alsoInodes?: ReadonlySet<number>;
+  /** Handed the fd scan once it is done (inode → holders, unreadable and exited pids), when one was made. */
+  onHolderScan?: (scan: HolderScan) => void;
   /**
    * Which network namespaces to read (Linux): 'all' (the default), 'host', a
    * name (ip netns, a runtime's mount), an inode number as text, or 'pid:N'

@@ -268,6 +268,7 @@ export class LinuxCollector implements Collector {
         // Socket inodes are unique on the whole machine (sockfs), so one set serves every namespace.
         wanted = new Set();
         for (const p of selectedParts) for (const s of p.selected) if (s.inode !== 0) wanted.add(s.inode);
+        if (opts.alsoInodes) for (const i of opts.alsoInodes) wanted.add(i);
       }
       if (opts.pids) {
         // A pid query: find what those processes hold, then who else holds it.
@@ -283,6 +284,7 @@ export class LinuxCollector implements Collector {
       }
       // A socket can have several holders (fork, fd passing), so the scan always
       // covers every process: stopping at the first holder would hide the others.
+      opts.onHolderScan?.(scan);
     }
 
     // The unreadable processes' uids are read once, and only if a socket needs them.

@@ -6,7 +6,7 @@ import type { ScanIssue } from '../model/snapshot.js';
 import type { Holder } from '../model/socket.js';
 import type { UnixSocket } from '../model/unix.js';
 import { unheldBy, type UnheldScan } from './linux.js';
-import { readProcessUids, scanHolders, type FdRef } from './procfs/holders.js';
+import { readProcessUids, scanHolders, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
 import { readUnixSockets } from './sockdiag/unix.js';
 import { parseProcNetUnix } from './procfs/unix-table.js';
@@ -48,13 +48,14 @@ function readProcUnix(procRoot: string, issues: ScanIssue[]): UnixSocket[] {
   return parsed.sockets;
 }
 
-/**
- * Read every Unix socket of this network namespace; with `pids`, only those
- * held by these processes; with `listening`, only listeners. The table comes
- * over netlink (UNIX_DIAG) on the live system, else from /proc/net/unix.
- */
-export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly number[]; source?: 'auto' | 'netlink' | 'proc'; listening?: boolean } = {}): Promise<UnixSnapshot> {
-  const takenAt = ctx.now();
+export interface UnixTable {
+  source: UnixSnapshot['source'];
+  sockets: UnixSocket[];
+  issues: ScanIssue[];
+}
+
+/** The Unix socket table alone (no holders): netlink on the live system, else /proc/net/unix. */
+export async function readUnixTable(ctx: CollectorContext, opts: { source?: 'auto' | 'netlink' | 'proc'; listening?: boolean } = {}): Promise<UnixTable> {
   const issues: ScanIssue[] = [];
   const source = opts.source ?? 'auto';
   let table: { sockets: UnixSocket[] } | undefined;
@@ -76,9 +77,30 @@ export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly
   const from: UnixSnapshot['source'] = table ? 'netlink' : 'proc';
   table ??= { sockets: readProcUnix(ctx.procRoot, issues) };
   if (opts.listening) table.sockets = table.sockets.filter((s) => s.state === 'LISTEN');
+  return { source: from, sockets: table.sockets, issues };
+}
+
+/**
+ * Read every Unix socket of this network namespace; with `pids`, only those
+ * held by these processes; with `listening`, only listeners. The table comes
+ * over netlink (UNIX_DIAG) on the live system, else from /proc/net/unix.
+ * `table` and `scan` let a caller that already read them (the overview: the
+ * table first, its inodes looked up by the TCP/UDP fd scan) skip reading them again.
+ */
+export async function collectUnix(ctx: CollectorContext, opts: {
+  pids?: readonly number[]; source?: 'auto' | 'netlink' | 'proc'; listening?: boolean;
+  table?: UnixTable; scan?: HolderScan;
+} = {}): Promise<UnixSnapshot> {
+  const takenAt = ctx.now();
+  const table = opts.table ?? await readUnixTable(ctx, opts);
+  const issues: ScanIssue[] = [...table.issues];
+  const from = table.source;
   let wanted = new Set(table.sockets.map((s) => s.inode));
-  let scan;
-  if (opts.pids) {
+  let scan: HolderScan;
+  if (opts.scan && !opts.pids) {
+    // The caller's scan recorded these inodes (or every socket inode): its issues are the caller's to say.
+    scan = { ...opts.scan, issues: [] };
+  } else if (opts.pids) {
     // What those processes hold, then every holder of it (a socket can be shared).
     const own = scanHolders(ctx.procRoot, { wanted, pids: opts.pids });
     issues.push(...own.issues);

@@ -95,7 +95,7 @@ test('collector: every namespace read, same port in two namespaces, holders join
   assert.deepEqual(snap.namespaces, [
     { inode: HOST, host: true, processes: 2, source: 'proc' },
     { inode: BLUE, host: false, processes: 2, name: 'blue', source: 'proc' },
-    { inode: DOCKER, host: false, processes: 0, name: '0123abcd', error: 'no visible process is in it' },
+    { inode: DOCKER, host: false, processes: 0, name: '0123abcd', error: 'no-visible-process' },
   ]);
   assert.equal(snap.backlogKnown, false);
 });

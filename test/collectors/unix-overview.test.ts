@@ -3,10 +3,11 @@
 // left out with -t/-u; from /proc/net/unix in a recorded tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, runCli } from '../helpers.js';
+import { BIN, FIXTURES, runCli } from '../helpers.js';
 import { runCli as runLive, startPython } from '../live/helpers.js';
 
 const SCENE = String.raw`
@@ -47,4 +48,21 @@ test('overview of a recorded tree: Unix listeners from its /proc/net/unix, in Ch
   assert.match(r.out, /\(owner unknown\)\s+-\s+stream\s+\?\/\?\s+@\/tmp\/\.X11-unix\/X0/);
   const zh = runCli(['--lang', 'zh-CN', '--proc-root', tree, '-W'], env);
   assert.match(zh.out, /正在监听的 Unix socket（2 个）/);
+});
+
+test('overview: the Unix listeners\' holders come from the one fd scan of the TCP/UDP query (each /proc/PID/fd read once)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockscope-ov1-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const scene = startPython(t, 'unix listeners', SCENE, [dir]);
+  await scene.message('ready');
+  const out = join(dir, 'strace.txt');
+  // A second scan of every process's fds costs seconds at 100k sockets: strace counts the directory opens.
+  const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', out, process.execPath, BIN, '-W', '-n'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.error, undefined, `strace could not run: ${r.error?.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  const opens = readFileSync(out, 'utf8').split('\n').filter((l) => l.includes(`"/proc/${scene.pid}/fd"`)).length;
+  assert.equal(opens, 1, `the scene's fd directory was opened ${opens} times`);
+  // ... and its Unix listener still has its holder.
+  const section = r.stdout.split('\n\n').find((b) => b.startsWith('Listening Unix sockets')) ?? '';
+  assert.match(section, new RegExp(`python3\\s+${scene.pid}\\s+stream\\s+1/7\\s+${join(dir, 'api.sock').replace(/[.]/g, '\\.')}`), r.stdout.slice(0, 3000));
 });

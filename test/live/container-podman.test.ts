@@ -176,6 +176,7 @@ test('podman container end to end: the httpd socket inside and the host port con
   const mine = JSON.parse(pj.out) as JsonSocket[];
   assert.ok(mine.some((s) => s.localPort === 8080 && s.holders.some((h) => h.pid === httpdPid && h.container?.id === id && h.container.name === tag)), pj.out);
   const pt = runCli(['pid', String(httpdPid), '-W']);
+  assert.ok(pt.out.split('\n')[0]!.endsWith(`in container ${tag} (podman ${id.slice(0, 12)})`), pt.out);
   assert.match(pt.out, /CONTAINER/);
   assert.match(pt.out, new RegExp(`LISTEN .* ${tag}`));
 

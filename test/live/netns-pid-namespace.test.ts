@@ -1,4 +1,4 @@
-// The unheld reason `other-namespace`: sockscope run inside a PID namespace of its
+// Namespaces sockscope cannot see into. The unheld reason `other-namespace`: sockscope run inside a PID namespace of its
 // own (`unshare --pid --fork --mount-proc`, as in a container that shares the
 // host's network) sees the host's sockets but none of the processes outside:
 // a socket held by such a process is said to be held from another namespace,
@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from '../../src/index.js';
-import { LISTENER_PY, describeAll, runCli, startPython } from './helpers.js';
+import { AS_NOBODY, LISTENER_PY, describeAll, runCli, startPython } from './helpers.js';
+import { makeNetns } from './netns-scene.js';
 
 test('other-namespace: a socket whose holder lives outside our PID namespace', async (t) => {
   const listener = startPython(t, 'listener', LISTENER_PY);
@@ -28,4 +29,17 @@ test('other-namespace: a socket whose holder lives outside our PID namespace', a
   // The table says it in words.
   const text = await runCli(['list', '-l', '--port', String(port)], { prefix });
   assert.match(text.stdout, /other namespace/);
+});
+
+test('a namespace that cannot be read is said, with why; root reads it', async (t) => {
+  const ns = makeNetns(t, 'n');
+  // No process in it: only a bind mount keeps it; a user without CAP_SYS_ADMIN cannot enter it.
+  const asNobody = await runCli(['list', '-l'], { prefix: AS_NOBODY });
+  assert.equal(asNobody.code, 0, asNobody.stderr);
+  assert.match(asNobody.stderr, new RegExp(`network namespace\\(s\\) could not be read.*${ns}|${ns}.*could not be entered`, 's'));
+  assert.match(asNobody.stderr, /could not be entered: Operation not permitted/);
+  const asRoot = await runCli(['list', '-l', '--netns', ns, '--json']);
+  assert.equal(asRoot.code, 0, asRoot.stderr);
+  assert.doesNotMatch(asRoot.stderr, /could not be read/);
+  assert.deepEqual(JSON.parse(asRoot.stdout), [], 'read, and empty');
 });

@@ -203,7 +203,8 @@ test('watch --traffic: connections closing between two looks are counted to thei
   const events = out.trim().split('\n').map((l) => JSON.parse(l) as TrafficEvent & { atClose?: { heard: boolean; lost: number }; totals: Sums & { closed: number } })
     .filter((e) => e.event === 'traffic');
   const last = events.at(-1)!;
-  assert.deepEqual(last.atClose, { heard: true, lost: 0 }, 'destroy events heard');
+  t.diagnostic(`last traffic event: totals ${JSON.stringify(last.totals)}, atClose ${JSON.stringify(last.atClose)}`);
+  assert.deepEqual(last.atClose, { heard: true, lost: 0 }, 'destroy events heard (lost > 0: the kernel dropped notices under machine-wide churn)');
   // 100000 + 3 x 50000 bytes, each way; a closed connection's counters hold its FIN as one more byte.
   const all = 250_000;
   assert.ok(last.totals.sent >= all && last.totals.sent <= all + 8, `sent ${last.totals.sent}`);

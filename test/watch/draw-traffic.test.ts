@@ -83,6 +83,7 @@ test('Traffic view: sort keys, reverse, the `/` filter; the cursor picks a conne
   refilter(st);
   assert.deepEqual(trafficRows(st)!.connections.map((x) => x.socket.inode), [3]);
   assert.deepEqual(trafficRows(st)!.processes.map((p) => [p.pid, p.sent]), [[10, 10 << 10]], 'processes summed over what the filter shows');
+  assert.match(draw(st, { width: 120, height: 30, now: 1, lang: 'en', color: false, numeric: true }).join('\n'), /Shown ↑ 10K\/s ↓ 0\/s · since start ↑ 10K ↓ 0 /);
   st.text = undefined;
   refilter(st);
   handleKey(st, 'end', ctx);

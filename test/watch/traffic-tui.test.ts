@@ -72,7 +72,8 @@ test('Traffic view: key 4, processes and connections by rate with totals, sort k
     return f >= 0 && l > f && /M$/.test(rows[f]![3]!) && /K$/.test(rows[l]![3]!) && ofFast(rows[0]) && ofFast(rows[1]);
   }, { timeoutMs: 10_000 });
   assert.match(screen, /\[4 Traffic\]|4 Traffic/);
-  assert.match(screen, /Total ↑ [\d.]+[KM]\/s ↓ [\d.]+[KM]\/s · since start ↑ [\d.]+[KM] ↓ [\d.]+[KM]/);
+  // --port became the `/` filter: the sums are of what it shows (both ends of both connections: as much in as out).
+  assert.match(screen, /Shown ↑ [\d.]+[KM]\/s ↓ [\d.]+[KM]\/s · since start ↑ [\d.]+[KM] ↓ [\d.]+[KM]/);
   assert.match(screen, /Processes by rate \(2\)/);
   assert.match(screen, /Connections by rate \(4\)/, 'both ends of both connections');
   assert.match(screen, /UDP: the kernel keeps no byte counters per UDP socket/);
@@ -117,7 +118,7 @@ test('watch --traffic starts on the Traffic view; in Chinese too', async (t) => 
   x.start(Tmux.watchLine(`--lang zh-CN --traffic --interval 0.5 -n --port ${sc.port}`.replace('watch --lang zh-CN', '--lang zh-CN watch')));
   const screen = await x.until('the Traffic view in Chinese, with rates', (s) =>
     s.includes('连接（按速率）') && /M$/.test(conn(s, `127.0.0.1:${sc.fast}`)[3] ?? ''), { timeoutMs: 10_000 });
-  assert.match(screen, /合计 ↑/);
+  assert.match(screen, /显示部分 ↑/);
   assert.match(screen, /进程（按速率）/);
   assert.match(screen, /UDP：内核不为 UDP 套接字记录字节数/);
 });

@@ -126,3 +126,24 @@ test('TrafficTracker: destroyed sockets counted to their last byte, on their hol
   const p = up.processes.find((x) => x.pid === web.pid)!;
   assert.deepEqual([p.sent, p.sendRate, p.sockets], [900, 400, 0], 'its bytes stay the process\'s after the close');
 });
+
+test('watch({ traffic }) over a plain Collector: tcp_info and memory are asked for, rates come from each socket\'s own tcp', async () => {
+  const clock = new Clock();
+  const asked: { info?: boolean; memory?: boolean }[] = [];
+  let n = 0;
+  const collector = {
+    name: 'scripted',
+    async collect(o: { info?: boolean; memory?: boolean }): Promise<Snapshot> {
+      asked.push({ info: o.info, memory: o.memory });
+      const acked = [10, 5010][Math.min(n++, 1)]!;
+      const s = sock({ inode: 2, tcp: { rttMs: 1, rttVarMs: 1, rtoMs: 200, mss: 1000, cwnd: 10, retransmits: 0, totalRetrans: 0, unacked: 0, lost: 0,
+        lastSendMs: 0, lastRecvMs: 0, sack: true, timestamps: true, ecn: false, structBytes: 232, bytesAcked: acked, bytesReceived: 0 } });
+      return { takenAt: clock.t, source: 'netlink', backlogKnown: true, privileged: false, sockets: [s], unreadableProcesses: 0, issues: [] };
+    },
+  };
+  const out = [];
+  for await (const up of watch({ source: collector, clock, traffic: true, intervalSeconds: 1, durationSeconds: 1.5 })) out.push(up.traffic);
+  assert.deepEqual(asked, [{ info: true, memory: true }, { info: true, memory: true }]);
+  assert.deepEqual([out[1]!.sockets[0]!.sendRate, out[1]!.sockets[0]!.sent], [5000, 5000]);
+  assert.equal(out[1]!.atClose, undefined, 'no destroy events from a polled collector');
+});

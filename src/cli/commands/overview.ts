@@ -18,20 +18,43 @@ const SPECS = [
 export async function overviewCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, SPECS);
   if (p.positionals.length) throw new UsageError('err.overview-args', { arg: p.positionals[0]! });
-  // Everything, TIME_WAIT included: the connection counts per listener need it.
   const filter = filterFrom(p);
-  const snap = await query(io, { filter: { ...filter, all: true } });
   // Listening Unix sockets too, unless the options narrow to TCP/UDP or IP families (a failure is a note, not the end).
-  let unix: Awaited<ReturnType<typeof import('../../collectors/unix.js').collectUnix>> | undefined;
-  if (!filter.protocols && !filter.families && io.global.source !== 'lsof') {
+  // Their table is read first, so that the one fd scan of the TCP/UDP query finds their holders as well.
+  const wantUnix = !filter.protocols && !filter.families && io.global.source !== 'lsof';
+  type UnixModule = typeof import('../../collectors/unix.js');
+  let unixMod: UnixModule | undefined;
+  let unixTable: Awaited<ReturnType<UnixModule['readUnixTable']>> | undefined;
+  let unixFailed: Error | undefined;
+  const ctx = defaultContext({ procRoot: io.global.procRoot });
+  const unixSource = io.global.source === 'lsof' ? undefined : io.global.source;
+  if (wantUnix) {
     try {
-      const { collectUnix } = await loadModule<typeof import('../../collectors/unix.js')>(new URL('../../collectors/unix.js', import.meta.url));
-      unix = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { listening: true, source: io.global.source });
+      unixMod = await loadModule<UnixModule>(new URL('../../collectors/unix.js', import.meta.url));
+      unixTable = await unixMod.readUnixTable(ctx, { listening: true, source: unixSource });
     } catch (e) {
-      // A recorded tree without net/unix recorded no Unix sockets: nothing to say.
-      const absent = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && (io.global.procRoot ?? '/proc') !== '/proc';
-      if (!absent) note(io, msg(io.global.lang, 'unix.overview.failed', { detail: (e as Error).message }));
+      unixFailed = e as Error;
     }
+  }
+  let scan: import('../../collectors/procfs/holders.js').HolderScan | undefined;
+  // Everything, TIME_WAIT included: the connection counts per listener need it.
+  const snap = await query(io, {
+    filter: { ...filter, all: true },
+    alsoInodes: unixTable ? new Set(unixTable.sockets.map((s) => s.inode)) : undefined,
+    onHolderScan: unixTable ? (s) => { scan = s; } : undefined,
+  });
+  let unix: Awaited<ReturnType<UnixModule['collectUnix']>> | undefined;
+  if (unixMod && unixTable) {
+    try {
+      unix = await unixMod.collectUnix(ctx, { listening: true, source: unixSource, table: unixTable, scan });
+    } catch (e) {
+      unixFailed = e as Error;
+    }
+  }
+  if (unixFailed) {
+    // A recorded tree without net/unix recorded no Unix sockets: nothing to say.
+    const absent = (unixFailed.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && (io.global.procRoot ?? '/proc') !== '/proc';
+    if (!absent) note(io, msg(io.global.lang, 'unix.overview.failed', { detail: unixFailed.message }));
   }
   await renderOverview(snap, io.stdout, renderOptions(io, p), unix?.sockets);
   if (unix?.source === 'proc' && unix.sockets.length) {

@@ -42,12 +42,22 @@ export interface NetnsTableOptions {
   source?: SourceName | 'auto';
 }
 
+/**
+ * Why a namespace's table could not be read (NetnsInfo.error starts with one,
+ * then ": " and the system's own words when there are some):
+ * no-visible-process (sock_diag could not enter it, and no process of it is
+ * visible to read /proc/<pid>/net from), processes-gone (its processes exited
+ * or their tables were closed to us), left-during-read (the process read left
+ * it meanwhile), read-failed (its /proc tables could not be read).
+ */
+export type NetnsError = 'no-visible-process' | 'processes-gone' | 'left-during-read' | 'read-failed';
+
 export interface NetnsTable {
   sockets: RawSocket[];
   issues: ScanIssue[];
   /** Where the table came from; absent when it could not be read (see error). */
   source?: SourceName;
-  /** Why no table could be read. */
+  /** Why no table could be read: a NetnsError, then ": " and details. */
   error?: string;
 }
 
@@ -258,19 +268,19 @@ export function readNetnsTable(ns: Pick<FoundNetns, 'inode' | 'mount' | 'pids'>,
   }
   const pid = memberPid(ns, opts.procRoot);
   if (pid === undefined) {
-    const why = ns.pids.length ? 'its processes exited or cannot be read' : 'no visible process is in it';
-    return { sockets: [], issues, error: fallback ? `${fallback}; ${why}` : why };
+    const why: NetnsError = ns.pids.length ? 'processes-gone' : 'no-visible-process';
+    return { sockets: [], issues, error: fallback ? `${why}: ${fallback}` : why };
   }
   try {
     const t = readProcTables(`${opts.procRoot}/${pid}`, opts.protocols, opts.families);
     // The process may have left (or its pid been reused) while its tables were read.
     if (memberPid({ inode: ns.inode, pids: [pid] }, opts.procRoot) !== pid) {
-      return { sockets: [], issues, error: `process ${pid} left the namespace while its tables were read` };
+      return { sockets: [], issues, error: 'left-during-read' };
     }
     // Why sock_diag was not used (no addon, EPERM) is not said per namespace: its
     // source says 'proc', and the backlog of its listeners is unknown.
     return { sockets: t.sockets, issues: [...issues, ...t.issues], source: 'proc' };
   } catch (e) {
-    return { sockets: [], issues, error: reason(e) };
+    return { sockets: [], issues, error: `read-failed: ${reason(e)}` };
   }
 }

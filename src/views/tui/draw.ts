@@ -466,10 +466,13 @@ function trafficBody(st: TuiState, o: DrawOptions, room: number): Body {
     return { header: t('traffic.starting'), rows: wrap(t('traffic.blind'), o.width).map((l) => row(l, o.width, o, undefined, false, 'dim')) };
   }
   const tt = tr.of.totals;
-  const header = t('traffic.totals', {
-    send: bytes(tt.sendRate), recv: bytes(tt.recvRate), sent: bytes(tt.sent), received: bytes(tt.received),
-    closed: tt.closed, closedSent: bytes(tt.closedSent), closedReceived: bytes(tt.closedReceived),
-  });
+  // Filtered: the sums of what is shown (closed connections that left the list are not in them).
+  const header = tr.shown
+    ? t('traffic.totals-shown', { send: bytes(tr.shown.sendRate), recv: bytes(tr.shown.recvRate), sent: bytes(tr.shown.sent), received: bytes(tr.shown.received) })
+    : t('traffic.totals', {
+      send: bytes(tt.sendRate), recv: bytes(tt.recvRate), sent: bytes(tt.sent), received: bytes(tt.received),
+      closed: tt.closed, closedSent: bytes(tt.closedSent), closedReceived: bytes(tt.closedReceived),
+    });
   const tail = [
     ...wrap(t('traffic.udp', { n: tr.udp.n, queued: tr.udp.queued, drops: tr.udp.drops }), o.width),
     ...wrap(tr.of.atClose && !tr.of.atClose.heard ? t('traffic.blind-polling', { reason: safeText(tr.of.atClose.reason ?? '?') }) : t('traffic.blind'), o.width),

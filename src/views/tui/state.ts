@@ -120,6 +120,8 @@ export interface TrafficRows {
   processes: TrafficProcessRow[];
   /** UDP, which has no byte counters: how many sockets, bytes queued now, datagrams dropped since counting began. */
   udp: { n: number; queued: number; drops: number };
+  /** Sums of the connections shown, when the toggles or `/` filter them (the update's totals are of every socket). */
+  shown?: { sendRate: number; recvRate: number; sent: number; received: number };
 }
 
 export interface ListenerRow {
@@ -543,6 +545,11 @@ export function trafficRows(st: TuiState): TrafficRows | undefined {
   // UDP rows carry drops only: they stay out of the connections by rate.
   const tcp = connections.filter((x) => x.socket.protocol === 'tcp');
   st.trafficRows = { of: t, connections: tcp, processes, udp };
+  if (filtering(st)) {
+    const shown = { sendRate: 0, recvRate: 0, sent: 0, received: 0 };
+    for (const x of tcp) { shown.sendRate += x.sendRate; shown.recvRate += x.recvRate; shown.sent += x.sent; shown.received += x.received; }
+    st.trafficRows.shown = shown;
+  }
   return st.trafficRows;
 }
 

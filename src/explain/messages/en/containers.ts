@@ -11,6 +11,8 @@ export const containers = {
   'containers.in-netns': 'container {name} (netns {inode})',
   'containers.free-hint': 'It is kept for a container: to free it, stop the container ({tool} stop {name}).',
   'containers.nat-published': 'Yet {container} publishes {protocol} port {port} of this host with NAT rules alone (Docker without its userland proxy): no process here listens for it, the rules send its connections to port {containerPort} inside the container. See: sockscope explain container-ports',
+  'containers.pid.container': '  in {container}',
+  'containers.pid.unit': '  unit {unit}',
   'containers.row.in': 'runs in {container}',
   'containers.row.target': 'port {port} inside it',
   'containers.row.target-address': '{endpoint}',

@@ -13,6 +13,7 @@ export const traffic = {
   'traffic.col.connection': 'Connection',
   'traffic.col.conns': 'Conns',
   'traffic.totals': 'Total ↑ {send}/s ↓ {recv}/s · since start ↑ {sent} ↓ {received} · closed since start {closed} (↑ {closedSent} ↓ {closedReceived} up to their last look)',
+  'traffic.totals-shown': 'Shown ↑ {send}/s ↓ {recv}/s · since start ↑ {sent} ↓ {received} (the connections the filter shows)',
   'traffic.part.processes': 'Processes by rate',
   'traffic.part.connections': 'Connections by rate',
   'traffic.starting': 'Counting from now: rates show from the next refresh.',

@@ -11,6 +11,8 @@ export const containers: Readonly<Record<keyof typeof en, string>> = {
   'containers.in-netns': '容器 {name}（网络命名空间 {inode}）',
   'containers.free-hint': '它是为容器保留的：要释放它，请停止该容器（{tool} stop {name}）。',
   'containers.nat-published': '不过{container}仅用 NAT 规则发布了本机的 {protocol} 端口 {port}（关闭了 userland proxy 的 Docker）：本机没有进程监听它，规则把它的连接送到容器内的端口 {containerPort}。参见：sockscope explain container-ports',
+  'containers.pid.container': '  在{container}里',
+  'containers.pid.unit': '  单元 {unit}',
   'containers.row.in': '运行在{container}里',
   'containers.row.target': '容器内的端口 {port}',
   'containers.row.target-address': '{endpoint}',

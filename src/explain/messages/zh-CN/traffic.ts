@@ -15,6 +15,7 @@ export const traffic: Record<keyof typeof en, string> = {
   'traffic.col.connection': '连接',
   'traffic.col.conns': '连接数',
   'traffic.totals': '合计 ↑ {send}/s ↓ {recv}/s · 开始以来 ↑ {sent} ↓ {received} · 期间关闭的连接 {closed} 个（截至各自最后一次刷新 ↑ {closedSent} ↓ {closedReceived}）',
+  'traffic.totals-shown': '显示部分 ↑ {send}/s ↓ {recv}/s · 开始以来 ↑ {sent} ↓ {received}（筛选后显示的连接）',
   'traffic.part.processes': '进程（按速率）',
   'traffic.part.connections': '连接（按速率）',
   'traffic.starting': '从现在开始计数：下一次刷新后显示速率。',
