@@ -27,6 +27,8 @@ test('overview on Windows: listeners by pid, PID 4 is System, TIME_WAIT is the k
   // The tasklist is from another moment (meta.json): its pids name nobody, and that is said, not guessed.
   assert.match(r.err, /11 process\(es\) holding sockets had exited before their names were read \(pid 1192, 7292/);
   assert.doesNotMatch(r.out, /svchost|postgres\.exe|node\.exe/);
+  // No Unix sockets section: this machine's are not Windows'.
+  assert.doesNotMatch(r.out, /Unix sockets/);
 });
 
 test('list --json on Windows: every netstat row, no fd invented, PID 0 rows unheld (kernel)', () => {

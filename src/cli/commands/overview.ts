@@ -2,7 +2,7 @@
 import { renderOverview } from '../../views/overview.js';
 import { UsageError, parseArgs } from '../args.js';
 import { note, filterFrom, query, renderOptions, scanNotes, type Io } from '../common.js';
-import { defaultContext } from '../../index.js';
+import { currentPlatform, defaultContext } from '../../index.js';
 import { loadModule } from '../load.js';
 import { msg } from '../../explain/i18n.js';
 
@@ -21,7 +21,8 @@ export async function overviewCommand(argv: string[], io: Io): Promise<number> {
   const filter = filterFrom(p);
   // Listening Unix sockets too, unless the options narrow to TCP/UDP or IP families (a failure is a note, not the end).
   // Their table is read first, so that the one fd scan of the TCP/UDP query finds their holders as well.
-  const wantUnix = !filter.protocols && !filter.families && io.global.source !== 'lsof';
+  // (Linux only: Unix sockets are read from the kernel's unix_diag or /proc/net/unix.)
+  const wantUnix = !filter.protocols && !filter.families && io.global.source !== 'lsof' && currentPlatform() === 'linux';
   type UnixModule = typeof import('../../collectors/unix.js');
   let unixMod: UnixModule | undefined;
   let unixTable: Awaited<ReturnType<UnixModule['readUnixTable']>> | undefined;
