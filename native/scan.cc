@@ -11,7 +11,12 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <linux/netlink.h>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -355,12 +360,179 @@ napi_value ScanAsync(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+// ---- Sockets of another network namespace ------------------------------------
+// A netlink socket belongs to the network namespace of the thread that created
+// it, for its whole life (net/netlink/af_netlink.c: sock_net is set at create).
+// So: a fresh thread enters the namespace with setns(2), creates the
+// NETLINK_SOCK_DIAG socket and ends; the socket, kept by its fd, answers dumps
+// about that namespace from any thread. A fresh thread, never a pooled one: a
+// pooled thread left in another namespace would run later work there.
+
+// netnsOpen(path, expectedInode) -> fd of a NETLINK_SOCK_DIAG socket in the
+// namespace that `path` (/proc/<pid>/ns/net or a bind mount) names. Throws an
+// Error whose code is the errno name's number ("errno N") when it cannot:
+// ESTALE when the file names another namespace than expected (the pid was reused).
+napi_value NetnsOpen(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 2) {
+    napi_throw_type_error(env, nullptr, "netnsOpen(path, inode)");
+    return nullptr;
+  }
+  char path[4096];
+  size_t len = 0;
+  double expected = 0;
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len >= sizeof path - 1 ||
+      napi_get_value_double(env, argv[1], &expected) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "netnsOpen(path: string, inode: number)");
+    return nullptr;
+  }
+  int err = 0;
+  int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+  int sock = -1;
+  if (nsfd < 0) {
+    err = errno;
+  } else {
+    struct stat st;
+    if (fstat(nsfd, &st) != 0) err = errno;
+    else if (expected > 0 && (double)st.st_ino != expected) err = ESTALE;
+    if (err == 0) {
+      std::thread t([&]() {
+        if (setns(nsfd, CLONE_NEWNET) != 0) {
+          err = errno;
+          return;
+        }
+        sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+        if (sock < 0) err = errno;
+      });
+      t.join();
+    }
+    close(nsfd);
+  }
+  if (sock < 0) {
+    char text[64];
+    snprintf(text, sizeof text, "errno %d", err);
+    napi_value code, message, e;
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &e);
+    napi_throw(env, e);
+    return nullptr;
+  }
+  // Room for a dump's big datagrams, and a bound in time: a dump never waits long.
+  int rcvbuf = 1 << 21;
+  setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  struct timeval tv = {10, 0};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  napi_value out;
+  napi_create_int32(env, sock, &out);
+  return out;
+}
+
+// Largest reply kept from one dump (a namespace's whole table; ~100 bytes a
+// socket without extensions): a bigger one is cut here and said so.
+const size_t kDumpCap = 512u << 20;
+
+// netnsDump(fd, request: Uint8Array) -> { bytes: Buffer (every reply datagram,
+// in order), truncated: boolean }. The request's nlmsg_seq marks our replies;
+// the dump ends at NLMSG_DONE or NLMSG_ERROR with that seq. Throws on a
+// socket error (its errno), including the 10 s timeout (EAGAIN).
+napi_value NetnsDump(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t fd = -1;
+  void* req = nullptr;
+  size_t reqlen = 0;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_typedarray_info(env, argv[1], &type, &reqlen, &req, &ab, &off) != napi_ok || type != napi_uint8_array || reqlen < 16) {
+    napi_throw_type_error(env, nullptr, "netnsDump(fd: number, request: Uint8Array)");
+    return nullptr;
+  }
+  uint32_t seq;
+  memcpy(&seq, (char*)req + 8, 4);
+  struct sockaddr_nl kernel = {};
+  kernel.nl_family = AF_NETLINK;
+  int err = 0;
+  if (sendto(fd, req, reqlen, 0, (struct sockaddr*)&kernel, sizeof kernel) < 0) err = errno;
+  std::vector<char> out;
+  bool truncated = false;
+  std::vector<char> buf(1 << 16);
+  bool done = err != 0;
+  while (!done) {
+    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      break;
+    }
+    if (n == 0) break;
+    // Find the end of our dump in this datagram.
+    for (ssize_t p = 0; p + 16 <= n;) {
+      struct nlmsghdr h;
+      memcpy(&h, buf.data() + p, sizeof h);
+      if (h.nlmsg_len < 16 || p + (ssize_t)h.nlmsg_len > n) break;
+      if (h.nlmsg_seq == seq && (h.nlmsg_type == NLMSG_DONE || h.nlmsg_type == NLMSG_ERROR)) done = true;
+      p += (h.nlmsg_len + 3) & ~3u;
+    }
+    if (out.size() + (size_t)n > kDumpCap) {
+      // Keep reading to the end (the socket is reused), keeping nothing more.
+      truncated = true;
+      continue;
+    }
+    out.insert(out.end(), buf.data(), buf.data() + n);
+  }
+  if (err != 0) {
+    char text[64];
+    snprintf(text, sizeof text, "errno %d", err);
+    napi_value code, message, e;
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &e);
+    napi_throw(env, e);
+    return nullptr;
+  }
+  napi_value bytes, obj, t;
+  void* data = nullptr;
+  if (napi_create_buffer_copy(env, out.size(), out.empty() ? "" : out.data(), &data, &bytes) != napi_ok ||
+      napi_create_object(env, &obj) != napi_ok || napi_get_boolean(env, truncated, &t) != napi_ok) {
+    napi_value e = FailureValue(env, "netnsDump: could not build the result");
+    if (e) napi_throw(env, e);
+    return nullptr;
+  }
+  napi_set_named_property(env, obj, "bytes", bytes);
+  napi_set_named_property(env, obj, "truncated", t);
+  return obj;
+}
+
+// netnsClose(fd): close a socket netnsOpen() gave.
+napi_value NetnsClose(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t fd = -1;
+  if (argc >= 1 && napi_get_value_int32(env, argv[0], &fd) == napi_ok && fd >= 0) close(fd);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, afn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &fn);
   napi_set_named_property(env, exports, "scan", fn);
   napi_create_function(env, "scanAsync", NAPI_AUTO_LENGTH, ScanAsync, nullptr, &afn);
   napi_set_named_property(env, exports, "scanAsync", afn);
+  napi_value o, d, c;
+  napi_create_function(env, "netnsOpen", NAPI_AUTO_LENGTH, NetnsOpen, nullptr, &o);
+  napi_set_named_property(env, exports, "netnsOpen", o);
+  napi_create_function(env, "netnsDump", NAPI_AUTO_LENGTH, NetnsDump, nullptr, &d);
+  napi_set_named_property(env, exports, "netnsDump", d);
+  napi_create_function(env, "netnsClose", NAPI_AUTO_LENGTH, NetnsClose, nullptr, &c);
+  napi_set_named_property(env, exports, "netnsClose", c);
   return exports;
 }
 

@@ -1,26 +1,27 @@
 // sockscope's library front door: pick the collector for this platform once,
 // hand back a Snapshot. No I/O of its own.
-import type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
+import type { CollectOptions, Collector, CollectorContext, ProcessInfo } from './collectors/collector.js';
 import { LinuxCollector } from './collectors/linux.js';
 import { LsofCollector } from './collectors/lsof.js';
-import { matches, matchesTable, type Filter } from './model/filter.js';
+import { matches, matchesTable, needsHolders, type Filter } from './model/filter.js';
+import { annotatePublished } from './collectors/netns/published.js';
 import type { Snapshot } from './model/snapshot.js';
-import { findProcesses, lookupProcess, type ProcessInfo } from './collectors/procfs/process-info.js';
-import { listPids } from './collectors/procfs/holders.js';
 import { detectHidepid, pidExists } from './collectors/procfs/hidepid.js';
 
-export type { ProcessInfo } from './collectors/procfs/process-info.js';
+export type { ProcessInfo } from './collectors/collector.js';
 
 export type { Filter } from './model/filter.js';
 export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
-export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind } from './model/socket.js';
-export type { CollectOptions, Collector, CollectorContext } from './collectors/collector.js';
+export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind, NetnsRef } from './model/socket.js';
+export type { NetnsInfo } from './model/snapshot.js';
+export type { CollectOptions, Collector, CollectorContext, SocketSource } from './collectors/collector.js';
 export { SOCKET_STATES } from './model/socket.js';
 export { LsofCollector, parseLsofFields, type Exec } from './collectors/lsof.js';
 import { SOCKET_STATES } from './model/socket.js';
 export { matches, matchesTable, isListening } from './model/filter.js';
 export { sortSockets, SORT_KEYS, type SortKey } from './model/sort.js';
 export { watch, PollingSource, realClock, type WatchOptions, type WatchUpdate, type WatchStats, type WatchSource, type WatchClock } from './watch.js';
+export { TrafficTracker, type TrafficUpdate, type SocketTraffic, type ProcessTraffic, type GroupTraffic, type TrafficSum } from './traffic.js';
 export type { SnapshotDiff, SocketChange, ChangeField } from './model/diff.js';
 export type { TickQuery, TickStats } from './collectors/live.js';
 
@@ -60,8 +61,12 @@ export function collectorFor(ctx: CollectorContext, platform: NodeJS.Platform = 
 }
 
 /**
- * Every TCP and UDP socket of this machine's network namespace, with every
- * process and file descriptor that holds it.
+ * Every TCP and UDP socket of this machine, in every network namespace it can
+ * read (Linux: each socket's `netns`; `snapshot.namespaces` lists the
+ * namespaces read, the host's first, with why one could not be read), with
+ * every process and file descriptor that holds it, whatever namespace that
+ * process is in. `filter.netns` ('host', a name, an inode, 'pid:N') reads
+ * fewer namespaces.
  *
  * @example
  *   const snap = await listSockets({ filter: { listening: true } });
@@ -72,21 +77,28 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
   const { filter, procRoot: _p, passwdPath: _w, ...collect } = options;
   // lsof is a source of its own (any platform that has lsof), not a mode of the Linux collector.
   const collector = collect.source === 'lsof' ? new LsofCollector(ctx) : collectorFor(ctx);
+  const tableFilter = filter?.netns ? { ...filter, netns: undefined } : undefined;
   const snap = await collector.collect({
     ...collect,
     protocols: collect.protocols ?? filter?.protocols,
     families: collect.families ?? filter?.families,
-    select: filter ? (s) => matchesTable(filter, s) : undefined,
+    // The namespaces asked for are the only ones read: the table filter need not check them again (and cannot resolve pid:N).
+    netns: collect.netns ?? filter?.netns,
+    select: filter ? (filter.netns ? (s) => matchesTable(tableFilter!, s) : (s) => matchesTable(filter, s)) : undefined,
     narrow: filter ? narrowing(filter) : undefined,
   });
-  if (filter && (filter.pids || filter.processes)) snap.sockets = snap.sockets.filter((s) => matches(filter, s));
+  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to (before --container filters).
+  if (collect.source !== 'lsof') annotatePublished(snap.sockets, ctx.procRoot);
+  if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
   return snap;
 }
 
-/** Name, command line and user of a process; undefined when no such process is visible. */
-export function processInfo(pid: number, options: Pick<ListOptions, 'procRoot' | 'passwdPath'> = {}): ProcessInfo | undefined {
-  const ctx = defaultContext(options);
-  return lookupProcess(ctx.procRoot, ctx.passwdPath, pid);
+/**
+ * Name, command line and user of a process (what the platform's collector can
+ * tell); undefined when no such process is visible.
+ */
+export async function processInfo(pid: number, options: Pick<ListOptions, 'procRoot' | 'passwdPath'> = {}): Promise<ProcessInfo | undefined> {
+  return collectorFor(defaultContext(options)).processInfo(pid);
 }
 
 /**
@@ -108,9 +120,8 @@ export function hidepidOption(options: Pick<ListOptions, 'procRoot'> = {}): stri
 }
 
 /** Pids of the processes named `name`, or whose command line contains it (ourselves and our parent excluded). */
-export function findProcessIds(name: string, options: Pick<ListOptions, 'procRoot'> = {}): number[] {
-  const ctx = defaultContext(options);
-  return findProcesses(ctx.procRoot, name, listPids(ctx.procRoot), [process.pid, process.ppid]);
+export async function findProcessIds(name: string, options: Pick<ListOptions, 'procRoot'> = {}): Promise<number[]> {
+  return collectorFor(defaultContext(options)).findProcesses(name, [process.pid, process.ppid]);
 }
 
 // doctor's pure engine (diagnose, thresholds, kinds) is the subpath 'sockscope/doctor':

@@ -13,6 +13,8 @@ import { catalog, msg, translator, type Lang, type MessageKey } from '../explain
 import { renderCsv, renderJson, renderNdjson, renderTable } from '../views/table.js';
 import { UsageError, didYouMean, nearest, parsePort, type OptionSpec, type Parsed } from './args.js';
 import { loadModule } from './load.js';
+import { discoverNetns } from '../collectors/netns/discover.js';
+import { isNetnsToken, selectNetns } from '../collectors/netns/select.js';
 
 /** Options every command accepts, wherever they stand on the command line. */
 export interface GlobalOptions {
@@ -41,6 +43,9 @@ export const FILTER_SPECS: readonly OptionSpec[] = [
   { name: 'port', value: true, repeat: true },
   { name: 'pid', value: true, repeat: true },
   { name: 'process', value: true, repeat: true },
+  { name: 'container', value: true, repeat: true },
+  { name: 'unit', value: true, repeat: true },
+  { name: 'netns', value: true, repeat: true },
 ];
 
 export const OUTPUT_SPECS: readonly OptionSpec[] = [
@@ -106,7 +111,39 @@ export function filterFrom(p: Parsed): Filter {
   if (pids.length) f.pids = [...new Set(pids)]; // said once each (a missing or unreadable pid)
   const processes = splitList(p, 'process');
   if (processes.length) f.processes = processes;
+  const containers = splitList(p, 'container');
+  if (containers.length) f.containers = containers;
+  const units = splitList(p, 'unit');
+  if (units.length) f.units = units;
+  const netns = splitList(p, 'netns');
+  for (const t of netns) if (!isNetnsToken(t)) throw new UsageError('netns.err.token', { text: t });
+  if (netns.length) f.netns = [...new Set(netns)];
   return f;
+}
+
+/**
+ * Say on stderr which --netns tokens name no namespace here. True when none
+ * does: the command then exits 1 (as for a --pid that names no process).
+ */
+export function reportMissingNetns(io: Io, filter: Filter): boolean {
+  if (!filter.netns?.length) return false;
+  const d = discoverNetns(defaultContext({ procRoot: io.global.procRoot }).procRoot);
+  const { unknown } = selectNetns(d, filter.netns);
+  for (const token of unknown) io.stderr(`sockscope: ${msg(io.global.lang, 'netns.err.unknown', { token: safeText(token) })}`);
+  return unknown.length === filter.netns.length;
+}
+
+/** Namespaces whose sockets could not be read: one note (their sockets are missing from every answer). */
+export function reportNetnsErrors(io: Io, snap: Snapshot): void {
+  const failed = snap.namespaces?.filter((n) => n.error !== undefined) ?? [];
+  if (!failed.length) return;
+  const f = failed[0]!;
+  note(io, msg(io.global.lang, 'netns.note.unread', { n: failed.length, ns: netnsLabel(f, io.global.lang), reason: safeText(f.error!) }));
+}
+
+/** "network namespace blue (4026532500)", "network namespace 4026532500", or the host's. */
+export function netnsLabel(n: { inode: number; name?: string; host?: boolean }, lang: Lang): string {
+  return n.name !== undefined ? msg(lang, 'netns.named', { name: safeText(n.name), inode: n.inode }) : msg(lang, 'netns.unnamed', { inode: n.inode });
 }
 
 export type Format = 'table' | 'json' | 'ndjson' | 'csv';
@@ -144,11 +181,11 @@ export function renderOptions(io: Io, p: Parsed): RenderOptions {
  * of them does: the command then exits 1, as `sockscope pid N` does, rather
  * than print an empty table with no word.
  */
-export function reportMissingPids(io: Io, filter: Filter): boolean {
+export async function reportMissingPids(io: Io, filter: Filter): Promise<boolean> {
   if (!filter.pids?.length) return false;
   let missing = 0;
   for (const pid of filter.pids) {
-    const why = notAProcess(io, pid, processInfo(pid, { procRoot: io.global.procRoot }));
+    const why = notAProcess(io, pid, await processInfo(pid, { procRoot: io.global.procRoot }));
     if (why) {
       io.stderr(`sockscope: ${why}`);
       missing++;
@@ -234,6 +271,7 @@ export function reportHidden(io: Io, snap: Snapshot): void {
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
   if (fallback) say(msg(L, 'note.fallback', { detail: safeText(fallback.detail) }));
   for (const note of scanNotes(snap, L)) say(note);
+  reportNetnsErrors(io, snap);
 }
 
 /** A reason code ('out-of-range', 'ELOOP', ...) in words, or the code itself when it has none. */

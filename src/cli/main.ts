@@ -10,7 +10,7 @@ import { safeText } from '../views/safe-text.js';
 
 const VERSION = '0.1.0';
 
-const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'kill', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'web', 'help'] as const;
+const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'kill', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'web', 'trace', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const GLOBAL_VALUE = new Set(['--source', '--proc-root', '--lang']);
@@ -77,6 +77,7 @@ async function dispatch(command: Command | undefined, args: string[], io: Io): P
     case 'doctor': return (await load<typeof import('./commands/doctor.js')>('./commands/doctor.js')).doctorCommand(args, io);
     case 'exporter': return (await load<typeof import('./commands/exporter.js')>('./commands/exporter.js')).exporterCommand(args, io);
     case 'web': return (await load<typeof import('./commands/web.js')>('./commands/web.js')).webCommand(args, io);
+    case 'trace': return (await load<typeof import('./commands/trace.js')>('./commands/trace.js')).traceCommand(args, io);
     case 'help': return helpCommand(args, io);
   }
 }

@@ -1,14 +1,18 @@
 // The Linux collector: socket table from netlink sock_diag (or /proc/net as a
 // fallback), holders from /proc/<pid>/fd, process details from /proc/<pid>.
-import type { Collector, CollectOptions, CollectorContext } from './collector.js';
-import type { Family, Holder, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
+import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
+import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
+import type { OwnerResolver } from './netns/cgroup.js';
 import { isWildcard, kernelStateMask } from '../model/socket.js';
-import type { ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
+import type { NetnsInfo, ScanIssue, Snapshot, SourceName } from '../model/snapshot.js';
+import { discoverNetns, inInitialPidNamespace, type FoundNetns, type NetnsDiscovery } from './netns/discover.js';
+import { selectNetns } from './netns/select.js';
+import { readNetnsTable } from './netns/table.js';
 import { NetTableParser } from './procfs/net-table.js';
 import { CAPS, capText, readChunks } from './bounded-read.js';
 import { detectHidepid } from './procfs/hidepid.js';
-import { readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
-import { ProcessTable, oddPidEntries } from './procfs/process-info.js';
+import { listPids, readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
+import { ProcessTable, findProcesses, lookupProcess, oddPidEntries } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 const ALL_FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
@@ -165,13 +169,21 @@ export class LinuxCollector implements Collector {
   readonly name = 'linux';
   constructor(private readonly ctx: CollectorContext) {}
 
+  async processInfo(pid: number): Promise<ProcessInfo | undefined> {
+    return lookupProcess(this.ctx.procRoot, this.ctx.passwdPath, pid);
+  }
+
+  async findProcesses(name: string, exclude: readonly number[]): Promise<number[]> {
+    return findProcesses(this.ctx.procRoot, name, listPids(this.ctx.procRoot), exclude);
+  }
+
   async collect(opts: CollectOptions = {}): Promise<Snapshot> {
     const takenAt = this.ctx.now();
     const protocols = opts.protocols ?? ALL_PROTOCOLS;
     const families = opts.families ?? ALL_FAMILIES;
     const issues: ScanIssue[] = [];
-    let source: SourceName;
-    let raw: RawSocket[];
+    let source: SourceName = 'proc';
+    const states = opts.narrow?.states ? kernelStateMask([...opts.narrow.states, 'LISTEN']) : undefined;
 
     // netlink sees the running kernel; a redirected proc root means a recorded tree,
     // which only the /proc tables can describe consistently.
@@ -181,53 +193,81 @@ export class LinuxCollector implements Collector {
     // cancelled. Measured on 100k sockets, 6 alternating runs each: a busy
     // port 1336 -> 1172 ms median, a free one 225 -> 205 ms.
     const early = opts.holders !== false && !opts.pids ? startScan(this.ctx.procRoot) : undefined;
-    const wantNetlink = opts.source === 'netlink' || ((opts.source ?? 'auto') === 'auto' && this.ctx.procRoot === '/proc');
-    let viaNetlink: Awaited<ReturnType<typeof import('./sockdiag/table.js').readSockDiag>> | undefined;
-    if (wantNetlink) {
-      try {
-        const { readSockDiag } = await import('./sockdiag/table.js');
-        viaNetlink = await readSockDiag({
-          protocols, families, memory: opts.memory, info: opts.info,
-          // Listeners always come along: they explain unaccepted connections.
-          states: opts.narrow?.states ? kernelStateMask([...opts.narrow.states, 'LISTEN']) : undefined,
-          ports: opts.narrow?.ports,
-        });
-      } catch (e) {
-        if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
-        issues.push({ kind: 'source-fallback', subject: 'netlink', detail: (e as Error).message });
+
+    // Every network namespace of the machine (collectors/netns/discover.ts): ours is
+    // read as before; each other one from inside it (collectors/netns/table.ts).
+    // Without a readable link of our own (a recorded tree without `self`) the
+    // namespaces cannot be told apart: our table alone, as before, without netns.
+    const disc = discoverNetns(this.ctx.procRoot);
+    const plan = planNamespaces(disc, opts.netns);
+    const parts: Part[] = [];
+    const namespaces: NetnsInfo[] = [];
+
+    if (plan.readOwn) {
+      const wantNetlink = opts.source === 'netlink' || ((opts.source ?? 'auto') === 'auto' && this.ctx.procRoot === '/proc');
+      let viaNetlink: Awaited<ReturnType<typeof import('./sockdiag/table.js').readSockDiag>> | undefined;
+      if (wantNetlink) {
+        try {
+          const { readSockDiag } = await import('./sockdiag/table.js');
+          viaNetlink = await readSockDiag({
+            protocols, families, memory: opts.memory, info: opts.info,
+            // Listeners always come along: they explain unaccepted connections.
+            states, ports: opts.narrow?.ports,
+          });
+        } catch (e) {
+          if (opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
+          issues.push({ kind: 'source-fallback', subject: 'netlink', detail: (e as Error).message });
+        }
       }
+      let raw: RawSocket[];
+      if (viaNetlink) {
+        source = 'netlink';
+        raw = viaNetlink.sockets;
+        issues.push(...viaNetlink.issues);
+        if (viaNetlink.refused.length > 0) {
+          const extra = readProcTables(this.ctx.procRoot, protocols, families, viaNetlink.refused);
+          raw.push(...extra.sockets);
+          issues.push(...extra.issues);
+        }
+      } else {
+        source = 'proc';
+        const t = readProcTables(this.ctx.procRoot, protocols, families);
+        raw = t.sockets;
+        issues.push(...t.issues);
+      }
+      parts.push({ ref: plan.ownRef, raw });
+      if (plan.own) namespaces.push(netnsInfo(plan.own, source));
     }
-    if (viaNetlink) {
-      source = 'netlink';
-      raw = viaNetlink.sockets;
-      issues.push(...viaNetlink.issues);
-      if (viaNetlink.refused.length > 0) {
-        const extra = readProcTables(this.ctx.procRoot, protocols, families, viaNetlink.refused);
-        raw.push(...extra.sockets);
-        issues.push(...extra.issues);
-      }
-    } else {
-      source = 'proc';
-      const t = readProcTables(this.ctx.procRoot, protocols, families);
-      raw = t.sockets;
+    let allNetlink = plan.readOwn ? source === 'netlink' : true;
+    for (const ns of plan.others) {
+      const t = readNetnsTable(ns, {
+        procRoot: this.ctx.procRoot, protocols, families, memory: opts.memory, info: opts.info,
+        states, ports: opts.narrow?.ports, source: opts.source,
+      }, readProcTables);
       issues.push(...t.issues);
+      if (t.source !== 'netlink') allNetlink = false;
+      // Our own namespace not asked for (--netns NAME): the snapshot's source is the first one read.
+      if (!plan.readOwn && parts.length === 0 && t.source) source = t.source;
+      parts.push({ ref: plan.refs.get(ns.inode), raw: t.sockets });
+      namespaces.push(netnsInfo(ns, t.source, t.error));
     }
 
     const privileged = this.ctx.euid === 0;
-    const selected = opts.select ? raw.filter(opts.select) : raw;
+    const selectedParts = parts.map((p) => ({ ...p, selected: opts.select ? p.raw.filter(opts.select) : p.raw }));
     // Listeners are needed to explain unaccepted connections even when the
     // kernel was asked for fewer sockets; they come from `raw` below.
     let scan: HolderScan;
-    const noInodes = !selected.some((s) => s.inode !== 0);
+    const noInodes = !selectedParts.some((p) => p.selected.some((s) => s.inode !== 0));
     if (opts.holders === false || (noInodes && !opts.pids)) {
       // Nothing to look up (a free port, only TIME_WAIT): skip the fd scan.
       early?.cancel();
       scan = { byInode: new Map(), unreadable: [], exited: [], issues: [] };
     } else {
       let wanted: Set<number> | undefined;
-      if (selected !== raw) {
+      if (selectedParts.some((p) => p.selected !== p.raw) || !plan.readOwn || plan.others.length < disc.namespaces.length - 1) {
+        // Socket inodes are unique on the whole machine (sockfs), so one set serves every namespace.
         wanted = new Set();
-        for (const s of selected) if (s.inode !== 0) wanted.add(s.inode);
+        for (const p of selectedParts) for (const s of p.selected) if (s.inode !== 0) wanted.add(s.inode);
       }
       if (opts.pids) {
         // A pid query: find what those processes hold, then who else holds it.
@@ -245,46 +285,134 @@ export class LinuxCollector implements Collector {
       // covers every process: stopping at the first holder would hide the others.
     }
 
-    const listeners = listenersByPort(raw);
     // The unreadable processes' uids are read once, and only if a socket needs them.
     let unheld: UnheldScan | undefined;
     const unheldScan = (): UnheldScan => unheld ??= {
       unreadable: scan.unreadable, exited: scan.exited, euid: this.ctx.euid,
       unreadableUids: scan.unreadable.length ? readProcessUids(this.ctx.procRoot, [...new Set(scan.unreadable)]) : new Set(),
     };
+    // Whether every process of the machine is visible to us: inside a container's
+    // PID namespace, a socket nobody we see holds is held by a process outside it.
+    let seesAll: boolean | undefined;
+    const hiddenHolders = (): boolean => !(seesAll ??= inInitialPidNamespace(this.ctx.procRoot) ?? true);
 
     const procs = new ProcessTable(this.ctx.procRoot, this.ctx.passwdPath);
     const holderOf = (ref: FdRef): Holder => procs.holder(ref.pid, ref.fd);
 
     const sockets: Socket[] = [];
     const pidScope = opts.pids !== undefined;
-    for (const r of selected) {
-      const refs = r.inode !== 0 ? scan.byInode.get(r.inode) : undefined;
-      // A pid query shows only what those pids hold.
-      if (pidScope && !refs?.some((ref) => opts.pids!.includes(ref.pid))) continue;
-      const s = r as Socket;
-      if (refs) {
-        s.holders = refs.map(holderOf);
-        s.unheldReason = undefined; // same shape for every record
-      } else {
-        s.holders = [];
-        s.unheldReason = opts.holders === false && r.inode !== 0 ? 'unknown' : unheldReason(r, listeners, unheldScan());
+    for (const part of selectedParts) {
+      // Ports are per namespace: only its own listeners explain its unaccepted connections.
+      const listeners = listenersByPort(part.raw);
+      const ref = part.ref;
+      for (const r of part.selected) {
+        const refs = r.inode !== 0 ? scan.byInode.get(r.inode) : undefined;
+        // A pid query shows only what those pids hold.
+        if (pidScope && !refs?.some((x) => opts.pids!.includes(x.pid))) continue;
+        const s = r as Socket;
+        if (ref) s.netns = ref;
+        if (refs) {
+          s.holders = refs.map(holderOf);
+          s.unheldReason = undefined; // same shape for every record
+        } else {
+          s.holders = [];
+          let reason: UnheldReason = opts.holders === false && r.inode !== 0 ? 'unknown' : unheldReason(r, listeners, unheldScan());
+          if (reason === 'unknown' && r.inode !== 0 && opts.holders !== false && hiddenHolders()) reason = 'other-namespace';
+          s.unheldReason = reason;
+        }
+        sockets.push(s);
       }
-      sockets.push(s);
     }
     issues.push(...procs.issues);
     // A recorded tree may hold pid directories no kernel makes; the scan skips them.
     if (this.ctx.procRoot !== '/proc') issues.push(...oddPidEntries(this.ctx.procRoot));
     markHidepid(this.ctx, sockets, issues, opts.holders !== false);
 
-    return {
+    const snap: Snapshot = {
       takenAt,
       source,
-      backlogKnown: source === 'netlink',
+      backlogKnown: source === 'netlink' && allNetlink,
       privileged,
       sockets,
       unreadableProcesses: new Set(scan.unreadable).size,
       issues,
     };
+    if (plan.own || plan.others.length) {
+      // Name a namespace by its container when every process in it belongs to the same one.
+      const byInode = new Map([...(plan.own ? [plan.own] : []), ...plan.others].map((n) => [n.inode, n]));
+      for (const info of namespaces) {
+        const ns = byInode.get(info.inode);
+        const c = ns && !ns.host ? containerOf(ns, procs.ownerResolver) : undefined;
+        if (c) info.container = c;
+      }
+      snap.namespaces = namespaces;
+    }
+    return snap;
   }
+}
+
+/** One namespace's table, with the one NetnsRef its sockets share. */
+interface Part {
+  ref: NetnsRef | undefined;
+  raw: RawSocket[];
+}
+
+/** What a collector reads, from a discovery and the --netns tokens. */
+export interface NetnsPlan {
+  /** Read our own namespace's table through the usual path (netlink, /proc/net). */
+  readOwn: boolean;
+  /** Our own namespace, when it is known. */
+  own: FoundNetns | undefined;
+  ownRef: NetnsRef | undefined;
+  /** The other namespaces to read from inside. */
+  others: FoundNetns[];
+  /** One NetnsRef per namespace (shared by its sockets: 100k sockets, a handful of objects). */
+  refs: Map<number, NetnsRef>;
+}
+
+/** Which namespaces to read. Our own when it cannot be known: today's behaviour. */
+export function planNamespaces(disc: NetnsDiscovery, tokens: readonly string[] | undefined): NetnsPlan {
+  const refs = new Map<number, NetnsRef>();
+  for (const ns of disc.namespaces) {
+    const ref: NetnsRef = { inode: ns.inode };
+    if (ns.name !== undefined) ref.name = ns.name;
+    if (ns.host) ref.host = true;
+    refs.set(ns.inode, ref);
+  }
+  if (disc.own === undefined) return { readOwn: true, own: undefined, ownRef: undefined, others: [], refs };
+  const own = disc.namespaces.find((n) => n.inode === disc.own);
+  if (!own) {
+    // Discovery saw our link but not as a namespace (cannot happen unless the
+    // tree changed between two reads): our table alone.
+    return { readOwn: true, own: undefined, ownRef: undefined, others: [], refs };
+  }
+  const chosen = selectNetns(disc, tokens).chosen;
+  return {
+    readOwn: chosen.includes(own), own, ownRef: refs.get(own.inode),
+    others: chosen.filter((n) => n !== own), refs,
+  };
+}
+
+/**
+ * The container whose processes live in this namespace, when they all belong to
+ * one (looked at: the first 64). A Kubernetes pod's containers share one
+ * namespace, so a pod has none here; its holders name each container.
+ */
+export function containerOf(ns: Pick<FoundNetns, 'pids'>, owners: Pick<OwnerResolver, 'ownerOf'>): ContainerRef | undefined {
+  let found: ContainerRef | undefined;
+  for (const pid of ns.pids.slice(0, 64)) {
+    const c = owners.ownerOf(pid).container;
+    if (!c) return undefined;
+    if (found && (found.runtime !== c.runtime || found.id !== c.id)) return undefined;
+    found ??= c;
+  }
+  return found;
+}
+
+function netnsInfo(ns: FoundNetns, source: SourceName | undefined, error?: string): NetnsInfo {
+  const info: NetnsInfo = { inode: ns.inode, host: ns.host, processes: ns.pids.length };
+  if (ns.name !== undefined) info.name = ns.name;
+  if (source !== undefined) info.source = source;
+  if (error !== undefined) info.error = error;
+  return info;
 }

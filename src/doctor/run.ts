@@ -58,6 +58,9 @@ export async function collectDoctor(options: DoctorOptions = {}): Promise<{ repo
   for await (const u of watch({
     source: options.source, sourceName: options.sourceName, context: ctx, clock: options.clock, signal: options.signal,
     intervalSeconds: plan.intervalSeconds,
+    // Our own network namespace only: the counters, the ephemeral range and what
+    // "exposed" means are that namespace's (other namespaces have their own).
+    filter: { all: true, netns: ['self'] },
   })) {
     // The counters are read right after the table, so that the two describe the same moment.
     const sample: DoctorSample = { at: u.snapshot.takenAt, sockets: u.snapshot.sockets, counters: readCounters(ctx.procRoot) };

@@ -5,6 +5,7 @@ import type { Socket } from '../model/socket.js';
 import { formatEndpoint } from '../model/socket.js';
 import type { Translate } from './i18n.js';
 import type { HostFacts } from './ports.js';
+import { containerSentences } from './containers.js';
 
 /** What a row's explanation needs to know about the other rows. */
 export interface RowContext {
@@ -85,5 +86,7 @@ export function explainSocket(s: Socket, ctx: RowContext, t: Translate): string 
     const pids = [...new Set(s.holders.map((h) => h.pid))];
     if (pids.length > 1) parts.push(t('row.holder.shared', { n: pids.length, pids: pids.join(', ') }));
   }
+  // Containers: which one runs it, or which one a host listener is kept for.
+  if (s.holders.length) parts.push(...containerSentences(s, t));
   return parts.join(t('row.sep')) + t('row.end');
 }

@@ -62,6 +62,10 @@ const TOPICS: readonly TopicDef[] = [
   { name: 'retrans', aliases: ['retransmissions', 'retransmits', 'retransmit', 'loss', 'lost', 'retr'], title: 'topic.retransmissions.title', body: (t) => [t('topic.retransmissions.body')] },
   { name: 'tcp-info', aliases: ['tcp_info', 'info', 'bytes-sent', 'bytes-received', 'bytes-acked', 'mss', 'delivery-rate', 'pacing-rate'], title: 'topic.tcp-info.title', body: (t) => [t('topic.tcp-info.body')] },
   { name: 'nodelay', aliases: ['tcp_nodelay', 'nagle', 'so_linger', 'linger', 'socket-options', 'setsockopt'], title: 'topic.nodelay.title', body: (t) => [t('topic.nodelay.body')] },
+  { name: 'netns', aliases: ['namespace', 'namespaces', 'network-namespace', 'network-namespaces', 'ip-netns', 'same-port'], title: 'netns.topic.title',
+    body: (t) => [t('netns.topic.what'), t('netns.topic.same-port'), t('netns.topic.sockscope')] },
+  { name: 'container-ports', aliases: ['containers', 'container', 'docker-proxy', 'rootlessport', 'conmon', 'published-ports', 'publish', 'port-forwarding', 'nat', 'units', 'unit'],
+    title: 'containers.topic.title', body: (t) => [t('containers.topic.proxy'), t('containers.topic.conmon'), t('containers.topic.nat'), t('containers.topic.names')] },
   { name: 'states', aliases: ['state', 'tcp-states'], title: 'topic.states.title',
     body: (t) => [t('topic.state.list', { states: SOCKET_STATES.filter((s) => s !== 'UNCONN').join(', ') })] },
 ];

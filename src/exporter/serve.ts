@@ -73,6 +73,9 @@ export async function startExporter(o: ExporterOptions = {}): Promise<RunningExp
   const ctx = defaultContext({ procRoot: o.procRoot });
   const collector = new LiveCollector(ctx, {
     source: o.sourceName, intervalSeconds: ASSUMED_SCRAPE_SECONDS, fullEverySeconds: o.rescanSeconds ?? 60,
+    // Our own network namespace only: the series carry no namespace label, and the
+    // counters (/proc/net/snmp) are this namespace's.
+    netns: ['self'],
   });
   const registry = new MetricsRegistry((name) => msg(L, `exporter.help.${name}` as MessageKey));
   const scraper = new Scraper({

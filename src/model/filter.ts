@@ -1,7 +1,7 @@
 // A query over sockets, evaluated against the neutral record before any output
 // (as ss parses its filter into a tree first). The same Filter serves `list`,
 // `port`, `pid`, `process` and, later, the live view's `/` key.
-import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from './socket.js';
+import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, SocketState } from './socket.js';
 
 export interface Filter {
   protocols?: readonly Protocol[];
@@ -18,6 +18,26 @@ export interface Filter {
   pids?: readonly number[];
   /** Held by a process whose name equals one of these (case-insensitive), or whose command line contains it. */
   processes?: readonly string[];
+  /**
+   * In one of these network namespaces (Linux): 'all', 'host', a name (ip netns, a
+   * runtime's), an inode number as text, 'pid:N' (the namespace of process N) or
+   * 'self' (the one sockscope runs in); listSockets and watch() read only those,
+   * while matches() alone cannot resolve pid:N and self, and matches nothing by them.
+   * A socket whose source does not tell its namespace counts as the host's.
+   */
+  netns?: readonly string[];
+  /**
+   * Held by a process of one of these containers: its name, its pod's name, or a
+   * prefix of its id (bare or as "runtime:id", as the CONTAINER column shows it); case-insensitive.
+   */
+  containers?: readonly string[];
+  /** Held by a process of one of these systemd units: a prefix of the unit's name ("nginx" finds nginx.service); case-insensitive. */
+  units?: readonly string[];
+}
+
+/** Whether the filter has parts that only holders can answer (so it is applied after the holder scan). */
+export function needsHolders(f: Filter): boolean {
+  return !!(f.pids || f.processes || f.containers || f.units);
 }
 
 /** True when the socket is a listener in the sense of `-l`. */
@@ -40,7 +60,23 @@ export function matchesTable(f: Filter, s: RawSocket): boolean {
     return false;
   }
   if (f.ports && !f.ports.includes(s.localPort) && !(s.remotePort !== 0 && f.ports.includes(s.remotePort))) return false;
+  if (f.netns && !matchesNetns(f.netns, s.netns)) return false;
   return true;
+}
+
+/** Whether a socket's namespace is one of the --netns tokens (see Filter.netns). */
+export function matchesNetns(tokens: readonly string[], n: NetnsRef | undefined): boolean {
+  for (const t of tokens) {
+    if (t === 'all') return true;
+    if (t === 'host') {
+      if (!n || n.host) return true;
+    } else if (/^\d+$/.test(t)) {
+      if (n?.inode === Number(t)) return true;
+    } else if (!t.startsWith('pid:') && t !== 'self' && n?.name === t) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Case-folded, composed form of a name (the same as foldName() of the process search). */
@@ -59,11 +95,20 @@ const foldCache = new Map<string, string>();
 
 /** The whole filter, holders included. */
 export function matches(f: Filter, s: Socket): boolean {
-  return matchesTable(f, s) && matchesHolders(f, s.holders);
+  return matchesTable(f, s) && matchesHolders(f, s.holders, s.published);
 }
 
-/** The filter's --pid and --process parts, on any socket's holders (TCP, UDP or Unix). */
-export function matchesHolders(f: Pick<Filter, 'pids' | 'processes'>, holders: readonly Holder[]): boolean {
+/** Whether `c` is the container one of `wanted` (folded) names. */
+function containerHit(c: ContainerRef, wanted: readonly string[]): boolean {
+  const name = c.name !== undefined ? foldText(c.name) : undefined;
+  const pod = c.pod?.name !== undefined ? foldText(c.pod.name) : undefined;
+  const id = c.id.toLowerCase();
+  return wanted.some((w) => w === name || w === pod || id.startsWith(w) || `${c.runtime}:${id}`.startsWith(w));
+}
+
+/** The filter's --pid, --process, --container and --unit parts, on any socket's holders (TCP, UDP or Unix). */
+export function matchesHolders(f: Pick<Filter, 'pids' | 'processes' | 'containers' | 'units'>, holders: readonly Holder[],
+  published?: Socket['published']): boolean {
   if (f.pids && !holders.some((h) => f.pids!.includes(h.pid))) return false;
   if (f.processes) {
     // Folded as `sockscope process NAME` folds (foldName): case and Unicode form, so "cafe\u0301" finds "café".
@@ -71,6 +116,17 @@ export function matchesHolders(f: Pick<Filter, 'pids' | 'processes'>, holders: r
     const hit = holders.some((h) =>
       wanted.some((w) => (h.name !== undefined && foldText(h.name) === w) || (h.command !== undefined && foldText(h.command).includes(w))));
     if (!hit) return false;
+  }
+  if (f.containers) {
+    const wanted = f.containers.map(foldText);
+    // A host port kept for the container (docker-proxy, conmon) is the container's too.
+    const hit = holders.some((h) => h.container !== undefined && containerHit(h.container, wanted))
+      || (published?.container !== undefined && containerHit(published.container, wanted));
+    if (!hit) return false;
+  }
+  if (f.units) {
+    const wanted = f.units.map(foldText);
+    if (!holders.some((h) => h.unit !== undefined && wanted.some((w) => foldText(h.unit!).startsWith(w)))) return false;
   }
   return true;
 }

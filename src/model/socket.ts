@@ -109,10 +109,24 @@ export interface ContainerRef {
   pod?: { uid: string; name?: string; namespace?: string };
 }
 
+/** Who holds a host port for a container, and what it leads to (see Socket.published). */
+export interface PublishedPort {
+  /** docker-proxy and rootlessport forward connections themselves; podman's conmon only keeps the port reserved while NAT rules forward it. */
+  via: 'docker-proxy' | 'rootlessport' | 'conmon';
+  /** The container, when its runtime's records (or the holder's command line) say which. */
+  container?: ContainerRef;
+  /** The container's address the port leads to, when known (docker-proxy's -container-ip). */
+  containerAddress?: string;
+  /** The port inside the container, when known. */
+  containerPort?: number;
+}
+
 /** A network namespace, by the inode of its /proc/PID/ns/net link; `name` when one is known (ip netns, a runtime). */
 export interface NetnsRef {
   inode: number;
   name?: string;
+  /** Present (true) on the host's namespace: pid 1's, or ours when pid 1's cannot be read. */
+  host?: boolean;
 }
 
 /** One TCP or UDP socket. The JSON schema v1 is this shape; see docs/json.md. */
@@ -154,6 +168,12 @@ export interface Socket {
    */
   netns?: NetnsRef;
   holders: Holder[];
+  /**
+   * A host listener kept for a container's published port (held by docker-proxy,
+   * rootlessport or podman's conmon): the container and the port it leads to, as
+   * far as the machine says. Absent on every other socket.
+   */
+  published?: PublishedPort;
   /** Present only when holders is empty. */
   unheldReason?: UnheldReason;
 }

@@ -2,7 +2,8 @@
 // (later) the live view, so that all of them say the same thing.
 import { serviceName } from '../explain/services.js';
 import { safeText } from './safe-text.js';
-import type { Holder, Socket, SocketState, UnheldReason } from '../model/socket.js';
+import type { ContainerRef, Holder, NetnsRef, PublishedPort, Socket, SocketState, UnheldReason } from '../model/socket.js';
+import type { Snapshot } from '../model/snapshot.js';
 import { formatEndpoint } from '../model/socket.js';
 import { msg, type Lang, type MessageKey } from '../explain/i18n.js';
 import { clip, type Paint } from './sink.js';
@@ -201,4 +202,74 @@ export const INFO_COLUMNS: readonly Column[] = [
 export function withInfoColumns(columns: readonly Column[] = COLUMNS): Column[] {
   const i = columns.findIndex((c) => c.id === 'holders');
   return [...columns.slice(0, i), ...INFO_COLUMNS, ...columns.slice(i)];
+}
+
+/**
+ * Whether a table of this snapshot shows the namespace columns (NETNS, and the
+ * container or unit): only when some socket lives outside the host's network
+ * namespace, so that a plain machine's tables stay as they were.
+ */
+export function showsNamespaces(snap: Pick<Snapshot, 'sockets'>): boolean {
+  return snap.sockets.some((s) => s.netns !== undefined && !s.netns.host);
+}
+
+/** A namespace as a cell: its name, else its inode; "host" for the host's. Names are file names from the system: escaped. */
+export function netnsText(n: NetnsRef | undefined, lang: Lang): string {
+  if (n === undefined) return '-';
+  if (n.host) return msg(lang, 'netns.host');
+  return n.name !== undefined ? safeText(n.name) : String(n.inode);
+}
+
+export const NETNS_COLUMN: Column = { id: 'netns', header: 'netns.col', align: 'left', text: (s, o) => netnsText(s.netns, o.lang) };
+
+/** The columns with NETNS before the holders (or at the end when there is no holders column). */
+export function withNetnsColumn(columns: readonly Column[] = COLUMNS): Column[] {
+  if (columns.some((c) => c.id === 'netns')) return [...columns];
+  const i = columns.findIndex((c) => c.id === 'holders' || c.id === 'shared');
+  return i < 0 ? [...columns, NETNS_COLUMN, CONTAINER_COLUMN] : [...columns.slice(0, i), NETNS_COLUMN, CONTAINER_COLUMN, ...columns.slice(i)];
+}
+
+/** A container as a cell: its name, else runtime:short id (the first 12 characters, as the runtimes print ids). Escaped: runtime text. */
+export function containerText(c: ContainerRef): string {
+  return safeText(c.name ?? `${c.runtime}:${c.id.slice(0, 12)}`);
+}
+
+/** Who runs a holder, as a cell: its container, else its systemd unit; undefined when neither is known. */
+export function ownerText(h: Pick<Holder, 'container' | 'unit'>): string | undefined {
+  if (h.container) return containerText(h.container);
+  return h.unit !== undefined ? safeText(h.unit) : undefined;
+}
+
+/** Where a published port leads: "web-1:80" (the container, else its address, and the port inside when known). */
+export function publishedWhere(p: PublishedPort): string {
+  const port = p.containerPort !== undefined ? `:${p.containerPort}` : '';
+  if (p.container) return `${containerText(p.container)}${port}`;
+  if (p.containerAddress !== undefined) {
+    const a = safeText(p.containerAddress);
+    return p.containerPort !== undefined ? formatEndpoint(a, p.containerPort) : a;
+  }
+  return `?${port}`;
+}
+
+/** A published port as a cell: "→web-1:80". */
+export const publishedText = (p: PublishedPort): string => `\u2192${publishedWhere(p)}`;
+
+/**
+ * CONTAINER: who runs each holder (container, else unit), once per distinct
+ * one; for a published port, where it leads. Shown with NETNS (showsNamespaces).
+ */
+export const CONTAINER_COLUMN: Column = {
+  id: 'container', header: 'containers.col', align: 'left',
+  text: (s) => containerParts(s).join(', '),
+  parts: (s) => containerParts(s),
+};
+
+function containerParts(s: Socket): string[] {
+  const out: string[] = [];
+  if (s.published) out.push(publishedText(s.published));
+  for (const h of s.holders) {
+    const t = ownerText(h);
+    if (t !== undefined && !out.includes(t)) out.push(t);
+  }
+  return out.length ? out : ['-'];
 }

@@ -2,12 +2,14 @@
 // Grouping is pure (summarize), drawing is separate (renderOverview).
 import { bindScope, type BindScope } from '../model/address.js';
 import type { Snapshot } from '../model/snapshot.js';
-import type { Protocol, Socket, SocketState, UnheldReason } from '../model/socket.js';
+import type { ContainerRef, NetnsRef, Protocol, PublishedPort, Socket, SocketState, UnheldReason } from '../model/socket.js';
 import { formatEndpoint } from '../model/socket.js';
-import { nameText, portName, unheldText } from './columns.js';
+import { nameText, portName, publishedWhere, showsNamespaces, unheldText } from './columns.js';
+import { containerPhrase } from '../explain/containers.js';
+import { safeText } from './safe-text.js';
 import { displayWidth, padDisplay, paint, wrap, type RenderOptions, type Sink } from './sink.js';
 import { flowLastCell, placeCells } from './table.js';
-import { msg, type Lang } from '../explain/i18n.js';
+import { msg, translator, type Lang } from '../explain/i18n.js';
 
 export interface Owner {
   /** Holding processes (several when a listener is shared after fork). Empty: unheld. */
@@ -30,6 +32,44 @@ export interface ListenerGroup {
   /** Connections to this port by state; not-accepted ones counted apart. */
   connections: Partial<Record<SocketState, number>>;
   notAccepted: number;
+  /** Who runs it, when the overview is grouped (containers or other namespaces exist). */
+  where?: Where;
+  /** A host port kept for a container (docker-proxy, rootlessport, conmon): where it leads. */
+  published?: PublishedPort;
+}
+
+/** The group of a listener: its container, its network namespace, its systemd unit, or the host. */
+export type Where =
+  | { kind: 'container'; key: string; container: ContainerRef }
+  | { kind: 'netns'; key: string; netns: NetnsRef }
+  | { kind: 'unit'; key: string; unit: string }
+  | { kind: 'host'; key: string };
+
+const HOST: Where = { kind: 'host', key: 'host' };
+/** Groups in the order shown: containers and namespaces (what `ss` does not show), then units, then the rest. */
+const WHERE_ORDER: Record<Where['kind'], number> = { container: 0, netns: 1, unit: 2, host: 3 };
+
+/** Where a listener belongs: the container it runs in or publishes for, else a namespace not the host's, else its unit. */
+export function whereOf(s: Socket): Where {
+  const c = s.published?.container ?? s.holders.find((h) => h.container)?.container;
+  if (c) return { kind: 'container', key: `c:${c.runtime}:${c.id}`, container: c };
+  if (s.netns && !s.netns.host) return { kind: 'netns', key: `n:${s.netns.inode}`, netns: s.netns };
+  const unit = s.holders.find((h) => h.unit !== undefined)?.unit;
+  return unit !== undefined ? { kind: 'unit', key: `u:${unit}`, unit } : HOST;
+}
+
+/** Whether the overview groups listeners: some process runs in a container, or some socket lives in another namespace. */
+export function groupsListeners(snap: Snapshot): boolean {
+  return showsNamespaces(snap) || snap.sockets.some((s) => s.published?.container !== undefined || s.holders.some((h) => h.container !== undefined));
+}
+
+function whereLabel(w: Where): string {
+  switch (w.kind) {
+    case 'container': return w.container.name ?? w.container.id;
+    case 'netns': return w.netns.name ?? String(w.netns.inode);
+    case 'unit': return w.unit;
+    case 'host': return '';
+  }
 }
 
 /**
@@ -64,6 +104,8 @@ export interface Overview {
   byState: Partial<Record<SocketState, number>>;
   listeningTcp: number;
   listeningUdp: number;
+  /** Listeners carry `where` and are ordered by it (see groupsListeners). */
+  grouped: boolean;
 }
 
 function ownerOf(s: Socket): Owner {
@@ -85,25 +127,32 @@ export const isBoundSocket = (s: Socket): boolean => s.protocol === 'tcp' && s.s
 /** Group a snapshot into listeners with their connections, and outbound connections. */
 export function summarize(snap: Snapshot): Overview {
   const listeners = new Map<string, ListenerGroup>();
-  const tcpListenPorts = new Map<number, ListenerGroup[]>();
+  // Ports are per network namespace: a connection counts for a listener of its own namespace.
+  const tcpListenPorts = new Map<number | string, ListenerGroup[]>();
+  const portKey = (s: Socket): number | string => (s.netns && !s.netns.host ? `${s.localPort}|${s.netns.inode}` : s.localPort);
   const byState: Partial<Record<SocketState, number>> = {};
   let listeningTcp = 0;
   let listeningUdp = 0;
+  const grouped = groupsListeners(snap);
   for (const s of snap.sockets) {
     byState[s.state] = (byState[s.state] ?? 0) + 1;
     if (!isListenerSocket(s)) continue;
     if (s.protocol === 'tcp') listeningTcp++;
     else listeningUdp++;
     const owner = ownerOf(s);
-    const key = `${ownerKey(owner)}|${s.protocol}|${s.localPort}`;
+    const where = grouped ? whereOf(s) : undefined;
+    // The same port in two namespaces is two listeners (the namespace is part of the key when grouped).
+    const key = `${ownerKey(owner)}|${s.protocol}|${s.localPort}${where ? `|${where.key}|${s.netns?.inode ?? ''}` : ''}`;
     let g = listeners.get(key);
     if (!g) {
       g = { owner, protocol: s.protocol, port: s.localPort, addresses: [], scope: 'one-address', queued: 0, connections: {}, notAccepted: 0 };
+      if (where) g.where = where;
+      if (s.published) g.published = s.published;
       listeners.set(key, g);
       if (s.protocol === 'tcp') {
-        const l = tcpListenPorts.get(s.localPort);
+        const l = tcpListenPorts.get(portKey(s));
         if (l) l.push(g);
-        else tcpListenPorts.set(s.localPort, [g]);
+        else tcpListenPorts.set(portKey(s), [g]);
       }
     }
     if (!g.addresses.includes(s.localAddress)) g.addresses.push(s.localAddress);
@@ -124,7 +173,7 @@ export function summarize(snap: Snapshot): Overview {
       if (s.localAddress === '::' && s.v6only !== undefined) g.v6only = s.v6only;
       continue;
     }
-    const inbound = s.protocol === 'tcp' ? tcpListenPorts.get(s.localPort) : undefined;
+    const inbound = s.protocol === 'tcp' ? tcpListenPorts.get(portKey(s)) : undefined;
     if (inbound) {
       const g = inbound[0]!;
       if (s.unheldReason === 'not-accepted') g.notAccepted++;
@@ -147,14 +196,19 @@ export function summarize(snap: Snapshot): Overview {
   for (const g of bound.values()) g.scope = bindScope(g.addresses, g.v6only);
   const sortOwner = (a: Owner, b: Owner): number =>
     (a.pids.length ? 0 : 1) - (b.pids.length ? 0 : 1) || a.name.localeCompare(b.name) || (a.pids[0] ?? 0) - (b.pids[0] ?? 0);
+  const byWhere = (a: ListenerGroup, b: ListenerGroup): number => !grouped ? 0
+    : WHERE_ORDER[a.where!.kind] - WHERE_ORDER[b.where!.kind] || whereLabel(a.where!).localeCompare(whereLabel(b.where!)) || a.where!.key.localeCompare(b.where!.key)
+      // In a container's group its own listeners first, then the host ports kept for it.
+      || Number(a.published !== undefined) - Number(b.published !== undefined);
   return {
-    listeners: [...listeners.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.protocol.localeCompare(b.protocol) || a.port - b.port),
+    listeners: [...listeners.values()].sort((a, b) => byWhere(a, b) || sortOwner(a.owner, b.owner) || a.protocol.localeCompare(b.protocol) || a.port - b.port),
     bound: [...bound.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.port - b.port),
     outbound: [...outbound.values()].sort((a, b) => sortOwner(a.owner, b.owner) || a.remotePort - b.remotePort || a.remote.localeCompare(b.remote)),
     total: snap.sockets.length,
     byState,
     listeningTcp,
     listeningUdp,
+    grouped,
   };
 }
 
@@ -214,16 +268,21 @@ function bindText(scope: BindScope, addresses: string[], lang: Lang, l: Overview
 /** A table of the overview: cells for the first columns, parts for the last one (which may break over lines). */
 interface Grid {
   header: string[];
-  rows: { cells: string[]; parts: string[] }[];
+  /** A row, or a heading line between rows (the groups of a grouped overview). */
+  rows: ({ cells: string[]; parts: string[]; heading?: undefined } | { heading: string })[];
 }
+
+type CellRow = { cells: string[]; parts: string[] };
+const cellRows = (g: Grid): CellRow[] => g.rows.filter((r): r is CellRow => r.heading === undefined);
 
 /** Columns taken by the first cells of a grid's rows, and the widest part of its last column. */
 function gridWidths(g: Grid, gap: number): { widths: number[]; lead: number; lastPart: number } {
   const n = g.header.length - 1;
-  const widths = Array.from({ length: n }, (_, i) => Math.max(displayWidth(g.header[i]!), ...g.rows.map((r) => displayWidth(r.cells[i]!))));
+  const rows = cellRows(g);
+  const widths = Array.from({ length: n }, (_, i) => Math.max(displayWidth(g.header[i]!), ...rows.map((r) => displayWidth(r.cells[i]!))));
   const lead = 2 + widths.reduce((a, b) => a + b + gap, 0);
   let lastPart = displayWidth(g.header[n]!);
-  for (const r of g.rows) for (const p of r.parts) lastPart = Math.max(lastPart, displayWidth(p));
+  for (const r of rows) for (const p of r.parts) lastPart = Math.max(lastPart, displayWidth(p));
   return { widths, lead, lastPart };
 }
 
@@ -260,6 +319,10 @@ async function printGrid(build: (l: OverviewLayout) => Grid, sink: Sink, opts: R
   const right = widths.map(() => false);
   for (let r = 0; r < all.length; r++) {
     const row = all[r]!;
+    if (row.heading !== undefined) {
+      for (const line of wrap(row.heading, width, '  ')) await sink.line(paint(opts.color, 'bold', line));
+      continue;
+    }
     let lines: string[];
     if (width === undefined) {
       let lead = '  ';
@@ -278,6 +341,33 @@ function portText(port: number, protocol: Protocol, numeric: boolean, ephemeral?
   return name ? `${port} (${name})` : String(port);
 }
 
+/** The listeners' rows, with a heading before each group when the overview is grouped (containers, namespaces, units, host). */
+function withHeadings(o: Overview, L: Lang, row: (g: ListenerGroup) => CellRow): Grid['rows'] {
+  if (!o.grouped) return o.listeners.map(row);
+  const out: Grid['rows'] = [];
+  let last: string | undefined;
+  for (const g of o.listeners) {
+    const w = g.where!;
+    if (w.key !== last) {
+      out.push({ heading: headingText(w, L) });
+      last = w.key;
+    }
+    out.push(row(g));
+  }
+  return out;
+}
+
+function headingText(w: Where, L: Lang): string {
+  switch (w.kind) {
+    case 'container': return msg(L, 'containers.overview.group.container', { container: containerPhrase(w.container, translator(L)) });
+    case 'netns': return msg(L, 'containers.overview.group.netns', {
+      netns: w.netns.name !== undefined ? msg(L, 'netns.named', { name: safeText(w.netns.name), inode: w.netns.inode }) : msg(L, 'netns.unnamed', { inode: w.netns.inode }),
+    });
+    case 'unit': return msg(L, 'containers.overview.group.unit', { unit: safeText(w.unit) });
+    case 'host': return msg(L, 'containers.overview.group.host');
+  }
+}
+
 export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOptions): Promise<void> {
   const o = summarize(snap);
   const L = opts.lang;
@@ -288,12 +378,15 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
     await printGrid((l) => ({
       header: [head('overview.col.process'), head('overview.col.pid'), head('overview.col.proto'), head('overview.col.port'),
         head('overview.col.bind'), head('overview.col.queue'), head('overview.col.connections')],
-      rows: o.listeners.map((g) => {
+      rows: withHeadings(o, L, (g) => {
         const [name, pid] = ownerCells(g.owner, L, l);
         // The backlog is unknown to the /proc/net source: "?", never a made-up number.
         const queue = g.protocol === 'tcp' ? (g.backlog !== undefined ? `${g.queued}/${g.backlog}` : `${g.queued}/?`) : '-';
+        const parts = countsParts(g.connections, L, l, g.notAccepted);
+        // A host port kept for a container: where it leads, first.
+        if (g.published) parts.splice(0, parts[0] === '-' ? 1 : 0, msg(L, 'containers.overview.forwards', { target: publishedWhere(g.published) }));
         return { cells: [name, pid, g.protocol, portText(g.port, g.protocol, l.numeric, opts.ephemeral), bindText(g.scope, g.addresses, L, l), queue],
-          parts: countsParts(g.connections, L, l, g.notAccepted) };
+          parts };
       }),
     }), sink, opts);
   }

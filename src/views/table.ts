@@ -278,7 +278,9 @@ export function toJson(s: Socket): object {
   if (s.timer !== undefined) o['timer'] = s.timer;
   if (s.memory !== undefined) o['memory'] = s.memory;
   if (s.tcp !== undefined) o['tcp'] = s.tcp;
+  if (s.netns !== undefined) o['netns'] = s.netns;
   o['holders'] = s.holders;
+  if (s.published !== undefined) o['published'] = s.published;
   if (s.unheldReason !== undefined) o['unheldReason'] = s.unheldReason;
   return o;
 }
@@ -300,6 +302,7 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
   if (s.memory !== undefined) out += `"memory":${JSON.stringify(s.memory)},`;
   // The congestion name is kernel text kept to printable ASCII: JSON.stringify is enough.
   if (s.tcp !== undefined) out += `"tcp":${JSON.stringify(s.tcp)},`;
+  if (s.netns !== undefined) out += netnsJson(s.netns);
   out += '"holders":[';
   for (let i = 0; i < s.holders.length; i++) {
     const h = s.holders[i]!;
@@ -314,8 +317,18 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
     out += `${i ? ',' : ''}{"pid":${h.pid}${h.fd === undefined ? '' : `,"fd":${h.fd}`}${rest}`;
   }
   out += ']';
+  // Container names are the runtime's text: escaped as names are.
+  if (s.published !== undefined) out += `,"published":${jsonText(s.published)}`;
   if (s.unheldReason !== undefined) out += `,"unheldReason":"${s.unheldReason}"`;
   return out + '}';
+}
+
+/** `"netns":{...},` once per namespace object (its sockets share it); the name is a file name from the system: escaped. */
+const NETNS_JSON = new WeakMap<object, string>();
+function netnsJson(n: NonNullable<Socket['netns']>): string {
+  let t = NETNS_JSON.get(n);
+  if (t === undefined) NETNS_JSON.set(n, t = `"netns":${jsonText(n)},`);
+  return t;
 }
 
 /** A JSON array, one socket per line, written as it goes. */

@@ -6,6 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultContext } from '../index.js';
 import { LiveCollector } from '../collectors/live.js';
 import { readEphemeralRange, readHostFacts } from '../collectors/procfs/host.js';
@@ -119,7 +121,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   const ctx = defaultContext({ procRoot: o.procRoot });
   const ephemeral = readEphemeralRange(ctx.procRoot);
   const hostFacts = readHostFacts(ctx.procRoot);
-  const assets = o.assetsDir ?? new URL('../../web/', import.meta.url).pathname;
+  // dist/src/web/ -> dist/web/ (a path, not a URL's pathname: a space in it stays a space)
+  const assets = o.assetsDir ?? fileURLToPath(new URL('../../web/', import.meta.url));
   const token = newSecret();
   const csrf = newSecret();
   const state = new WebState(ephemeral);
@@ -181,14 +184,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   const openStream = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (streams.size >= MAX_STREAMS) return send(res, 503, TEXT, 'Too many streams\n');
     const L = langOf(url);
-    let view: View;
-    try {
-      const v = viewOf(url, res);
-      if (!v) return;
-      view = v;
-    } catch (e) {
-      throw e;
-    }
+    const view = viewOf(url, res);
+    if (!view) return;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.socket?.setNoDelay(true);
     view.holders++;
@@ -254,6 +251,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
       try {
         for await (const u of watch({ source, intervalSeconds: interval, signal: stopper.signal })) {
           const c0 = costLog ? process.cpuUsage() : undefined;
+          const m0 = costLog ? threadCpuMs() : undefined;
           const point = state.apply(u);
           lastTick = {
             t: point.t, opened: point.opened, closed: point.closed, total: state.size, byState: point.byState,
@@ -266,7 +264,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
             const c = process.cpuUsage(c0);
             process.stderr.write(`${JSON.stringify({
               lookWallMs: u.stats.wallMs, lookCpuMs: u.stats.cpuMs, applyMs: state.lastApplyMs, broadcastMs: performance.now() - b0,
-              serverCpuMs: (c.user + c.system) / 1000, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
+              serverCpuMs: (c.user + c.system) / 1000, serverThreadCpuMs: m0 === undefined ? undefined : (threadCpuMs() ?? NaN) - m0, sockets: state.size, streams: streams.size, rss: process.memoryUsage().rss,
               opened: u.diff?.opened.length, closed: u.diff?.closed.length, changed: u.diff?.changed.length, replaced: u.diff?.replaced?.length ?? 0,
             })}\n`);
           }
@@ -311,8 +309,8 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
     if (!ASSET_NAME.test(name) || name.includes('..') || !type) return send(res, 404, TEXT, 'Not found\n');
     let body: Buffer;
     try {
-      if (!statSync(assets + name).isFile()) return send(res, 404, TEXT, 'Not found\n');
-      body = readFileSync(assets + name);
+      if (!statSync(join(assets, name)).isFile()) return send(res, 404, TEXT, 'Not found\n');
+      body = readFileSync(join(assets, name));
     } catch {
       if (name === 'index.html') return send(res, 500, TEXT, msg(lang, 'webserver.not-built', { dir: assets }) + '\n');
       return send(res, 404, TEXT, 'Not found\n');
@@ -523,6 +521,19 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
 
 /** Catalog keys the page receives besides its own (`web.`): words it shows for the server's data. */
 const CATALOG_PREFIXES = ['web.', 'webserver.page.', 'scope.', 'unheld.', 'view.col.', 'state.', 'row.'];
+
+/**
+ * CPU time of this (the main) thread, ms, from /proc/self/task/PID/schedstat (ns
+ * on the CPU): unlike process.cpuUsage() it leaves out the GC's and libuv's
+ * helper threads, so the cost log says what the server's own code took.
+ */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
 
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -27,10 +27,11 @@ function opened(args: string[]): string[] {
   }
 }
 
-const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^node_modules\/prom-client\//, /^dist\/src\/web\//, /^dist\/web\//];
+const HEAVY = [/^dist\/src\/lab\//, /^dist\/src\/doctor\//, /^dist\/src\/exporter\//, /^node_modules\/prom-client\//, /^dist\/src\/web\//, /^dist\/web\//,
+  /^dist\/src\/trace\//, /^dist\/src\/cli\/commands\/trace\.js/];
 
 for (const args of [['list', '-n'], ['port', '1'], [], ['explain', 'TIME_WAIT'], ['--version']]) {
-  test(`sockscope ${args.join(' ') || '(overview)'} loads no lab, doctor, exporter or web code`, () => {
+  test(`sockscope ${args.join(' ') || '(overview)'} loads no lab, doctor, exporter, web or trace code`, () => {
     const files = opened(args);
     assert.ok(files.some((f) => f.startsWith('dist/src/cli/main.js')), `the trace saw the CLI start: ${files.slice(0, 5).join(', ')}`);
     const heavy = files.filter((f) => HEAVY.some((re) => re.test(f)));
@@ -48,4 +49,9 @@ test('sockscope web --help loads the web command and no more than it needs', () 
 test('the trace does see a command load its own code (the check above can fail)', () => {
   const files = opened(['help', 'lab']);
   assert.ok(files.some((f) => f.startsWith('dist/src/lab/')), `help lab opened no lab module: ${files.join(', ')}`);
+});
+
+test('sockscope trace loads its own code (src/trace) only when it runs', () => {
+  const files = opened(['trace', '--help']);
+  assert.ok(files.some((f) => f.startsWith('dist/src/trace/')), `trace --help opened no trace module: ${files.join(', ')}`);
 });

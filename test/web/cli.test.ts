@@ -31,6 +31,11 @@ test('--listen: a value that is not HOST:PORT is one line on stderr and exit 2',
   const help = runCli(['web', '--help'], ENV);
   assert.equal(help.code, 0);
   assert.match(help.out, /^Usage: sockscope web/);
+  assert.match(help.out, /Examples:/);
+  assert.equal(runCli(['help', 'web'], ENV).out, help.out);
+  const zhHelp = runCli(['--lang', 'zh-CN', 'web', '--help'], ENV);
+  assert.match(zhHelp.out, /^用法：sockscope web/m);
+  assert.match(zhHelp.out, /示例：/);
   assert.match(runCli(['help'], ENV).out, /\n {2}web {17}/, 'the main help lists the command');
 });
 

@@ -11,7 +11,7 @@ import type { Socket, SocketState } from '../../src/model/socket.js';
 import { sortSockets, type SortKey } from '../../src/model/sort.js';
 import type { WatchUpdate } from '../../src/watch.js';
 import { MapAggregate, contribute, frameDelta, peerKey, type MapDelta, type MapFrame } from '../../src/web/map.js';
-import { WebState } from '../../src/web/state.js';
+import { WebState, comparator, sortEntries } from '../../src/web/state.js';
 
 let inode = 1000;
 
@@ -112,6 +112,8 @@ test('kept up to date look by look, every view equals what a fresh state builds 
         // Ties are broken by id (first seen): compare the primary order with the CLI's sort.
         assert.deepEqual(ra.map((x) => sortKey(x, k)), sortSockets([...rb], k).map((x) => sortKey(x, k)), `seed ${seed} '${s.filter}' sort ${k}`);
         assert.equal(new Set(ra).size, ra.length, 'no socket twice');
+        const ids = va.rows(k).map((e) => e.id);
+        assert.deepEqual(ids, [...va.rows(k)].sort(comparator(k)).map((e) => e.id), `seed ${seed} '${s.filter}' ${k}: exactly in order`);
         assert.ok(ra.every((x) => last.includes(x)), 'only sockets of the last look, the latest objects');
       }
     }
@@ -240,4 +242,37 @@ test('a map delta carries only what changed, and applied to the previous frame g
     if (d.nodes.length + d.edges.length < full.nodes.length + full.edges.length) small++;
   }
   assert.ok(small > 30, `deltas smaller than the frame: ${small}`);
+});
+
+test('a first sort (the CLI sortSockets) gives exactly the order the incremental merges keep (comparator)', () => {
+  const looks = scenario(11, 150);
+  const st = new WebState();
+  st.apply(look(looks[0]!, 0));
+  for (let i = 1; i < looks.length; i++) st.apply(look(looks[i]!, i * 1000, looks[i - 1]));
+  const all = [...st.entries()];
+  assert.ok(all.length > 40, String(all.length));
+  for (const k of ['proto', 'local', 'remote', 'state', 'recvq', 'sendq', 'port', 'rport', 'pid', 'process', 'inode'] as const) {
+    assert.deepEqual(sortEntries([...all].reverse(), k).map((e) => e.id), [...all].sort(comparator(k)).map((e) => e.id), k);
+  }
+});
+
+test('rows that arrive together in an empty view are sorted in each order on its own', () => {
+  const l = sock({ localPort: 22 });
+  const st = new WebState();
+  st.apply(look([l], 0));
+  const v = st.view({ filter: 'port:9000' });
+  assert.deepEqual(v.rows('local'), []);
+  assert.deepEqual(v.rows('recvq'), []);
+  const a = sock({ localPort: 9000, localAddress: '127.0.0.3', remoteAddress: '127.0.0.1', remotePort: 40000, state: 'ESTABLISHED', recvQ: 1 });
+  const b = sock({ localPort: 9000, localAddress: '127.0.0.1', remoteAddress: '127.0.0.2', remotePort: 40001, state: 'ESTABLISHED', recvQ: 2 });
+  const c = sock({ localPort: 9000, localAddress: '127.0.0.2', remoteAddress: '127.0.0.3', remotePort: 40002, state: 'ESTABLISHED', recvQ: 3 });
+  // Orders that differ: by address b, c, a; by Recv-Q (largest first) c, b, a.
+  st.apply(look([l, a, b, c], 1000, [l]));
+  assert.deepEqual(v.rows('local').map((e) => e.socket), [b, c, a]);
+  assert.deepEqual(v.rows('recvq').map((e) => e.socket), [c, b, a]);
+  // And they stay apart: a change sorts each order again.
+  const a2 = { ...a, recvQ: 9 };
+  st.apply(look([l, a2, b, c], 2000, [l, a, b, c]));
+  assert.deepEqual(v.rows('recvq').map((e) => e.socket), [a2, c, b]);
+  assert.deepEqual(v.rows('local').map((e) => e.socket), [b, c, a2]);
 });

@@ -127,10 +127,10 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
 
   // ---- who
   const targets = new Map<number, Target>();
-  const add = (pid: number, s?: Socket): void => {
+  const add = async (pid: number, s?: Socket): Promise<void> => {
     let t = targets.get(pid);
     if (!t) {
-      const info = processInfo(pid, { procRoot });
+      const info = await processInfo(pid, { procRoot });
       t = { pid, name: info?.name, command: info?.command, user: info?.user, startTicks: info?.startTicks, sockets: [] };
       targets.set(pid, t);
     }
@@ -140,7 +140,7 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
   if (target.kind === 'port') {
     portLabel = target.protocol ? `${target.port}/${target.protocol}` : String(target.port);
     const sockets = await onPort(target.port, target.protocol);
-    for (const s of sockets) for (const h of s.holders) add(h.pid, s);
+    for (const s of sockets) for (const h of s.holders) await add(h.pid, s);
     if (targets.size === 0) {
       // Nothing to signal: free, only kernel-kept sockets, or holders we cannot see.
       // Only what the kernel alone keeps (TIME_WAIT, a connection not yet accepted) means nothing to stop;
@@ -157,16 +157,16 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
     }
   } else {
     if (target.pid === 1 || target.pid === process.pid || target.pid === process.ppid) throw new UsageError('err.kill-refuse-pid', { pid: target.pid });
-    const info = processInfo(target.pid, { procRoot });
+    const info = await processInfo(target.pid, { procRoot });
     if (!info) {
       await out.line(msg(L, 'kill.no-such-pid', { pid: target.pid }));
       await out.flush();
       return 1;
     }
     if (info.tgid !== undefined && info.tgid !== target.pid) throw new UsageError('err.kill-thread', { pid: target.pid, tgid: info.tgid });
-    add(target.pid);
+    await add(target.pid);
     const snap = await query(io, { filter: { pids: [target.pid], all: true } });
-    for (const s of snap.sockets) add(target.pid, s);
+    for (const s of snap.sockets) await add(target.pid, s);
   }
   for (const pid of targets.keys()) {
     if (pid === 1 || pid === process.pid) throw new UsageError('err.kill-refuse-pid', { pid });

@@ -5,8 +5,8 @@ import { defaultContext } from '../../index.js';
 import { matchesHolders } from '../../model/filter.js';
 import { msg } from '../../explain/i18n.js';
 import { backlogNote } from '../../views/overview.js';
-import { withInfoColumns } from '../../views/columns.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { COLUMNS, showsNamespaces, withInfoColumns, withNetnsColumn } from '../../views/columns.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS, { name: 'info', short: 'i' }, { name: 'unix', short: 'x' }]);
@@ -19,7 +19,8 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const filter = filterFrom(p);
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
+  if (reportMissingNetns(io, filter)) return 1;
   // The default hides TIME_WAIT; ask for it anyway (it costs no holder scan:
   // TIME_WAIT sockets have no inode) so we can say how many were left out.
   const hidesTimeWait = !filter.all && !filter.states && !filter.listening;
@@ -32,7 +33,10 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
     sockets = sockets.filter((s) => s.state !== 'TIME_WAIT');
     timeWait = snap.sockets.length - sockets.length;
   }
-  await writeSockets(io, sockets, format, p, sort, snap.sockets, info ? withInfoColumns() : undefined);
+  // NETNS only when some socket lives outside the host's namespace: a plain machine's table is unchanged.
+  const base = info ? withInfoColumns() : COLUMNS;
+  const columns = showsNamespaces(snap) ? withNetnsColumn(base) : info ? base : undefined;
+  await writeSockets(io, sockets, format, p, sort, snap.sockets, columns);
   // The /proc/net tables and lsof carry no tcp_info: say why the columns are empty.
   if (info && snap.source !== 'netlink') note(io, msg(io.global.lang, 'note.info-needs-netlink', { source: snap.source }));
   if (format === 'table' && timeWait > 0) note(io, msg(io.global.lang, 'note.time-wait-hidden', { n: timeWait }));
@@ -53,7 +57,7 @@ async function listUnix(p: Parsed, io: Io): Promise<number> {
   if (io.global.source !== 'auto' && io.global.source !== 'netlink') throw new UsageError('err.unix-source', { source: io.global.source });
   const filter = filterFrom(p);
   const format = formatFrom(p);
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   const { collectUnix } = await loadModule<typeof import('../../collectors/unix.js')>(new URL('../../collectors/unix.js', import.meta.url));
   const snap = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { pids: filter.pids });
   let sockets = snap.sockets.filter((s) => matchesHolders(filter, s.holders) && (!filter.listening || s.state === 'LISTEN'));

@@ -8,6 +8,8 @@ const SPECS = [
   { name: 'ipv4', short: '4' }, { name: 'ipv6', short: '6' },
   { name: 'numeric', short: 'n' },
   { name: 'wide', short: 'W' },
+  // Only what these containers or units hold (the overview is grouped by them where they exist).
+  { name: 'container', value: true, repeat: true }, { name: 'unit', value: true, repeat: true },
 ];
 
 export async function overviewCommand(argv: string[], io: Io): Promise<number> {

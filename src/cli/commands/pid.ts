@@ -7,13 +7,13 @@ import type { Socket } from '../../model/socket.js';
 import type { UnixSocket } from '../../model/unix.js';
 import { loadModule } from '../load.js';
 import { sortSockets } from '../../model/sort.js';
-import { COLUMNS, commandText, holderText, nameText, type Column } from '../../views/columns.js';
+import { COLUMNS, commandText, holderText, nameText, showsNamespaces, withNetnsColumn, type Column } from '../../views/columns.js';
 import { backlogNote } from '../../views/overview.js';
 import { paint, type RenderOptions } from '../../views/sink.js';
 import { msg } from '../../explain/i18n.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportMissingNetns, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
 
 const PER_PID_SPECS = [...FILTER_SPECS.filter((s) => s.name !== 'pid' && s.name !== 'process'), ...OUTPUT_SPECS];
 
@@ -25,7 +25,7 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.pid-args', { args: p.positionals.join(' ') }) : new UsageError('err.pid-needs');
   const pid = parsePid(p.positionals[0]!);
-  const info = processInfo(pid, { procRoot: io.global.procRoot });
+  const info = await processInfo(pid, { procRoot: io.global.procRoot });
   if (!info) {
     // Not in the proc root is not "no such process" when hidepid hides it from us.
     const option = hiddenProcess(pid, { procRoot: io.global.procRoot });
@@ -51,7 +51,7 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   const name = p.positionals[0]!;
   // An empty name is a substring of every command line: it would list every process.
   if (name.trim() === '') throw new UsageError('err.process-empty', { text: name });
-  const pids = findProcessIds(name, { procRoot: io.global.procRoot });
+  const pids = await findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
     io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name: safeText(name) })}`);
     const option = hidepidOption({ procRoot: io.global.procRoot });
@@ -80,6 +80,8 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   // A process's own sockets are all of interest: TIME_WAIT has no holder anyway.
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');
+  if (reportMissingNetns(io, filter)) return 1;
+  // Every namespace is read: a process in a container or an `ip netns exec` shell holds sockets of its own namespace.
   const snap = await query(io, { filter, pids });
   if (format !== 'table') {
     await writeSockets(io, snap.sockets, format, p, sort);
@@ -93,7 +95,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   const unix = Object.keys(filter).length === 0 ? await unixOf(io, pids) : undefined;
   let first = true;
   for (const pid of pids) {
-    const info = processInfo(pid, { procRoot: io.global.procRoot });
+    const info = await processInfo(pid, { procRoot: io.global.procRoot });
     const mine: Socket[] = snap.sockets.filter((s) => s.holders.some((h) => h.pid === pid));
     if (!first) await io.stdout.line('');
     first = false;
@@ -107,7 +109,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
       continue;
     }
     if (!mine.length) await io.stdout.line(msg(L, Object.keys(filter).length ? 'pid.none-matching' : 'pid.none'));
-    else await renderTable(sortSockets(mine, sort), io.stdout, ropts, pidColumns(pid), explain);
+    else await renderTable(sortSockets(mine, sort), io.stdout, ropts, showsNamespaces(snap) ? withNetnsColumn(pidColumns(pid)) : pidColumns(pid), explain);
     const ux = unix?.sockets.filter((s) => s.holders.some((h) => h.pid === pid)) ?? [];
     if (ux.length && unix) {
       await io.stdout.line('');

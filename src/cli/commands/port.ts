@@ -12,12 +12,15 @@ import { safeText } from '../../views/safe-text.js';
 import { msg, translator, type Lang } from '../../explain/i18n.js';
 import { explainPortNumber } from '../../explain/ports.js';
 import { ianaLookup } from '../../explain/iana.js';
+import { containerSentences } from '../../explain/containers.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, netnsLabel, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import type { NetnsRef } from '../../model/socket.js';
+import type { Snapshot } from '../../model/snapshot.js';
 
 /** Parse "80", "80/tcp", "53/udp". */
 export function parsePortArg(text: string): { port: number; protocol?: Protocol } {
@@ -51,13 +54,14 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   if (!filter.listening && !filter.states) filter.all = true;
   const format = formatFrom(p);
   const sort = sortFrom(p, 'state');
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
+  if (reportMissingNetns(io, filter)) return 1;
   const snap = await query(io, { filter });
   const sockets = snap.sockets;
 
   if (format !== 'table') {
     await writeSockets(io, sockets, format, p, sort);
-  } else if (sockets.length === 0 && (filter.pids || filter.processes || filter.families || filter.listening || filter.states)) {
+  } else if (sockets.length === 0 && (filter.pids || filter.processes || filter.containers || filter.units || filter.families || filter.listening || filter.states)) {
     // Options narrowed the answer to nothing: the port is free only if nothing at all uses it.
     const all = (await query(io, { filter: { ports: [port], protocols: filter.protocols, all: true } })).sockets.length;
     if (all) {
@@ -67,12 +71,16 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p));
+  } else if (sockets.some((s) => s.netns !== undefined && !s.netns.host)) {
+    // Used in another network namespace: one answer per namespace.
+    const explain = await explainerFor(io, p, format, sockets);
+    await describeNamespaces(io, port, protocol, snap, sort, renderOptions(io, p), explain);
   } else {
     const explain = await explainerFor(io, p, format, sockets);
     await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain, await tcpListenPorts(io, port, sockets));
     const backlog = backlogNote(snap, sockets, io.global.lang);
     if (backlog) note(io, backlog);
-    // Held by a process here: the exact command that frees it.
+    // Held by a process here: the exact command that frees it. (Only in this branch: every socket is the host's.)
     if (sockets.some((s) => s.localPort === port && s.holders.length > 0)) {
       await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'port.kill-hint', { target: protocol ? `:${port}/${protocol}` : `:${port}` })));
       await io.stdout.flush();
@@ -133,6 +141,8 @@ async function describeHolding(out: Io['stdout'], s: Socket, ropts: RenderOption
     const room = width === undefined ? undefined : Math.max(width - lead.length - displayWidth(user), 16);
     await out.line(paint(c, 'dim', lead + commandText(h.command, room) + user));
   }
+  // Containers (explain/containers.ts): which one runs it, or which one a host listener is kept for; --explain says it in its sentence.
+  if (!explain) for (const sentence of containerSentences(s, translator(L))) for (const l of wrap(`\u2192 ${sentence}${msg(L, 'row.end')}`, ropts.width, '      ')) await out.line(l);
   if (explain) for (const l of wrap('↳ ' + explain(s), ropts.width, '      ')) await out.line(paint(c, 'dim', l));
 }
 
@@ -158,7 +168,7 @@ function portLabel(port: number, protocol: Protocol | undefined, L: Lang): strin
  * server side of a connection from remote port N): a listeners-only dump,
  * without the fd scan. Undefined when no connection needs it.
  */
-async function tcpListenPorts(io: Io, port: number, sockets: readonly Socket[]): Promise<ReadonlySet<number> | undefined> {
+async function tcpListenPorts(io: Io, port: number, sockets: readonly Socket[], netns?: NetnsRef): Promise<ReadonlySet<number> | undefined> {
   const own = new Set(sockets.filter((s) => s.protocol === 'tcp' && s.state === 'LISTEN').map((s) => s.localPort));
   const needs = sockets.some((s) => s.protocol === 'tcp' && s.state !== 'LISTEN' && !isBoundSocket(s) &&
     (s.localPort === port ? !own.has(port) : s.remotePort === port));
@@ -167,7 +177,9 @@ async function tcpListenPorts(io: Io, port: number, sockets: readonly Socket[]):
     // States LISTEN only: with no other state in the mask the kernel walks just
     // its listening hash, not every connection (-l would add UNCONN, i.e.
     // TCP_CLOSE, and cost a walk of the whole table: +130 ms at 100k sockets).
-    const snap = await listSockets({ filter: { states: ['LISTEN'], protocols: ['tcp'] }, holders: false, source: io.global.source, procRoot: io.global.procRoot });
+    // Listeners of the same namespace only: another namespace's ports are not this one's.
+    const snap = await listSockets({ filter: { states: ['LISTEN'], protocols: ['tcp'] }, holders: false, source: io.global.source, procRoot: io.global.procRoot,
+      netns: [netns === undefined || netns.host ? 'host' : String(netns.inode)] });
     for (const s of snap.sockets) if (s.state === 'LISTEN') own.add(s.localPort);
   } catch {
     // Without it, each connection is placed by its local port alone, as before.
@@ -175,8 +187,60 @@ async function tcpListenPorts(io: Io, port: number, sockets: readonly Socket[]):
   return own;
 }
 
+/**
+ * The port in every namespace read: one summary ("free in the host namespace;
+ * used in network namespace blue (4026532500) by python3 pid 1234"), the
+ * port's meaning once, then each namespace's sockets as `port` shows them.
+ */
+async function describeNamespaces(io: Io, port: number, protocol: Protocol | undefined, snap: Snapshot, sort: SortKey,
+  ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void> {
+  const L = ropts.lang;
+  const groups = new Map<NetnsRef | undefined, Socket[]>();
+  // Host first, then in the order the namespaces were read.
+  const order = new Map<number, number>((snap.namespaces ?? []).map((n, i) => [n.inode, n.host ? -1 : i]));
+  for (const s of snap.sockets) {
+    const key = s.netns === undefined || s.netns.host ? hostKey(snap, s.netns) : s.netns;
+    const g = groups.get(key);
+    if (g) g.push(s); else groups.set(key, [s]);
+  }
+  const keys = [...groups.keys()].sort((a, b) => (a === undefined || a.host ? -2 : order.get(a.inode) ?? 0) - (b === undefined || b.host ? -2 : order.get(b.inode) ?? 0));
+  const hostRead = !snap.namespaces || snap.namespaces.some((n) => n.host);
+  const parts: string[] = [];
+  const hostGroup = keys.find((k) => k === undefined || k.host);
+  if (hostRead && hostGroup === undefined) parts.push(paint(ropts.color, 'green', msg(L, 'netns.port.free-host')));
+  for (const k of keys) {
+    const who = holdersSummary(groups.get(k)!, port, L);
+    parts.push(k === undefined || k.host ? msg(L, 'netns.port.used-host', { who }) : msg(L, 'netns.port.used-in', { ns: netnsLabel(k, L), who }));
+  }
+  for (const l of wrap(msg(L, 'netns.port.summary', { label: portLabel(port, protocol, L), parts: parts.join('; ') }), ropts.width)) await io.stdout.line(l);
+  const listeners = snap.sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
+  await portMeaning(io, port, protocol, listeners, L);
+  for (const k of keys) {
+    await io.stdout.line('');
+    await io.stdout.line(paint(ropts.color, 'bold', k === undefined || k.host ? msg(L, 'netns.port.section-host') : msg(L, 'netns.port.section', { ns: netnsLabel(k, L) })));
+    const list = groups.get(k)!;
+    await describePort(io, port, protocol, list, sort, ropts, explain, await tcpListenPorts(io, port, list, k), false);
+  }
+}
+
+/** The one key of the host's sockets (its NetnsRef, or undefined when the source does not tell). */
+function hostKey(snap: Snapshot, n: NetnsRef | undefined): NetnsRef | undefined {
+  if (n !== undefined) return n;
+  return snap.sockets.find((s) => s.netns?.host)?.netns;
+}
+
+/** "python3 pid 1234, nginx pid 1240 and 3 more": who holds the namespace's sockets on the port (listeners first). */
+function holdersSummary(sockets: readonly Socket[], port: number, L: Lang): string {
+  const seen = new Map<number, string>();
+  const first = [...sockets].sort((a, b) => Number(b.localPort === port) - Number(a.localPort === port));
+  for (const s of first) for (const h of s.holders) if (!seen.has(h.pid)) seen.set(h.pid, msg(L, 'netns.who', { name: nameText(h.name), pid: h.pid }));
+  if (seen.size === 0) return msg(L, 'netns.who.none');
+  const names = [...seen.values()];
+  return names.length > 3 ? msg(L, 'netns.who.more', { list: names.slice(0, 3).join(', '), n: names.length - 3 }) : names.join(', ');
+}
+
 async function describePort(io: Io, port: number, protocol: Protocol | undefined, sockets: Socket[], sort: SortKey,
-  ropts: RenderOptions, explain?: (s: Socket) => string, listenPorts?: ReadonlySet<number>): Promise<void> {
+  ropts: RenderOptions, explain?: (s: Socket) => string, listenPorts?: ReadonlySet<number>, meaning = true): Promise<void> {
   const out = io.stdout;
   const c = ropts.color;
   const L = ropts.lang;
@@ -208,7 +272,7 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
     bound: bound.length ? msg(L, 'port.bound-count', { n: bound.length }) : '',
   });
   for (const l of wrap(summary, ropts.width)) await out.line(l);
-  await portMeaning(io, port, protocol, listeners, L);
+  if (meaning) await portMeaning(io, port, protocol, listeners, L);
   if (listeners.length) {
     await out.line('');
     await out.line(paint(c, 'bold', msg(L, 'port.listening')));

@@ -14,7 +14,7 @@ import { watch, type WatchClock } from '../../watch.js';
 import type { Filter } from '../../model/filter.js';
 import { formatEndpoint, type Socket } from '../../model/socket.js';
 import { draw } from '../../views/tui/draw.js';
-import { eventJson, eventLine, eventsOf } from '../../views/tui/events.js';
+import { eventJson, eventLine, eventsOf, trafficJson, trafficLines } from '../../views/tui/events.js';
 import { KeyParser, handleKey } from '../../views/tui/keys.js';
 import { safeText } from '../../views/safe-text.js';
 import { Screen } from '../../views/tui/screen.js';
@@ -32,6 +32,7 @@ const WATCH_SPECS = [
   { name: 'rescan', value: true },
   { name: 'numeric', short: 'n' },
   { name: 'sort', value: true },
+  { name: 'traffic' },
   { name: 'help', short: 'h' },
 ];
 
@@ -60,7 +61,7 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   const count = countText === undefined ? undefined : Number(countText);
   const sort = sortFrom(p, 'local');
   // As list says it: a --pid naming no process would watch nothing, with no word, until stopped.
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&
     process.stdout.isTTY === true && process.stdin.isTTY === true;
   const ctx = defaultContext({ procRoot: io.global.procRoot });
@@ -108,9 +109,12 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
   process.on('SIGHUP', stop);
   let events = 0;
   const cache = new Map<number, string>();
+  const wantTraffic = p.flags.has('traffic');
+  let saidNoCounters = false;
+  let saidUncounted = false;
   try {
-    for await (const { snapshot, sockets, diff, stats } of watch({
-      source: collector, filter, intervalSeconds: o.interval, durationSeconds: o.duration, signal: stopper.signal,
+    for await (const { snapshot, sockets, diff, traffic, stats } of watch({
+      source: collector, filter, intervalSeconds: o.interval, durationSeconds: o.duration, signal: stopper.signal, traffic: wantTraffic,
     })) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
@@ -126,7 +130,24 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
           if (w) await w;
           if (o.count !== undefined && ++events >= o.count) { enough = true; break; }
         }
+        // Rates: one traffic event per look after the first (the first is the baseline).
+        if (traffic && !enough && snapshot.source === 'netlink') {
+          const lines = json ? [trafficJson(traffic, now, cache)] : trafficLines(traffic, now, { lang: L, color: io.global.color });
+          for (const line of lines) {
+            const w = io.stdout.line(line);
+            if (w) await w;
+          }
+          if (o.count !== undefined && ++events >= o.count) enough = true;
+        }
         await io.stdout.flush();
+      }
+      if (traffic && snapshot.source !== 'netlink' && !saidNoCounters) {
+        saidNoCounters = true;
+        io.stderr(msg(L, 'traffic.no-counters', { source: snapshot.source }));
+      }
+      if (traffic && traffic.uncounted > 0 && !saidUncounted) {
+        saidUncounted = true;
+        io.stderr(msg(L, 'traffic.uncounted', { n: traffic.uncounted }));
       }
       if (process.env['SOCKSCOPE_WATCH_COST_LOG']) {
         // The benchmark reads these lines: the cost of one tick (table, holders, diff, output).
@@ -190,7 +211,8 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   });
   // List filters the live view has no toggle for (--port, --state, --pid, --process) become the `/` text.
   const text = [...(filter.ports ?? []).map(String), ...(filter.states ?? []).map((s) => `state:${s}`),
-    ...(filter.pids ?? []).map((x) => `pid:${x}`), ...(filter.processes ?? []).map((x) => `proc:${x}`)].join(' ');
+    ...(filter.pids ?? []).map((x) => `pid:${x}`), ...(filter.processes ?? []).map((x) => `proc:${x}`),
+    ...(filter.containers ?? []).map((x) => `container:${x}`), ...(filter.units ?? []).map((x) => `unit:${x}`)].join(' ');
   if (text) st.text = (await import('../../views/tui/filter-text.js')).parseFilterText(text);
 
   const screen = new Screen((s) => { try { writeSync(1, s); } catch { /* the terminal went away */ } });

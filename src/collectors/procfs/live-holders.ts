@@ -17,7 +17,7 @@
 import { statSync } from 'node:fs';
 import type { Holder } from '../../model/socket.js';
 import { listPids, readProcessUids, scanHolders } from './holders.js';
-import { ProcessTable, parseStatStart, type ProcessInfo } from './process-info.js';
+import { ProcessTable, holderOf, parseStatStart, type ProcessInfo } from './process-info.js';
 import { CAPS, readBounded } from '../bounded-read.js';
 
 interface Ref {
@@ -219,11 +219,7 @@ export class HolderTracker {
     const p = this.info.get(pid) ?? {};
     for (const r of refs) {
       touched.add(r.inode);
-      const h: Holder = { pid, fd: r.fd };
-      if (p.name !== undefined) h.name = p.name;
-      if (p.command !== undefined) h.command = p.command;
-      if (p.user !== undefined) h.user = p.user;
-      if (p.uid !== undefined) h.uid = p.uid;
+      const h: Holder = holderOf(pid, r.fd, p);
       const l = mine.get(r.inode);
       if (l) l.push(h);
       else mine.set(r.inode, [h]);

@@ -201,7 +201,7 @@ function parseLine(s: string, start: number, end: number, protocol: Protocol, fa
     protocol, family, localAddress, localPort, remoteAddress, remotePort, state,
     recvQ: rx, sendQ: tx, backlog: undefined, inode, uid, interface: undefined,
     timer: timer ? { kind: timer, expiresMs: when * TICK_MS, retransmits: retrans } : undefined,
-    memory: undefined, holders: NO_HOLDERS, unheldReason: undefined,
+    memory: undefined, netns: undefined, holders: NO_HOLDERS, unheldReason: undefined,
   };
   return rec;
 }

@@ -10,8 +10,9 @@
 // cmdline is 300 MB or whose comm is a symlink to /dev/zero costs at most the cap.
 import { existsSync, readdirSync } from 'node:fs';
 import type { ScanIssue } from '../../model/snapshot.js';
-import type { Holder } from '../../model/socket.js';
+import type { ContainerRef, Holder } from '../../model/socket.js';
 import { CAPS, capText, readBounded } from '../bounded-read.js';
+import { OwnerResolver } from '../netns/cgroup.js';
 import { decodeProcBytes } from '../proc-text.js';
 
 export interface ProcessInfo {
@@ -26,6 +27,10 @@ export interface ProcessInfo {
    * means PID is a thread: /proc/<tid> is readable by path though never listed.
    */
   tgid?: number;
+  /** The container it runs in, from /proc/PID/cgroup (named from the runtime's records when they are readable). */
+  container?: ContainerRef;
+  /** Its systemd unit, from /proc/PID/cgroup. */
+  unit?: string;
 }
 
 /** uid_t is 32 bits; (uid_t)-1 is "no uid". */
@@ -134,14 +139,35 @@ function readCmdline(base: string, issues?: ScanIssue[]): string | undefined {
   return r.truncated ? line + '\u2026' : line;
 }
 
+/** The holder record of one (pid, fd) from what is known of the process: the table's and the live tracker's. */
+export function holderOf(pid: number, fd: number, p: ProcessInfo): Holder {
+  const h: Holder = { pid, fd };
+  if (p.name !== undefined) h.name = p.name;
+  if (p.command !== undefined) h.command = p.command;
+  if (p.user !== undefined) h.user = p.user;
+  if (p.uid !== undefined) h.uid = p.uid;
+  if (p.container !== undefined) h.container = p.container;
+  if (p.unit !== undefined) h.unit = p.unit;
+  return h;
+}
+
 /** Reads and caches process details for one scan. */
 export class ProcessTable {
   private readonly cache = new Map<number, ProcessInfo>();
   private users: Map<number, string> | undefined;
+  private owners: OwnerResolver | undefined;
   /** What could not be read as it should (symlink loops, devices, files past their cap). */
   readonly issues: ScanIssue[] = [];
 
-  constructor(private readonly procRoot: string, private readonly passwdPath: string) {}
+  /** `owners`: a resolver to share (the netns reader names a namespace's container with the same one). */
+  constructor(private readonly procRoot: string, private readonly passwdPath: string, owners?: OwnerResolver) {
+    this.owners = owners;
+  }
+
+  /** The unit and container resolver of this table (one per scan: state files read once). */
+  get ownerResolver(): OwnerResolver {
+    return (this.owners ??= new OwnerResolver(this.procRoot));
+  }
 
   userName(uid: number): string {
     if (!this.users) {
@@ -155,13 +181,7 @@ export class ProcessTable {
 
   /** The holder record of one (pid, fd): the process's name, command line and user, when readable. */
   holder(pid: number, fd: number): Holder {
-    const p = this.get(pid);
-    const h: Holder = { pid, fd };
-    if (p.name !== undefined) h.name = p.name;
-    if (p.command !== undefined) h.command = p.command;
-    if (p.user !== undefined) h.user = p.user;
-    if (p.uid !== undefined) h.uid = p.uid;
-    return h;
+    return holderOf(pid, fd, this.get(pid));
   }
 
   get(pid: number): ProcessInfo {
@@ -191,6 +211,10 @@ export class ProcessTable {
       const st = parseStatStart(stat.text);
       if (st !== undefined) info.startTicks = st;
     }
+    // One bounded read of /proc/PID/cgroup; containers are named once per scan.
+    const owner = this.ownerResolver.ownerOf(pid);
+    if (owner.container) info.container = owner.container;
+    if (owner.unit !== undefined) info.unit = owner.unit;
     this.cache.set(pid, info);
     return info;
   }

@@ -205,6 +205,7 @@ export function decodeRecord(buf: Uint8Array, dv: DataView, p: number, end: numb
     tcp: undefined,
     // Filled in by the collector; declared here so that adding them later
     // does not move 100k records to a slower layout.
+    netns: undefined,
     holders: NO_HOLDERS,
     unheldReason: undefined,
   };

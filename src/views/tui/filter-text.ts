@@ -7,6 +7,8 @@
 //   "listen"  "state:time-wait"    states (as --state takes them)
 //   "nginx"  "proc:node"           processes
 //   "pid:1234"                     holder pid
+//   "container:web-1"  "unit:nginx"   holder's container (name, pod or id prefix) or systemd unit
+//   "netns:blue"  "netns:host"  "netns:4026532301"   network namespace (name, host, inode)
 //   "127.0.0.1"  "addr:10.0."  "::1"  local or remote address (exact, or a prefix ending in . or :)
 import { matches, type Filter } from '../../model/filter.js';
 import { SOCKET_STATES, type Socket, type SocketState } from '../../model/socket.js';
@@ -47,9 +49,12 @@ export function parseFilterText(text: string): TextFilter {
   const processes: string[] = [];
   const pids: number[] = [];
   const addresses: string[] = [];
+  const containers: string[] = [];
+  const units: string[] = [];
+  const netns: string[] = [];
   for (const raw of text.trim().split(/\s+/)) {
     if (raw === '') continue;
-    const m = /^(port|state|proc|process|pid|addr|address)[:=](.*)$/i.exec(raw);
+    const m = /^(port|state|proc|process|pid|addr|address|netns|container|unit)[:=](.*)$/i.exec(raw);
     const kind = m ? m[1]!.toLowerCase() : undefined;
     const value = m ? m[2]! : raw;
     if (value === '') throw new FilterTextError('watch.filter.needs-value', raw, `'${raw}' needs a value`);
@@ -64,6 +69,13 @@ export function parseFilterText(text: string): TextFilter {
     } else if (kind === 'pid') {
       if (!/^\d{1,7}$/.test(value)) throw new FilterTextError('watch.filter.bad-pid', value, `invalid pid '${value}'`);
       pids.push(Number(value));
+    } else if (kind === 'container') {
+      containers.push(value);
+    } else if (kind === 'unit') {
+      units.push(value);
+    } else if (kind === 'netns') {
+      // A name, 'host' or an inode: the live view has no pid resolution (pid:N is --netns's alone).
+      netns.push(value);
     } else if (kind === 'addr' || kind === 'address' || (!kind && looksLikeAddress(value))) {
       addresses.push(value.toLowerCase().replace(/^\[|\]$/g, ''));
     } else {
@@ -75,6 +87,9 @@ export function parseFilterText(text: string): TextFilter {
   if (states.length) filter.states = states;
   if (processes.length) filter.processes = processes;
   if (pids.length) filter.pids = pids;
+  if (containers.length) filter.containers = containers;
+  if (units.length) filter.units = units;
+  if (netns.length) filter.netns = netns;
   return { filter, addresses, text: text.trim() };
 }
 

@@ -77,4 +77,5 @@ export const errors = {
   'err.errno.EIO': "input/output error (EIO)",
   'err.errno.EFBIG': "the file is too large (EFBIG)",
   'err.errno.EDQUOT': "disk quota exceeded (EDQUOT)",
+  'err.lab-packets-both': 'choose --packets or --no-packets, not both',
 } as const;

@@ -144,7 +144,7 @@ export const explain = {
   'holder.none.kernel': 'It has no process because none holds it any more: TIME_WAIT and orphaned closing sockets belong to the kernel alone.',
   'holder.none.permission-denied': 'Its owner is hidden: without root we cannot read other users\' /proc/PID/fd; run sockscope with sudo.',
   'holder.none.process-exited': 'Its owner exited while we were scanning.',
-  'holder.none.other-namespace': 'It is held from another PID namespace (a container) that we cannot see.',
+  'holder.none.other-namespace': 'sockscope runs inside a PID namespace of its own (a container) and cannot see the processes outside it: one of them holds the socket (or it was closed during the scan).',
   'holder.none.unknown': 'No process we can see holds it (the kernel itself, or a descriptor in flight between processes).',
   'holder.shared': 'Several processes hold the same socket: a forked server shares its listener with its children, and a descriptor can be passed over a Unix socket (SCM_RIGHTS). Each has its own fd number for it.',
   // ---- topics

@@ -79,4 +79,5 @@ export const errors: Record<keyof typeof en, string> = {
   'err.errno.EIO': "输入/输出错误（EIO）",
   'err.errno.EFBIG': "文件过大（EFBIG）",
   'err.errno.EDQUOT': "超出磁盘配额（EDQUOT）",
+  'err.lab-packets-both': '--packets 和 --no-packets 只能选一个',
 };

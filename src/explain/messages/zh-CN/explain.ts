@@ -141,7 +141,7 @@ export const explain: Record<keyof typeof en, string> = {
   'holder.none.kernel': '它没有进程，是因为已经没有进程持有它：TIME_WAIT 以及无主的关闭中 socket 只属于内核。',
   'holder.none.permission-denied': '它的属主被隐藏了：不是 root 就无法读取其他用户的 /proc/PID/fd；请用 sudo 运行 sockscope。',
   'holder.none.process-exited': '它的属主在我们扫描期间退出了。',
-  'holder.none.other-namespace': '它由另一个 PID 命名空间（例如容器）里的进程持有，我们看不到。',
+  'holder.none.other-namespace': 'sockscope 运行在自己的 PID 命名空间里（例如容器中），看不到它之外的进程：持有该 socket 的是其中某个进程（也可能它在扫描期间刚被关闭）。',
   'holder.none.unknown': '我们能看到的进程都没有持有它（可能是内核自己，或者正在进程间传递的描述符）。',
   'holder.shared': '多个进程持有同一个 socket：fork 出来的子进程与父进程共享监听 socket，描述符也可以通过 Unix socket（SCM_RIGHTS）传给别的进程。每个进程各有自己的 fd 编号。',
   'topic.list.header': '可查看的主题（sockscope explain <主题>）：',

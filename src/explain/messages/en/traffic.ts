@@ -1,0 +1,23 @@
+// English messages of the 'traffic' area: watch's rates (--traffic, the Traffic view). Keys start with 'traffic.'.
+export const traffic = {
+  'traffic.view': 'Traffic',
+  'traffic.event': 'traffic',
+  'traffic.no-counters': 'watch: no traffic rates from this source ({source}): they come from the kernel\'s per-connection byte counters (tcp_info), read over netlink sock_diag',
+  'traffic.uncounted': '{n} TCP connections have no byte counters (tcp_info without bytes_acked/bytes_received: a kernel older than 4.1); they are not counted',
+  'traffic.line': 'total ↑ {send}/s ↓ {recv}/s  since start ↑ {sent} ↓ {received}  {n} connections with traffic',
+  'traffic.process-line': '{pid}/{name}  ↑ {send}/s ↓ {recv}/s  since start ↑ {sent} ↓ {received}',
+  'traffic.col.send': 'Send/s',
+  'traffic.col.recv': 'Recv/s',
+  'traffic.col.sent': 'Sent',
+  'traffic.col.received': 'Received',
+  'traffic.col.connection': 'Connection',
+  'traffic.col.conns': 'Conns',
+  'traffic.totals': 'Total ↑ {send}/s ↓ {recv}/s · since start ↑ {sent} ↓ {received} · closed since start {closed} (↑ {closedSent} ↓ {closedReceived} up to their last look)',
+  'traffic.part.processes': 'Processes by rate',
+  'traffic.part.connections': 'Connections by rate',
+  'traffic.starting': 'Counting from now: rates show from the next refresh.',
+  'traffic.idle': 'No TCP connection has moved a byte since counting began.',
+  'traffic.udp': 'UDP: the kernel keeps no byte counters per UDP socket. {n} UDP sockets, {queued} bytes queued now, {drops} datagrams dropped for a full receive buffer since counting began.',
+  'traffic.blind': 'From the kernel\'s tcp_info counters, no packet capture. A connection that opens and closes between two refreshes is not seen, and bytes after a connection\'s last refresh are not counted.',
+  'traffic.help': '4   Traffic: processes and connections by send and receive rate, with totals since the view opened (the kernel\'s tcp_info byte counters, no capture); s sorts by rate, total, pid or name',
+} as const;
