@@ -113,6 +113,19 @@ test('the filter and a time brush narrow the map and the table', async (t) => {
   const doorsBefore = (await mapNodes(b.page)).filter((n) => n.kind === 'port');
   assert.equal(doorsBefore.length, 2, JSON.stringify(doorsBefore));
 
+  // Clicking a node filters everything else: door A alone, on the map and in the table.
+  const doorA = b.page.locator('#map-svg g.node[data-kind="port"]:not(.exit)', { hasText: String(portA) });
+  await doorA.click();
+  assert.equal(await b.page.inputValue('#filter'), `port:${portA}`);
+  await b.page.waitForFunction((c) => ![...document.querySelectorAll('#map-svg g.node[data-kind="port"]:not(.exit)')]
+    .some((g) => (g.textContent ?? '').includes(String(c))), portB, { timeout: 10_000 });
+  assert.equal(await b.page.getAttribute(`#map-svg g.node[data-id="${doorsBefore.find((d) => d.text.includes(String(portA)))!.id}"]`, 'class').then((c) => /selected/.test(c ?? '')), true, 'the clicked door is drawn selected');
+  await b.page.waitForFunction((a) => {
+    const rows = [...document.querySelectorAll('#table-scroll .trow[data-id]:not([hidden])')].map((r) => r.textContent ?? '');
+    return rows.length >= 1 && rows.every((r) => r.includes(`:${a}`));
+  }, portA, { timeout: 10_000 });
+  await setFilter(b.page, both);
+
   // Brush on the timeline from just before B was born to now.
   await b.page.evaluate(() => { location.hash = 'timeline'; });
   await b.page.waitForFunction((tb) => Number(document.querySelector<HTMLElement>('#chart-rates')?.dataset['xmax'] ?? 0) > tb + 1500, bornB, { timeout: 10_000 });
