@@ -62,6 +62,7 @@ test('a listener appears on the map and in the table within two seconds, and lea
   await b.page.waitForSelector('#detail .explain p', { timeout: 10_000 });
   assert.match((await b.page.textContent('#detail .explain'))!, new RegExp(`${port}`));
   assert.match((await b.page.textContent('#detail .holders'))!, new RegExp(`pid ${child.pid} python`));
+  assert.equal(await b.page.locator('#detail button.danger').count(), 0, 'no kill or close without --allow-actions');
   await screenshot(b.page, 'live-table-detail');
 
   // Closed: gone from the table and the map.
