@@ -3,6 +3,7 @@
 import type { CollectOptions, Collector, CollectorContext, ProcessInfo } from './collectors/collector.js';
 import { LinuxCollector } from './collectors/linux.js';
 import { LsofCollector } from './collectors/lsof.js';
+import { replayExec } from './collectors/exec.js';
 import { matches, matchesTable, needsHolders, type Filter } from './model/filter.js';
 import { annotatePublished } from './collectors/netns/published.js';
 import type { Snapshot } from './model/snapshot.js';
@@ -11,7 +12,7 @@ import { detectHidepid, pidExists } from './collectors/procfs/hidepid.js';
 export type { ProcessInfo } from './collectors/collector.js';
 
 export type { Filter } from './model/filter.js';
-export type { Snapshot, ScanIssue, SourceName } from './model/snapshot.js';
+export type { Snapshot, ScanIssue, SourceName, AbsentField } from './model/snapshot.js';
 export type { Socket, Holder, Protocol, Family, SocketState, UnheldReason, SocketMemory, TimerKind, NetnsRef } from './model/socket.js';
 export type { NetnsInfo } from './model/snapshot.js';
 export type { CollectOptions, Collector, CollectorContext, SocketSource } from './collectors/collector.js';
@@ -44,20 +45,65 @@ function narrowing(f: Filter): CollectOptions['narrow'] {
   return { states, ports: f.ports };
 }
 
+/** Platforms whose recorded output the replay test seam may stand in for. */
+const REPLAYABLE: readonly NodeJS.Platform[] = ['linux', 'darwin', 'win32', 'freebsd', 'openbsd', 'netbsd'];
+
+/**
+ * The platform whose collector is used: the running one. TEST SEAM: only when
+ * SOCKSCOPE_EXEC_REPLAY names a directory of recorded command output (see
+ * collectors/exec.ts replayExec) does SOCKSCOPE_PLATFORM choose another, so a
+ * stray SOCKSCOPE_PLATFORM alone changes nothing; the CLI says on stderr when
+ * the seam is on.
+ */
+export function currentPlatform(): NodeJS.Platform {
+  const p = process.env['SOCKSCOPE_PLATFORM'];
+  if (process.env['SOCKSCOPE_EXEC_REPLAY'] && p) {
+    if (!(REPLAYABLE as readonly string[]).includes(p)) throw new Error(`SOCKSCOPE_PLATFORM=${p}: not one of ${REPLAYABLE.join(', ')}`);
+    return p as NodeJS.Platform;
+  }
+  return process.platform;
+}
+
 /** The collector context for this process, with overrides. */
 export function defaultContext(over: Partial<CollectorContext> = {}): CollectorContext {
-  return {
+  const replay = process.env['SOCKSCOPE_EXEC_REPLAY'];
+  const ctx: CollectorContext = {
     procRoot: over.procRoot ?? process.env['SOCKSCOPE_PROC_ROOT'] ?? '/proc',
     passwdPath: over.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd',
     euid: over.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : -1),
     now: over.now ?? Date.now,
   };
+  const exec = over.exec ?? (replay ? replayExec(replay, process.env['SOCKSCOPE_REPLAY_CORPUS']) : undefined);
+  if (exec) ctx.exec = exec;
+  return ctx;
 }
 
-/** The collector for the running platform. Throws on a platform sockscope cannot read yet. */
-export function collectorFor(ctx: CollectorContext, platform: NodeJS.Platform = process.platform): Collector {
-  if (platform === 'linux') return new LinuxCollector(ctx);
-  throw new Error(`sockscope cannot read sockets on ${platform} yet (only Linux); paste another tool's output instead`);
+/** A collector whose module is loaded on first use: Linux start-up does not pay for the other platforms' parsers. */
+function lazyCollector(name: string, load: () => Promise<Collector>): Collector {
+  let c: Promise<Collector> | undefined;
+  const get = (): Promise<Collector> => (c ??= load());
+  return {
+    name,
+    collect: async (o) => (await get()).collect(o),
+    processInfo: async (pid) => (await get()).processInfo(pid),
+    findProcesses: async (n, exclude) => (await get()).findProcesses(n, exclude),
+  };
+}
+
+/**
+ * The collector for the platform (chosen here, once): netlink and /proc on
+ * Linux, netstat with lsof on macOS, netstat.exe with tasklist on Windows,
+ * lsof on the BSDs. Throws on a platform sockscope cannot read.
+ */
+export function collectorFor(ctx: CollectorContext, platform: NodeJS.Platform = currentPlatform()): Collector {
+  switch (platform) {
+    case 'linux': return new LinuxCollector(ctx);
+    case 'darwin': return lazyCollector('macos', async () => new (await import('./collectors/macos.js')).MacosCollector(ctx));
+    case 'win32': return lazyCollector('windows', async () => new (await import('./collectors/windows.js')).WindowsCollector(ctx));
+    // lsof -F reads the same on the BSDs (tested on Linux and through macOS recordings only).
+    case 'freebsd': case 'openbsd': case 'netbsd': return new LsofCollector(ctx, ctx.exec);
+    default: throw new Error(`sockscope cannot read sockets on ${platform} (Linux, macOS, Windows and the BSDs); paste another tool's output instead`);
+  }
 }
 
 /**
@@ -76,7 +122,7 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
   const ctx = defaultContext({ procRoot: options.procRoot, passwdPath: options.passwdPath });
   const { filter, procRoot: _p, passwdPath: _w, ...collect } = options;
   // lsof is a source of its own (any platform that has lsof), not a mode of the Linux collector.
-  const collector = collect.source === 'lsof' ? new LsofCollector(ctx) : collectorFor(ctx);
+  const collector = collect.source === 'lsof' ? new LsofCollector(ctx, ctx.exec) : collectorFor(ctx);
   const tableFilter = filter?.netns ? { ...filter, netns: undefined } : undefined;
   const snap = await collector.collect({
     ...collect,
@@ -87,8 +133,9 @@ export async function listSockets(options: ListOptions = {}): Promise<Snapshot> 
     select: filter ? (filter.netns ? (s) => matchesTable(tableFilter!, s) : (s) => matchesTable(filter, s)) : undefined,
     narrow: filter ? narrowing(filter) : undefined,
   });
-  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to (before --container filters).
-  if (collect.source !== 'lsof') annotatePublished(snap.sockets, ctx.procRoot);
+  // Host listeners held for containers (docker-proxy, rootlessport, conmon): what they lead to (before --container
+  // filters). Linux only: the runtimes' records are read under the proc root.
+  if (collect.source !== 'lsof' && collector.name === 'linux') annotatePublished(snap.sockets, ctx.procRoot);
   if (filter && needsHolders(filter)) snap.sockets = snap.sockets.filter((s) => matches(tableFilter ?? filter, s));
   return snap;
 }
@@ -106,6 +153,8 @@ export async function processInfo(pid: number, options: Pick<ListOptions, 'procR
  * hidepid mount: that mount option ("hidepid=2", ...). Undefined otherwise.
  */
 export function hiddenProcess(pid: number, options: Pick<ListOptions, 'procRoot'> = {}): string | undefined {
+  // hidepid is a Linux /proc mount option.
+  if (currentPlatform() !== 'linux') return undefined;
   const ctx = defaultContext(options);
   const hp = detectHidepid(ctx.procRoot, ctx.euid);
   // Only a real proc mount has mount options; its pids are this pid namespace's.
@@ -114,6 +163,7 @@ export function hiddenProcess(pid: number, options: Pick<ListOptions, 'procRoot'
 
 /** The hidepid option of the proc root when it hides other users' processes from us. */
 export function hidepidOption(options: Pick<ListOptions, 'procRoot'> = {}): string | undefined {
+  if (currentPlatform() !== 'linux') return undefined;
   const ctx = defaultContext(options);
   const hp = detectHidepid(ctx.procRoot, ctx.euid);
   return hp?.hides ? hp.option : undefined;

@@ -187,7 +187,10 @@ export async function* watch(options: WatchOptions = {}): AsyncGenerator<WatchUp
       const diff = prev === undefined ? undefined : diffSockets(prev, sockets);
       prev = sockets;
       let traffic: TrafficUpdate | undefined;
-      if (q.counters) traffic = tracker.update(snapshot.takenAt, sockets, counters ? { c: counters, all: snapshot.sockets } : undefined);
+      if (q.counters) {
+        traffic = tracker.update(snapshot.takenAt, sockets, counters ? { c: counters, all: snapshot.sockets } : undefined,
+          filter ? (s) => matches(filter, s) : undefined);
+      }
       else tracker.reset();
       const c = process.cpuUsage(c0);
       yield { snapshot, sockets, diff, traffic, stats: { tick: ++tick, wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, source: stats } };

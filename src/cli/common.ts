@@ -1,10 +1,10 @@
 // What the commands share: filter flags, output formats, the query itself.
-import { defaultContext, listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
+import { currentPlatform, defaultContext, listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
 import { readEphemeralRange } from '../collectors/procfs/host.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Column } from '../views/columns.js';
-import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
+import { SOCKET_STATES, type ContainerRef, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
 import { safeText } from '../views/safe-text.js';
@@ -142,7 +142,9 @@ export function reportNetnsErrors(io: Io, snap: Snapshot): void {
 }
 
 /** "network namespace blue (4026532500)", "network namespace 4026532500", or the host's. */
-export function netnsLabel(n: { inode: number; name?: string; host?: boolean }, lang: Lang): string {
+export function netnsLabel(n: { inode: number; name?: string; host?: boolean; container?: ContainerRef }, lang: Lang): string {
+  // A container's namespace by the container ("container web-1 (netns 4026532177)"): its runtime-made name says little.
+  if (n.container) return msg(lang, 'containers.in-netns', { name: safeText(n.container.name ?? `${n.container.runtime}:${n.container.id.slice(0, 12)}`), inode: n.inode });
   return n.name !== undefined ? msg(lang, 'netns.named', { name: safeText(n.name), inode: n.inode }) : msg(lang, 'netns.unnamed', { inode: n.inode });
 }
 
@@ -167,6 +169,8 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
 
 /** The ephemeral port range of the machine (or recorded tree) read: its ports are not named in tables. */
 export function hostEphemeral(io: Io): [number, number] | undefined {
+  // Another platform's sockets (the replay seam) are not this machine's /proc.
+  if (currentPlatform() !== 'linux') return undefined;
   return readEphemeralRange(defaultContext({ procRoot: io.global.procRoot }).procRoot);
 }
 
@@ -231,7 +235,7 @@ export async function explainerFor(io: Io, p: Parsed, format: Format, context: r
   const { explainSocket, rowContext } = await loadModule<typeof import('../explain/row.js')>(new URL('../explain/row.js', import.meta.url));
   const { readHostFacts } = await loadModule<typeof import('../collectors/procfs/host.js')>(new URL('../collectors/procfs/host.js', import.meta.url));
   const { defaultContext } = await loadModule<typeof import('../index.js')>(new URL('../index.js', import.meta.url));
-  const ctx = rowContext(context, readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot));
+  const ctx = rowContext(context, currentPlatform() === 'linux' ? readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot) : {});
   const t = translator(io.global.lang);
   return (s) => explainSocket(s, ctx, t);
 }
@@ -302,6 +306,24 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
   }
   const cut = snap.issues.filter((i) => i.kind === 'truncated');
   if (cut.length) notes.push(msg(L, 'scan.note.truncated', { n: cut.length, subject: safeText(cut[0]!.subject), detail: cut[0]!.detail }));
+  // Sources that do not give a field (Windows, macOS): said once, so a 0 is not read as root or "no file".
+  if (snap.absent?.length) {
+    notes.push(msg(L, 'platform.note.absent', { source: snap.source, fields: snap.absent.map((f) => msg(L, `platform.field.${f}`)).join(msg(L, 'view.list-sep')) }));
+  }
+  const tools = snap.issues.filter((i) => i.kind === 'tool-error');
+  if (tools.length) {
+    notes.push(msg(L, 'platform.note.tool-failed', { n: tools.length, tools: tools.map((i) => `${safeText(i.subject)} (${i.detail === 'ENOENT' ? msg(L, 'platform.not-installed') : safeText(i.detail)})`).join(msg(L, 'view.list-sep')) }));
+  }
+  // PID 4 and PID 0 explained as for pasted netstat output.
+  if (snap.source === 'windows-netstat') {
+    if (snap.sockets.some((x) => x.holders.some((h) => h.pid === 4))) notes.push(msg(L, 'paste.note.windows-pid-4'));
+    if (snap.sockets.some((x) => x.holders.length === 0 && x.unheldReason === 'kernel')) notes.push(msg(L, 'paste.note.windows-pid-0'));
+  }
+  const unnamed = snap.issues.find((i) => i.kind === 'process-exited' && i.subject === 'tasklist');
+  if (unnamed) {
+    const pids = unnamed.detail.split(', ');
+    notes.push(msg(L, 'platform.note.unnamed', { n: pids.length, pids: safeText(pids.length > 10 ? `${pids.slice(0, 10).join(', ')}, …` : unnamed.detail) }));
+  }
   const hidden = snap.issues.find((i) => i.kind === 'hidden-processes');
   if (hidden) {
     notes.push(msg(L, 'scan.note.hidepid', {

@@ -13,7 +13,6 @@
 import { execFile } from 'node:child_process';
 import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
 import { systemExec } from './exec.js';
-import { psFindProcesses, psProcessInfo } from './ps.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
 import type { ScanIssue, Snapshot } from '../model/snapshot.js';
 import { unescapeCommand } from './text/lsof.js';
@@ -149,10 +148,12 @@ export class LsofCollector implements Collector {
 
   /** ps gives what lsof does not (command line, parent, start time) wherever lsof runs. */
   async processInfo(pid: number): Promise<ProcessInfo | undefined> {
+    const { psProcessInfo } = await import('./ps.js');
     return psProcessInfo(this.ctx.exec ?? systemExec(), pid);
   }
 
   async findProcesses(name: string, exclude: readonly number[]): Promise<number[]> {
+    const { psFindProcesses } = await import('./ps.js');
     return psFindProcesses(this.ctx.exec ?? systemExec(), name, exclude);
   }
 

@@ -9,9 +9,20 @@ import { unheldBy, type UnheldScan } from './linux.js';
 import { readProcessUids, scanHolders, type FdRef } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
 import { readUnixSockets } from './sockdiag/unix.js';
+import { parseProcNetUnix } from './procfs/unix-table.js';
+import { readBounded } from './bounded-read.js';
+import { decodeProcBytes } from './proc-text.js';
+
+/** Most of /proc/net/unix read (a line is under ~150 bytes plus its path: a million sockets fit). */
+const PROC_UNIX_CAP = 256 * 1024 * 1024;
 
 export interface UnixSnapshot {
   takenAt: number;
+  /**
+   * netlink (UNIX_DIAG: peers, queues, uid) or proc (/proc/net/unix: none of
+   * those; used when UNIX_DIAG is unavailable, with --source proc, and for a recorded tree).
+   */
+  source: 'netlink' | 'proc';
   /** The sockets asked for (with `pids`: those these processes hold). */
   sockets: UnixSocket[];
   /** With `pids`: the other ends of their connections too, with their holders (for "who is on the other side"). */
@@ -22,13 +33,49 @@ export interface UnixSnapshot {
   issues: ScanIssue[];
 }
 
-/** Read every Unix socket of this network namespace; with `pids`, only those held by these processes. */
-export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly number[] } = {}): Promise<UnixSnapshot> {
+/** The Unix socket table from /proc/net/unix (of `procRoot`). */
+function readProcUnix(procRoot: string, issues: ScanIssue[]): UnixSocket[] {
+  const path = `${procRoot}/net/unix`;
+  let r;
+  try {
+    r = readBounded(path, PROC_UNIX_CAP);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const parsed = parseProcNetUnix(decodeProcBytes(r.bytes));
+  if (r.truncated) issues.push({ kind: 'truncated', subject: path, detail: 'rows after the cap were not read' });
+  if (parsed.malformed) issues.push({ kind: 'parse-error', subject: path, detail: `${parsed.malformed} malformed lines, first: ${parsed.firstMalformed}` });
+  return parsed.sockets;
+}
+
+/**
+ * Read every Unix socket of this network namespace; with `pids`, only those
+ * held by these processes; with `listening`, only listeners. The table comes
+ * over netlink (UNIX_DIAG) on the live system, else from /proc/net/unix.
+ */
+export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly number[]; source?: 'auto' | 'netlink' | 'proc'; listening?: boolean } = {}): Promise<UnixSnapshot> {
   const takenAt = ctx.now();
-  const table = await readUnixSockets();
   const issues: ScanIssue[] = [];
-  if (table.errno !== undefined) throw new Error(`the kernel refused the Unix socket dump (errno ${-table.errno}; is unix_diag available?)`);
-  if (table.malformed) issues.push({ kind: 'parse-error', subject: 'netlink unix', detail: `${table.malformed} malformed messages` });
+  const source = opts.source ?? 'auto';
+  let table: { sockets: UnixSocket[] } | undefined;
+  if (source === 'netlink' || (source === 'auto' && ctx.procRoot === '/proc')) {
+    let why: string;
+    try {
+      const t = await readUnixSockets();
+      if (t.malformed) issues.push({ kind: 'parse-error', subject: 'netlink unix', detail: `${t.malformed} malformed messages` });
+      if (t.errno === undefined) table = t;
+      why = `errno ${t.errno === undefined ? 0 : -t.errno}`;
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    if (!table) {
+      if (source === 'netlink') throw new Error(`the kernel refused the Unix socket dump (${why}; is unix_diag available?)`);
+      issues.push({ kind: 'source-fallback', subject: 'netlink unix', detail: why });
+    }
+  }
+  const from: UnixSnapshot['source'] = table ? 'netlink' : 'proc';
+  table ??= { sockets: readProcUnix(ctx.procRoot, issues) };
+  if (opts.listening) table.sockets = table.sockets.filter((s) => s.state === 'LISTEN');
   let wanted = new Set(table.sockets.map((s) => s.inode));
   let scan;
   if (opts.pids) {
@@ -62,5 +109,5 @@ export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly
     (mine ? sockets : peers).push(s);
   }
   issues.push(...procs.issues);
-  return { takenAt, sockets, peers, privileged: ctx.euid === 0, unreadableProcesses: new Set(scan.unreadable).size, issues };
+  return { takenAt, source: from, sockets, peers, privileged: ctx.euid === 0, unreadableProcesses: new Set(scan.unreadable).size, issues };
 }

@@ -39,6 +39,8 @@ export interface MapNode {
   unheld?: boolean;
   /** Peer node: the loopback network (this host talking to itself). */
   loopback?: boolean;
+  /** Ports and loopback peers of another network namespace than the server's: its name, or its inode. */
+  netns?: string;
   /** Group node: container or unit. */
   group?: 'container' | 'unit';
   /** An `other` node: how many nodes of its kind were folded into it. */
@@ -111,8 +113,13 @@ export interface Contribution {
 /** What contribute() needs to know besides the socket. */
 export interface MapContext {
   /** Whether this host has a TCP listener on the port (a connection on it is then inbound). */
-  tcpListening(port: number): boolean;
+  tcpListening(port: number, netns: number | undefined): boolean;
   ephemeral?: readonly [number, number];
+  /**
+   * The server's own network namespace (inode): sockets of another one (a
+   * container's) get doors and a loopback of their own, never merged with ours.
+   */
+  ownNetns?: number;
 }
 
 // Node and edge records are interned: 100k sockets share a few hundred of them.
@@ -148,15 +155,23 @@ function scopeOf(s: Socket): 'all' | 'loopback' | 'address' {
 
 const SCOPE_RANK = { address: 0, loopback: 1, all: 2 } as const;
 
+/** The socket's namespace when it is not the server's own (undefined: ours, or not known). */
+export function otherNetns(s: Socket, ctx: Pick<MapContext, 'ownNetns'>): Socket['netns'] {
+  return s.netns !== undefined && ctx.ownNetns !== undefined && s.netns.inode !== ctx.ownNetns ? s.netns : undefined;
+}
+
 function portNode(s: Socket, ctx: MapContext): NodeRef {
   const scope = scopeOf(s);
-  // One door per protocol and port; its scope is the widest of its listeners (0.0.0.0 and 127.0.0.1 → all).
-  const key = `port:${s.protocol}:${s.localPort}:${scope}`;
+  const ns = otherNetns(s, ctx);
+  const at = ns ? `@${ns.inode}` : '';
+  // One door per namespace, protocol and port; its scope is the widest of its listeners (0.0.0.0 and 127.0.0.1 → all).
+  const key = `port:${s.protocol}:${s.localPort}${at}:${scope}`;
   return intern(key, () => {
     const service = portName(s.localPort, s.protocol, false, ctx.ephemeral);
     return {
-      id: `port:${s.protocol}:${s.localPort}`, kind: 'port', label: String(s.localPort), sublabel: service, scope,
+      id: `port:${s.protocol}:${s.localPort}${at}`, kind: 'port', label: String(s.localPort), sublabel: service, scope,
       protocol: s.protocol, filter: `port:${s.localPort}`, port: s.localPort, service,
+      ...(ns ? { netns: safeText(ns.name ?? String(ns.inode)) } : {}),
     };
   });
 }
@@ -214,10 +229,13 @@ export function peerKey(address: string): { id: string; label: string; filter: s
   return { id: `peer:${address}`, label: address, filter: `addr:${address}`, loopback: false };
 }
 
-function peerNode(address: string): NodeRef {
-  return intern(`peer:${address}`, () => {
+function peerNode(address: string, ns: Socket['netns']): NodeRef {
+  // Another namespace's loopback is that namespace talking to itself, not this host.
+  const at = ns && isLoopback(address) ? `@${ns.inode}` : '';
+  return intern(`peer:${address}${at}`, () => {
     const p = peerKey(address);
-    return { id: p.id, kind: 'peer', label: p.label, filter: p.filter, loopback: p.loopback || undefined };
+    return { id: p.id + at, kind: 'peer', label: p.label, filter: p.filter, loopback: p.loopback || undefined,
+      ...(at ? { netns: safeText(ns!.name ?? String(ns!.inode)) } : {}) };
   });
 }
 
@@ -246,11 +264,12 @@ export function contribute(s: Socket, ctx: MapContext): Contribution {
     nodes.push(port);
     edges.push(edge(port, proc));
   } else if (hasPeer(s)) {
-    const peer = peerNode(s.remoteAddress);
+    const ns = otherNetns(s, ctx);
+    const peer = peerNode(s.remoteAddress, ns);
     nodes.push(peer);
-    if (s.protocol === 'tcp' && ctx.tcpListening(s.localPort)) {
+    if (s.protocol === 'tcp' && ctx.tcpListening(s.localPort, ns?.inode)) {
       // A connection to one of our listeners: it came in through that door.
-      const port = intern(`port:tcp:${s.localPort}:conn`, () => ({ ...portNode({ ...s, localAddress: '0.0.0.0', v6only: undefined }, ctx), scope: undefined }));
+      const port = intern(`port:tcp:${s.localPort}${ns ? `@${ns.inode}` : ''}:conn`, () => ({ ...portNode({ ...s, localAddress: '0.0.0.0', v6only: undefined }, ctx), scope: undefined }));
       nodes.push(port);
       edges.push(edge(peer, port), edge(port, proc));
     } else {

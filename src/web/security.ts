@@ -144,9 +144,11 @@ export function originOk(req: IncomingMessage): boolean {
  */
 export function admit(req: IncomingMessage, path: string, query: URLSearchParams, o: GateOptions): Admitted | Refusal {
   if (!o.hosts.has(req.headers.host)) return 'host';
-  // A browser that says where the request comes from: never from another site.
+  // A browser that says where the request comes from: never from another site. Another port
+  // of this host (a local dev server's page) is the "same site" to a browser, and our cookie
+  // is SameSite: only a navigation to the page itself may come from there.
   const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site') return 'cross-site';
+  if (site === 'cross-site' || (site === 'same-site' && path !== '/')) return 'cross-site';
   if (!originOk(req)) return 'origin';
   const post = req.method !== 'GET' && req.method !== 'HEAD';
   if (post && req.headers.origin === undefined) return 'origin';

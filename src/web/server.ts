@@ -3,7 +3,7 @@
 // fed by one watch() loop over the live collector (every consumer of the
 // library is a thin adapter over watch(); this is one more). The API is
 // documented in docs/web.md ("API").
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +125,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
   const assets = o.assetsDir ?? fileURLToPath(new URL('../../web/', import.meta.url));
   const token = newSecret();
   const csrf = newSecret();
-  const state = new WebState(ephemeral);
+  const state = new WebState(ephemeral, undefined, ownNetns(ctx.procRoot));
   const collector = o.source ? undefined : new LiveCollector(ctx, { source: o.sourceName, intervalSeconds: interval, fullEverySeconds: o.rescanSeconds ?? 20 });
   const source: WatchSource = o.source ?? collector!;
   const labs = new LabRuns({ source: o.sourceName, procRoot: o.procRoot });
@@ -404,6 +404,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
         return sendJson(res, 200, { lang: L, messages });
       }
       case '/api/stream':
+        if (method === 'HEAD') return send(res, 405, TEXT, 'Method not allowed\n', { Allow: 'GET' });
         return openStream(req, res, url);
       case '/api/rows': {
         const v = viewOf(url, res);
@@ -439,6 +440,7 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
         });
       }
       case '/api/lab/stream': {
+        if (method === 'HEAD') return send(res, 405, TEXT, 'Method not allowed\n', { Allow: 'GET' });
         const run = labs.get(url.searchParams.get('run') ?? '');
         if (!run) return sendJson(res, 404, { error: msg(langOf(url), 'webserver.lab.no-run') });
         res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
@@ -521,6 +523,16 @@ export async function startWeb(o: WebOptions = {}): Promise<RunningWeb> {
 
 /** Catalog keys the page receives besides its own (`web.`): words it shows for the server's data. */
 const CATALOG_PREFIXES = ['web.', 'webserver.page.', 'scope.', 'unheld.', 'view.col.', 'state.', 'row.'];
+
+/** Inode of our own network namespace (net:[4026531840]), undefined when the link cannot be read. */
+function ownNetns(procRoot: string): number | undefined {
+  try {
+    const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`${procRoot}/self/ns/net`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * CPU time of this (the main) thread, ms, from /proc/self/task/PID/schedstat (ns

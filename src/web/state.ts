@@ -14,7 +14,7 @@ import { parseAddress } from '../model/address.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { matchesText, parseFilterText, type TextFilter } from '../views/tui/filter-text.js';
 import type { WatchUpdate } from '../watch.js';
-import { contribute, frameDelta, MapAggregate, type Contribution, type MapContext, type MapDelta, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
+import { contribute, frameDelta, otherNetns, MapAggregate, type Contribution, type MapContext, type MapDelta, type MapFrame, type MapLimits, DEFAULT_MAP_LIMITS } from './map.js';
 
 /** One socket as the server tracks it across ticks. */
 export interface Entry {
@@ -296,7 +296,8 @@ export class WebState {
   private readonly bySocket = new Map<Socket, Entry>();
   private readonly byId = new Map<number, Entry>();
   private readonly views = new Map<string, View>();
-  private readonly listeners = new Map<number, number>();
+  /** TCP listeners by namespace and port ('' or inode, ':', port): connections on those ports came in through a door. */
+  private readonly listeners = new Map<string, number>();
   private nextId = 1;
   tick = 0;
   takenAt = 0;
@@ -310,8 +311,8 @@ export class WebState {
   lastApplyMs = 0;
   private readonly ctx: MapContext;
 
-  constructor(ephemeral?: readonly [number, number], readonly limits: MapLimits = DEFAULT_MAP_LIMITS) {
-    this.ctx = { tcpListening: (p) => (this.listeners.get(p) ?? 0) > 0, ephemeral };
+  constructor(ephemeral?: readonly [number, number], readonly limits: MapLimits = DEFAULT_MAP_LIMITS, ownNetns?: number) {
+    this.ctx = { tcpListening: (p, ns) => (this.listeners.get(`${ns ?? ''}:${p}`) ?? 0) > 0, ephemeral, ownNetns };
   }
 
   get size(): number {
@@ -357,13 +358,18 @@ export class WebState {
 
   private readonly defaultKey = '\u0000\u0000';
 
-  private listenerDelta(s: Socket, d: 1 | -1, flipped: Set<number>): void {
+  private listenerKey(s: Socket): string {
+    return `${otherNetns(s, this.ctx)?.inode ?? ''}:${s.localPort}`;
+  }
+
+  private listenerDelta(s: Socket, d: 1 | -1, flipped: Set<string>): void {
     if (s.protocol !== 'tcp' || s.state !== 'LISTEN') return;
-    const before = this.listeners.get(s.localPort) ?? 0;
+    const key = this.listenerKey(s);
+    const before = this.listeners.get(key) ?? 0;
     const after = before + d;
-    if (after <= 0) this.listeners.delete(s.localPort);
-    else this.listeners.set(s.localPort, after);
-    if ((before > 0) !== (after > 0)) flipped.add(s.localPort);
+    if (after <= 0) this.listeners.delete(key);
+    else this.listeners.set(key, after);
+    if ((before > 0) !== (after > 0)) flipped.add(key);
   }
 
   private countState(st: SocketState, d: number): void {
@@ -380,7 +386,7 @@ export class WebState {
     this.takenAt = now;
     this.sockets = u.sockets;
     const views = [...this.views.values()];
-    const flipped = new Set<number>();
+    const flipped = new Set<string>();
     const changedNow: Entry[] = [];
     let opened: readonly Socket[];
     let closed: readonly Socket[] = [];
@@ -455,7 +461,7 @@ export class WebState {
         // A listener came or went: connections on its port change sides (inbound through a door, or outbound).
         for (const e of this.byId.values()) {
           const s = e.socket;
-          if (s.protocol !== 'tcp' || !flipped.has(s.localPort) || s.state === 'LISTEN') continue;
+          if (s.protocol !== 'tcp' || s.state === 'LISTEN' || !flipped.has(this.listenerKey(s))) continue;
           const before = e.contrib;
           e.contrib = contribute(s, this.ctx);
           for (const v of views) v.recontribute(before, e);

@@ -71,7 +71,7 @@ function fake(): { channel: () => LiveChannel; set(r: Rec[]): void; exts: number
 
 test('counters: bytes read on every read while the socket object is reused; none asked without them', async () => {
   const f = fake();
-  const t = new LiveSockDiag(f.channel);
+  const t = new LiveSockDiag(f.channel, null);
   const big = 2n ** 40n + 7n; // past 32 bits: both halves are read
   f.set([{ inode: 11, cookie: 5, sport: 5000, acked: 1000n, received: 10n }, { inode: 12, cookie: 6, sport: 5001, acked: big, received: 0n, infoBytes: 104 }]);
   const one = await t.read({ protocols: ['tcp'], families: ['ipv4'], counters: true });
@@ -95,7 +95,7 @@ test('counters: bytes read on every read while the socket object is reused; none
 
 test('counters: UDP drops from the memory record', async () => {
   const f = fake();
-  const t = new LiveSockDiag(f.channel);
+  const t = new LiveSockDiag(f.channel, null);
   f.set([{ protocol: 'udp', inode: 21, cookie: 9, sport: 5353, drops: 17 }]);
   const r = await t.read({ protocols: ['udp'], families: ['ipv4'], counters: true });
   assert.equal(f.exts.at(-1), 1 << 6, 'SKMEMINFO is asked for');

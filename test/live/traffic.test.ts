@@ -129,16 +129,90 @@ test('watch --traffic: rates per socket and per process within ±10% of a thrott
     checked++;
   }
   assert.ok(checked >= 2, `at least two whole intervals inside the sending (${checked})`);
-  // After the sending: totals are the bytes sent, exactly (the SYN's byte left out).
-  const last = events[events.length - 1]!;
+  // After the sending: totals are the bytes sent, exactly (the SYN's byte left out). An event lists
+  // the sockets that moved bytes in its interval: each end's last appearance has its final total.
+  const lastOf = (pick: (x: TrafficEvent['sockets'][number]) => boolean) => events.flatMap((e) => e.sockets.filter(pick)).at(-1);
   for (let i = 0; i < clients.length; i++) {
-    assert.equal(last.sockets.find((x) => x.socket.localPort === clients[i])!.sent, sent[i], `connection ${i} total sent`);
-    assert.equal(last.sockets.find((x) => x.socket.remotePort === clients[i] && x.socket.localPort === port)!.received, sent[i], `connection ${i} total received`);
+    assert.equal(lastOf((x) => x.socket.localPort === clients[i])?.sent, sent[i], `connection ${i} total sent`);
+    assert.equal(lastOf((x) => x.socket.remotePort === clients[i] && x.socket.localPort === port)?.received, sent[i], `connection ${i} total received`);
   }
+  const last = events[events.length - 1]!;
+  assert.deepEqual(last.sockets, [], 'nothing moves after the sending');
   const all = sent.reduce((a, b) => a + b, 0);
   assert.equal(last.processes.find((p) => p.pid === senderPid)!.sent, all);
   assert.equal(last.processes.find((p) => p.pid === receiverPid)!.received, all);
   assert.equal(last.totals.sent, all);
   assert.equal(last.totals.received, all);
   assert.ok(sent[0]! > 8 * sent[1]!, `the two rates differ as asked: ${sent}`);
+});
+
+// Connections that close between two looks: one seen idle by a look, then
+// sending 100000 bytes and closing before the next; three that open, send
+// 50000 bytes and close between two looks. Polling alone sees none of those
+// bytes; the kernel's destroy events (any user may hear them) give each
+// connection's last counters.
+const RECEIVER_MANY = `
+srv = socket.socket()
+srv.bind(('127.0.0.1', 0))
+srv.listen(16)
+emit(port=srv.getsockname()[1])
+def drain(c):
+    while c.recv(1 << 20):
+        pass
+    c.close()
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=drain, args=(c,), daemon=True).start()
+`;
+
+const CLOSER = `
+port = int(sys.argv[1])
+long = socket.create_connection(('127.0.0.1', port))
+emit(long=long.getsockname()[1])
+sys.stdin.readline()
+long.sendall(b'L' * 100000)
+long.close()
+for _ in range(3):
+    c = socket.create_connection(('127.0.0.1', port))
+    c.sendall(b'S' * 50000)
+    c.close()
+    time.sleep(0.05)
+emit(done=True)
+hold()
+`;
+
+test('watch --traffic: connections closing between two looks are counted to their last byte (destroy events)', async (t) => {
+  const receiver = startPython(t, 'receiver', RECEIVER_MANY);
+  const port = (await receiver.message('port'))['port'] as number;
+  const closer = startPython(t, 'closer', CLOSER, [String(port)]);
+  await closer.message('long');
+  const watch = spawn(process.execPath, [BIN, 'watch', '--events', '--json', '--traffic', '--port', String(port), '--interval', '2', '--duration', '9'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  t.after(() => watch.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  watch.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  watch.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const ended = new Promise<number | null>((resolve) => watch.on('close', (code) => resolve(code)));
+  await eventually('watch has taken its first look', () => assert.match(err, /Watching \d+ sockets/), { timeoutMs: 10_000 });
+  // Right after a look (the first traffic event comes with the second look): a whole interval to close in.
+  await eventually('the second look', () => assert.match(out, /"event":"traffic"/), { timeoutMs: 10_000 });
+  closer.proc.stdin!.write('go\n');
+  await closer.message('done');
+  assert.equal(await ended, 0, err);
+  const events = out.trim().split('\n').map((l) => JSON.parse(l) as TrafficEvent & { atClose?: { heard: boolean; lost: number }; totals: Sums & { closed: number } })
+    .filter((e) => e.event === 'traffic');
+  const last = events.at(-1)!;
+  assert.deepEqual(last.atClose, { heard: true, lost: 0 }, 'destroy events heard');
+  // 100000 + 3 x 50000 bytes, each way; a closed connection's counters hold its FIN as one more byte.
+  const all = 250_000;
+  assert.ok(last.totals.sent >= all && last.totals.sent <= all + 8, `sent ${last.totals.sent}`);
+  assert.ok(last.totals.received >= all && last.totals.received <= all + 8, `received ${last.totals.received}`);
+  assert.ok(last.totals.closed >= 8, `both ends of four connections closed: ${last.totals.closed}`);
+  // The long connection was seen held by the closer: its 100000 bytes stay the closer's.
+  const mine = last.processes.find((p) => p.pid === closer.pid);
+  assert.ok(mine && mine.sent >= 100_000 && mine.sent <= 100_002, `the closer process sent ${mine?.sent}`);
+  // In the interval it closed in, its rate carried those bytes, and the event marked it closed.
+  const closing = events.flatMap((e) => e.sockets as (TrafficEvent['sockets'][number] & { closed?: boolean })[]).filter((x) => x.closed);
+  assert.ok(closing.length >= 1, 'sockets marked closed');
 });

@@ -82,7 +82,7 @@ test('watch({ traffic }): rates over the interval, totals since the first look, 
   assert.deepEqual(two!.totals, { sendRate: 1250, recvRate: 2000, sent: 2500, received: 4000, closedSent: 0, closedReceived: 0, closed: 0 });
   const g = (id: string) => two!.groups.find((x) => x.id === id)!;
   assert.deepEqual([g(`docker:${'a'.repeat(64)}`).name, g(`docker:${'a'.repeat(64)}`).sendRate, g(`docker:${'a'.repeat(64)}`).pids], ['shop', 1000, [10]]);
-  assert.deepEqual([g('worker.service').recvRate, g('worker.service').sockets], [2000, 3]);
+  assert.deepEqual([g('worker.service').recvRate, g('worker.service').sockets], [2000, 2], 'b and c; u (UDP) has no bytes to add');
   // Third look: a closed; its bytes up to its last look stay in the totals.
   assert.deepEqual([three!.totals.sent, three!.totals.received, three!.totals.closedSent, three!.totals.closed], [2500, 4000, 2000, 1]);
   assert.equal(three!.totals.sendRate, 0);
@@ -102,4 +102,27 @@ test('watch(): counters only while the query asks for them; a look without them 
   assert.equal(out[2], undefined);
   assert.equal(out[3]!.intervalMs, 0, 'a fresh baseline after the gap');
   assert.deepEqual([out[4]!.sockets[0]!.sent, out[4]!.sockets[0]!.sendRate], [500, 500]);
+});
+
+test('TrafficTracker: destroyed sockets counted to their last byte, on their holders; one never seen counts in the totals only', async () => {
+  const { TrafficTracker } = await import('../../src/traffic.js');
+  const t = new TrafficTracker();
+  const srv = sock({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, inode: 1, holders: [worker] });
+  const c1 = sock({ inode: 7, localPort: 40007, remotePort: 5000, holders: [web] });
+  const all = [srv, c1];
+  const cnt = (acked: number[], closed?: { cookie: number; acked: number; received: number; socket: Socket }[]) =>
+    ({ c: { acked, received: acked.map(() => 0), drops: acked.map(() => NaN), cookie: [1, 7], closed }, all });
+  t.update(0, all, cnt([NaN, 100]));
+  t.update(1000, all, cnt([NaN, 600]));
+  // c1 sends 400 more and closes; a connection never seen (port 40009) sent 999 (+ its SYN) and closed; another is filtered out.
+  const born = { ...sock({ inode: 0, localPort: 40009, remotePort: 5000, state: 'CLOSE' }) };
+  const other = { ...sock({ inode: 0, localPort: 40010, remotePort: 6000, state: 'CLOSE' }) };
+  const up = t.update(2000, [srv], { c: { acked: [NaN], received: [0], drops: [NaN], cookie: [1], closed: [
+    { cookie: 7, acked: 1000, received: 0, socket: c1 }, { cookie: 9, acked: 1000, received: 0, socket: born }, { cookie: 10, acked: 50, received: 0, socket: other },
+  ] }, all: [srv] }, (s) => s.remotePort === 5000);
+  const closed = up.sockets.filter((x) => x.closed);
+  assert.deepEqual(closed.map((x) => [x.socket.localPort, x.sendRate, x.sent, x.socket.holders.length]), [[40009, 999, 999, 0], [40007, 400, 900, 1]]);
+  assert.deepEqual([up.totals.sent, up.totals.closedSent, up.totals.closed, up.totals.sendRate], [1899, 1899, 2, 1399]);
+  const p = up.processes.find((x) => x.pid === web.pid)!;
+  assert.deepEqual([p.sent, p.sendRate, p.sockets], [900, 400, 0], 'its bytes stay the process\'s after the close');
 });

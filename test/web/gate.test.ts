@@ -58,6 +58,10 @@ test('Origin: another site is refused on the stream and on POSTs; a POST needs O
   assert.equal(s.status, 403, 'a stream opened from another origin');
   assert.equal((await get('/api/rows', evil)).status, 403, 'a read from another origin');
   assert.equal((await get('/api/rows', { 'Sec-Fetch-Site': 'cross-site' })).status, 403, 'a browser that says cross-site');
+  assert.equal((await get('/api/rows', { 'Sec-Fetch-Site': 'same-site' })).status, 403, "another port's page (same site to a browser)");
+  assert.equal((await get('/assets/app.js', { 'Sec-Fetch-Site': 'same-site' })).status, 403);
+  assert.equal((await get('/api/rows', { 'Sec-Fetch-Site': 'same-origin' })).status, 200, 'the page itself');
+  assert.equal((await get('/', { 'Sec-Fetch-Site': 'same-site' })).status, 200, 'a link from another local page to this one');
   const ok = new EventReader(port, '/api/stream', { ...auth, Origin: `http://127.0.0.1:${port}` });
   t.after(() => ok.close());
   await ok.ready;
@@ -84,13 +88,14 @@ test('every answer carries the CSP and the other security headers', async (t) =>
     await get('/'), await get('/assets/app.js'), await get('/assets/nope.js'), await get('/api/session'),
     await get('/api/catalog?lang=zh-CN'), await get('/api/rows?limit=1'), await get('/api/rows?sort=bogus'), await get('/nowhere'),
     await http(port, '/api/session', { method: 'DELETE', headers: auth }),
+    await http(port, '/api/stream', { method: 'HEAD', headers: auth }),
   ];
   const s = new EventReader(port, '/api/stream', auth);
   t.after(() => s.close());
   await s.ready;
   const all = [...answers.map((a) => a.headers), s.headers];
   // The DELETE: any method but GET and HEAD is held to the POST rules (Origin, CSRF) first.
-  assert.deepEqual(answers.map((a) => a.status), [403, 403, 200, 200, 404, 200, 200, 200, 400, 404, 403]);
+  assert.deepEqual(answers.map((a) => a.status), [403, 403, 200, 200, 404, 200, 200, 200, 400, 404, 403, 405]);
   assert.match(CSP, /script-src 'self';/);
   assert.doesNotMatch(CSP, /unsafe-inline|unsafe-eval|\*/);
   for (const h of all) {

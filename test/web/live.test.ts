@@ -192,6 +192,49 @@ hold()
   await eventually('the row left', async () => assert.equal((await w.json(`/api/rows?filter=port:${port}`)).total, 0), { timeoutMs: 3000 });
 });
 
+test('--allow-actions: close aborts exactly the connection on the page (SOCK_DESTROY with its cookie); a gone id is 404', async (t) => {
+  const w = await serve(t, { allowActions: true });
+  const child = startPython(t, 'pair', `
+l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(8)
+c = socket.create_connection(('127.0.0.1', l.getsockname()[1])); a, _ = l.accept()
+emit(port=l.getsockname()[1], client=c.getsockname()[1])
+for line in sys.stdin:
+    try:
+        a.settimeout(2)
+        got = a.recv(10)
+        emit(recv=repr(got))
+    except Exception as e:
+        emit(recv=type(e).__name__ + ': ' + str(e))
+`);
+  const m = await child.message('client');
+  const port = Number(m.port);
+  const clientPort = Number(m.client);
+  const row = await eventually('the client row', async () => {
+    const r = await w.json(`/api/rows?filter=port:${clientPort}`);
+    const x = r.rows.find((y: any) => y.localPort === clientPort && y.state === 'ESTABLISHED');
+    assert.ok(x, JSON.stringify(r.rows));
+    return x;
+  }, { timeoutMs: 3000, intervalMs: 50 });
+  const h = await w.post();
+  const r = await http(w.port, '/api/close', { method: 'POST', headers: h, body: JSON.stringify({ id: row.id }) });
+  const body = JSON.parse(r.body);
+  // The kernel may lack CONFIG_INET_DIAG_DESTROY: then it says so, and nothing else may happen.
+  t.diagnostic(`close: ${r.status} ${body.outcome}`);
+  assert.ok(r.status === 200 ? body.outcome === 'closed' : body.outcome === 'unsupported', r.body);
+  if (r.status === 200) {
+    assert.match(body.message, new RegExp(`127\\.0\\.0\\.1:${clientPort} → 127\\.0\\.0\\.1:${port}`));
+    child.proc.stdin!.write('recv\n');
+    const got = await child.message('recv');
+    assert.ok(/b''|Reset|reset|ECONN/.test(String(got.recv)), `the server side saw the abort: ${got.recv}`);
+    await eventually('the row left', async () => {
+      const x = await w.json(`/api/rows?filter=port:${clientPort}`);
+      assert.ok(!x.rows.some((y: any) => y.id === row.id && y.state === 'ESTABLISHED'), JSON.stringify(x.rows));
+    }, { timeoutMs: 3000 });
+  }
+  const gone = await http(w.port, '/api/close', { method: 'POST', headers: h, body: JSON.stringify({ id: 2 ** 40 }) });
+  assert.equal(gone.status, 404);
+});
+
 test('a lab experiment started over the API streams its steps to the end; a second one meanwhile is refused', async (t) => {
   const w = await serve(t);
   const h = await w.post();

@@ -276,3 +276,26 @@ test('rows that arrive together in an empty view are sorted in each order on its
   assert.deepEqual(v.rows('recvq').map((e) => e.socket), [a2, c, b]);
   assert.deepEqual(v.rows('local').map((e) => e.socket), [b, c, a2]);
 });
+
+test("another network namespace's ports are doors of their own; its loopback is its own; its connections come in through its doors", () => {
+  const own = { inode: 4026531840 };
+  const ctr = { inode: 4026532999, name: 'web-1' };
+  const hostL = sock({ localPort: 80, localAddress: '0.0.0.0', netns: own });
+  const ctrL = sock({ localPort: 80, localAddress: '0.0.0.0', netns: ctr, holders: [{ pid: 500, fd: 3, name: 'nginx' }] });
+  // A connection inside the container to its own port 80, and one on port 8080 where only the container listens.
+  const ctrIn = sock({ localPort: 80, localAddress: '127.0.0.1', remoteAddress: '127.0.0.1', remotePort: 50000, state: 'ESTABLISHED', netns: ctr, holders: [{ pid: 500, fd: 4, name: 'nginx' }] });
+  const ctrL2 = sock({ localPort: 8080, netns: ctr, holders: [{ pid: 501, fd: 3, name: 'app' }] });
+  const ctrIn2 = sock({ localPort: 8080, remoteAddress: '10.0.0.5', remotePort: 40000, state: 'ESTABLISHED', netns: ctr, holders: [{ pid: 501, fd: 5, name: 'app' }] });
+  const hostOut = sock({ localPort: 45000, localAddress: '127.0.0.1', remoteAddress: '127.0.0.1', remotePort: 8080, state: 'ESTABLISHED', netns: own, holders: [{ pid: 7, fd: 3, name: 'curl' }] });
+  const st = new WebState(undefined, undefined, own.inode);
+  st.apply(look([hostL, ctrL, ctrIn, ctrL2, ctrIn2, hostOut], 0));
+  const f = st.frameOf(st.view({ filter: '' }));
+  const ports = f.nodes.filter((n) => n.kind === 'port').map((n) => `${n.id} ${n.netns ?? ''} ${n.count}`).sort();
+  assert.deepEqual(ports, ['port:tcp:80  1', `port:tcp:80@${ctr.inode} web-1 2`, `port:tcp:8080@${ctr.inode} web-1 2`].sort());
+  const ids = f.edges.map((e) => e.id);
+  assert.ok(ids.includes(`peer:loopback@${ctr.inode}>port:tcp:80@${ctr.inode}`), ids.join(' '));
+  assert.ok(ids.includes(`peer:10.0.0.>port:tcp:8080@${ctr.inode}`), ids.join(' '));
+  // Our curl to 127.0.0.1:8080 goes out: nothing listens on 8080 in our namespace.
+  assert.ok(ids.includes('process:7>peer:loopback'), ids.join(' '));
+  assert.ok(!ids.some((i) => i.startsWith('peer:loopback>')), 'nothing came in through our loopback');
+});

@@ -1,6 +1,6 @@
 // sockscope pid <PID> and sockscope process <NAME>: every socket a process
 // holds, with its fd numbers (what `lsof -p PID -i` shows, for sockets).
-import { defaultContext, findProcessIds, hiddenProcess, hidepidOption, processInfo } from '../../index.js';
+import { currentPlatform, defaultContext, findProcessIds, hiddenProcess, hidepidOption, processInfo } from '../../index.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import { safeText } from '../../views/safe-text.js';
 import type { Socket } from '../../model/socket.js';
@@ -92,7 +92,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   const ropts = renderOptions(io, p);
   const explain = await explainerFor(io, p, format, snap.sockets);
   // Without a TCP/UDP filter the table also shows the Unix sockets each process holds (JSON: list -x --pid).
-  const unix = Object.keys(filter).length === 0 ? await unixOf(io, pids) : undefined;
+  const unix = Object.keys(filter).length === 0 && currentPlatform() === 'linux' ? await unixOf(io, pids) : undefined;
   let first = true;
   for (const pid of pids) {
     const info = await processInfo(pid, { procRoot: io.global.procRoot });
@@ -120,6 +120,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   await io.stdout.flush();
   const backlog = backlogNote(snap, snap.sockets, ropts.lang);
   if (backlog) note(io, backlog);
+  if (snap.source === 'windows-netstat' && pids.includes(4)) note(io, msg(ropts.lang, 'paste.note.windows-pid-4'));
   reportUnreadable(io, snap, pids);
   return snap.sockets.length ? 0 : 1;
 }

@@ -19,7 +19,7 @@ import { KeyParser, handleKey } from '../../views/tui/keys.js';
 import { safeText } from '../../views/safe-text.js';
 import { Screen } from '../../views/tui/screen.js';
 import {
-  applySnapshot, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type KillTarget, type TuiState,
+  applySnapshot, applyTraffic, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type KillTarget, type TuiState,
 } from '../../views/tui/state.js';
 
 const WATCH_SPECS = [
@@ -209,6 +209,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
       listening: filter.listening === true, all: filter.all === true },
     sort: o.sort,
   });
+  if (p.flags.has('traffic')) st.view = 'traffic';
   // List filters the live view has no toggle for (--port, --state, --pid, --process) become the `/` text.
   const text = [...(filter.ports ?? []).map(String), ...(filter.states ?? []).map((s) => `state:${s}`),
     ...(filter.pids ?? []).map((x) => `pid:${x}`), ...(filter.processes ?? []).map((x) => `proc:${x}`),
@@ -293,6 +294,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     switch (e.kind) {
       case 'quit': quit(0); return;
       case 'recollect': st.baseline = true; schedule(0); return;
+      case 'refresh': schedule(0); return;
       case 'kill': {
         // Each target is checked right before its signal: a pid that is gone or now another process is skipped.
         const refusals: string[] = [];
@@ -406,14 +408,16 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   }
   let loop: Promise<void> = Promise.resolve();
   const run = async (): Promise<void> => {
-    for await (const { snapshot, diff, stats } of watch({
+    for await (const { snapshot, diff, traffic, stats } of watch({
       source: collector, clock, signal: stopper.signal, intervalSeconds: o.interval, durationSeconds: o.duration,
-      query: () => ({ states: collectStates(st.toggles) }),
+      // The byte counters cost a larger dump: asked for only while the Traffic view shows.
+      query: () => ({ states: collectStates(st.toggles), counters: st.view === 'traffic' }),
     })) {
       if (stopped) break;
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       applySnapshot(st, snapshot, st.baseline ? undefined : diff, Date.now(), lastCost);
+      applyTraffic(st, traffic);
       settleSelection(st);
       render();
       const c = process.cpuUsage(c0);

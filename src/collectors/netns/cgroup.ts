@@ -247,3 +247,4 @@ export class OwnerResolver {
     return out;
   }
 }
+

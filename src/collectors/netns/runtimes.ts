@@ -72,7 +72,8 @@ export function defaultRuntimeRoots(procRoot: string): RuntimeRoots {
   else return EMPTY;
   const homes = [`${base}/root`, ...list(`${base}/home`).map((h) => `${base}/home/${h}`)];
   return {
-    docker: [`${base}/var/lib/docker`],
+    // Rootless dockerd keeps its data root in the user's home.
+    docker: [`${base}/var/lib/docker`, ...homes.map((h) => `${h}/.local/share/docker`)],
     podman: [`${base}/var/lib/containers/storage`, ...homes.map((h) => `${h}/.local/share/containers/storage`)],
     containerdTasks: [`${base}/run/containerd/io.containerd.runtime.v2.task`],
     crio: [`${base}/run/containers/storage`, `${base}/var/lib/containers/storage`],
@@ -230,6 +231,7 @@ export class RuntimeState {
   private podLogs: Map<string, { namespace: string; pod: string; dir: string }> | undefined;
   private ctrdNamespaces: string[] | undefined;
   private dockerAddresses: Map<string, ContainerRef> | undefined;
+  private dockerPorts: { container: ContainerRef; hostIp?: string; hostPort: number; containerPort: number; protocol: string }[] | undefined;
 
   constructor(private readonly roots: RuntimeRoots) {}
 
@@ -294,6 +296,42 @@ export class RuntimeState {
       }
     }
     return this.dockerAddresses.get(ip);
+  }
+
+  /**
+   * Host ports Docker says its running containers publish (config.v2.json
+   * NetworkSettings.Ports: {"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}).
+   * With the userland proxy off, NAT rules alone carry them: no host socket exists.
+   */
+  dockerPublished(): { container: ContainerRef; hostIp?: string; hostPort: number; containerPort: number; protocol: string }[] {
+    if (this.dockerPorts) return this.dockerPorts;
+    this.dockerPorts = [];
+    for (const root of this.roots.docker) {
+      for (const id of list(`${root}/containers`)) {
+        if (!SAFE_ID.test(id)) continue;
+        const j = readJson(`${root}/containers/${id}/config.v2.json`, CONFIG_CAP);
+        if (!isObject(j) || !isObject(j['State']) || j['State']['Running'] !== true || !isObject(j['NetworkSettings'])) continue;
+        const ports = j['NetworkSettings']['Ports'];
+        if (!isObject(ports)) continue;
+        const name = str(j['Name'])?.replace(/^\//, '');
+        const container: ContainerRef = name ? { runtime: 'docker', id, name } : { runtime: 'docker', id };
+        for (const [key, binds] of Object.entries(ports)) {
+          const m = /^(\d{1,5})\/(tcp|udp|sctp)$/.exec(key);
+          if (!m || !Array.isArray(binds)) continue;
+          for (const b of binds) {
+            if (!isObject(b)) continue;
+            const hp = str(b['HostPort']);
+            if (!hp || !/^\d{1,5}$/.test(hp) || Number(hp) > 65535) continue;
+            const e: { container: ContainerRef; hostIp?: string; hostPort: number; containerPort: number; protocol: string } =
+              { container, hostPort: Number(hp), containerPort: Number(m[1]), protocol: m[2]! };
+            const ip = str(b['HostIp']);
+            if (ip) e.hostIp = ip;
+            this.dockerPorts.push(e);
+          }
+        }
+      }
+    }
+    return this.dockerPorts;
   }
 
   private docker(ref: ContainerRef): ContainerRef | undefined {

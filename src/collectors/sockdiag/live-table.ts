@@ -29,6 +29,7 @@ import {
   decodeRecord, encodeDumpRequest,
 } from './codec.js';
 import { SockDiagChannel } from './transport.js';
+import { DestroyListener, type ClosedRecord } from './destroy-events.js';
 
 const HDR = 16;
 const MSG = 72;
@@ -100,6 +101,12 @@ export interface TrafficCounters {
   drops: number[];
   /** The kernel's cookie as one number (high * 2^32 + low): the same socket from tick to tick, whatever its inode. */
   cookie: number[];
+  /** TCP sockets the kernel destroyed since the previous read, with their final counters (destroy-events.ts). */
+  closed?: ClosedRecord[];
+  /** Why destroyed sockets are not heard (then `closed` is absent): watch counts by polling alone. */
+  closedFailed?: string;
+  /** Destroyed sockets missed since the start (a full queue, ENOBUFS). */
+  closedLost?: number;
 }
 
 export interface LiveTableRead {
@@ -146,7 +153,12 @@ export class LiveSockDiag {
   /** First record of every dump is decoded here, marked so the caller can tell it is new. */
   static readonly FRESH: Socket['holders'] = NO_HOLDERS;
 
-  constructor(private readonly openChannel: () => LiveChannel = () => new SockDiagChannel({ bulk: true })) {}
+  /** Heard while counters are read: the sockets destroyed between two reads, with their last counters. */
+  private destroyed: DestroyListener | undefined;
+
+  constructor(private readonly openChannel: () => LiveChannel = () => new SockDiagChannel({ bulk: true }),
+    /** null: never listen (tests that hand recorded replies). */
+    private readonly openDestroyed: (() => DestroyListener) | null = () => new DestroyListener()) {}
 
   /** The kernel's cookie of the socket with this inode, as of the latest read. */
   cookieOf(inode: number): [number, number] | undefined {
@@ -184,6 +196,9 @@ export class LiveSockDiag {
     const issues: ScanIssue[] = [];
     const refused: LiveTableRead['refused'] = [];
     const counters: TrafficCounters | undefined = opts.counters ? { acked: [], received: [], drops: [], cookie: [] } : undefined;
+    // Listening before the dump, so a socket destroyed meanwhile is heard. Not while counters are not wanted.
+    if (counters && this.openDestroyed) this.destroyed ??= this.openDestroyed();
+    else if (!counters && this.destroyed) { this.destroyed.close(); this.destroyed = undefined; }
     let decoded = 0;
     try {
       for (const protocol of opts.protocols) {
@@ -226,12 +241,19 @@ export class LiveSockDiag {
       if (kept.length === 0) this.seenNoInode.delete(k);
       else this.seenNoInode.set(k, kept.length === 1 ? kept[0]! : kept);
     }
+    if (counters && this.destroyed) {
+      if (this.destroyed.failed === undefined) counters.closed = this.destroyed.drain();
+      else counters.closedFailed = this.destroyed.failed;
+      counters.closedLost = this.destroyed.lost;
+    }
     return { sockets: out, issues, refused, decoded, gone, counters };
   }
 
   close(): void {
     this.channel?.close();
     this.channel = undefined;
+    this.destroyed?.close();
+    this.destroyed = undefined;
   }
 
   private chunk(buf: Buffer, protocol: Protocol, seq: number, gen: number, out: RawSocket[], counters?: TrafficCounters):

@@ -17,5 +17,7 @@ import { traffic } from './en/traffic.js';
 import { webServer } from './en/web-server.js';
 import { web } from './en/web.js';
 import { containers } from './en/containers.js';
+import { unix } from './en/unix.js';
+import { platforms } from './en/platforms.js';
 
-export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers } as const;
+export const en = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers, ...unix, ...platforms } as const;

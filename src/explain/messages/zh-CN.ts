@@ -17,5 +17,7 @@ import { traffic } from './zh-CN/traffic.js';
 import { webServer } from './zh-CN/web-server.js';
 import { web } from './zh-CN/web.js';
 import { containers } from './zh-CN/containers.js';
+import { unix } from './zh-CN/unix.js';
+import { platforms } from './zh-CN/platforms.js';
 
-export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers };
+export const zhCN: Readonly<Record<keyof typeof en, string>> = { ...views, ...explain, ...lab, ...watch, ...help, ...errors, ...live, ...scan, ...kill, ...doctor, ...exporter, ...netns, ...traffic, ...webServer, ...web, ...trace, ...containers, ...unix, ...platforms };

@@ -89,11 +89,15 @@ export function trafficJson(t: TrafficUpdate, time: number, cache: Map<number, s
     return `${o},"sockets":${p.sockets},${sum(p)}}`;
   });
   const groups = t.groups.map((g) => `{"kind":"${g.kind}","id":${jsonText(g.id)}${g.name !== undefined ? `,"name":${jsonText(g.name)}` : ''},"pids":[${g.pids.join(',')}],"sockets":${g.sockets},${sum(g)}}`);
-  const socks = t.sockets.map((x) => `{${sum(x)}${x.drops !== undefined ? `,"drops":${x.drops}` : ''},"socket":${socketJson(x.socket, cache)}}`);
+  // Only the sockets that moved a byte (or dropped a datagram) in this interval: the stream stays
+  // proportional to what is busy, not to every socket that ever moved since the start.
+  const socks = t.sockets.filter((x) => x.sendRate > 0 || x.recvRate > 0 || (x.dropsNow ?? 0) > 0)
+    .map((x) => `{${sum(x)}${x.drops !== undefined ? `,"drops":${x.drops},"dropsNow":${x.dropsNow ?? 0}` : ''}${x.closed ? ',"closed":true' : ''},"socket":${socketJson(x.socket, cache)}}`);
   const tt = t.totals;
   return `{"time":"${new Date(time).toISOString()}","event":"traffic","intervalMs":${Math.round(t.intervalMs)},` +
     `"totals":{${sum(tt)},"closed":${tt.closed},"closedSent":${tt.closedSent},"closedReceived":${tt.closedReceived}},` +
-    `"processes":[${procs.join(',')}],"groups":[${groups.join(',')}],"sockets":[${socks.join(',')}],"uncounted":${t.uncounted}}`;
+    `"processes":[${procs.join(',')}],"groups":[${groups.join(',')}],"sockets":[${socks.join(',')}],"uncounted":${t.uncounted}` +
+    (t.atClose ? `,"atClose":{"heard":${t.atClose.heard}${t.atClose.reason !== undefined ? `,"reason":${jsonText(t.atClose.reason)}` : ''},"lost":${t.atClose.lost}}` : '') + '}';
 }
 
 /** Lines for people: the totals, then each process that moved bytes in this interval. */

@@ -18,6 +18,7 @@ export const traffic = {
   'traffic.starting': 'Counting from now: rates show from the next refresh.',
   'traffic.idle': 'No TCP connection has moved a byte since counting began.',
   'traffic.udp': 'UDP: the kernel keeps no byte counters per UDP socket. {n} UDP sockets, {queued} bytes queued now, {drops} datagrams dropped for a full receive buffer since counting began.',
-  'traffic.blind': 'From the kernel\'s tcp_info counters, no packet capture. A connection that opens and closes between two refreshes is not seen, and bytes after a connection\'s last refresh are not counted.',
+  'traffic.blind': 'From the kernel\'s tcp_info counters, no packet capture; connections that close are counted to their last byte from the kernel\'s notice of each destroyed socket (one that opens and closes between two refreshes counts in the totals, with no process).',
+  'traffic.blind-polling': 'From the kernel\'s tcp_info counters, no packet capture. The kernel\'s notices of closed connections are not heard ({reason}): a connection that opens and closes between two refreshes is not seen, and bytes after a connection\'s last refresh are not counted.',
   'traffic.help': '4   Traffic: processes and connections by send and receive rate, with totals since the view opened (the kernel\'s tcp_info byte counters, no capture); s sorts by rate, total, pid or name',
 } as const;

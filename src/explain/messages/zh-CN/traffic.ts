@@ -20,6 +20,7 @@ export const traffic: Record<keyof typeof en, string> = {
   'traffic.starting': '从现在开始计数：下一次刷新后显示速率。',
   'traffic.idle': '开始计数以来，没有任何 TCP 连接传输过数据。',
   'traffic.udp': 'UDP：内核不为 UDP 套接字记录字节数。共 {n} 个 UDP 套接字，当前排队 {queued} 字节，开始计数以来因接收缓冲区满丢弃 {drops} 个数据报。',
-  'traffic.blind': '数据来自内核的 tcp_info 计数，不抓包。在两次刷新之间打开又关闭的连接看不到；连接最后一次刷新之后传输的字节不计入。',
+  'traffic.blind': '数据来自内核的 tcp_info 计数，不抓包；关闭的连接根据内核对每个被销毁 socket 的通知计到最后一个字节（在两次刷新之间打开又关闭的连接计入合计，但不归属任何进程）。',
+  'traffic.blind-polling': '数据来自内核的 tcp_info 计数，不抓包。收不到内核关于已关闭连接的通知（{reason}）：在两次刷新之间打开又关闭的连接看不到；连接最后一次刷新之后传输的字节不计入。',
   'traffic.help': '4   流量：按发送和接收速率列出进程与连接，并显示打开此视图以来的合计（内核 tcp_info 字节计数，不抓包）；s 可按速率、合计、PID 或名称排序',
 };
