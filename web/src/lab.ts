@@ -162,6 +162,7 @@ export class LabView {
   }
 
   private reset(): void {
+    delete this.status.dataset['done'];
     this.stepViews = [];
     this.doneEvent = undefined;
     this.lastSockets = [];
