@@ -67,6 +67,8 @@ export interface Browser {
   foreign: string[];
   /** Dialogs the page opened (alert, confirm): a hostile name must never open one. */
   dialogs: string[];
+  /** Answer the page's confirmations with yes (default: no). */
+  acceptDialogs: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function openBrowser(t: TestContext, origin: string, extraArgs: rea
     rmSync(profile, { recursive: true, force: true });
   });
   const page = context.pages()[0] ?? await context.newPage();
-  const b: Browser = { context, page, problems: [], foreign: [], dialogs: [] };
+  const b: Browser = { context, page, problems: [], foreign: [], dialogs: [], acceptDialogs: false };
   page.on('console', (m) => {
     // Failed loads are reported below with their address.
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) b.problems.push(m.text());
@@ -100,7 +102,7 @@ export async function openBrowser(t: TestContext, origin: string, extraArgs: rea
   page.on('pageerror', (e) => b.problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => {
     b.dialogs.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss();
+    void (b.acceptDialogs ? d.accept() : d.dismiss()).catch(() => undefined);
   });
   context.on('request', (r) => {
     const u = r.url();

@@ -40,7 +40,10 @@ test('a lab experiment run from the page reaches its last step with its expectat
   await b.page.selectOption('#lab-pick', 'backlog');
   await b.page.click('#lab-run');
   await b.page.waitForSelector('#lab-status[data-done]', { timeout: 90_000 });
+  // The dots' last move is a 0.7 s transition.
+  await b.page.waitForTimeout(1000);
   await screenshot(b.page, 'lab-backlog');
+  assert.equal(await b.page.getAttribute('#lab-queue .queue', 'data-peak'), '3', 'the queue keeps the fullest it was');
 
   assert.equal(await b.page.getAttribute('#lab-status', 'data-done'), 'ok', (await b.page.textContent('#lab-status')) ?? '');
   const steps = await b.page.$$eval('#lab-steps .step', (ls) => ls.map((l) => ({

@@ -62,6 +62,7 @@ test('a listener appears on the map and in the table within two seconds, and lea
   await b.page.waitForSelector('#detail .explain p', { timeout: 10_000 });
   assert.match((await b.page.textContent('#detail .explain'))!, new RegExp(`${port}`));
   assert.match((await b.page.textContent('#detail .holders'))!, new RegExp(`pid ${child.pid} python`));
+  assert.equal(await b.page.locator('#detail button.danger').count(), 0, 'no kill or close without --allow-actions');
   await screenshot(b.page, 'live-table-detail');
 
   // Closed: gone from the table and the map.
@@ -113,6 +114,19 @@ test('the filter and a time brush narrow the map and the table', async (t) => {
   const doorsBefore = (await mapNodes(b.page)).filter((n) => n.kind === 'port');
   assert.equal(doorsBefore.length, 2, JSON.stringify(doorsBefore));
 
+  // Clicking a node filters everything else: door A alone, on the map and in the table.
+  const doorA = b.page.locator('#map-svg g.node[data-kind="port"]:not(.exit)', { hasText: String(portA) });
+  await doorA.click();
+  assert.equal(await b.page.inputValue('#filter'), `port:${portA}`);
+  await b.page.waitForFunction((c) => ![...document.querySelectorAll('#map-svg g.node[data-kind="port"]:not(.exit)')]
+    .some((g) => (g.textContent ?? '').includes(String(c))), portB, { timeout: 10_000 });
+  assert.equal(await b.page.getAttribute(`#map-svg g.node[data-id="${doorsBefore.find((d) => d.text.includes(String(portA)))!.id}"]`, 'class').then((c) => /selected/.test(c ?? '')), true, 'the clicked door is drawn selected');
+  await b.page.waitForFunction((a) => {
+    const rows = [...document.querySelectorAll('#table-scroll .trow[data-id]:not([hidden])')].map((r) => r.textContent ?? '');
+    return rows.length >= 1 && rows.every((r) => r.includes(`:${a}`));
+  }, portA, { timeout: 10_000 });
+  await setFilter(b.page, both);
+
   // Brush on the timeline from just before B was born to now.
   await b.page.evaluate(() => { location.hash = 'timeline'; });
   await b.page.waitForFunction((tb) => Number(document.querySelector<HTMLElement>('#chart-rates')?.dataset['xmax'] ?? 0) > tb + 1500, bornB, { timeout: 10_000 });
@@ -148,4 +162,50 @@ test('the filter and a time brush narrow the map and the table', async (t) => {
   const refused = b.problems.filter((p) => /^400 GET .*notaport/.test(p));
   assert.ok(refused.length >= 1 && refused.length <= 4, `refusals of the bad filter: ${refused.join('\n')}`);
   assert.deepEqual(b.problems.filter((p) => !refused.includes(p)), []);
+});
+
+/** One process holding a listener and 150 connections to it, both ends: 301 sockets. */
+const MANY = `
+l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(200)
+port = l.getsockname()[1]
+clients = [socket.create_connection(('127.0.0.1', port)) for _ in range(150)]
+servers = [l.accept()[0] for _ in range(150)]
+emit(port=port)
+hold()
+`;
+
+test('the table is virtual and sorts by a clicked header', async (t) => {
+  const server = await startWeb(t, ['--interval', '0.5']);
+  const b = await openBrowser(t, server.origin);
+  await openPage(b, server, 'table');
+  const child = startPython(t, '301 sockets', MANY);
+  const port = Number((await child.message('port')).port);
+  await setFilter(b.page, `pid:${child.pid}`);
+  await b.page.waitForFunction(() => /of 301$/.test(document.querySelector('#table-count')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  // Only the rows in view (and a margin) exist as elements.
+  const drawn = await b.page.locator('#table-scroll .trow').count();
+  assert.ok(drawn > 10 && drawn < 80, `${drawn} row elements for 301 rows`);
+  assert.ok((await tableRows(b.page)).every((r) => r.includes(`127.0.0.1:${port}`)), 'every row is the listener or one of its connections');
+
+  // Scrolled to the end: the last rows are fetched and drawn, still from a small pool.
+  await b.page.$eval('#table-scroll', (e) => { e.scrollTop = e.scrollHeight; });
+  await b.page.waitForFunction(() => /–301 of 301$/.test(document.querySelector('#table-count')?.textContent ?? '')
+    && [...document.querySelectorAll('#table-scroll .trow:not([hidden])')].every((r) => (r as HTMLElement).dataset['id']), undefined, { timeout: 10_000 });
+  assert.ok(await b.page.locator('#table-scroll .trow').count() < 80);
+
+  // Sort by state: LISTEN first ascending, last descending.
+  await b.page.click('#view-table .th[data-col="state"]');
+  await b.page.waitForFunction(() => (document.querySelector('#view-table .th[data-col="state"]')?.textContent ?? '').endsWith('▲'), undefined, { timeout: 10_000 });
+  await b.page.$eval('#table-scroll', (e) => { e.scrollTop = 0; });
+  await b.page.waitForFunction(() => /LISTEN/.test(document.querySelector('#table-scroll .trow[data-id]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await b.page.click('#view-table .th[data-col="state"]');
+  await b.page.waitForFunction(() => (document.querySelector('#view-table .th[data-col="state"]')?.textContent ?? '').endsWith('▼'), undefined, { timeout: 10_000 });
+  await b.page.waitForFunction(() => /ESTABLISHED/.test(document.querySelector('#table-scroll .trow[data-id]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await b.page.$eval('#table-scroll', (e) => { e.scrollTop = e.scrollHeight; });
+  await b.page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#table-scroll .trow:not([hidden])')].filter((r) => (r as HTMLElement).dataset['id'])
+      .sort((x, y) => x.getBoundingClientRect().top - y.getBoundingClientRect().top);
+    return rows.length > 0 && /LISTEN/.test(rows[rows.length - 1]!.textContent ?? '');
+  }, undefined, { timeout: 10_000 });
+  assert.deepEqual(b.problems, []);
 });

@@ -65,6 +65,8 @@ export class LabView {
   private closeStream: (() => void) | undefined;
   private running = false;
   private lastSockets: Row[] = [];
+  /** The fullest each listener's accept queue was during the run (by port). */
+  private peaks = new Map<number, number>();
   private doneEvent: Extract<LabEvent, { type: 'done' }> | undefined;
 
   constructor(container: HTMLElement, private session: Session) {
@@ -82,8 +84,8 @@ export class LabView {
       el('div', { class: 'lab-bar' }, el('label', { for: 'lab-pick', 'data-i18n': 'web.lab.pick' }), this.picker, this.run, this.status),
       this.header,
       el('div', { class: 'lab-layout' },
-        el('div', { class: 'lab-left' }, el('h3', { 'data-i18n': 'web.lab.diagram' }), this.diagram, el('p', { class: 'hint', 'data-i18n': 'web.lab.legend' }),
-          el('h3', { 'data-i18n': 'web.lab.queue.title' }), this.queue),
+        el('div', { class: 'lab-left' }, el('h3', { 'data-i18n': 'web.lab.queue.title' }), this.queue,
+          el('h3', { 'data-i18n': 'web.lab.diagram' }), this.diagram, el('p', { class: 'hint', 'data-i18n': 'web.lab.legend' })),
         el('div', { class: 'lab-right' }, this.steps)),
     );
     this.run.addEventListener('click', () => void this.start());
@@ -160,9 +162,11 @@ export class LabView {
   }
 
   private reset(): void {
+    delete this.status.dataset['done'];
     this.stepViews = [];
     this.doneEvent = undefined;
     this.lastSockets = [];
+    this.peaks.clear();
     this.ports.clear();
     for (const d of this.dotEls.values()) d.remove();
     this.dotEls.clear();
@@ -214,6 +218,7 @@ export class LabView {
       case 'observation':
         // The server's side: the experiment's ports, and any port one of its sockets listens on.
         for (const s of e.sockets) if (s.state === 'LISTEN' || s.state === 'UNCONN') this.ports.add(s.localPort);
+        for (const s of e.sockets) if (s.state === 'LISTEN') this.peaks.set(s.localPort, Math.max(this.peaks.get(s.localPort) ?? 0, s.recvQ));
         this.lastSockets = e.sockets;
         this.placeDots(e.sockets);
         this.renderQueue();
@@ -301,17 +306,20 @@ export class LabView {
     replace(this.queue, ...listeners.map((s) => {
       // A listener's Send-Q is its backlog (as ss shows it); '?' when the source cannot see it.
       const backlog = /^\d+$/.test(s.sendQ) ? Number(s.sendQ) : undefined;
-      const slots = Math.max(s.recvQ, (backlog ?? s.recvQ) + 1, 1);
+      const peak = this.peaks.get(s.localPort) ?? s.recvQ;
+      const slots = Math.max(peak, (backlog ?? s.recvQ) + 1, 1);
       const cells = [];
       for (let i = 0; i < Math.min(slots, 64); i++) {
         const over = backlog !== undefined && i >= backlog + 1;
-        cells.push(el('span', { class: `slot${i < s.recvQ ? ' full' : ''}${over ? ' over' : ''}${backlog !== undefined && i === backlog ? ' edge' : ''}` }));
+        // Full now; or outlined up to the fullest it was in this run.
+        const state = i < s.recvQ ? ' full' : i < peak ? ' peak' : '';
+        cells.push(el('span', { class: `slot${state}${over ? ' over' : ''}${backlog !== undefined && i === backlog ? ' edge' : ''}` }));
       }
       const text = backlog === undefined
         ? t('web.lab.queue.nobacklog', { port: s.localPort, n: num(s.recvQ) })
         : t('web.lab.queue', { port: s.localPort, n: num(s.recvQ), backlog: num(backlog) });
-      return el('div', { class: 'queue', 'data-port': s.localPort, 'data-recvq': s.recvQ, 'data-backlog': backlog ?? '' },
-        el('div', { class: 'slots' }, ...cells), el('p', {}, text));
+      return el('div', { class: 'queue', 'data-port': s.localPort, 'data-recvq': s.recvQ, 'data-backlog': backlog ?? '', 'data-peak': peak },
+        el('div', { class: 'slots' }, ...cells), el('p', {}, text, peak > s.recvQ ? ` ${t('web.lab.queue.peak', { peak: num(peak) })}` : ''));
     }));
   }
 }

@@ -39,7 +39,6 @@ interface Particle {
   path: [number, number, number, number];
   start: number;
   color: string;
-  dot: SVGCircleElement;
 }
 
 const TAU = Math.PI * 2;
@@ -109,7 +108,8 @@ export class MapView {
   readonly root: SVGSVGElement;
   private readonly edgeLayer: SVGGElement;
   private readonly nodeLayer: SVGGElement;
-  private readonly particleLayer: SVGGElement;
+  /** The travelling dots are drawn on a canvas over the SVG: moving them repaints the canvas alone, not the map. */
+  private readonly particleCanvas: HTMLCanvasElement;
   private readonly hostCircle: SVGCircleElement;
   private readonly hostLabel: SVGTextElement;
   private readonly hostCount: SVGTextElement;
@@ -132,10 +132,12 @@ export class MapView {
     this.hostCount = svg('text', { x: CX, y: CY + 16, class: 'host-count', 'text-anchor': 'middle' });
     this.empty = svg('text', { x: CX, y: CY + 40, class: 'map-empty', 'text-anchor': 'middle' });
     this.edgeLayer = svg('g', { class: 'edges' });
-    this.particleLayer = svg('g', { class: 'particles' });
     this.nodeLayer = svg('g', { class: 'nodes' });
-    this.root.append(this.hostCircle, this.hostLabel, this.hostCount, this.empty, this.edgeLayer, this.particleLayer, this.nodeLayer);
-    container.append(this.root);
+    this.root.append(this.hostCircle, this.hostLabel, this.hostCount, this.empty, this.edgeLayer, this.nodeLayer);
+    this.particleCanvas = document.createElement('canvas');
+    this.particleCanvas.className = 'particles';
+    this.particleCanvas.setAttribute('aria-hidden', 'true');
+    container.append(this.root, this.particleCanvas);
   }
 
   setHost(name: string): void {
@@ -238,7 +240,7 @@ export class MapView {
         const title = svg('title');
         const path = svg('line', { class: 'edge', 'data-id': e.id }, title);
         if (animate) path.classList.add('enter');
-        path.addEventListener('animationend', () => path.classList.remove('enter', 'flash-opened', 'flash-closed'));
+        path.addEventListener('animationend', () => path.classList.remove('enter'));
         this.edgeLayer.append(path);
         d = { edge: e, path, title };
         this.edges.set(e.id, d);
@@ -320,24 +322,18 @@ export class MapView {
     return `${name(e.from)} — ${name(e.to)}: ${t('web.map.sockets', { n: num(e.count) })} (${states})`;
   }
 
-  /** Edges that gained (green) or lost (red) sockets this tick: a dot runs along them, and they glow. */
+  /** Edges that gained (green) or lost (red) sockets this tick: a dot runs along each. */
   private flash(ev: MapEvent, ids: string[], how: 'opened' | 'closed'): void {
     const color = how === 'opened' ? '#27c46b' : '#e0483b';
     for (const id of ids.slice(0, 24)) {
       const d = this.edges.get(id);
       if (!d) continue;
-      // Restart the CSS animation on the next frame (no forced layout per edge).
-      d.path.classList.remove('flash-opened', 'flash-closed');
-      const path = d.path;
-      requestAnimationFrame(() => path.classList.add(`flash-${how}`));
       const a = this.pos(d.edge.from);
       const b = this.pos(d.edge.to);
       // Opening connections travel inwards (peer to door), closing ones outwards.
       const outer = (p: { x: number; y: number }): number => Math.hypot(p.x - CX, p.y - CY);
       const [p, q] = (how === 'opened') === outer(a) > outer(b) ? [a, b] : [b, a];
-      const dot = svg('circle', { r: 5, fill: color, class: 'particle' });
-      this.particleLayer.append(dot);
-      this.particles.push({ path: [p.x, p.y, q.x, q.y], start: performance.now(), color, dot });
+      this.particles.push({ path: [p.x, p.y, q.x, q.y], start: performance.now(), color });
     }
     void ev;
     if (!this.animating && this.particles.length) {
@@ -346,26 +342,42 @@ export class MapView {
     }
   }
 
-  private lastParticleFrame = 0;
+  private boxes: { at: number; svg: DOMRect; parent: DOMRect } | undefined;
 
   private runParticles(now: number): void {
     const DUR = 800;
-    // 30 frames a second is smooth enough for a dot, and halves the repaints of the map.
-    if (now - this.lastParticleFrame < 30) {
-      requestAnimationFrame((n) => this.runParticles(n));
-      return;
+    const c = this.particleCanvas;
+    // Measured once per run of dots (a layout read per frame costs more than the dots).
+    if (!this.boxes || now - this.boxes.at > 1000) {
+      this.boxes = { at: now, svg: this.root.getBoundingClientRect(), parent: c.parentElement!.getBoundingClientRect() };
     }
-    this.lastParticleFrame = now;
+    const svgBox = this.boxes.svg;
+    const parent = this.boxes.parent;
+    const dpr = window.devicePixelRatio || 1;
+    // Cover the SVG exactly; its viewBox is fitted (xMidYMid meet).
+    if (c.width !== Math.round(svgBox.width * dpr) || c.height !== Math.round(svgBox.height * dpr)) {
+      c.width = Math.round(svgBox.width * dpr);
+      c.height = Math.round(svgBox.height * dpr);
+      c.style.width = `${svgBox.width}px`;
+      c.style.height = `${svgBox.height}px`;
+    }
+    c.style.left = `${svgBox.left - parent.left}px`;
+    c.style.top = `${svgBox.top - parent.top}px`;
+    const scale = Math.min(svgBox.width / W, svgBox.height / H);
+    const ox = (svgBox.width - W * scale) / 2;
+    const oy = (svgBox.height - H * scale) / 2;
+    const ctx = c.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, svgBox.width, svgBox.height);
     this.particles = this.particles.filter((p) => {
       const k = (now - p.start) / DUR;
-      if (k >= 1) {
-        p.dot.remove();
-        return false;
-      }
+      if (k >= 1) return false;
       const [x1, y1, x2, y2] = p.path;
-      p.dot.setAttribute('cx', (x1 + (x2 - x1) * k).toFixed(1));
-      p.dot.setAttribute('cy', (y1 + (y2 - y1) * k).toFixed(1));
-      p.dot.setAttribute('opacity', String(1 - k * 0.6));
+      ctx.globalAlpha = 1 - k * 0.6;
+      ctx.fillStyle = p.color;
+      ctx.beginPath();
+      ctx.arc(ox + (x1 + (x2 - x1) * k) * scale, oy + (y1 + (y2 - y1) * k) * scale, Math.max(2.5, 5 * scale), 0, TAU);
+      ctx.fill();
       return true;
     });
     if (this.particles.length) requestAnimationFrame((n) => this.runParticles(n));

@@ -83,4 +83,5 @@ export const web = {
   'web.map.other.peer': '{n} more networks',
   'web.map.other.group': '{n} more groups',
   'web.lab.steps': '{steps} steps.',
+  'web.lab.queue.peak': '(the fullest it was in this run: {peak}, dashed)',
 } as const;

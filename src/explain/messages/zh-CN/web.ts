@@ -81,4 +81,5 @@ export const web = {
   'web.map.other.peer': '另外 {n} 个网络',
   'web.map.other.group': '另外 {n} 个分组',
   'web.lab.steps': '共 {steps} 步。',
+  'web.lab.queue.peak': '（本次运行中最多时为 {peak} 个，虚线表示）',
 } as const;
