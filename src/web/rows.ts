@@ -71,7 +71,8 @@ export function toRow(id: number, s: Socket, firstSeen: number, o: RowOptions): 
     process: holdersCell(s, o.lang),
     pid: h?.pid,
     user: h?.user === undefined ? undefined : safeText(h.user),
-    netns: s.netns ? safeText(s.netns.name ?? String(s.netns.inode)) : undefined,
+    // The host's own namespace is every row's on most machines: named only when it is another one.
+    netns: s.netns && !s.netns.host ? safeText(s.netns.name ?? String(s.netns.inode)) : undefined,
     container: h ? ctr(h) : undefined,
     unit: h?.unit === undefined ? undefined : safeText(h.unit),
     holders: s.holders.slice(0, MAX_HOLDERS).map((x) => ({

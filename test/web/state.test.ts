@@ -12,6 +12,7 @@ import { sortSockets, type SortKey } from '../../src/model/sort.js';
 import type { WatchUpdate } from '../../src/watch.js';
 import { MapAggregate, contribute, frameDelta, peerKey, type MapDelta, type MapFrame } from '../../src/web/map.js';
 import { WebState, comparator, sortEntries } from '../../src/web/state.js';
+import { toRow } from '../../src/web/rows.js';
 
 let inode = 1000;
 
@@ -298,4 +299,15 @@ test("another network namespace's ports are doors of their own; its loopback is 
   // Our curl to 127.0.0.1:8080 goes out: nothing listens on 8080 in our namespace.
   assert.ok(ids.includes('process:7>peer:loopback'), ids.join(' '));
   assert.ok(!ids.some((i) => i.startsWith('peer:loopback>')), 'nothing came in through our loopback');
+});
+
+test('a row names its network namespace only when it is not the host\'s (which would be every row\'s on most machines)', () => {
+  const host = { inode: 4026531833, host: true as const };
+  const blue = { inode: 4026532301, name: 'blue\u001b[2J' };
+  const inHost = toRow(1, sock({ localPort: 80, netns: host }), 0, { lang: 'en' });
+  const inBlue = toRow(2, sock({ localPort: 80, netns: blue }), 0, { lang: 'en' });
+  const unnamed = toRow(3, sock({ localPort: 80, netns: { inode: 4026532999 } }), 0, { lang: 'en' });
+  assert.equal(inHost.netns, undefined);
+  assert.equal(inBlue.netns, 'blue\\x1b[2J');
+  assert.equal(unnamed.netns, '4026532999');
 });
