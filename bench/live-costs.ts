@@ -99,3 +99,82 @@ export function netnsCost(namespaces: number, per: number, runs: number, log: (m
   }
   return { lines };
 }
+
+export interface PaintCost {
+  /** From navigation to the map's first port door drawn, ms (median of the loads). */
+  mapMs: number;
+  /** From navigation to the table's first row drawn (Table view), ms. */
+  tableMs: number;
+  loads: number;
+}
+
+/**
+ * Time to first meaningful paint of the page, in Debian's Chromium driven by
+ * playwright-core: `sockscope web` is started once (its first look done), then
+ * the page is loaded `loads` times in a fresh context each, timing the map's
+ * first door and the table's first row. Undefined when Chromium or
+ * playwright-core is missing.
+ */
+export async function webPaint(bin: string, loads: number, log: (m: string) => void): Promise<PaintCost | undefined> {
+  let pw: typeof import('playwright-core');
+  try {
+    pw = await import('playwright-core');
+  } catch {
+    log('web paint: playwright-core is not installed');
+    return undefined;
+  }
+  const { existsSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  if (!existsSync('/usr/bin/chromium')) { log('web paint: /usr/bin/chromium is missing'); return undefined; }
+  const child = spawn(process.execPath, [bin, 'web'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', () => { /* drained */ });
+  // launch() gives each run a fresh temporary profile of its own.
+  const profile = mkdtempSync(join(tmpdir(), 'sockscope-bench-chromium-'));
+  let browser: import('playwright-core').Browser | undefined;
+  try {
+    const deadline = Date.now() + 60_000;
+    let m: RegExpExecArray | null = null;
+    while (!(m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(out)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!m) { log('web paint: no URL printed'); return undefined; }
+    const url = m[1]!;
+    browser = await pw.chromium.launch({
+      executablePath: '/usr/bin/chromium', headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    // A first load that also waits for the server's first look, not counted.
+    const warm = await browser.newPage();
+    await warm.goto(url, { waitUntil: 'load', timeout: 120_000 });
+    await warm.waitForSelector('#map-svg g.node[data-kind="port"]', { timeout: 120_000 });
+    const cookies = await warm.context().cookies();
+    await warm.close();
+    const maps: number[] = [];
+    const tables: number[] = [];
+    for (let i = 0; i < loads; i++) {
+      const ctx = await browser.newContext();
+      await ctx.addCookies(cookies);
+      const page = await ctx.newPage();
+      const t0 = performance.now();
+      await page.goto(new URL('/', url).toString(), { waitUntil: 'commit', timeout: 120_000 });
+      await page.waitForSelector('#map-svg g.node[data-kind="port"]', { timeout: 120_000 });
+      maps.push(performance.now() - t0);
+      const t1 = performance.now();
+      await page.click('#tab-table');
+      await page.waitForSelector('#table-scroll .trow', { timeout: 120_000 });
+      tables.push(performance.now() - t1);
+      await ctx.close();
+    }
+    return { mapMs: median(maps)!, tableMs: median(tables)!, loads };
+  } catch (e) {
+    log(`web paint: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    child.kill('SIGTERM');
+    await new Promise((r) => { child.once('exit', r); setTimeout(r, 5000); });
+    rmSync(profile, { recursive: true, force: true });
+  }
+}

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GNU_TIME, cleanupMeasure, haveGnuTime, median, run, type RunResult } from './measure.js';
 import { scrapeCost, type ScrapeCost } from './fleet.js';
-import { netnsCost, webCost, type NetnsCost, type WebCost } from './live-costs.js';
+import { netnsCost, webCost, webPaint, type NetnsCost, type PaintCost, type WebCost } from './live-costs.js';
 import { HOST, SCENES, buildScene, killAllNow, stopAll, type Scene, type SceneSpec } from './scene.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -266,6 +266,7 @@ interface SceneResult {
   /** `watch --events --traffic`: the same ticks with tcp_info byte counters and rates. */
   traffic?: WatchCost;
   web?: WebCost;
+  paint?: PaintCost;
   scrape?: ScrapeCost;
   stats: Map<string, Stat>;
   counts: { rep: number; sockscope?: number; ss?: number; ssScene?: number }[];
@@ -362,6 +363,8 @@ async function measureScene(scene: Scene, opts: Options, siInstalled: boolean): 
     } catch (e) {
       log(`web: ${(e as Error).message}`);
     }
+    result.paint = await webPaint(BIN, 3, log);
+    if (result.paint) log(`web paint: map ${result.paint.mapMs.toFixed(0)} ms, table ${result.paint.tableMs.toFixed(0)} ms`);
   }
   if (!opts.skip.has('exporter')) {
     try {
@@ -594,6 +597,10 @@ function report(results: SceneResult[], opts: Options, info: Record<string, stri
       L.push('', `\`sockscope web\` on this scene (one stream open, ${x.looks} looks): first rows over HTTP ${ms(x.firstRowsMs)} ms after start; ` +
         `per look ${ms(x.lookCpuMs)} ms CPU in watch() and ${ms(x.serverCpuMs)} ms CPU in the server (max ${ms(x.maxServerCpuMs)}); ` +
         `${(x.streamBytesPerLook / 1024).toFixed(1)} KB streamed per look; RSS ${x.rssMB.toFixed(0)} MB; ${x.sockets} sockets.`);
+    }
+    if (res.paint) {
+      L.push('', `The page in headless Chromium (software rendering), ${res.paint.loads} loads with the server already running: the map's first door drawn ` +
+        `${ms(res.paint.mapMs)} ms after navigation (median), the table's first rows ${ms(res.paint.tableMs)} ms after switching to it.`);
     }
     if (res.profile?.length) {
       L.push('', `CPU profile of \`sockscope list -t -a --json\` on this scene (\`node --cpu-prof\`, top self time):`, '',
