@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { BIN, eventually, python, runCli, socketsOnPort, startPython, type Child } from './helpers.js';
 import { tmux } from '../watch/tmux.js';
+import { SERVER_PY, makeNetns, pythonIn } from './netns-scene.js';
 
 /** A listener on a kernel-chosen loopback port that forks `children` processes sharing it. */
 const FORKED_SERVER = `
@@ -234,4 +235,23 @@ test('a pid reused between the question and the answer is never signalled', asyn
   assert.ok(res.b_alive, 'the process that now has the pid is alive');
   assert.equal(res.exit, 5, res.screen);
   assert.match(res.screen, new RegExp(`Port ${port} is still held`));
+});
+
+test('kill :PORT frees the port of its own network namespace: the same port in another namespace is left alone, unless --netns names it', async (t) => {
+  const ns = makeNetns(t, 'k');
+  const srv = pythonIn(t, ns, 'server in a namespace', SERVER_PY, ['0']);
+  const port = (await srv.message('port'))['port'] as number;
+  // Nothing holds the port here: a container's own port is not this host's.
+  const here = await runCli(['kill', `:${port}`, '--yes']);
+  assert.equal(here.code, 1, here.stdout + here.stderr);
+  assert.match(here.stdout, new RegExp(`Port ${port} is free`));
+  assert.doesNotMatch(here.stdout, /Sent SIG/);
+  assert.ok(alive(srv.pid), 'the process in the other namespace was not signalled');
+  const bad = await runCli(['kill', `:${port}`, '--yes', '--netns', 'no-such-namespace-here']);
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.ok(alive(srv.pid));
+  const there = await runCli(['kill', `:${port}`, '--yes', '--netns', ns]);
+  assert.equal(there.code, 0, there.stdout + there.stderr);
+  assert.match(there.stdout, new RegExp(`Sent SIGTERM to ${srv.pid} \\(python3\\)`));
+  await eventually('the namespace\'s server gone', () => assert.ok(!alive(srv.pid)), { timeoutMs: 5000 });
 });

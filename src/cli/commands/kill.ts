@@ -19,7 +19,8 @@ import { formatEndpoint } from '../../model/socket.js';
 import { commandText, holderText, nameText, unheldText } from '../../views/columns.js';
 import { safeText } from '../../views/safe-text.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
-import { note, query, type Io } from '../common.js';
+import { note, query, reportMissingNetns, type Io } from '../common.js';
+import { isNetnsToken } from '../../collectors/netns/select.js';
 
 /** Exit status when the port is still held, or the process still runs, afterwards. */
 export const EXIT_STILL_HELD = 5;
@@ -133,7 +134,7 @@ function socketText(s: Socket, pid: number): string {
 export async function killCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [
     { name: 'signal', short: 's', value: true }, { name: 'yes', short: 'y' }, { name: 'dry-run' },
-    { name: 'wait', value: true }, { name: 'help', short: 'h' },
+    { name: 'wait', value: true }, { name: 'help', short: 'h' }, { name: 'netns', value: true, repeat: true },
   ]);
   const L: Lang = io.global.lang;
   if (p.flags.has('help')) {
@@ -157,10 +158,16 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
   if (!yes && !dryRun && !interactive) throw new UsageError('err.kill-not-tty');
   const procRoot = io.global.procRoot;
   const out = io.stdout;
+  // A port is a port of one network namespace: :8080 in a container's namespace does not
+  // hold the host's 8080. Ours (`self`) unless --netns names others (as list's --netns).
+  const netnsTokens = p.values.get('netns')?.flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
+  for (const t of netnsTokens ?? []) if (!isNetnsToken(t)) throw new UsageError('netns.err.token', { text: t });
+  const netns = netnsTokens?.length ? [...new Set(netnsTokens)] : platform === 'linux' && io.global.source !== 'lsof' ? ['self'] : undefined;
+  if (netnsTokens?.length && reportMissingNetns(io, { netns })) return 1;
 
   /** The sockets on the port now (local port, exact), with their holders. */
   const onPort = async (port: number, protocol?: Protocol): Promise<Socket[]> => {
-    const snap = await query(io, { filter: { ports: [port], all: true, protocols: protocol ? [protocol] : undefined } });
+    const snap = await query(io, { filter: { ports: [port], all: true, protocols: protocol ? [protocol] : undefined, netns } });
     return snap.sockets.filter((s) => s.localPort === port);
   };
 
