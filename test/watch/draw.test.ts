@@ -216,3 +216,20 @@ test('the Listeners view shows its queue header whole when the terminal has room
   const narrow = screen(st, 60, 12).join('\n');
   assert.ok(!narrow.includes(head) && narrow.includes('Accep'), narrow);
 });
+
+test('Sockets view: NETNS and CONTAINER columns as list shows them, only when a socket lives outside the host namespace', () => {
+  const host = { inode: 4026531833, host: true as const };
+  const blue = { inode: 4026532301, name: 'blue' };
+  const plain = screen(state(SCENE.map((s) => ({ ...s, netns: host }))), 160, 14);
+  assert.ok(!plain.some((l) => /NETNS/.test(l)), plain.join('\n'));
+  const mixed = [
+    sock({ inode: 20, localPort: 8080, state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, netns: blue,
+      holders: [{ pid: 4242, fd: 3, name: 'nginx', container: { runtime: 'podman', id: 'c468332fe2531b2f'.padEnd(64, '0'), name: 'web-1' } }] }),
+    sock({ inode: 21, netns: host, holders: [{ pid: 77, fd: 4, name: 'curl', unit: 'backup.service' }] }),
+  ];
+  const lines = screen(state(mixed), 160, 14);
+  const header = lines.find((l) => /Proto/.test(l)) ?? '';
+  assert.match(header, /NETNS\s+CONTAINER\s+PID\/Program/, lines.join('\n'));
+  assert.ok(lines.some((l) => /LISTEN\s+.*\bblue\s+web-1\s+4242\/nginx/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /ESTABLISHED\s+.*\bhost\s+backup\.service\s+77\/curl/.test(l)), lines.join('\n'));
+});

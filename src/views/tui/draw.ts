@@ -4,7 +4,7 @@ import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
 import type { Holder, Socket, SocketState } from '../../model/socket.js';
 import { safeText } from '../safe-text.js';
 import { formatEndpoint } from '../../model/socket.js';
-import { COLUMNS, holderName, remoteCell, shortBytes, stateStyle, unheldText, type CellOptions } from '../columns.js';
+import { COLUMNS, CONTAINER_COLUMN, NETNS_COLUMN, holderName, remoteCell, shortBytes, showsNamespaces, stateStyle, unheldText, type CellOptions } from '../columns.js';
 import { displayWidth, paint, type Paint } from '../sink.js';
 import { confirmText } from './keys.js';
 import {
@@ -288,10 +288,17 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
   const start = st.scroll.sockets;
   const shown = rows.slice(start, start + rowsRoom);
   const co: CellOptions = { numeric: o.numeric, lang: o.lang, ephemeral: o.ephemeral };
-  const cols = COLUMNS;
+  // proto, local, remote, state, recvq, sendq (holders apart); NETNS and CONTAINER as list
+  // shows them, only when some socket lives outside the host's namespace.
+  const ns = st.snapshot !== undefined && showsNamespaces(st.snapshot);
+  const cols = ns ? [...COLUMNS.slice(0, 6), NETNS_COLUMN, CONTAINER_COLUMN] : COLUMNS.slice(0, 6);
   const headers = cols.map((c) => msg(o.lang, c.header));
-  // proto, local, remote, state, recvq, sendq (holders apart)
-  const base = shown.map((s) => [cols[0]!.text(s, co), cols[1]!.text(s, co), cols[2]!.text(s, co), s.state, String(s.recvQ), String(s.backlog ?? s.sendQ)]);
+  const holdersHeader = msg(o.lang, COLUMNS[6]!.header);
+  const base = shown.map((s) => {
+    const r = [cols[0]!.text(s, co), cols[1]!.text(s, co), cols[2]!.text(s, co), s.state, String(s.recvQ), String(s.backlog ?? s.sendQ)];
+    if (ns) r.push(NETNS_COLUMN.text(s, co), CONTAINER_COLUMN.text(s, co));
+    return r;
+  });
   const widthOf = (i: number, cells: string[][]): number => Math.max(displayWidth(headers[i]!), ...cells.map((r) => displayWidth(r[i]!)));
   const room = o.width - 2; // the mark and its space
   let gap = 2;
@@ -305,15 +312,15 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
     gap = g;
     level = lv;
     cells = short ? base.map((r) => r.map((x, i) => (i === 3 ? SHORT_STATE[x as SocketState] ?? x : x))) : base;
-    widths = [0, 1, 2, 3, 4, 5].map((i) => widthOf(i, cells));
+    widths = cols.map((_, i) => widthOf(i, cells));
     holders = shown.map((s) => holdersAt(s, level, o.lang));
-    const need = Math.max(displayWidth(headers[6]!), ...holders.map(displayWidth));
+    const need = Math.max(displayWidth(holdersHeader), ...holders.map(displayWidth));
     if (fixed() + need <= room) break;
   }
   if (fixed() + Math.max(...holders.map(displayWidth), 0) > room) {
     // Step 5: the holders column keeps the pid, "/" and a few letters of the name (and "+N");
     // addresses give up their middle, long (IPv6) ones first, the port always stays.
-    const minHolder = Math.max(displayWidth(headers[6]!) > 11 ? 11 : displayWidth(headers[6]!), ...shown.map((s) => {
+    const minHolder = Math.max(displayWidth(holdersHeader) > 11 ? 11 : displayWidth(holdersHeader), ...shown.map((s) => {
       if (!s.holders.length) return 8;
       const pids = new Set(s.holders.map((h) => h.pid)).size;
       return String(s.holders[0]!.pid).length + 1 + Math.min(4, displayWidth(holderName(s.holders[0]!.name))) + (pids > 1 ? ` +${pids - 1}`.length : 0);
@@ -335,7 +342,7 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
       return holdersAt(s, 2, o.lang, hw - fixedPart);
     });
   }
-  const hdr = headers.slice(0, 6).map((h, i) => (i === 3 && cells !== base && displayWidth(h) > widths[3]! ? cutMiddle(h, widths[3]!) : h));
+  const hdr = headers.map((h, i) => (i === 3 && cells !== base && displayWidth(h) > widths[3]! ? cutMiddle(h, widths[3]!) : h));
   const line = (c: string[], h: string, mark: string): string =>
     mark + ' ' + c.map((x, i) => cell(x, widths[i]!, cols[i]!.align) + ' '.repeat(gap)).join('') + h;
   const out: string[] = [];
@@ -345,7 +352,7 @@ function socketsBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
     out.push(row(line(cells[i]!, holders[i]!, m ? MARK_CHAR[m] : ' '), o.width, o, m, start + i === st.selected.sockets,
       m ? undefined : s.state === 'TIME_WAIT' ? 'dim' : undefined));
   }
-  return { header: line(hdr, headers[6]!, ' '), rows: out };
+  return { header: line(hdr, holdersHeader, ' '), rows: out };
 }
 
 function statesItems(states: Partial<Record<SocketState, number>>): string[] {
