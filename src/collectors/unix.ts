@@ -8,7 +8,9 @@ import type { UnixSocket } from '../model/unix.js';
 import { unheldBy, type UnheldScan } from './linux.js';
 import { readProcessUids, scanHolders, type FdRef } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
-import { readUnixSockets } from './sockdiag/unix.js';
+import { decodeUnixChunk, encodeUnixRequest, readUnixSockets } from './sockdiag/unix.js';
+import { discoverNetns } from './netns/discover.js';
+import { NetnsChannel } from './netns/table.js';
 
 export interface UnixSnapshot {
   takenAt: number;
@@ -22,12 +24,44 @@ export interface UnixSnapshot {
   issues: ScanIssue[];
 }
 
-/** Read every Unix socket of this network namespace; with `pids`, only those held by these processes. */
+/**
+ * The Unix sockets of the namespaces these processes are in, other than ours,
+ * appended to `out` (through the native addon's netns socket; without it, or
+ * without the right to enter, an issue says which namespace was not read).
+ * Returns the count of malformed messages.
+ */
+function readOtherNamespaces(procRoot: string, pids: readonly number[], out: UnixSocket[], issues: ScanIssue[]): number {
+  const disc = discoverNetns(procRoot, { pids, dirs: [] });
+  if (disc.own === undefined) return 0;
+  let malformed = 0;
+  for (const ns of disc.namespaces) {
+    if (ns.inode === disc.own || ns.pids.length === 0) continue;
+    try {
+      const channel = NetnsChannel.open(ns, procRoot);
+      try {
+        const seq = 0x7a000000 + (ns.inode & 0xffffff);
+        const r = decodeUnixChunk(channel.dump(encodeUnixRequest(seq)).bytes, seq, out);
+        malformed += r.malformed;
+        if (r.errno !== undefined) issues.push({ kind: 'source-error', subject: `netlink netns ${ns.inode} unix`, detail: `errno ${-r.errno}` });
+      } finally {
+        channel.close();
+      }
+    } catch (e) {
+      issues.push({ kind: 'source-error', subject: `netlink netns ${ns.inode} unix`, detail: (e as Error).message });
+    }
+  }
+  return malformed;
+}
+
+/** Read every Unix socket of this network namespace; with `pids`, only those held by these processes (in whatever namespace they are). */
 export async function collectUnix(ctx: CollectorContext, opts: { pids?: readonly number[] } = {}): Promise<UnixSnapshot> {
   const takenAt = ctx.now();
   const table = await readUnixSockets();
   const issues: ScanIssue[] = [];
   if (table.errno !== undefined) throw new Error(`the kernel refused the Unix socket dump (errno ${-table.errno}; is unix_diag available?)`);
+  // Unix sockets belong to a network namespace too: those of the processes asked
+  // for that live in another one are read from inside it (as their TCP and UDP).
+  if (opts.pids) table.malformed += readOtherNamespaces(ctx.procRoot, opts.pids, table.sockets, issues);
   if (table.malformed) issues.push({ kind: 'parse-error', subject: 'netlink unix', detail: `${table.malformed} malformed messages` });
   let wanted = new Set(table.sockets.map((s) => s.inode));
   let scan;
