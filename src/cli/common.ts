@@ -4,7 +4,7 @@ import { readEphemeralRange } from '../collectors/procfs/host.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Column } from '../views/columns.js';
-import { SOCKET_STATES, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
+import { SOCKET_STATES, type ContainerRef, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
 import { hiddenHint } from '../views/overview.js';
 import { safeText } from '../views/safe-text.js';
@@ -159,7 +159,9 @@ export function reportNetnsErrors(io: Io, snap: Snapshot): void {
 }
 
 /** "network namespace blue (4026532500)", "network namespace 4026532500", or the host's. */
-export function netnsLabel(n: { inode: number; name?: string; host?: boolean }, lang: Lang): string {
+export function netnsLabel(n: { inode: number; name?: string; host?: boolean; container?: ContainerRef }, lang: Lang): string {
+  // A container's namespace by the container ("container web-1 (netns 4026532177)"): its runtime-made name says little.
+  if (n.container) return msg(lang, 'containers.in-netns', { name: safeText(n.container.name ?? `${n.container.runtime}:${n.container.id.slice(0, 12)}`), inode: n.inode });
   return n.name !== undefined ? msg(lang, 'netns.named', { name: safeText(n.name), inode: n.inode }) : msg(lang, 'netns.unnamed', { inode: n.inode });
 }
 

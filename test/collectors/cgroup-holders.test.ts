@@ -90,3 +90,12 @@ test('Filter.containers: a host port kept for the container (docker-proxy, conmo
   assert.ok(!matches({ containers: ['other'] }, kept));
   assert.ok(!matches({ units: ['web-1'] }, kept));
 });
+
+test('pid N on a recorded tree: the title says the container, else the unit (en + zh-CN)', () => {
+  const proc = join(FIXTURES, 'cgroup', 'docker-v2', 'proc');
+  assert.match(runCli(['--proc-root', proc, 'pid', '4100']).out.split('\n')[0]!, /^PID 4100 {2}nginx {2}in container web-1 \(docker f31f384749f9\)$/);
+  assert.match(runCli(['--proc-root', proc, 'pid', '900']).out.split('\n')[0]!, /^PID 900 {2}dockerd {2}unit docker\.service$/);
+  assert.match(runCli(['--proc-root', proc, '--lang', 'zh-CN', 'pid', '4100']).out, /在容器 web-1（docker f31f384749f9）里/);
+  // A process in neither: the title as it was.
+  assert.match(runCli(['--proc-root', join(FIXTURES, 'proc', 'dualstack-udp'), 'pid', '4242']).out.split('\n')[0]!, /^PID 4242 {2}\S+( {2}user \S+)?$/);
+});

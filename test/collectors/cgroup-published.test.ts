@@ -79,3 +79,24 @@ test('JSON: "published" after the holders, the same from the fast writer and toJ
   assert.ok(!fast.includes('\u001b'), 'a container name is escaped in JSON text');
   assert.equal((JSON.parse(fast) as { holders: Holder[] }).holders[0]!.unit, 'docker.service');
 });
+
+test('NAT-only publishing: Docker\'s records of running containers, once per container port; port N says it on a free port', async () => {
+  const { natPublished } = await import('../../src/collectors/netns/published.js');
+  const { runCli } = await import('../helpers.js');
+  const proc = join(FIXTURES, 'cgroup', 'docker-v2', 'proc');
+  const n = natPublished(proc, 9100);
+  assert.equal(n.length, 1, 'two bindings (0.0.0.0 and ::) of one container, and a stopped container: one entry');
+  assert.deepEqual({ ...n[0], hostIp: undefined }, {
+    container: { runtime: 'docker', id: '99884424f32e8039dc5f6e0a7da484936ddc4c9fed9906ca8674f470fb3efa0b', name: 'metrics' },
+    hostIp: undefined, hostPort: 9100, containerPort: 9100, protocol: 'tcp' });
+  assert.deepEqual(natPublished(proc, 9100, 'udp'), []);
+  assert.deepEqual(natPublished(proc, 9101), [], 'a port the container exposes without publishing');
+  assert.deepEqual(natPublished('/nonexistent/proc', 9100), []);
+  const r = runCli(['--proc-root', proc, 'port', '9100']);
+  assert.equal(r.code, 1, 'free on the host: no socket holds it');
+  assert.match(r.out, /free/);
+  assert.match(r.out, /Yet container metrics \(docker 99884424f32e\) publishes tcp port 9100 of this host with NAT rules alone/);
+  assert.doesNotMatch(runCli(['--proc-root', proc, 'port', '9101']).out, /NAT/);
+  const zh = runCli(['--proc-root', proc, '--lang', 'zh-CN', 'port', '9100']);
+  assert.match(zh.out, /不过容器 metrics（docker 99884424f32e）仅用 NAT 规则发布了本机的 tcp 端口 9100/);
+});

@@ -60,6 +60,9 @@ test('parseCgroup: Kubernetes pods (systemd and cgroupfs drivers, containerd, cr
   // kind / docker-in-docker: the innermost container is the one that runs the process.
   const other = 'a'.repeat(64);
   assert.deepEqual(parseCgroup(`0::/docker/${other}/kubepods/burstable/pod${uid}/${ID}\n`).container, { runtime: 'kubernetes', id: ID, pod: { uid } });
+  // The kind node's own processes: its container, not a pod's.
+  assert.deepEqual(parseCgroup(`0::/docker/${other}/kubepods/burstable\n`).container, { runtime: 'docker', id: other });
+  assert.deepEqual(parseCgroup(`0::/docker/${other}/system.slice/kubelet.service\n`), { container: { runtime: 'docker', id: other }, unit: 'kubelet.service', path: `/docker/${other}/system.slice/kubelet.service` });
 });
 
 test('parseCgroup: LXC, systemd-nspawn, libvirt', () => {
@@ -119,7 +122,7 @@ for (const scenario of SCENARIOS) {
       assert.deepEqual({ ...r.ownerOf(Number(pid)) }, meta.expected[pid], `${scenario} pid ${pid}`);
     }
     // Every pid directory of the tree has an expectation.
-    assert.deepEqual(readdirSync(join(dir, 'proc')).sort(), pids.sort());
+    assert.deepEqual(readdirSync(join(dir, 'proc')).filter((n) => /^\d+$/.test(n)).sort(), pids.sort());
   });
 }
 

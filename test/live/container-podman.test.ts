@@ -17,6 +17,7 @@ import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers.js';
+import { watch } from '../../src/index.js';
 
 interface JsonHolder { pid: number; name?: string; container?: { runtime: string; id: string; name?: string }; unit?: string }
 interface JsonSocket {
@@ -47,13 +48,24 @@ function isStaticElf(path: string): boolean {
   }
 }
 
-/** A port free on 127.0.0.1 now (the kernel picks it), for podman's -p. */
+/**
+ * A port no socket of the host uses now, on any address or protocol, below the
+ * ephemeral range (other tests' ports, picked by the kernel, are inside it): so
+ * that `port P` is about this container's port alone.
+ */
 async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
+  for (let i = 0; i < 50; i++) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const used = execFileSync('ss', ['-tuanH', `sport = :${port}`], { encoding: 'utf8', timeout: 10_000 }).trim();
+    if (used !== '') continue;
+    // And the kernel agrees it can be bound now.
+    const srv = createServer();
+    const ok = await new Promise<boolean>((resolve) => { srv.once('error', () => resolve(false)); srv.listen(port, '127.0.0.1', () => resolve(true)); });
+    if (!ok) continue;
+    await new Promise<void>((resolve) => srv.close(() => resolve()));
+    return port;
+  }
+  throw new Error('no free port found in 20000-29999 after 50 tries');
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -150,12 +162,21 @@ test('podman container end to end: the httpd socket inside and the host port con
   assert.equal(p.code, 0, p.err);
   assert.ok(p.out.includes(`conmon holds this port only to keep it reserved for container ${tag} (podman ${id.slice(0, 12)}): NAT rules send the traffic to port 8080 inside it`), p.out);
 
+  // port 8080 in the container's namespace: answered by the container, with its namespace.
+  const inside = runCli(['port', '8080', '--netns', `pid:${httpdPid}`]);
+  assert.equal(inside.code, 0, inside.err);
+  assert.ok(inside.out.includes(`used in container ${tag} (netns ${innerNs}) by busybox pid ${httpdPid}`), inside.out);
+
+  assert.ok(p.out.includes(`to free it, stop the container (podman stop ${tag})`), p.out);
+  assert.ok(!p.out.includes('sockscope kill'), 'killing conmon is not how the port is freed');
+
   // pid <httpd>: its socket, in its namespace, with the CONTAINER column.
   const pj = runCli(['pid', String(httpdPid), '--json']);
   assert.equal(pj.code, 0, pj.err);
   const mine = JSON.parse(pj.out) as JsonSocket[];
   assert.ok(mine.some((s) => s.localPort === 8080 && s.holders.some((h) => h.pid === httpdPid && h.container?.id === id && h.container.name === tag)), pj.out);
   const pt = runCli(['pid', String(httpdPid), '-W']);
+  assert.ok(pt.out.split('\n')[0]!.endsWith(`in container ${tag} (podman ${id.slice(0, 12)})`), pt.out);
   assert.match(pt.out, /CONTAINER/);
   assert.match(pt.out, new RegExp(`LISTEN .* ${tag}`));
 
@@ -163,6 +184,16 @@ test('podman container end to end: the httpd socket inside and the host port con
   const le = runCli(['list', '-tl', '-e', '-W', '--container', tag]);
   assert.ok(le.out.includes(`runs in container ${tag} (podman ${id.slice(0, 12)})`), le.out);
   assert.ok(le.out.includes(`\u2192${tag}:8080`), le.out);
+
+  // The live view's tracker (library watch(), live collector): the same container on httpd's holder, filtered by it.
+  const stop = new AbortController();
+  let seen: JsonHolder | undefined;
+  for await (const u of watch({ filter: { listening: true, containers: [tag] }, intervalSeconds: 0.2, durationSeconds: 20, signal: stop.signal })) {
+    seen = u.sockets.flatMap((s) => s.holders).find((h) => h.pid === httpdPid);
+    if (seen) break;
+  }
+  stop.abort();
+  assert.deepEqual(seen?.container, want, 'watch(): httpd\'s holder carries its container');
 
   // The overview groups them under the container.
   const ov = runCli(['--container', tag, '-W']);

@@ -10,7 +10,8 @@ import { sortSockets } from '../../model/sort.js';
 import { COLUMNS, commandText, holderText, nameText, showsNamespaces, withNetnsColumn, type Column } from '../../views/columns.js';
 import { backlogNote } from '../../views/overview.js';
 import { paint, type RenderOptions } from '../../views/sink.js';
-import { msg } from '../../explain/i18n.js';
+import { msg, translator } from '../../explain/i18n.js';
+import { containerPhrase } from '../../explain/containers.js';
 import { renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePid } from '../args.js';
 import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, notAProcess, query, renderOptions, reportHidden, reportMissingNetns, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
@@ -102,7 +103,10 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
     const L = ropts.lang;
     // Name, user and command line are the process's own text: escaped, and the command line cut to the terminal unless --wide.
     const title = msg(L, 'pid.title', { pid, name: nameText(info?.name) }) + (info?.user ? msg(L, 'pid.user', { user: safeText(info.user) }) : '');
-    await io.stdout.line(paint(ropts.color, 'bold', title));
+    // Who runs it (its cgroup): the container, else the systemd unit.
+    const owner = info?.container ? msg(L, 'containers.pid.container', { container: containerPhrase(info.container, translator(L)) })
+      : info?.unit !== undefined ? msg(L, 'containers.pid.unit', { unit: safeText(info.unit) }) : '';
+    await io.stdout.line(paint(ropts.color, 'bold', title + owner));
     if (info?.command) await io.stdout.line(paint(ropts.color, 'dim', commandText(info.command, ropts.wide ? undefined : ropts.width)));
     if (snap.issues.some((i) => i.kind === 'permission-denied' && i.subject.endsWith(`/${pid}/fd`))) {
       await io.stdout.line(msg(L, 'pid.unreadable') + (snap.privileged ? '' : msg(L, 'pid.unreadable.sudo')));

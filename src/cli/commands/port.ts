@@ -12,14 +12,15 @@ import { safeText } from '../../views/safe-text.js';
 import { msg, translator, type Lang } from '../../explain/i18n.js';
 import { explainPortNumber } from '../../explain/ports.js';
 import { ianaLookup } from '../../explain/iana.js';
-import { containerSentences } from '../../explain/containers.js';
+import { containerPhrase, containerSentences } from '../../explain/containers.js';
+import { natPublished } from '../../collectors/netns/published.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
 import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, netnsLabel, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
-import type { NetnsRef } from '../../model/socket.js';
+import type { ContainerRef, NetnsRef } from '../../model/socket.js';
 import type { Snapshot } from '../../model/snapshot.js';
 
 /** Parse "80", "80/tcp", "53/udp". */
@@ -81,10 +82,28 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
     const backlog = backlogNote(snap, sockets, io.global.lang);
     if (backlog) note(io, backlog);
     // Held by a process here: the exact command that frees it. (Only in this branch: every socket is the host's.)
-    if (sockets.some((s) => s.localPort === port && s.holders.length > 0)) {
+    const held = sockets.filter((s) => s.localPort === port && s.holders.length > 0);
+    // Kept for a container (docker-proxy, conmon): killing that process is not how the port is freed; stopping the container is.
+    const kept = held.find((s) => s.published?.container);
+    if (kept && held.every((s) => s.published)) {
+      const c = kept.published!.container!;
+      await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'containers.free-hint', {
+        tool: kept.published!.via === 'docker-proxy' ? 'docker' : 'podman', name: safeText(c.name ?? c.id.slice(0, 12)) })));
+      await io.stdout.flush();
+    } else if (held.length) {
       await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'port.kill-hint', { target: protocol ? `:${port}/${protocol}` : `:${port}` })));
       await io.stdout.flush();
     }
+  }
+  // No host listener on the port: a container may still publish it by NAT rules alone (said, not counted: nothing here holds it).
+  if (format === 'table' && !sockets.some((s) => s.localPort === port && (!s.netns || s.netns.host) && (s.state === 'LISTEN' || s.state === 'UNCONN'))) {
+    for (const n of natPublished(io.global.procRoot ?? '/proc', port, protocol)) {
+      const line = msg(io.global.lang, 'containers.nat-published', {
+        container: containerPhrase(n.container, translator(io.global.lang)), protocol: n.protocol, port, containerPort: n.containerPort,
+      });
+      for (const l of wrap(line, renderOptions(io, p).width)) await io.stdout.line(l);
+    }
+    await io.stdout.flush();
   }
   reportHidden(io, snap);
   if (filter.pids) reportUnreadable(io, snap, filter.pids);
@@ -203,6 +222,8 @@ async function describeNamespaces(io: Io, port: number, protocol: Protocol | und
     const g = groups.get(key);
     if (g) g.push(s); else groups.set(key, [s]);
   }
+  // What the snapshot knows of a namespace (its container) beyond the socket's reference.
+  const infoOf = (k: NetnsRef): NetnsRef & { container?: ContainerRef } => snap.namespaces?.find((n) => n.inode === k.inode) ?? k;
   const keys = [...groups.keys()].sort((a, b) => (a === undefined || a.host ? -2 : order.get(a.inode) ?? 0) - (b === undefined || b.host ? -2 : order.get(b.inode) ?? 0));
   const hostRead = !snap.namespaces || snap.namespaces.some((n) => n.host);
   const parts: string[] = [];
@@ -210,14 +231,14 @@ async function describeNamespaces(io: Io, port: number, protocol: Protocol | und
   if (hostRead && hostGroup === undefined) parts.push(paint(ropts.color, 'green', msg(L, 'netns.port.free-host')));
   for (const k of keys) {
     const who = holdersSummary(groups.get(k)!, port, L);
-    parts.push(k === undefined || k.host ? msg(L, 'netns.port.used-host', { who }) : msg(L, 'netns.port.used-in', { ns: netnsLabel(k, L), who }));
+    parts.push(k === undefined || k.host ? msg(L, 'netns.port.used-host', { who }) : msg(L, 'netns.port.used-in', { ns: netnsLabel(infoOf(k), L), who }));
   }
   for (const l of wrap(msg(L, 'netns.port.summary', { label: portLabel(port, protocol, L), parts: parts.join('; ') }), ropts.width)) await io.stdout.line(l);
   const listeners = snap.sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
   await portMeaning(io, port, protocol, listeners, L);
   for (const k of keys) {
     await io.stdout.line('');
-    await io.stdout.line(paint(ropts.color, 'bold', k === undefined || k.host ? msg(L, 'netns.port.section-host') : msg(L, 'netns.port.section', { ns: netnsLabel(k, L) })));
+    await io.stdout.line(paint(ropts.color, 'bold', k === undefined || k.host ? msg(L, 'netns.port.section-host') : msg(L, 'netns.port.section', { ns: netnsLabel(infoOf(k), L) })));
     const list = groups.get(k)!;
     await describePort(io, port, protocol, list, sort, ropts, explain, await tcpListenPorts(io, port, list, k), false);
   }

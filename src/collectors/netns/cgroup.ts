@@ -83,10 +83,14 @@ function readPath(path: string): Found {
   const found: Found = { at: -1, unitAt: -1 };
   let pod: ContainerRef['pod'] | undefined;
   let kube = false;
+  let kubeAt = -1;
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     if (seg === '' || seg.length > 300) continue;
-    if (seg === 'kubepods' || seg.startsWith('kubepods.') || seg.startsWith('kubepods-')) kube = true;
+    if (!kube && (seg === 'kubepods' || seg.startsWith('kubepods.') || seg.startsWith('kubepods-'))) {
+      kube = true;
+      kubeAt = i;
+    }
     const podMatch = POD_SLICE.exec(seg) ?? (kube ? POD_DIR.exec(seg) : null);
     if (podMatch) {
       pod = { uid: podMatch[1]!.replace(/_/g, '-') };
@@ -106,7 +110,8 @@ function readPath(path: string): Found {
   }
   // cri-o serves only the kubelet: its containers are pods' even when no kubepods
   // segment is visible (a nested or renamed hierarchy).
-  if (found.container && (kube || /^crio-/.test(segs[found.at]!))) found.container.runtime = 'kubernetes';
+  // A container above the kubepods segment (a kind node's own container) stays what it is.
+  if (found.container && ((kube && found.at > kubeAt) || /^crio-/.test(segs[found.at]!))) found.container.runtime = 'kubernetes';
   return found;
 }
 
@@ -247,3 +252,4 @@ export class OwnerResolver {
     return out;
   }
 }
+

@@ -105,3 +105,35 @@ export function annotatePublished(sockets: Socket[], procRoot: string, roots?: R
     }
   }
 }
+
+/** A host port a running container publishes by NAT rules alone, as its runtime recorded it. */
+export interface NatPublished {
+  container: ContainerRef;
+  hostIp?: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: string;
+}
+
+/**
+ * Containers that publish host port `port` (of `protocol`, when given) while no
+ * host socket holds it: Docker with the userland proxy off, where NAT rules
+ * alone carry the traffic. From Docker's records (root's to read); the caller
+ * asks only when the host has no listener on the port.
+ */
+export function natPublished(procRoot: string, port: number, protocol?: string, roots?: RuntimeRoots): NatPublished[] {
+  try {
+    const st = new RuntimeState(roots ?? defaultRuntimeRoots(procRoot));
+    // One entry per container and port inside: Docker records 0.0.0.0 and :: bindings apart.
+    const seen = new Set<string>();
+    return st.dockerPublished().filter((p) => {
+      if (p.hostPort !== port || (protocol !== undefined && p.protocol !== protocol)) return false;
+      const key = `${p.container.id}|${p.protocol}|${p.containerPort}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  } catch {
+    return [];
+  }
+}

@@ -44,6 +44,8 @@ export interface RuntimeRoots {
 const CONFIG_CAP = 4 * 1024 * 1024;
 /** containers.json and podman's database grow with the number of containers. */
 const STORE_CAP = 64 * 1024 * 1024;
+/** Bytes of Docker configs read in all when every container must be looked at (by address, by host port). */
+const DOCKER_SCAN_BUDGET = 64 * 1024 * 1024;
 /** Entries read from one directory listing (homes, namespaces, log links). */
 const LIST_CAP = 10_000;
 
@@ -72,7 +74,8 @@ export function defaultRuntimeRoots(procRoot: string): RuntimeRoots {
   else return EMPTY;
   const homes = [`${base}/root`, ...list(`${base}/home`).map((h) => `${base}/home/${h}`)];
   return {
-    docker: [`${base}/var/lib/docker`],
+    // Rootless dockerd keeps its data root in the user's home.
+    docker: [`${base}/var/lib/docker`, ...homes.map((h) => `${h}/.local/share/docker`)],
     podman: [`${base}/var/lib/containers/storage`, ...homes.map((h) => `${h}/.local/share/containers/storage`)],
     containerdTasks: [`${base}/run/containerd/io.containerd.runtime.v2.task`],
     crio: [`${base}/run/containers/storage`, `${base}/var/lib/containers/storage`],
@@ -81,7 +84,7 @@ export function defaultRuntimeRoots(procRoot: string): RuntimeRoots {
   };
 }
 
-/** A bounded file as text; undefined when unreadable. `whole` refuses a cut file. */
+/** A bounded file as text (and whether it was cut); undefined when unreadable. */
 function readText(path: string, cap: number): { text: string; truncated: boolean } | undefined {
   try {
     const r = readBounded(path, cap);
@@ -182,26 +185,22 @@ export function parsePodmanPorts(db: string): Map<string, PortMapping[]> {
   return out;
 }
 
-const ID_KEY = /"id":"([0-9a-f]{64})"/g;
+/** A byte that cannot be inside a JSON text: the edge of a database record. */
+const isEdge = (c: number): boolean => c <= 8;
+/** How far a record reaches each way from its port mappings (configs are tens of KB). */
+const RECORD_REACH = 256 * 1024;
 
+/** The top-level "id" of the JSON record around offset `at`: the first one between the record's edges. */
 function nearestId(db: string, at: number): string | undefined {
-  // A config record is at most tens of KB; look that far each way.
-  const lo = Math.max(0, at - 256 * 1024);
-  const hi = Math.min(db.length, at + 256 * 1024);
-  let best: string | undefined;
-  let bestDist = Infinity;
-  ID_KEY.lastIndex = lo;
-  for (let m = ID_KEY.exec(db); m && m.index < hi; m = ID_KEY.exec(db)) {
-    const d = Math.abs(m.index - at);
-    // Stop at a byte that cannot be inside a JSON text: that is the record's edge.
-    const a = Math.min(m.index, at);
-    const b = Math.max(m.index, at);
-    if (d < bestDist && !/[\x00-\x08]/.test(db.slice(a, b))) {
-      best = m[1];
-      bestDist = d;
-    }
-  }
-  return best;
+  let lo = at;
+  const minLo = Math.max(0, at - RECORD_REACH);
+  while (lo > minLo && !isEdge(db.charCodeAt(lo - 1))) lo--;
+  let hi = at;
+  const maxHi = Math.min(db.length, at + RECORD_REACH);
+  while (hi < maxHi && !isEdge(db.charCodeAt(hi))) hi++;
+  // The record's own "id" is its first: nested objects (the OCI spec) carry no 64-hex "id".
+  const m = /"id":"([0-9a-f]{64})"/.exec(db.slice(lo, hi));
+  return m?.[1];
 }
 
 interface Annotated { name?: string; pod?: string; namespace?: string; uid?: string }
@@ -230,6 +229,8 @@ export class RuntimeState {
   private podLogs: Map<string, { namespace: string; pod: string; dir: string }> | undefined;
   private ctrdNamespaces: string[] | undefined;
   private dockerAddresses: Map<string, ContainerRef> | undefined;
+  private dockerAll: { id: string; config: Record<string, unknown> }[] | undefined;
+  private dockerPorts: { container: ContainerRef; hostIp?: string; hostPort: number; containerPort: number; protocol: string }[] | undefined;
 
   constructor(private readonly roots: RuntimeRoots) {}
 
@@ -250,10 +251,13 @@ export class RuntimeState {
     if (!this.podmanPortMap) {
       this.podmanPortMap = new Map();
       for (const root of this.roots.podman) {
-        const r = readText(`${root}/libpod/bolt_state.db`, STORE_CAP);
-        if (!r) continue;
-        // Bytes as latin1: the JSON we look for is ASCII, and offsets stay byte offsets.
-        const text = r.text;
+        let text: string;
+        try {
+          // Bytes as latin1: the JSON looked for is ASCII, a binary database needs no UTF-8 decoding, and it stays fast.
+          text = readBounded(`${root}/libpod/bolt_state.db`, STORE_CAP).bytes.toString('latin1');
+        } catch {
+          continue;
+        }
         for (const [k, v] of parsePodmanPorts(text)) if (!this.podmanPortMap.has(k)) this.podmanPortMap.set(k, v);
       }
     }
@@ -274,26 +278,80 @@ export class RuntimeState {
   dockerByAddress(ip: string): ContainerRef | undefined {
     if (!this.dockerAddresses) {
       this.dockerAddresses = new Map();
-      for (const root of this.roots.docker) {
-        for (const id of list(`${root}/containers`)) {
-          if (!SAFE_ID.test(id)) continue;
-          const j = readJson(`${root}/containers/${id}/config.v2.json`, CONFIG_CAP);
-          if (!isObject(j) || !isObject(j['NetworkSettings'])) continue;
-          const nets = j['NetworkSettings']['Networks'];
-          if (!isObject(nets)) continue;
-          const name = str(j['Name'])?.replace(/^\//, '');
-          const ref: ContainerRef = name ? { runtime: 'docker', id, name } : { runtime: 'docker', id };
-          for (const n of Object.values(nets)) {
-            if (!isObject(n)) continue;
-            for (const k of ['IPAddress', 'GlobalIPv6Address']) {
-              const a = str(n[k]);
-              if (a && !this.dockerAddresses.has(a)) this.dockerAddresses.set(a, ref);
-            }
+      for (const { id, config: j } of this.dockerConfigs()) {
+        if (!isObject(j['NetworkSettings'])) continue;
+        const nets = j['NetworkSettings']['Networks'];
+        if (!isObject(nets)) continue;
+        const name = str(j['Name'])?.replace(/^\//, '');
+        const ref: ContainerRef = name ? { runtime: 'docker', id, name } : { runtime: 'docker', id };
+        for (const n of Object.values(nets)) {
+          if (!isObject(n)) continue;
+          for (const k of ['IPAddress', 'GlobalIPv6Address']) {
+            const a = str(n[k]);
+            if (a && !this.dockerAddresses.has(a)) this.dockerAddresses.set(a, ref);
           }
         }
       }
     }
     return this.dockerAddresses.get(ip);
+  }
+
+  /**
+   * Every Docker container's config.v2.json (parsed once, shared by the lookups
+   * by address and by host port), within DOCKER_SCAN_BUDGET bytes in all.
+   */
+  private dockerConfigs(): { id: string; config: Record<string, unknown> }[] {
+    if (this.dockerAll) return this.dockerAll;
+    this.dockerAll = [];
+    let budget = DOCKER_SCAN_BUDGET;
+    for (const root of this.roots.docker) {
+      for (const id of list(`${root}/containers`)) {
+        if (!SAFE_ID.test(id) || budget <= 0) continue;
+        const r = readText(`${root}/containers/${id}/config.v2.json`, Math.min(CONFIG_CAP, budget));
+        if (!r) continue;
+        budget -= r.text.length;
+        if (r.truncated) continue;
+        try {
+          const j = JSON.parse(r.text) as unknown;
+          if (isObject(j)) this.dockerAll.push({ id, config: j });
+        } catch {
+          // half-written: skipped
+        }
+      }
+    }
+    return this.dockerAll;
+  }
+
+  /**
+   * Host ports Docker says its running containers publish (config.v2.json
+   * NetworkSettings.Ports: {"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}).
+   * With the userland proxy off, NAT rules alone carry them: no host socket exists.
+   */
+  dockerPublished(): { container: ContainerRef; hostIp?: string; hostPort: number; containerPort: number; protocol: string }[] {
+    if (this.dockerPorts) return this.dockerPorts;
+    this.dockerPorts = [];
+    for (const { id, config: j } of this.dockerConfigs()) {
+      if (!isObject(j['State']) || j['State']['Running'] !== true || !isObject(j['NetworkSettings'])) continue;
+      const ports = j['NetworkSettings']['Ports'];
+      if (!isObject(ports)) continue;
+      const name = str(j['Name'])?.replace(/^\//, '');
+      const container: ContainerRef = name ? { runtime: 'docker', id, name } : { runtime: 'docker', id };
+      for (const [key, binds] of Object.entries(ports)) {
+        const m = /^(\d{1,5})\/(tcp|udp|sctp)$/.exec(key);
+        if (!m || !Array.isArray(binds)) continue;
+        for (const b of binds) {
+          if (!isObject(b)) continue;
+          const hp = str(b['HostPort']);
+          if (!hp || !/^\d{1,5}$/.test(hp) || Number(hp) > 65535) continue;
+          const e: { container: ContainerRef; hostIp?: string; hostPort: number; containerPort: number; protocol: string } =
+            { container, hostPort: Number(hp), containerPort: Number(m[1]), protocol: m[2]! };
+          const ip = str(b['HostIp']);
+          if (ip) e.hostIp = ip;
+          this.dockerPorts.push(e);
+        }
+      }
+    }
+    return this.dockerPorts;
   }
 
   private docker(ref: ContainerRef): ContainerRef | undefined {
