@@ -5,6 +5,7 @@
 //   node dist/bench/run.js [--scene small|large|all] [--reps N] [--warmup N]
 //                          [--large-conns N] [--timeout SECONDS] [--skip id,id]
 //                          [--profile] [--out FILE | --no-write] [--hold]
+// --skip also takes watch, traffic, web, exporter and netns (the long-running commands' costs).
 // The same settings as environment variables: BENCH_SCENE, BENCH_REPS,
 // BENCH_WARMUP, BENCH_LARGE_CONNS, BENCH_TIMEOUT, BENCH_SKIP, BENCH_PROFILE=1, BENCH_OUT.
 //
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GNU_TIME, cleanupMeasure, haveGnuTime, median, run, type RunResult } from './measure.js';
 import { scrapeCost, type ScrapeCost } from './fleet.js';
+import { netnsCost, webCost, type NetnsCost, type WebCost } from './live-costs.js';
 import { HOST, SCENES, buildScene, killAllNow, stopAll, type Scene, type SceneSpec } from './scene.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -261,6 +263,9 @@ interface WatchCost { ticks: number; medianCpuMs: number; p90CpuMs: number; maxC
 interface SceneResult {
   scene: Scene;
   watch?: WatchCost;
+  /** `watch --events --traffic`: the same ticks with tcp_info byte counters and rates. */
+  traffic?: WatchCost;
+  web?: WebCost;
   scrape?: ScrapeCost;
   stats: Map<string, Stat>;
   counts: { rep: number; sockscope?: number; ss?: number; ssScene?: number }[];
@@ -349,6 +354,15 @@ async function measureScene(scene: Scene, opts: Options, siInstalled: boolean): 
   }
   if (opts.profile) result.profile = await profileSockscope(['list', '-t', '-a', '--json'], opts.timeoutMs);
   if (!opts.skip.has('watch')) result.watch = watchCost(scene.spec.name === 'large' ? 40 : 10);
+  if (!opts.skip.has('traffic')) result.traffic = watchCost(scene.spec.name === 'large' ? 20 : 10, ['--traffic']);
+  if (!opts.skip.has('web')) {
+    try {
+      result.web = await webCost(BIN, scene.spec.name === 'large' ? 20 : 10, log);
+      if (result.web) log(`web: first rows ${result.web.firstRowsMs.toFixed(0)} ms, look ${result.web.lookCpuMs.toFixed(0)} ms CPU, server ${result.web.serverCpuMs.toFixed(1)} ms CPU per look`);
+    } catch (e) {
+      log(`web: ${(e as Error).message}`);
+    }
+  }
   if (!opts.skip.has('exporter')) {
     try {
       result.scrape = await scrapeCost(BIN, 10, log);
@@ -364,8 +378,8 @@ async function measureScene(scene: Scene, opts: Options, siInstalled: boolean): 
  * each tick. The first tick does the full fd scan; the others refresh holders
  * incrementally, which is what the live view pays every second.
  */
-function watchCost(seconds: number): WatchCost | undefined {
-  const r = spawnSync(process.execPath, [BIN, 'watch', '--events', '--interval', '1', '--duration', String(seconds)],
+function watchCost(seconds: number, extra: string[] = []): WatchCost | undefined {
+  const r = spawnSync(process.execPath, [BIN, 'watch', '--events', ...extra, '--interval', '1', '--duration', String(seconds)],
     { encoding: 'utf8', env: { ...process.env, SOCKSCOPE_WATCH_COST_LOG: '1' }, maxBuffer: 1 << 28, timeout: (seconds + 60) * 1000 });
   const ticks = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { cpuMs: number; rss: number; sockets: number });
   if (ticks.length < 3) {
@@ -379,7 +393,7 @@ function watchCost(seconds: number): WatchCost | undefined {
     ticks: ticks.length, firstCpuMs: ticks[0]!.cpuMs, medianCpuMs: median(rest)!, p90CpuMs: rest[Math.floor(rest.length * 0.9)]!,
     maxCpuMs: rest[rest.length - 1]!, rssFirstMB: avgRss(ticks.slice(1, 1 + third)), rssLastMB: avgRss(ticks.slice(-third)), sockets: ticks.at(-1)!.sockets,
   };
-  log(`watch cost: ${w.ticks} ticks, median ${w.medianCpuMs.toFixed(0)} ms CPU, p90 ${w.p90CpuMs.toFixed(0)}, first ${w.firstCpuMs.toFixed(0)}; RSS ${w.rssFirstMB.toFixed(0)} -> ${w.rssLastMB.toFixed(0)} MB`);
+  log(`watch${extra.length ? ' ' + extra.join(' ') : ''} cost: ${w.ticks} ticks, median ${w.medianCpuMs.toFixed(0)} ms CPU, p90 ${w.p90CpuMs.toFixed(0)}, first ${w.firstCpuMs.toFixed(0)}; RSS ${w.rssFirstMB.toFixed(0)} -> ${w.rssLastMB.toFixed(0)} MB`);
   return w;
 }
 
@@ -496,6 +510,13 @@ function targets(results: SceneResult[]): Target[] {
   }
   const wc = large?.watch;
   out.push({ what: 'large: one `watch` refresh tick ≤ 300 CPU ms (median of the ticks after the first)', measured: wc ? `${wc.medianCpuMs.toFixed(0)} ms (p90 ${wc.p90CpuMs.toFixed(0)}, max ${wc.maxCpuMs.toFixed(0)}, first tick ${wc.firstCpuMs.toFixed(0)}; ${wc.ticks} ticks, ${wc.sockets} sockets)` : 'not measured', pass: wc ? wc.medianCpuMs <= 300 : undefined });
+  const tc = large?.traffic;
+  out.push({ what: 'large: one `watch --traffic` tick (rates from tcp_info) ≤ 2× the plain tick\'s CPU', measured: tc && wc ? `${tc.medianCpuMs.toFixed(0)} ms vs ${wc.medianCpuMs.toFixed(0)} ms (p90 ${tc.p90CpuMs.toFixed(0)})` : 'not measured', pass: tc && wc ? tc.medianCpuMs <= 2 * wc.medianCpuMs : undefined });
+  for (const res of [small, large]) {
+    const w = res?.web;
+    const name = res?.scene.spec.name ?? (res === large ? 'large' : 'small');
+    out.push({ what: `${name}: \`sockscope web\` server work per look (ids, timeline, map, sorted rows, broadcast) ≤ 20% of the look itself`, measured: w ? `${w.serverCpuMs.toFixed(1)} ms vs look ${w.lookCpuMs.toFixed(0)} ms (max ${w.maxServerCpuMs.toFixed(1)}; first rows after ${(w.firstRowsMs / 1000).toFixed(2)} s; ${(w.streamBytesPerLook / 1024).toFixed(1)} KB streamed per look)` : 'not measured', pass: w ? w.serverCpuMs <= 0.2 * w.lookCpuMs : undefined });
+  }
   const sc = large?.scrape;
   out.push({
     what: 'large: exporter series ≤ the bound it announces for its limits (docs/metrics.md)',
@@ -562,6 +583,17 @@ function report(results: SceneResult[], opts: Options, info: Record<string, stri
         '| First scrape ms | Median scrape wall ms | Max wall ms | Median CPU ms per scrape | Max CPU ms | Self-reported ms (last) | Series | Answer KB | RSS MB |',
         '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
         `| ${ms(x.firstMs)} | ${ms(x.medianWallMs)} | ${ms(x.maxWallMs)} | ${ms(x.medianCpuMs)} | ${ms(x.maxCpuMs)} | ${ms(x.reportedMs)} | ${x.series} | ${(x.bytes / 1024).toFixed(1)} | ${x.rssMB.toFixed(0)} |`);
+    }
+    if (res.traffic) {
+      const x = res.traffic;
+      L.push('', `\`watch --events --traffic\` on this scene (one look a second, tcp_info byte counters and rates for every socket): ${x.ticks} ticks, ` +
+        `median ${ms(x.medianCpuMs)} ms CPU per tick (p90 ${ms(x.p90CpuMs)}, max ${ms(x.maxCpuMs)}, first ${ms(x.firstCpuMs)}), RSS ${x.rssFirstMB.toFixed(0)} → ${x.rssLastMB.toFixed(0)} MB.`);
+    }
+    if (res.web) {
+      const x = res.web;
+      L.push('', `\`sockscope web\` on this scene (one stream open, ${x.looks} looks): first rows over HTTP ${ms(x.firstRowsMs)} ms after start; ` +
+        `per look ${ms(x.lookCpuMs)} ms CPU in watch() and ${ms(x.serverCpuMs)} ms CPU in the server (max ${ms(x.maxServerCpuMs)}); ` +
+        `${(x.streamBytesPerLook / 1024).toFixed(1)} KB streamed per look; RSS ${x.rssMB.toFixed(0)} MB; ${x.sockets} sockets.`);
     }
     if (res.profile?.length) {
       L.push('', `CPU profile of \`sockscope list -t -a --json\` on this scene (\`node --cpu-prof\`, top self time):`, '',
@@ -631,6 +663,15 @@ async function main(): Promise<number> {
     }
   }
 
+  let netns: NetnsCost | undefined;
+  if (!opts.skip.has('netns') && process.geteuid?.() === 0 && spawnSync('sh', ['-c', 'command -v ip']).status === 0) {
+    netns = netnsCost(50, 1000, 3, log);
+    if (!netns) notes.push('namespaces: the 50-namespace scene could not be measured (see the log).');
+  }
+  if (netns) {
+    notes.push('Reading network namespaces (scripts/netns-scene.mjs: 50 namespaces made with `ip netns add`, one process in each holding ~1k loopback sockets, '
+      + 'then the same processes all in the host namespace as the baseline; `sockscope list -a --json`, median of 3): ' + netns.lines.map((l) => `\`${l.replace(/\s+/g, ' ')}\``).join('; ') + '.');
+  }
   info['Load average at end'] = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   for (const r of results) {
     const other = Math.max(...r.counts.map((c) => (c.ss ?? 0) - (c.ssScene ?? 0)));

@@ -2,17 +2,19 @@
 // source and what changed between them. Time (clock and sleep) and stopping
 // (an AbortSignal) come from the caller, so tests drive it without real time
 // and every front end (the event stream, the terminal view) shares one loop.
-import type { Collector, CollectOptions, CollectorContext } from './collectors/collector.js';
+import type { SocketSource as Collector, CollectOptions, CollectorContext } from './collectors/collector.js';
 import { LiveCollector, type TickQuery, type TickStats } from './collectors/live.js';
 import { diffSockets, type SnapshotDiff } from './model/diff.js';
 import { matches, type Filter } from './model/filter.js';
 import { defaultContext } from './index.js';
 import type { Snapshot } from './model/snapshot.js';
 import { SOCKET_STATES, type Socket, type SocketState } from './model/socket.js';
+import type { TrafficCounters } from './collectors/sockdiag/live-table.js';
+import { TrafficTracker, type TrafficUpdate } from './traffic.js';
 
 /** Where successive snapshots come from: the live collector, or anything with its `tick`. */
 export interface WatchSource {
-  tick(q: TickQuery): Promise<{ snapshot: Snapshot; stats?: Partial<TickStats> }>;
+  tick(q: TickQuery): Promise<{ snapshot: Snapshot; stats?: Partial<TickStats>; counters?: TrafficCounters }>;
   close?(): void;
 }
 
@@ -48,6 +50,15 @@ export interface WatchOptions {
   query?: () => TickQuery;
   /** Collector context (proc root, passwd, uid, clock of the snapshots). */
   context?: CollectorContext;
+  /**
+   * Send and receive rates per socket, process, container and unit, and
+   * totals since the first look ({@link WatchUpdate.traffic}), from the
+   * kernel's byte counters of each TCP connection. Asks the source for them
+   * on every look (TickQuery.counters), which costs a larger dump. A `query`
+   * returning `counters: true` turns it on for that look alone (the live
+   * view's Traffic tab); a look without them starts the totals afresh.
+   */
+  traffic?: boolean;
 }
 
 /** What a look cost. */
@@ -69,6 +80,8 @@ export interface WatchUpdate {
   sockets: Socket[];
   /** Against the previous look's kept sockets; undefined on the first look. */
   diff: SnapshotDiff | undefined;
+  /** With the `traffic` option (or a query asking for counters): rates and totals of the kept sockets. */
+  traffic?: TrafficUpdate;
   stats: WatchStats;
 }
 
@@ -100,6 +113,8 @@ export class PollingSource implements WatchSource {
   constructor(private readonly collector: Collector, private readonly base: CollectOptions = {}) {}
 
   async tick(q: TickQuery): Promise<{ snapshot: Snapshot }> {
+    // Counters come whole with each socket's tcp_info (and UDP's memory record, for drops).
+    const extra: CollectOptions = q.counters ? { info: true, memory: true } : {};
     const states = q.states ? new Set<SocketState>([...q.states, 'LISTEN']) : undefined;
     const ports = q.ports && q.ports.length ? new Set(q.ports) : undefined;
     const select = states || ports
@@ -108,6 +123,7 @@ export class PollingSource implements WatchSource {
       : undefined;
     const snapshot = await this.collector.collect({
       ...this.base,
+      ...extra,
       select,
       narrow: states || ports ? { states: states ? [...states] : undefined, ports: q.ports } : undefined,
     });
@@ -155,7 +171,9 @@ export async function* watch(options: WatchOptions = {}): AsyncGenerator<WatchUp
   // there): they are not matched again. A source handed in may read more.
   const readsNetns = options.source === undefined || isCollector(options.source);
   const matchFilter = filter?.netns && readsNetns ? { ...filter, netns: undefined } : filter;
-  const query = options.query ?? ((): TickQuery => ({ states: filter ? kernelStates(filter) : undefined, ports: filter?.ports }));
+  const base = options.query ?? ((): TickQuery => ({ states: filter ? kernelStates(filter) : undefined, ports: filter?.ports }));
+  const query = options.traffic ? (): TickQuery => ({ ...base(), counters: true }) : base;
+  const tracker = new TrafficTracker();
   let prev: Socket[] | undefined;
   let tick = 0;
   try {
@@ -165,12 +183,19 @@ export async function* watch(options: WatchOptions = {}): AsyncGenerator<WatchUp
       const c0 = process.cpuUsage();
       // A look already under way when the signal comes is still handed over
       // (the event stream prints what it saw); none is started after it.
-      const { snapshot, stats } = await source.tick(query());
+      const q = query();
+      const { snapshot, stats, counters } = await source.tick(q);
       const sockets = matchFilter ? snapshot.sockets.filter((s) => matches(matchFilter, s)) : snapshot.sockets;
       const diff = prev === undefined ? undefined : diffSockets(prev, sockets);
       prev = sockets;
+      let traffic: TrafficUpdate | undefined;
+      if (q.counters) {
+        traffic = tracker.update(snapshot.takenAt, sockets, counters ? { c: counters, all: snapshot.sockets } : undefined,
+          filter ? (s) => matches(filter, s) : undefined);
+      }
+      else tracker.reset();
       const c = process.cpuUsage(c0);
-      yield { snapshot, sockets, diff, stats: { tick: ++tick, wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, source: stats } };
+      yield { snapshot, sockets, diff, traffic, stats: { tick: ++tick, wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, source: stats } };
       if (signal.aborted || clock.now() >= stopAt) break;
       await clock.sleep(Math.min(next, stopAt) - clock.now(), signal);
       if (clock.now() >= stopAt) break;

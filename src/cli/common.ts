@@ -1,5 +1,5 @@
 // What the commands share: filter flags, output formats, the query itself.
-import { defaultContext, listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
+import { currentPlatform, defaultContext, listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
 import { readEphemeralRange } from '../collectors/procfs/host.js';
 import type { Filter } from '../model/filter.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -186,6 +186,8 @@ export function sortFrom(p: Parsed, fallback: SortKey): SortKey {
 
 /** The ephemeral port range of the machine (or recorded tree) read: its ports are not named in tables. */
 export function hostEphemeral(io: Io): [number, number] | undefined {
+  // Another platform's sockets (the replay seam) are not this machine's /proc.
+  if (currentPlatform() !== 'linux') return undefined;
   return readEphemeralRange(defaultContext({ procRoot: io.global.procRoot }).procRoot);
 }
 
@@ -200,11 +202,11 @@ export function renderOptions(io: Io, p: Parsed): RenderOptions {
  * of them does: the command then exits 1, as `sockscope pid N` does, rather
  * than print an empty table with no word.
  */
-export function reportMissingPids(io: Io, filter: Filter): boolean {
+export async function reportMissingPids(io: Io, filter: Filter): Promise<boolean> {
   if (!filter.pids?.length) return false;
   let missing = 0;
   for (const pid of filter.pids) {
-    const why = notAProcess(io, pid, processInfo(pid, { procRoot: io.global.procRoot }));
+    const why = notAProcess(io, pid, await processInfo(pid, { procRoot: io.global.procRoot }));
     if (why) {
       io.stderr(`sockscope: ${why}`);
       missing++;
@@ -250,7 +252,7 @@ export async function explainerFor(io: Io, p: Parsed, format: Format, context: r
   const { explainSocket, rowContext } = await loadModule<typeof import('../explain/row.js')>(new URL('../explain/row.js', import.meta.url));
   const { readHostFacts } = await loadModule<typeof import('../collectors/procfs/host.js')>(new URL('../collectors/procfs/host.js', import.meta.url));
   const { defaultContext } = await loadModule<typeof import('../index.js')>(new URL('../index.js', import.meta.url));
-  const ctx = rowContext(context, readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot));
+  const ctx = rowContext(context, currentPlatform() === 'linux' ? readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot) : {});
   const t = translator(io.global.lang);
   return (s) => explainSocket(s, ctx, t);
 }
@@ -321,6 +323,24 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
   }
   const cut = snap.issues.filter((i) => i.kind === 'truncated');
   if (cut.length) notes.push(msg(L, 'scan.note.truncated', { n: cut.length, subject: safeText(cut[0]!.subject), detail: cut[0]!.detail }));
+  // Sources that do not give a field (Windows, macOS): said once, so a 0 is not read as root or "no file".
+  if (snap.absent?.length) {
+    notes.push(msg(L, 'platform.note.absent', { source: snap.source, fields: snap.absent.map((f) => msg(L, `platform.field.${f}`)).join(msg(L, 'view.list-sep')) }));
+  }
+  const tools = snap.issues.filter((i) => i.kind === 'tool-error');
+  if (tools.length) {
+    notes.push(msg(L, 'platform.note.tool-failed', { n: tools.length, tools: tools.map((i) => `${safeText(i.subject)} (${i.detail === 'ENOENT' ? msg(L, 'platform.not-installed') : safeText(i.detail)})`).join(msg(L, 'view.list-sep')) }));
+  }
+  // PID 4 and PID 0 explained as for pasted netstat output.
+  if (snap.source === 'windows-netstat') {
+    if (snap.sockets.some((x) => x.holders.some((h) => h.pid === 4))) notes.push(msg(L, 'paste.note.windows-pid-4'));
+    if (snap.sockets.some((x) => x.holders.length === 0 && x.unheldReason === 'kernel')) notes.push(msg(L, 'paste.note.windows-pid-0'));
+  }
+  const unnamed = snap.issues.find((i) => i.kind === 'process-exited' && i.subject === 'tasklist');
+  if (unnamed) {
+    const pids = unnamed.detail.split(', ');
+    notes.push(msg(L, 'platform.note.unnamed', { n: pids.length, pids: safeText(pids.length > 10 ? `${pids.slice(0, 10).join(', ')}, …` : unnamed.detail) }));
+  }
   const hidden = snap.issues.find((i) => i.kind === 'hidden-processes');
   if (hidden) {
     notes.push(msg(L, 'scan.note.hidepid', {

@@ -10,8 +10,10 @@ import { safeText } from '../views/safe-text.js';
 
 const VERSION = '0.1.0';
 
-const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'kill', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'help'] as const;
+const COMMANDS = ['list', 'ls', 'port', 'pid', 'process', 'kill', 'explain', 'lab', 'watch', 'doctor', 'exporter', 'web', 'trace', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
+/** Commands built on the Linux live collector or on packets: refused in one line on other platforms. */
+const LINUX_ONLY: ReadonlySet<Command> = new Set(['watch', 'doctor', 'exporter', 'web', 'trace', 'lab']);
 
 const GLOBAL_VALUE = new Set(['--source', '--proc-root', '--lang']);
 const GLOBAL_FLAG = new Set(['--no-color', '--version']);
@@ -76,6 +78,8 @@ async function dispatch(command: Command | undefined, args: string[], io: Io): P
     case 'watch': return (await load<typeof import('./commands/watch.js')>('./commands/watch.js')).watchCommand(args, io);
     case 'doctor': return (await load<typeof import('./commands/doctor.js')>('./commands/doctor.js')).doctorCommand(args, io);
     case 'exporter': return (await load<typeof import('./commands/exporter.js')>('./commands/exporter.js')).exporterCommand(args, io);
+    case 'web': return (await load<typeof import('./commands/web.js')>('./commands/web.js')).webCommand(args, io);
+    case 'trace': return (await load<typeof import('./commands/trace.js')>('./commands/trace.js')).traceCommand(args, io);
     case 'help': return helpCommand(args, io);
   }
 }
@@ -165,6 +169,8 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
   try {
     const { global, rest, version } = splitGlobal(argv, env, tty);
     const full: Io = { ...io, global };
+    // The replay test seam (src/index.ts currentPlatform) is never silent.
+    if (env['SOCKSCOPE_EXEC_REPLAY']) full.stderr(`sockscope: ${msg(global.lang, 'platform.replay', { platform: safeText(env['SOCKSCOPE_PLATFORM'] ?? process.platform), dir: safeText(env['SOCKSCOPE_EXEC_REPLAY']) })}`);
     // --version prints the version and nothing else: a word beside it was meant for something.
     if (version && rest.length) throw new UsageError('err.version-args', { args: rest.join(' ') });
     if (version) {
@@ -191,6 +197,15 @@ export async function main(argv: readonly string[], io: Omit<Io, 'global'>, env:
     if (command !== 'help' && !args.includes('-h') && !args.includes('--help')) {
       if (global.procRoot !== undefined) checkProcRoot('--proc-root', global.procRoot);
       else if (env['SOCKSCOPE_PROC_ROOT']) checkProcRoot('SOCKSCOPE_PROC_ROOT', env['SOCKSCOPE_PROC_ROOT']);
+    }
+    // These read Linux's kernel directly (the live netlink/proc collector, packets): elsewhere, say so instead of reading a /proc that is not there.
+    if (command !== undefined && LINUX_ONLY.has(command) && !args.includes('-h') && !args.includes('--help')) {
+      const { currentPlatform } = await load<typeof import('../index.js')>('../index.js');
+      const platform = currentPlatform();
+      if (platform !== 'linux') {
+        full.stderr(`sockscope: ${msg(global.lang, 'platform.linux-only', { command, platform })}`);
+        return 3;
+      }
     }
     const code = await dispatch(command, args, full);
     await full.stdout.flush();

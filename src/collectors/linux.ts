@@ -1,6 +1,6 @@
 // The Linux collector: socket table from netlink sock_diag (or /proc/net as a
 // fallback), holders from /proc/<pid>/fd, process details from /proc/<pid>.
-import type { Collector, CollectOptions, CollectorContext } from './collector.js';
+import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
 import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, UnheldReason } from '../model/socket.js';
 import type { OwnerResolver } from './netns/cgroup.js';
 import { isWildcard, kernelStateMask } from '../model/socket.js';
@@ -11,8 +11,8 @@ import { readNetnsTable } from './netns/table.js';
 import { NetTableParser } from './procfs/net-table.js';
 import { CAPS, capText, readChunks } from './bounded-read.js';
 import { detectHidepid } from './procfs/hidepid.js';
-import { readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
-import { ProcessTable, oddPidEntries } from './procfs/process-info.js';
+import { listPids, readProcessUids, scanHolders, startScan, type FdRef, type HolderScan } from './procfs/holders.js';
+import { ProcessTable, findProcesses, lookupProcess, oddPidEntries } from './procfs/process-info.js';
 
 const ALL_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 const ALL_FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
@@ -169,6 +169,14 @@ export class LinuxCollector implements Collector {
   readonly name = 'linux';
   constructor(private readonly ctx: CollectorContext) {}
 
+  async processInfo(pid: number): Promise<ProcessInfo | undefined> {
+    return lookupProcess(this.ctx.procRoot, this.ctx.passwdPath, pid);
+  }
+
+  async findProcesses(name: string, exclude: readonly number[]): Promise<number[]> {
+    return findProcesses(this.ctx.procRoot, name, listPids(this.ctx.procRoot), exclude);
+  }
+
   async collect(opts: CollectOptions = {}): Promise<Snapshot> {
     const takenAt = this.ctx.now();
     const protocols = opts.protocols ?? ALL_PROTOCOLS;
@@ -260,6 +268,7 @@ export class LinuxCollector implements Collector {
         // Socket inodes are unique on the whole machine (sockfs), so one set serves every namespace.
         wanted = new Set();
         for (const p of selectedParts) for (const s of p.selected) if (s.inode !== 0) wanted.add(s.inode);
+        if (opts.alsoInodes) for (const i of opts.alsoInodes) wanted.add(i);
       }
       if (opts.pids) {
         // A pid query: find what those processes hold, then who else holds it.
@@ -275,6 +284,7 @@ export class LinuxCollector implements Collector {
       }
       // A socket can have several holders (fork, fd passing), so the scan always
       // covers every process: stopping at the first holder would hide the others.
+      opts.onHolderScan?.(scan);
     }
 
     // The unreadable processes' uids are read once, and only if a socket needs them.

@@ -6,7 +6,7 @@
 // the diff and the views skip it by identity.
 import type { CollectorContext } from './collector.js';
 import { listenersByPort, readProcTables, unheldReason, type UnheldScan } from './linux.js';
-import { LiveSockDiag } from './sockdiag/live-table.js';
+import { LiveSockDiag, type TrafficCounters } from './sockdiag/live-table.js';
 import { HolderTracker, type HolderRefreshStats } from './procfs/live-holders.js';
 import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, SocketState, UnheldReason } from '../model/socket.js';
 import { kernelStateMask } from '../model/socket.js';
@@ -52,6 +52,8 @@ export interface TickQuery {
   /** States to ask the kernel for (listeners always come too); all when absent. */
   states?: readonly SocketState[];
   ports?: readonly number[];
+  /** Read the traffic counters too (watch's rates; netlink only): see TrafficCounters in sockdiag/live-table.ts. */
+  counters?: boolean;
 }
 
 /** What a tick cost. */
@@ -120,7 +122,7 @@ export class LiveCollector {
     return ref;
   }
 
-  async tick(q: TickQuery = {}): Promise<{ snapshot: Snapshot; stats: TickStats }> {
+  async tick(q: TickQuery = {}): Promise<{ snapshot: Snapshot; stats: TickStats; counters?: TrafficCounters }> {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const takenAt = this.ctx.now();
@@ -140,6 +142,9 @@ export class LiveCollector {
     const segments: Segment[] = [];
     const namespaces: NetnsInfo[] = [];
     const gone: number[] = [];
+    // Traffic counters come with our own namespace's table, index for index with its
+    // records, which come first in the snapshot (other namespaces' tables have none).
+    let counters: TrafficCounters | undefined;
 
     if (readOwn) {
       const wantNetlink = this.netlinkFailed === undefined && (this.opts.source === 'netlink' ||
@@ -148,7 +153,7 @@ export class LiveCollector {
       if (wantNetlink) {
         try {
           this.table ??= new LiveSockDiag();
-          viaNetlink = await this.table.read({ protocols, families, ports: q.ports, states });
+          viaNetlink = await this.table.read({ protocols, families, ports: q.ports, states, counters: q.counters });
         } catch (e) {
           if (this.opts.source === 'netlink') throw new Error(`netlink sock_diag is not usable here: ${(e as Error).message}`, { cause: e });
           this.netlinkFailed = (e as Error).message;
@@ -158,6 +163,7 @@ export class LiveCollector {
       }
       const ref = ownNs ? this.refOf(ownNs) : undefined;
       if (viaNetlink) {
+        counters = viaNetlink.counters;
         segments.push({ raw: viaNetlink.sockets, table: this.table, ref });
         decoded += viaNetlink.decoded;
         issues.push(...viaNetlink.issues);
@@ -301,7 +307,8 @@ export class LiveCollector {
     };
     if (ownNs) snapshot.namespaces = namespaces;
     const c = process.cpuUsage(c0);
-    return { snapshot, stats: { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, decoded, holders: holderStats } };
+    // Counters are index for index with `sockets` (which keeps raw's order).
+    return { snapshot, stats: { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, decoded, holders: holderStats }, counters };
   }
 }
 

@@ -11,14 +11,17 @@
 //   f3|tIPv4|d4335157|PTCP|n127.0.0.1:47015|TST=LISTEN|TQR=1|TQS=0|
 //   f4|tIPv4|d4335158|PTCP|n127.0.0.1:34204->127.0.0.1:47015|TST=ESTABLISHED|TQR=0|TQS=0|
 import { execFile } from 'node:child_process';
-import type { Collector, CollectOptions, CollectorContext } from './collector.js';
+import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
+import { systemExec } from './exec.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
 import type { ScanIssue, Snapshot } from '../model/snapshot.js';
 import { unescapeCommand } from './text/lsof.js';
 import { hostAddress, normalizeState, parseColonEndpoint, udpState, MAX_FD, MAX_PID, MAX_QUEUE, MAX_UID, uintMax } from './text/common.js';
 
+import type { Exec } from './exec.js';
+
 /** Runs lsof: argv in, stdout bytes out (or the error). Injected so tests can replay recorded output. */
-export type Exec = (file: string, args: readonly string[]) => Promise<{ stdout: Buffer; code: number | null }>;
+export type { Exec } from './exec.js';
 
 /** The lsof arguments: numeric hosts and ports, internet files only, no warnings, field output with queues and state. */
 export const LSOF_ARGS = ['-nP', '-i', '-w', '-F', '0pcuLftdPnT', '-T', 'qs'] as const;
@@ -142,6 +145,17 @@ export class LsofCollector implements Collector {
   readonly name = 'lsof';
 
   constructor(private readonly ctx: CollectorContext, private readonly exec: Exec = realExec) {}
+
+  /** ps gives what lsof does not (command line, parent, start time) wherever lsof runs. */
+  async processInfo(pid: number): Promise<ProcessInfo | undefined> {
+    const { psProcessInfo } = await import('./ps.js');
+    return psProcessInfo(this.ctx.exec ?? systemExec(), pid);
+  }
+
+  async findProcesses(name: string, exclude: readonly number[]): Promise<number[]> {
+    const { psFindProcesses } = await import('./ps.js');
+    return psFindProcesses(this.ctx.exec ?? systemExec(), name, exclude);
+  }
 
   async collect(options: CollectOptions = {}): Promise<Snapshot> {
     const takenAt = this.ctx.now();

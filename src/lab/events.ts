@@ -22,8 +22,10 @@ export interface LabPacket {
 
 export type LabEvent =
   | { type: 'start'; experiment: string; title: string; steps: number; ports: number[] }
-  /** A step begins: its index (0-based), title and explanation, already in the run's language. */
-  | { type: 'step'; index: number; title: string; explanation: string }
+  /** A step begins: its index (0-based) and title, in the run's language. */
+  | { type: 'step'; index: number; title: string }
+  /** After the step's checks: two or three sentences on what changed and why. */
+  | { type: 'explain'; index: number; text: string }
   /** A line the programs' side said ("the client connected"). */
   | { type: 'say'; index: number; text: string }
   /** What the collector saw of the experiment's sockets after the step acted. */

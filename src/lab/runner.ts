@@ -12,11 +12,15 @@ import { sortSockets } from '../model/sort.js';
 import type { Protocol, Socket } from '../model/socket.js';
 import { readTcpExt } from '../collectors/procfs/snmp.js';
 import { renderTable } from '../views/table.js';
+import { safeText } from '../views/safe-text.js';
 import { displayWidth, paint, type Sink } from '../views/sink.js';
 import { AgentPool, liveGroupMembers, type Agent } from './agent.js';
 import { isLabSocket, satisfies, wantParams } from './observe.js';
 import type { Expectation, Experiment, Lab, Observation, Params, Step } from './types.js';
-import type { LabEvent } from './events.js';
+import type { LabEvent, LabPacket } from './events.js';
+import { LabPackets } from './packets.js';
+import { CaptureError } from '../trace/capture.js';
+import { holderNames, renderLadder, type TracePacket } from '../trace/ladder.js';
 
 export interface RunOptions {
   lang: Lang;
@@ -39,6 +43,13 @@ export interface RunOptions {
   childTtlSeconds?: number;
   /** Told of every step, observation and expectation as the run goes (src/lab/events.ts). */
   onEvent?: (e: LabEvent) => void;
+  /**
+   * Capture the packets of a TCP experiment and show them beside its steps:
+   * true (--packets), false (--no-packets), or undefined: the experiment's
+   * default (backlog, close, buffers). Needs root or CAP_NET_RAW and tcpdump;
+   * without them one note says why and the run goes on.
+   */
+  packets?: boolean;
 }
 
 export interface Failure {
@@ -126,6 +137,14 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
   const prose = async (text: string, indent = '  ', first = indent): Promise<void> => {
     for (const l of wrap(text, Math.min(width, 100), indent, first)) await out(l);
   };
+  // A listener that throws must not stop the run: front ends are told, never in charge.
+  const emit = (e: LabEvent): void => {
+    try { o.onEvent?.(e); } catch { /* ignored */ }
+  };
+  // The packets (src/lab/packets.ts): decided before the run, followed as the experiment picks its ports.
+  let packets: LabPackets | undefined;
+  let packetsNote: string | undefined;
+  const wantPackets = (o.packets ?? exp.packets === true) && (exp.protocols ?? ['tcp']).includes('tcp');
   const pool = new AgentPool(o.labId ?? `lab-${process.pid}-${randomBytes(4).toString('hex')}`, o.childTtlSeconds ?? 30);
   const ports = new Set<number>();
   const result: LabResult = { ok: false, aborted: false, checked: 0, failures: [], pids: [], ports: [], leftover: { pids: [], sockets: [] }, timeWait: 0 };
@@ -135,13 +154,17 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
   const lab: Lab = {
     lang: L,
     ports,
-    start: (role) => abortable(pool.start(role), o.signal),
-    say: async (key, p) => { await prose(t(key, p), '    ', `  ${paint(o.color === true, 'dim', '·')} `); },
+    start: (role) => abortable(pool.start(role).then((a) => followPorts(a)), o.signal),
+    say: async (key, p) => {
+      const text = t(key, p);
+      emit({ type: 'say', index: stepNo - 1, text });
+      await prose(text, '    ', `  ${paint(o.color === true, 'dim', '·')} `);
+    },
     tcpExt: () => readTcpExt(procRoot),
-    runOnce: (command, args, timeoutMs = 10_000) => abortable(new Promise<string>((resolve, reject) => {
+    runOnce: (command, args, timeoutMs = 10_000) => abortable((packets?.follow() ?? Promise.resolve()).then(() => new Promise<string>((resolve, reject) => {
       execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, SOCKSCOPE_LAB_ID: pool.labId } },
         (err, stdout) => (err ? reject(err) : resolve(stdout)));
-    }), o.signal),
+    })), o.signal),
   };
 
   const observe = async (step: Step): Promise<Observation> => {
@@ -150,7 +173,16 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       filter: { all: true, ports: [...ports], protocols },
     });
     const sockets = snap.sockets.filter((s) => isLabSocket(s, ports));
-    return { snap, sockets, tcpExt: readTcpExt(procRoot) };
+    return { snap, sockets, tcpExt: readTcpExt(procRoot), packets: capturing() ? packets!.packetsSince(stepMark) : undefined };
+  };
+  const capturing = (): boolean => packets !== undefined && packets.failure === undefined;
+  let stepMark = 0;
+  // Every call into a child waits until the capture follows the ports added so far: nothing is missed.
+  const followPorts = (a: Agent): Agent => {
+    if (!packets) return a;
+    const run = a.run.bind(a);
+    a.run = async (...args: Parameters<Agent['run']>) => { await packets?.follow(); return run(...args); };
+    return a;
   };
 
   // `expected` is the message with the wanted values, `seen` the same message with what was seen.
@@ -171,16 +203,38 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
 
   let stepNo = 0;
   try {
+    emit({ type: 'start', experiment: exp.name, title: t(exp.summary), steps: exp.steps.length, ports: [...ports] });
     await out(paint(o.color === true, 'bold', t('lab.header', { name: exp.name, summary: t(exp.summary) })));
     await prose(t(exp.intro), '');
+    if (wantPackets) {
+      try {
+        await abortable(LabPackets.probe(), o.signal);
+        packets = LabPackets.start({ ports, protocols, source: o.source, procRoot: o.procRoot });
+      } catch (e) {
+        if (!(e instanceof CaptureError)) throw e;
+        packetsNote = t(`trace.err.${e.kind}` as MessageKey, { detail: safeText(e.detail) });
+        await out();
+        await prose(t('lab.packets.unavailable', { why: packetsNote }), '');
+      }
+    }
     const n = exp.steps.length;
     let pausing = !o.auto;
     for (const step of exp.steps) {
       stepNo++;
       await out();
       await out(paint(o.color === true, 'bold', t('lab.step', { i: stepNo, n, title: t(step.title) })));
+      emit({ type: 'step', index: stepNo - 1, title: t(step.title) });
+      stepMark = packets?.mark() ?? 0;
+      const stepStart = Date.now();
       await abortable(step.act(lab), o.signal);
-      const exps = step.expect(lab);
+      await packets?.follow();
+      if (packets?.failure && packetsNote === undefined) {
+        // A capture that could start before and cannot now (tcpdump killed, a resource gone): said once, the run goes on.
+        packetsNote = t(`trace.err.${packets.failure.kind}` as MessageKey, { detail: safeText(packets.failure.detail) });
+        await prose(t('lab.packets.unavailable', { why: packetsNote }), '  ');
+      }
+      // Packet expectations only when packets are captured.
+      const exps = step.expect(lab).filter((e) => !e.packets || capturing());
       // Watch until every expectation holds or the kernel has had its time.
       const timeoutMs = step.timeoutMs ?? 5000;
       const deadline = Date.now() + timeoutMs;
@@ -204,9 +258,28 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       if (step.after) await abortable(step.after(lab, obs), o.signal);
       await out();
       const rows = labOrder(obs.sockets);
+      emit({ type: 'observation', index: stepNo - 1, sockets: rows });
+      for (const c of checks) emit({ type: 'expectation', index: stepNo - 1, expected: c.expected, seen: c.seen, ok: c.ok });
       await renderTable(rows, o.sink, { color: o.color === true, width: o.width, numeric: true, lang: L });
       if (!rows.length) await out(t('lab.no-rows'));
       await out();
+      if (capturing()) {
+        await abortable(packets!.settle(), o.signal);
+        const events = packets!.eventsSince(stepMark);
+        const stepPackets = events.filter((e): e is TracePacket => e.type === 'packet');
+        emit({ type: 'packets', index: stepNo - 1, packets: stepPackets.map(labPacket) });
+        await out(paint(o.color === true, 'bold', t('lab.packets.title', { n: stepPackets.length })));
+        if (!stepPackets.length) await out(t('lab.packets.none'));
+        else {
+          for (const l of renderLadder(events, { t, color: o.color === true, names: holderNames(obs.sockets, t), start: stepStart,
+            serverPorts: new Set(obs.sockets.filter((x) => x.state === 'LISTEN').map((x) => x.localPort)) })) {
+            // What a mark means is prose (wrapped); the ladder's rows are not.
+            if (l.startsWith('[')) await prose(l, '    ', '  ');
+            else await out(l ? `  ${l}` : '');
+          }
+        }
+        await out();
+      }
       for (const c of checks) {
         result.checked++;
         if (c.ok) {
@@ -221,7 +294,9 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
       }
       if (checks.some((c) => !c.ok)) await prose(t('lab.kernel-differs'), '  ');
       await out();
-      await prose(t(step.explain, step.explainParams?.(obs) ?? {}));
+      const explanation = t(step.explain, step.explainParams?.(obs) ?? {});
+      emit({ type: 'explain', index: stepNo - 1, text: explanation });
+      await prose(explanation);
       const f = o.sink.flush();
       if (f) await f;
       if (pausing && stepNo < n && o.waitForEnter) {
@@ -242,6 +317,7 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
   } finally {
     result.pids = pool.pids();
     result.ports = [...ports].sort((a, b) => a - b);
+    await packets?.stop().catch(() => undefined);
     await pool.stopAll();
     await verifyClean(pool, ports, protocols, o, result);
   }
@@ -270,6 +346,10 @@ export async function runLab(exp: Experiment, o: RunOptions): Promise<LabResult>
   const f = o.sink.flush();
   if (f) await f;
   result.ok = !result.aborted && !result.stopped && !result.failures.length && !result.leftover.pids.length && !result.leftover.sockets.length;
+  emit({
+    type: 'done', ok: result.ok, checked: result.checked, failures: result.failures.length,
+    stopped: result.aborted ? 'aborted' : result.stopped?.detail,
+  });
   return result;
 }
 
@@ -318,3 +398,11 @@ async function verifyClean(pool: AgentPool, ports: ReadonlySet<number>, protocol
 }
 
 export type { Agent };
+
+/** A ladder packet as the lab's `packets` event carries it. */
+function labPacket(p: TracePacket): LabPacket {
+  const l: LabPacket = { at: p.at, from: p.from, to: p.to, flags: [...p.flags], seq: p.seq, window: p.window, length: p.length };
+  if (p.ack !== undefined) l.ack = p.ack;
+  if (p.marks) l.marks = [...p.marks];
+  return l;
+}

@@ -6,6 +6,7 @@ import type { Lang, MessageKey } from '../explain/i18n.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Protocol, Socket } from '../model/socket.js';
 import type { Agent } from './agent.js';
+import type { TracePacket } from '../trace/ladder.js';
 
 /** Placeholder values of a catalog message. */
 export type Params = Record<string, string | number>;
@@ -23,6 +24,8 @@ export interface Expectation {
   want: Readonly<Record<string, Want>>;
   /** What was seen, under the names of `want` (and any extra placeholders); undefined: not there at all. */
   seen(o: Observation): Params | undefined;
+  /** Checks packets: only when the run captures them (lab --packets), else left out. */
+  packets?: boolean;
 }
 
 /** What sockscope's collector saw at one moment, narrowed to the experiment's ports. */
@@ -32,6 +35,8 @@ export interface Observation {
   sockets: Socket[];
   /** TcpExt counters of /proc/net/netstat at the same moment. */
   tcpExt: ReadonlyMap<string, number>;
+  /** Packets captured since the step began (lab --packets); undefined when the run captures none. */
+  packets?: readonly TracePacket[];
 }
 
 /** What a step may use. */
@@ -75,4 +80,6 @@ export interface Experiment {
   /** What the experiment shows, before the first step. */
   intro: MessageKey;
   steps: Step[];
+  /** Show the packets beside the steps by default, when capturing is allowed (else only with --packets). */
+  packets?: boolean;
 }

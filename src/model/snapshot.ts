@@ -1,7 +1,17 @@
 import type { ContainerRef, NetnsRef, Socket } from './socket.js';
 
-/** Which source produced the socket table. */
-export type SourceName = 'netlink' | 'proc' | 'lsof';
+/**
+ * Which source produced the socket table: 'windows-netstat' is netstat.exe -ano
+ * with tasklist (Windows), 'macos-netstat' is netstat -anv with lsof (macOS).
+ */
+export type SourceName = 'netlink' | 'proc' | 'lsof' | 'windows-netstat' | 'macos-netstat';
+
+/**
+ * A field of Socket or Holder this source does not give. Its value in the
+ * rows (0, or absent) then means "not known", never "zero": uid 0 is not
+ * root, inode 0 is not "no file".
+ */
+export type AbsentField = 'fd' | 'uid' | 'inode' | 'queues' | 'backlog' | 'user' | 'command';
 
 /** Something the scan could not see, recorded instead of crashing or guessing. */
 export interface ScanIssue {
@@ -11,6 +21,7 @@ export interface ScanIssue {
     | 'process-exited'    // ENOENT/ESRCH: the process went away mid-scan
     | 'source-fallback'   // netlink unavailable, /proc/net used instead
     | 'source-error'      // a file could not be read at all (ELOOP, not a regular file, EIO...)
+    | 'tool-error'        // a program the source runs (netstat, lsof, tasklist, ps) could not run: subject is its command
     | 'parse-error'       // a line of a table could not be parsed (see `reason`)
     | 'truncated'         // a file went past its documented cap (collectors/bounded-read.ts): only its start was used
     | 'hidden-processes'; // /proc is mounted with hidepid: other users' processes cannot be seen at all
@@ -38,6 +49,8 @@ export interface Snapshot {
   /** Processes whose fd table we were not allowed to read (only counted, said once). */
   unreadableProcesses: number;
   issues: ScanIssue[];
+  /** Fields the source does not give at all (see AbsentField); absent: it gives them all. */
+  absent?: AbsentField[];
   /**
    * The network namespaces read (Linux), the host's first. Absent when the
    * source does not know namespaces.

@@ -21,10 +21,13 @@ export interface UnixSocket {
   inode: number;
   /** The inode of the socket at the other end, for a connected socket. */
   peer?: number;
-  /** LISTEN: connections waiting to be accepted. Otherwise: bytes (stream) or datagrams queued for reading. */
-  recvQ: number;
-  /** LISTEN: 0 (see backlog). Otherwise: bytes queued for sending. */
-  sendQ: number;
+  /**
+   * LISTEN: connections waiting to be accepted. Otherwise: bytes (stream) or datagrams queued for reading.
+   * Absent when the source does not tell (/proc/net/unix has no queues).
+   */
+  recvQ?: number;
+  /** LISTEN: 0 (see backlog). Otherwise: bytes queued for sending. Absent as recvQ. */
+  sendQ?: number;
   /** LISTEN: the limit of the accept queue. */
   backlog?: number;
   /** The user that created it. */

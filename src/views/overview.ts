@@ -10,6 +10,7 @@ import { safeText } from './safe-text.js';
 import { displayWidth, padDisplay, paint, wrap, type RenderOptions, type Sink } from './sink.js';
 import { flowLastCell, placeCells } from './table.js';
 import { msg, translator, type Lang } from '../explain/i18n.js';
+import type { UnixSocket } from '../model/unix.js';
 
 export interface Owner {
   /** Holding processes (several when a listener is shared after fork). Empty: unheld. */
@@ -368,7 +369,39 @@ function headingText(w: Where, L: Lang): string {
   }
 }
 
-export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOptions): Promise<void> {
+/** Most listening Unix sockets shown in the overview (the rest: list -x -l). */
+const MAX_UNIX = 20;
+
+/**
+ * Listening Unix sockets with their paths (or @abstract names), the
+ * processes holding them and their queues: named first, busiest queue first.
+ */
+async function renderUnixListeners(unix: readonly UnixSocket[], sink: Sink, opts: RenderOptions): Promise<void> {
+  const L = opts.lang;
+  const key = (x: UnixSocket): string => (x.path !== undefined ? '0' + x.path : x.abstract !== undefined ? '1' + x.abstract : '2');
+  const all = unix.filter((x) => x.state === 'LISTEN').sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.inode - b.inode));
+  await sink.line('');
+  await sink.line(paint(opts.color, 'bold', msg(L, 'unix.overview.title', { n: all.length })));
+  const shown = all.slice(0, MAX_UNIX);
+  await printGrid((l) => ({
+    header: [msg(L, 'overview.col.process'), msg(L, 'overview.col.pid'), msg(L, 'unix.overview.col.type'), msg(L, 'overview.col.queue'),
+      msg(L, 'unix.overview.col.path')],
+    rows: shown.map((x) => {
+      const owner: Owner = x.holders.length
+        ? { pids: [...new Set(x.holders.map((h) => h.pid))], name: x.holders[0]!.name ?? '?' }
+        : { pids: [], name: '', unheldReason: x.unheldReason ?? 'unknown' };
+      const [name, pid] = ownerCells(owner, L, l);
+      const queue = `${x.recvQ ?? '?'}/${x.backlog ?? '?'}`;
+      // Paths and abstract names are chosen by other programs: escaped.
+      const where = x.path !== undefined ? safeText(x.path) : x.abstract !== undefined ? '@' + safeText(x.abstract) : '*';
+      return { cells: [name, pid, x.type, queue], parts: [where] };
+    }),
+  }), sink, opts);
+  if (all.length > shown.length) await sink.line('  ' + msg(L, 'unix.overview.more', { n: all.length - shown.length }));
+}
+
+/** The overview; `unix`, when given, adds the listening Unix sockets after the TCP/UDP listeners. */
+export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOptions, unix?: readonly UnixSocket[]): Promise<void> {
   const o = summarize(snap);
   const L = opts.lang;
   const head = (k: Parameters<typeof msg>[1]): string => msg(L, k);
@@ -402,6 +435,7 @@ export async function renderOverview(snap: Snapshot, sink: Sink, opts: RenderOpt
       }),
     }), sink, opts);
   }
+  if (unix) await renderUnixListeners(unix, sink, opts);
   await sink.line('');
   await sink.line(paint(opts.color, 'bold', msg(L, 'overview.outbound', { n: o.outbound.length })));
   if (o.outbound.length === 0) await sink.line('  ' + msg(L, 'overview.no-outbound'));
@@ -461,5 +495,7 @@ export function hiddenHint(snap: Snapshot, lang: Lang): string | undefined {
 export function backlogNote(snap: Snapshot, shown: readonly Socket[], lang: Lang): string | undefined {
   if (snap.backlogKnown || snap.issues.some((i) => i.kind === 'source-fallback')) return undefined;
   if (!shown.some((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.backlog === undefined)) return undefined;
-  return msg(lang, snap.source === 'lsof' ? 'note.backlog-unknown-lsof' : 'note.backlog-unknown');
+  const key = snap.source === 'lsof' ? 'note.backlog-unknown-lsof' : snap.source === 'windows-netstat' ? 'note.backlog-unknown-windows'
+    : snap.source === 'macos-netstat' ? 'note.backlog-unknown-macos' : 'note.backlog-unknown';
+  return msg(lang, key);
 }

@@ -46,7 +46,8 @@ export async function renderUnixTable(sockets: readonly UnixSocket[], sink: Sink
   const byInode = new Map(all.map((s) => [s.inode, s]));
   const headers = ['view.col.unix.type', 'view.col.state', 'view.col.recvq', 'view.col.sendq', 'view.col.unix.address', 'view.col.unix.peer', 'view.col.unix.inode', 'view.col.holders']
     .map((k) => msg(L, k as 'view.col.state'));
-  const rows = sockets.map((s) => [s.type, stateOf(s), String(s.recvQ), s.state === 'LISTEN' ? String(s.backlog ?? '?') : String(s.sendQ),
+  // "?" where the source does not tell (/proc/net/unix has no queues), never a made-up 0.
+  const rows = sockets.map((s) => [s.type, stateOf(s), String(s.recvQ ?? '?'), s.state === 'LISTEN' ? String(s.backlog ?? '?') : String(s.sendQ ?? '?'),
     unixAddress(s), peerCell(s, byInode), String(s.inode), holderParts(s, byInode, L).join(', ')]);
   const right = new Set([2, 3, 6]);
   const widths = headers.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
@@ -88,8 +89,8 @@ export function unixJson(s: UnixSocket): object {
   if (s.abstract !== undefined) o['abstract'] = s.abstract;
   o['inode'] = s.inode;
   if (s.peer !== undefined) o['peer'] = s.peer;
-  o['recvQ'] = s.recvQ;
-  o['sendQ'] = s.sendQ;
+  if (s.recvQ !== undefined) o['recvQ'] = s.recvQ;
+  if (s.sendQ !== undefined) o['sendQ'] = s.sendQ;
   if (s.backlog !== undefined) o['backlog'] = s.backlog;
   if (s.uid !== undefined) o['uid'] = s.uid;
   o['holders'] = s.holders;

@@ -35,7 +35,7 @@ test('lab close --auto in Chinese: same result, Chinese words', { timeout: 60_00
   const left = await leftovers(id, portsIn(run.out()));
   killAll(left.pids);
   assert.equal(code, 0, run.out() + run.err());
-  assert.match(run.out(), /全部预期都已满足（6\/6）。/);
+  assert.match(run.out(), /全部预期都已满足（8\/8）。/);
   assert.match(run.out(), /CLOSE_WAIT/);
   assert.deepEqual(left.pids, []);
 });

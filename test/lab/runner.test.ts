@@ -9,6 +9,7 @@ import { runLab, type RunOptions } from '../../src/lab/runner.js';
 import { listener } from '../../src/lab/observe.js';
 import type { Agent } from '../../src/lab/agent.js';
 import type { Expectation, Experiment } from '../../src/lab/types.js';
+import type { LabEvent } from '../../src/lab/events.js';
 import { killAll, labId, leftovers } from './helpers.js';
 
 const LISTEN = String.raw`
@@ -112,4 +113,28 @@ test('an abort before the run starts stops at once', { timeout: 30_000 }, async 
   const left = await leftovers(id, r.ports);
   killAll(left.pids);
   assert.deepEqual(left.pids, []);
+});
+
+test('front ends are told every step, what was seen, each check and the end, in order; a listener that throws changes nothing', { timeout: 30_000 }, async () => {
+  const id = labId();
+  const events: LabEvent[] = [];
+  const o = { ...options(id), onEvent: (e: LabEvent) => { events.push(e); if (e.type === 'observation') throw new Error('a broken page'); } };
+  const r = await runLab(scripted(1, false), o);
+  const left = await leftovers(id, r.ports);
+  killAll(left.pids);
+  assert.equal(r.ok, true, o.text());
+  assert.deepEqual(events.map((e) => e.type), ['start', 'step', 'observation', 'expectation', 'explain', 'done']);
+  const [start, step, obs, check, explain, done] = events;
+  assert.equal(start?.type === 'start' && start.experiment, 'made-up');
+  assert.equal(start?.type === 'start' && start.steps, 1);
+  assert.ok(step?.type === 'step' && step.index === 0 && step.title.length > 0);
+  assert.match(o.text(), new RegExp((step as { title: string }).title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  // The observation is the experiment's sockets: the listener with one connection waiting, the two ends.
+  assert.ok(obs?.type === 'observation');
+  assert.equal(obs.sockets.filter((s) => s.state === 'LISTEN' && s.recvQ === 1).length, 1);
+  assert.ok(obs.sockets.length >= 3, JSON.stringify(obs.sockets.map((s) => s.state)));
+  assert.deepEqual(check, { type: 'expectation', index: 0, ok: true,
+    expected: 'listener Recv-Q = 1, backlog = 2: the accept queue is full', seen: 'listener Recv-Q = 1, backlog = 2: the accept queue is full' });
+  assert.ok(explain?.type === 'explain' && explain.text.length > 20 && o.text().includes(explain.text.slice(0, 30)));
+  assert.deepEqual(done, { type: 'done', ok: true, checked: 1, failures: 0, stopped: undefined });
 });

@@ -4,7 +4,7 @@
 // timer left behind, and the polling fallback over a plain Collector.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { watch, realClock, type Collector, type CollectOptions, type Snapshot, type Socket, type WatchClock, type WatchSource } from '../../src/index.js';
+import { watch, realClock, type SocketSource, type CollectOptions, type Snapshot, type Socket, type WatchClock, type WatchSource } from '../../src/index.js';
 import type { TickQuery } from '../../src/collectors/live.js';
 
 function sock(over: Partial<Socket> = {}): Socket {
@@ -137,7 +137,7 @@ test('watch() over a plain Collector: one collect per look (polling fallback)', 
   const clock = new FakeClock();
   const calls: CollectOptions[] = [];
   const tables = [[listener], [listener, other], [other]];
-  const collector: Collector = {
+  const collector: SocketSource = {
     name: 'recorded',
     async collect(o) {
       calls.push(o);

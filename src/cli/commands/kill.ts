@@ -9,7 +9,8 @@
 // (or the process gone), with what still holds it otherwise.
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
-import { processInfo } from '../../index.js';
+import { currentPlatform, defaultContext, processInfo } from '../../index.js';
+import { systemExec } from '../../collectors/exec.js';
 import { readPidState } from '../../collectors/procfs/process-info.js';
 import { sameProcess } from '../../views/tui/state.js';
 import { msg, type Lang } from '../../explain/i18n.js';
@@ -61,8 +62,10 @@ interface Target {
   name?: string;
   command?: string;
   user?: string;
-  /** Start time (ticks since boot): the pid's identity. */
+  /** Start time (ticks since boot): the pid's identity on Linux. */
   startTicks?: number;
+  /** Start time (ms since the epoch) where there is no /proc (ps lstart, Win32_Process CreationDate). */
+  startedAt?: number;
   /** What it holds on the port (port mode). */
   sockets: Socket[];
 }
@@ -71,6 +74,37 @@ interface Target {
 export function identity(pid: number, startTicks: number | undefined, procRoot?: string): 'same' | 'gone' | 'reused' | 'unknown' {
   const now = readPidState(procRoot ?? '/proc', pid);
   return sameProcess(startTicks, now && !now.zombie ? now : undefined);
+}
+
+/**
+ * identity() where there is no /proc: the start time the platform's collector
+ * gives (macOS ps lstart, Windows Win32_Process CreationDate), compared with
+ * the one read when the process was named.
+ */
+async function identityElsewhere(pid: number, startedAt: number | undefined): Promise<'same' | 'gone' | 'reused' | 'unknown'> {
+  const now = await processInfo(pid);
+  if (!now) return 'gone';
+  if (startedAt === undefined || now.startedAt === undefined) return 'unknown';
+  return now.startedAt === startedAt ? 'same' : 'reused';
+}
+
+/**
+ * Windows has no signals: taskkill asks a process to close (WM_CLOSE to its
+ * windows) or, with /F, ends it (TerminateProcess). So TERM is taskkill and
+ * KILL is taskkill /F; any other signal is refused up front.
+ */
+async function taskkill(pid: number, force: boolean): Promise<{ ok: boolean; detail: string }> {
+  const exec = defaultContext().exec ?? systemExec(30_000);
+  const args = ['/PID', String(pid)];
+  if (force) args.push('/F');
+  try {
+    const r = await exec('taskkill', args);
+    // taskkill's own words (ERROR: ... Reason: ...), in the display language, on one line.
+    const said = r.stdout.toString('utf8').trim().split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join(' ').replace(/\.$/, '');
+    return { ok: r.code === 0, detail: said || `exit status ${r.code}` };
+  } catch (e) {
+    return { ok: false, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+  }
 }
 
 async function ask(question: string): Promise<boolean> {
@@ -109,6 +143,11 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
   if (p.positionals.length !== 1) throw new UsageError('err.kill-args');
   const target = parseKillTarget(p.positionals[0]!);
   const signal = parseSignal(p.values.get('signal')?.[0] ?? 'TERM');
+  const platform = currentPlatform();
+  if (platform === 'win32' && signal !== 'SIGTERM' && signal !== 'SIGKILL') throw new UsageError('err.kill-signal-windows', { signal });
+  /** What the pid is now: Linux reads /proc/PID/stat; elsewhere the collector's start time. */
+  const whoIs = async (t: Target): Promise<'same' | 'gone' | 'reused' | 'unknown'> =>
+    platform === 'linux' ? identity(t.pid, t.startTicks, procRoot) : identityElsewhere(t.pid, t.startedAt);
   const waitText = p.values.get('wait')?.[0] ?? '5';
   const waitS = /^\d+(\.\d+)?$/.test(waitText) ? Number(waitText) : NaN;
   if (!(waitS >= 0 && waitS <= 600)) throw new UsageError('err.kill-wait', { text: waitText });
@@ -127,11 +166,11 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
 
   // ---- who
   const targets = new Map<number, Target>();
-  const add = (pid: number, s?: Socket): void => {
+  const add = async (pid: number, s?: Socket): Promise<void> => {
     let t = targets.get(pid);
     if (!t) {
-      const info = processInfo(pid, { procRoot });
-      t = { pid, name: info?.name, command: info?.command, user: info?.user, startTicks: info?.startTicks, sockets: [] };
+      const info = await processInfo(pid, { procRoot });
+      t = { pid, name: info?.name, command: info?.command, user: info?.user, startTicks: info?.startTicks, startedAt: info?.startedAt, sockets: [] };
       targets.set(pid, t);
     }
     if (s && !t.sockets.includes(s)) t.sockets.push(s);
@@ -140,7 +179,7 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
   if (target.kind === 'port') {
     portLabel = target.protocol ? `${target.port}/${target.protocol}` : String(target.port);
     const sockets = await onPort(target.port, target.protocol);
-    for (const s of sockets) for (const h of s.holders) add(h.pid, s);
+    for (const s of sockets) for (const h of s.holders) await add(h.pid, s);
     if (targets.size === 0) {
       // Nothing to signal: free, only kernel-kept sockets, or holders we cannot see.
       // Only what the kernel alone keeps (TIME_WAIT, a connection not yet accepted) means nothing to stop;
@@ -157,19 +196,22 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
     }
   } else {
     if (target.pid === 1 || target.pid === process.pid || target.pid === process.ppid) throw new UsageError('err.kill-refuse-pid', { pid: target.pid });
-    const info = processInfo(target.pid, { procRoot });
+    if (platform === 'win32' && target.pid === 4) throw new UsageError('err.kill-windows-system', { pid: 4 });
+    const info = await processInfo(target.pid, { procRoot });
     if (!info) {
       await out.line(msg(L, 'kill.no-such-pid', { pid: target.pid }));
       await out.flush();
       return 1;
     }
     if (info.tgid !== undefined && info.tgid !== target.pid) throw new UsageError('err.kill-thread', { pid: target.pid, tgid: info.tgid });
-    add(target.pid);
+    await add(target.pid);
     const snap = await query(io, { filter: { pids: [target.pid], all: true } });
-    for (const s of snap.sockets) add(target.pid, s);
+    for (const s of snap.sockets) await add(target.pid, s);
   }
   for (const pid of targets.keys()) {
     if (pid === 1 || pid === process.pid) throw new UsageError('err.kill-refuse-pid', { pid });
+    // PID 4 is the Windows kernel (HTTP.sys, SMB serve from it), 0 the idle pseudo-process: never a target.
+    if (platform === 'win32' && (pid === 4 || pid === 0)) throw new UsageError('err.kill-windows-system', { pid });
   }
 
   // ---- say who, once
@@ -198,10 +240,22 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
   const send = async (sig: NodeJS.Signals, who: Target[]): Promise<Target[]> => {
     const sent: Target[] = [];
     for (const t of who) {
-      const v = identity(t.pid, t.startTicks, procRoot);
+      const v = await whoIs(t);
       if (v === 'gone') { await out.line(msg(L, 'kill.already-gone', { pid: t.pid })); continue; }
       if (v === 'reused') { note(io, msg(L, 'kill.reused', { pid: t.pid, name: nameText(t.name) })); continue; }
       if (v === 'unknown') { note(io, msg(L, 'kill.unknown-start', { pid: t.pid })); continue; }
+      if (platform === 'win32') {
+        const r = await taskkill(t.pid, sig === 'SIGKILL');
+        if (r.ok) {
+          sent.push(t);
+          await out.line(msg(L, 'kill.sent', { signal: sig === 'SIGKILL' ? 'taskkill /F' : 'taskkill', pid: t.pid, name: nameText(t.name) }));
+        } else {
+          note(io, msg(L, 'kill.failed', { pid: t.pid, code: safeText(r.detail) }));
+          // Console programs and services ignore a polite close: say so, SIGKILL (taskkill /F) is offered next.
+          if (sig !== 'SIGKILL') sent.push(t);
+        }
+        continue;
+      }
       try {
         process.kill(t.pid, sig);
         sent.push(t);
@@ -220,9 +274,12 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
     const until = Date.now() + waitS * 1000;
     let alive = who;
     for (;;) {
-      alive = alive.filter((t) => identity(t.pid, t.startTicks, procRoot) === 'same');
+      const still: Target[] = [];
+      for (const t of alive) if (await whoIs(t) === 'same') still.push(t);
+      alive = still;
       if (alive.length === 0 || Date.now() >= until) return alive;
-      await sleep(100);
+      // Elsewhere each look runs a program (ps, PowerShell): look less often.
+      await sleep(platform === 'linux' ? 100 : 500);
     }
   };
 
@@ -237,7 +294,7 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
 
   // ---- the answer: is it really free (or gone) now?
   if (target.kind === 'pid') {
-    const left = identity(target.pid, targets.get(target.pid)!.startTicks, procRoot) === 'same';
+    const left = await whoIs(targets.get(target.pid)!) === 'same';
     await out.line(left ? msg(L, 'kill.pid-still-running', { pid: target.pid }) : msg(L, 'kill.pid-gone', { pid: target.pid }));
     await out.flush();
     return left ? EXIT_STILL_HELD : 0;

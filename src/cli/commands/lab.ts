@@ -47,7 +47,7 @@ function enterReader(stdin: NodeJS.ReadStream): { wait(): Promise<boolean>; clos
 
 export async function labCommand(argv: string[], io: Io): Promise<number> {
   if (io.global.source === 'lsof') throw new UsageError('err.source-lsof-live');
-  const p = parseArgs(argv, [{ name: 'auto' }, { name: 'help', short: 'h' }]);
+  const p = parseArgs(argv, [{ name: 'auto' }, { name: 'packets' }, { name: 'no-packets' }, { name: 'help', short: 'h' }]);
   const L = io.global.lang;
   if (p.flags.has('help')) {
     await io.stdout.line(msg(io.global.lang, 'help.lab', { experiments: EXPERIMENT_NAMES.join(', ') }));
@@ -71,6 +71,9 @@ export async function labCommand(argv: string[], io: Io): Promise<number> {
   }
 
   const auto = p.flags.has('auto');
+  if (p.flags.has('packets') && p.flags.has('no-packets')) throw new UsageError('err.lab-packets-both');
+  // Undefined: the experiment's default (backlog, close and buffers show their packets when allowed).
+  const packets = p.flags.has('packets') ? true : p.flags.has('no-packets') ? false : undefined;
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -83,6 +86,7 @@ export async function labCommand(argv: string[], io: Io): Promise<number> {
       signal: controller.signal,
       source: io.global.source, procRoot: io.global.procRoot,
       labId: process.env['SOCKSCOPE_LAB_ID'] || undefined,
+      packets,
     });
     await io.stdout.flush();
     if (result.aborted) return 130;

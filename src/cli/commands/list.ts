@@ -19,14 +19,15 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const filter = filterFrom(p);
   const format = formatFrom(p);
   const sort = sortFrom(p, 'proto');
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   if (reportMissingNetns(io, filter)) return 1;
   // The default hides TIME_WAIT; ask for it anyway (it costs no holder scan:
   // TIME_WAIT sockets have no inode) so we can say how many were left out.
   const hidesTimeWait = !filter.all && !filter.states && !filter.listening;
   // -i: what the kernel tracks inside each TCP connection (struct tcp_info over netlink).
   const info = p.flags.has('info');
-  const snap = await query(io, { filter: hidesTimeWait ? { ...filter, all: true } : filter, info });
+  // With it the socket memory (INET_DIAG_SKMEMINFO: buffers, drops), as ss -m shows it.
+  const snap = await query(io, { filter: hidesTimeWait ? { ...filter, all: true } : filter, info, memory: info });
   let sockets = snap.sockets;
   let timeWait = 0;
   if (hidesTimeWait) {
@@ -54,12 +55,12 @@ const NOT_FOR_UNIX = ['tcp', 'udp', 'ipv4', 'ipv6', 'port', 'state', 'info', 'so
 /** list -x: every Unix domain socket with its holders (-l: listeners only; --pid, --process as for TCP/UDP). */
 async function listUnix(p: Parsed, io: Io): Promise<number> {
   for (const o of NOT_FOR_UNIX) if (p.flags.has(o) || p.values.has(o)) throw new UsageError('err.unix-option', { option: `--${o}` });
-  if (io.global.source !== 'auto' && io.global.source !== 'netlink') throw new UsageError('err.unix-source', { source: io.global.source });
+  if (io.global.source === 'lsof') throw new UsageError('err.unix-source', { source: io.global.source });
   const filter = filterFrom(p);
   const format = formatFrom(p);
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   const { collectUnix } = await loadModule<typeof import('../../collectors/unix.js')>(new URL('../../collectors/unix.js', import.meta.url));
-  const snap = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { pids: filter.pids });
+  const snap = await collectUnix(defaultContext({ procRoot: io.global.procRoot }), { pids: filter.pids, source: io.global.source });
   let sockets = snap.sockets.filter((s) => matchesHolders(filter, s.holders) && (!filter.listening || s.state === 'LISTEN'));
   // Named sockets first (by path), then by inode: the order of `ss -x` is the kernel's hash order.
   sockets = sockets.sort((a, b) => (unixAddressKey(a) < unixAddressKey(b) ? -1 : unixAddressKey(a) > unixAddressKey(b) ? 1 : a.inode - b.inode));
@@ -67,6 +68,12 @@ async function listUnix(p: Parsed, io: Io): Promise<number> {
   if (format === 'table') await renderUnixTable(sockets, io.stdout, renderOptions(io, p), [...snap.sockets, ...snap.peers]);
   else await renderUnixJson(sockets, io.stdout, format === 'ndjson');
   if (snap.unreadableProcesses > 0) note(io, msg(io.global.lang, snap.privileged ? 'note.unix-unreadable-root' : 'note.unix-unreadable', { n: snap.unreadableProcesses }));
+  if (snap.source === 'proc') {
+    const failed = snap.issues.find((i) => i.kind === 'source-fallback');
+    note(io, msg(io.global.lang, 'unix.proc-note', { path: `${defaultContext({ procRoot: io.global.procRoot }).procRoot}/net/unix`,
+      why: failed ? msg(io.global.lang, 'unix.proc-why', { detail: failed.detail }) : '' }));
+  }
+  for (const i of snap.issues) if (i.kind === 'parse-error' || i.kind === 'truncated') note(io, msg(io.global.lang, 'unix.issue', { subject: i.subject, detail: i.detail }));
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // sockscope pid <PID> and sockscope process <NAME>: every socket a process
 // holds, with its fd numbers (what `lsof -p PID -i` shows, for sockets).
-import { defaultContext, findProcessIds, hiddenProcess, hidepidOption, processInfo } from '../../index.js';
+import { currentPlatform, defaultContext, findProcessIds, hiddenProcess, hidepidOption, processInfo } from '../../index.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import { safeText } from '../../views/safe-text.js';
 import type { Socket } from '../../model/socket.js';
@@ -26,7 +26,7 @@ export async function pidCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length !== 1) throw p.positionals.length ? new UsageError('err.pid-args', { args: p.positionals.join(' ') }) : new UsageError('err.pid-needs');
   const pid = parsePid(p.positionals[0]!);
-  const info = processInfo(pid, { procRoot: io.global.procRoot });
+  const info = await processInfo(pid, { procRoot: io.global.procRoot });
   if (!info) {
     // Not in the proc root is not "no such process" when hidepid hides it from us.
     const option = hiddenProcess(pid, { procRoot: io.global.procRoot });
@@ -52,7 +52,7 @@ export async function processCommand(argv: string[], io: Io): Promise<number> {
   const name = p.positionals[0]!;
   // An empty name is a substring of every command line: it would list every process.
   if (name.trim() === '') throw new UsageError('err.process-empty', { text: name });
-  const pids = findProcessIds(name, { procRoot: io.global.procRoot });
+  const pids = await findProcessIds(name, { procRoot: io.global.procRoot });
   if (!pids.length) {
     io.stderr(`sockscope: ${msg(io.global.lang, 'err.no-process', { name: safeText(name) })}`);
     const option = hidepidOption({ procRoot: io.global.procRoot });
@@ -93,10 +93,10 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   const ropts = renderOptions(io, p);
   const explain = await explainerFor(io, p, format, snap.sockets);
   // Without a TCP/UDP filter the table also shows the Unix sockets each process holds (JSON: list -x --pid).
-  const unix = Object.keys(filter).length === 0 ? await unixOf(io, pids) : undefined;
+  const unix = Object.keys(filter).length === 0 && currentPlatform() === 'linux' ? await unixOf(io, pids) : undefined;
   let first = true;
   for (const pid of pids) {
-    const info = processInfo(pid, { procRoot: io.global.procRoot });
+    const info = await processInfo(pid, { procRoot: io.global.procRoot });
     const mine: Socket[] = snap.sockets.filter((s) => s.holders.some((h) => h.pid === pid));
     if (!first) await io.stdout.line('');
     first = false;
@@ -124,6 +124,7 @@ async function showProcesses(io: Io, p: ReturnType<typeof parseArgs>, pids: numb
   await io.stdout.flush();
   const backlog = backlogNote(snap, snap.sockets, ropts.lang);
   if (backlog) note(io, backlog);
+  if (snap.source === 'windows-netstat' && pids.includes(4)) note(io, msg(ropts.lang, 'paste.note.windows-pid-4'));
   reportUnreadable(io, snap, pids);
   return snap.sockets.length ? 0 : 1;
 }

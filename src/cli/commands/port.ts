@@ -15,7 +15,7 @@ import { ianaLookup } from '../../explain/iana.js';
 import { containerPhrase, containerSentences } from '../../explain/containers.js';
 import { natPublished } from '../../collectors/netns/published.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
-import { defaultContext, listSockets } from '../../index.js';
+import { currentPlatform, defaultContext, listSockets } from '../../index.js';
 import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
 import { UsageError, parseArgs, parsePort } from '../args.js';
@@ -55,7 +55,7 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   if (!filter.listening && !filter.states) filter.all = true;
   const format = formatFrom(p);
   const sort = sortFrom(p, 'state');
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   if (reportMissingNetns(io, filter)) return 1;
   const snap = await query(io, { filter });
   const sockets = snap.sockets;
@@ -113,7 +113,8 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
 /** What the port usually is, its class, and how exposed the listeners make it: shown by default. */
 async function portMeaning(io: Io, port: number, protocol: Protocol | undefined, listeners: Socket[], L: Lang): Promise<void> {
   const t = translator(L);
-  const host = readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot);
+  // Another platform's facts are not in this machine's /proc (the replay seam): unknown, not Linux's.
+  const host = currentPlatform() === 'linux' ? readHostFacts(defaultContext({ procRoot: io.global.procRoot }).procRoot) : {};
   const paragraphs = explainPortNumber(port, host, ianaLookup(), t, protocol);
   const scopes = new Set(listeners.map((s) => bindScope([s.localAddress], s.v6only)));
   if ([...scopes].some(isAllInterfaces)) paragraphs.push(t('explain.port.exposure.all'));

@@ -14,12 +14,12 @@ import { watch, type WatchClock } from '../../watch.js';
 import type { Filter } from '../../model/filter.js';
 import { formatEndpoint, type Socket } from '../../model/socket.js';
 import { draw } from '../../views/tui/draw.js';
-import { eventJson, eventLine, eventsOf } from '../../views/tui/events.js';
+import { eventJson, eventLine, eventsOf, trafficJson, trafficLines } from '../../views/tui/events.js';
 import { KeyParser, handleKey } from '../../views/tui/keys.js';
 import { safeText } from '../../views/safe-text.js';
 import { Screen } from '../../views/tui/screen.js';
 import {
-  applySnapshot, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type KillTarget, type TuiState,
+  applySnapshot, applyTraffic, collectStates, initialState, sameProcess, setStatus, settleSelection, type Effect, type KillTarget, type TuiState,
 } from '../../views/tui/state.js';
 
 const WATCH_SPECS = [
@@ -32,6 +32,7 @@ const WATCH_SPECS = [
   { name: 'rescan', value: true },
   { name: 'numeric', short: 'n' },
   { name: 'sort', value: true },
+  { name: 'traffic' },
   { name: 'help', short: 'h' },
 ];
 
@@ -60,7 +61,7 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   const count = countText === undefined ? undefined : Number(countText);
   const sort = sortFrom(p, 'local');
   // As list says it: a --pid naming no process would watch nothing, with no word, until stopped.
-  if (reportMissingPids(io, filter)) return 1;
+  if (await reportMissingPids(io, filter)) return 1;
   if (reportMissingNetns(io, filter)) return 1;
   const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&
     process.stdout.isTTY === true && process.stdin.isTTY === true;
@@ -109,9 +110,12 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
   process.on('SIGHUP', stop);
   let events = 0;
   const cache = new Map<number, string>();
+  const wantTraffic = p.flags.has('traffic');
+  let saidNoCounters = false;
+  let saidUncounted = false;
   try {
-    for await (const { snapshot, sockets, diff, stats } of watch({
-      source: collector, filter, intervalSeconds: o.interval, durationSeconds: o.duration, signal: stopper.signal,
+    for await (const { snapshot, sockets, diff, traffic, stats } of watch({
+      source: collector, filter, intervalSeconds: o.interval, durationSeconds: o.duration, signal: stopper.signal, traffic: wantTraffic,
     })) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
@@ -127,7 +131,24 @@ async function runEvents(io: Io, p: Parsed, filter: Filter, collector: LiveColle
           if (w) await w;
           if (o.count !== undefined && ++events >= o.count) { enough = true; break; }
         }
+        // Rates: one traffic event per look after the first (the first is the baseline).
+        if (traffic && !enough && snapshot.source === 'netlink') {
+          const lines = json ? [trafficJson(traffic, now, cache)] : trafficLines(traffic, now, { lang: L, color: io.global.color });
+          for (const line of lines) {
+            const w = io.stdout.line(line);
+            if (w) await w;
+          }
+          if (o.count !== undefined && ++events >= o.count) enough = true;
+        }
         await io.stdout.flush();
+      }
+      if (traffic && snapshot.source !== 'netlink' && !saidNoCounters) {
+        saidNoCounters = true;
+        io.stderr(msg(L, 'traffic.no-counters', { source: snapshot.source }));
+      }
+      if (traffic && traffic.uncounted > 0 && !saidUncounted) {
+        saidUncounted = true;
+        io.stderr(msg(L, 'traffic.uncounted', { n: traffic.uncounted }));
       }
       if (process.env['SOCKSCOPE_WATCH_COST_LOG']) {
         // The benchmark reads these lines: the cost of one tick (table, holders, diff, output).
@@ -189,6 +210,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
       listening: filter.listening === true, all: filter.all === true },
     sort: o.sort,
   });
+  if (p.flags.has('traffic')) st.view = 'traffic';
   // List filters the live view has no toggle for (--port, --state, --pid, --process) become the `/` text.
   const text = [...(filter.ports ?? []).map(String), ...(filter.states ?? []).map((s) => `state:${s}`),
     ...(filter.pids ?? []).map((x) => `pid:${x}`), ...(filter.processes ?? []).map((x) => `proc:${x}`),
@@ -273,6 +295,7 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
     switch (e.kind) {
       case 'quit': quit(0); return;
       case 'recollect': st.baseline = true; schedule(0); return;
+      case 'refresh': schedule(0); return;
       case 'kill': {
         // Each target is checked right before its signal: a pid that is gone or now another process is skipped.
         const refusals: string[] = [];
@@ -386,14 +409,16 @@ async function runInteractive(io: Io, p: Parsed, filter: Filter, collector: Live
   }
   let loop: Promise<void> = Promise.resolve();
   const run = async (): Promise<void> => {
-    for await (const { snapshot, diff, stats } of watch({
+    for await (const { snapshot, diff, traffic, stats } of watch({
       source: collector, clock, signal: stopper.signal, intervalSeconds: o.interval, durationSeconds: o.duration,
-      query: () => ({ states: collectStates(st.toggles) }),
+      // The byte counters cost a larger dump: asked for only while the Traffic view shows.
+      query: () => ({ states: collectStates(st.toggles), counters: st.view === 'traffic' }),
     })) {
       if (stopped) break;
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       applySnapshot(st, snapshot, st.baseline ? undefined : diff, Date.now(), lastCost);
+      applyTraffic(st, traffic);
       settleSelection(st);
       render();
       const c = process.cpuUsage(c0);

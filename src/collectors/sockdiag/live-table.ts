@@ -13,10 +13,23 @@
 //   dst=127.0.0.1 if=0 cookie=0x2a1f expires=7123 rqueue=0 wqueue=0 uid=0 inode=711724
 // The cookie (idiag_cookie, bytes 44..51) is kept aside per inode: SOCK_DESTROY
 // needs it to name the exact socket (see destroy.ts).
+//
+// Traffic (watch's rates) needs tcp_info's byte counters every tick, and they
+// change on every busy connection every tick. So they do not decide reuse:
+// with `counters`, the kernel is asked for INET_DIAG_INFO (TCP) and
+// INET_DIAG_SKMEMINFO (UDP, for drops), the record is still reused or decoded
+// on its fixed part exactly as without them (the Socket objects are the same,
+// with no `tcp` field), and only the few numbers rates need are read from the
+// attributes into arrays beside `sockets`. Without `counters` nothing of this
+// runs: the request and the per-record work are what they were.
 import type { Family, Protocol, RawSocket, Socket } from '../../model/socket.js';
 import type { ScanIssue } from '../../model/snapshot.js';
-import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, NO_HOLDERS, decodeRecord, encodeDumpRequest } from './codec.js';
+import {
+  AF_INET, AF_INET6, INET_DIAG_INFO, INET_DIAG_SKMEMINFO, IPPROTO_TCP, IPPROTO_UDP, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, NO_HOLDERS,
+  decodeRecord, encodeDumpRequest,
+} from './codec.js';
 import { SockDiagChannel } from './transport.js';
+import { DestroyListener, type ClosedRecord } from './destroy-events.js';
 
 const HDR = 16;
 const MSG = 72;
@@ -69,6 +82,31 @@ export interface LiveTableOptions {
   /** Kernel state bitmask (1 << state); all by default. */
   states?: number;
   ports?: readonly number[];
+  /** Read the traffic counters of each record (TCP tcp_info bytes, UDP drops): see {@link TrafficCounters}. */
+  counters?: boolean;
+}
+
+/**
+ * Numbers read with each record for traffic rates, index for index beside
+ * `sockets` (records the table did not read itself, e.g. from /proc, have
+ * none: the arrays may be shorter). NaN where the kernel sent nothing (a
+ * listener, a request socket, TIME_WAIT: no tcp_info; TCP: no drops).
+ */
+export interface TrafficCounters {
+  /** tcpi_bytes_acked: bytes this side sent that the peer acknowledged (Linux 4.1+). */
+  acked: number[];
+  /** tcpi_bytes_received: bytes received in order (Linux 4.1+). */
+  received: number[];
+  /** UDP: packets dropped for a full receive buffer (sk_meminfo SK_MEMINFO_DROPS). */
+  drops: number[];
+  /** The kernel's cookie as one number (high * 2^32 + low): the same socket from tick to tick, whatever its inode. */
+  cookie: number[];
+  /** TCP sockets the kernel destroyed since the previous read, with their final counters (destroy-events.ts). */
+  closed?: ClosedRecord[];
+  /** Why destroyed sockets are not heard (then `closed` is absent): watch counts by polling alone. */
+  closedFailed?: string;
+  /** Destroyed sockets missed since the start (a full queue, ENOBUFS). */
+  closedLost?: number;
 }
 
 export interface LiveTableRead {
@@ -80,6 +118,8 @@ export interface LiveTableRead {
   decoded: number;
   /** Inodes of the previous read that are not in this one. */
   gone: number[];
+  /** With `counters`: the traffic counters of `sockets`, index for index. */
+  counters?: TrafficCounters;
 }
 
 let seqCounter = 0x5000;
@@ -113,7 +153,12 @@ export class LiveSockDiag {
   /** First record of every dump is decoded here, marked so the caller can tell it is new. */
   static readonly FRESH: Socket['holders'] = NO_HOLDERS;
 
-  constructor(private readonly openChannel: () => LiveChannel = () => new SockDiagChannel({ bulk: true })) {}
+  /** Heard while counters are read: the sockets destroyed between two reads, with their last counters. */
+  private destroyed: DestroyListener | undefined;
+
+  constructor(private readonly openChannel: () => LiveChannel = () => new SockDiagChannel({ bulk: true }),
+    /** null: never listen (tests that hand recorded replies). */
+    private readonly openDestroyed: (() => DestroyListener) | null = () => new DestroyListener()) {}
 
   /** The kernel's cookie of the socket with this inode, as of the latest read. */
   cookieOf(inode: number): [number, number] | undefined {
@@ -150,6 +195,10 @@ export class LiveSockDiag {
     const out: RawSocket[] = [];
     const issues: ScanIssue[] = [];
     const refused: LiveTableRead['refused'] = [];
+    const counters: TrafficCounters | undefined = opts.counters ? { acked: [], received: [], drops: [], cookie: [] } : undefined;
+    // Listening before the dump, so a socket destroyed meanwhile is heard. Not while counters are not wanted.
+    if (counters && this.openDestroyed) this.destroyed ??= this.openDestroyed();
+    else if (!counters && this.destroyed) { this.destroyed.close(); this.destroyed = undefined; }
     let decoded = 0;
     try {
       for (const protocol of opts.protocols) {
@@ -158,11 +207,13 @@ export class LiveSockDiag {
           const req = encodeDumpRequest({
             family: family === 'ipv4' ? AF_INET : AF_INET6,
             protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
-            states: opts.states, ports: opts.ports, seq,
+            states: opts.states, ports: opts.ports, seq, memory: counters !== undefined && protocol === 'udp',
           });
+          // Counters of TCP: tcp_info alone (idiag_ext bit INET_DIAG_INFO), without the congestion name list -i asks for too.
+          if (counters && protocol === 'tcp') req[HDR + 2] = req[HDR + 2]! | (1 << (INET_DIAG_INFO - 1));
           let errno: number | undefined;
           await this.channel.request(req, (chunk) => {
-            const r = this.chunk(chunk, protocol, seq, gen, out);
+            const r = this.chunk(chunk, protocol, seq, gen, out, counters);
             decoded += r.decoded;
             if (r.errno !== undefined) errno = r.errno;
             return r.done;
@@ -190,15 +241,22 @@ export class LiveSockDiag {
       if (kept.length === 0) this.seenNoInode.delete(k);
       else this.seenNoInode.set(k, kept.length === 1 ? kept[0]! : kept);
     }
-    return { sockets: out, issues, refused, decoded, gone };
+    if (counters && this.destroyed) {
+      if (this.destroyed.failed === undefined) counters.closed = this.destroyed.drain();
+      else counters.closedFailed = this.destroyed.failed;
+      counters.closedLost = this.destroyed.lost;
+    }
+    return { sockets: out, issues, refused, decoded, gone, counters };
   }
 
   close(): void {
     this.channel?.close();
     this.channel = undefined;
+    this.destroyed?.close();
+    this.destroyed = undefined;
   }
 
-  private chunk(buf: Buffer, protocol: Protocol, seq: number, gen: number, out: RawSocket[]):
+  private chunk(buf: Buffer, protocol: Protocol, seq: number, gen: number, out: RawSocket[], counters?: TrafficCounters):
     { done: boolean; errno?: number; decoded: number } {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let off = 0;
@@ -220,6 +278,7 @@ export class LiveSockDiag {
           if (r) {
             out.push(r);
             if (this.fresh) decoded++;
+            if (counters) readCounters(dv, off + HDR, off + len, counters);
           }
         }
       }
@@ -290,4 +349,37 @@ export class LiveSockDiag {
     this.fresh = true;
     return sock;
   }
+}
+
+/** sk_meminfo's SK_MEMINFO_DROPS is the ninth u32 of INET_DIAG_SKMEMINFO. */
+const DROPS_AT = 4 + 32;
+
+/**
+ * The traffic counters of one record (inet_diag_msg at `p`, attributes up to
+ * `end`) appended to `c`: tcp_info's bytes_acked (offset 120) and
+ * bytes_received (128), each a u64 the kernel sends from Linux 4.1 on (a
+ * shorter struct leaves them NaN), and SKMEMINFO's drops.
+ */
+export function readCounters(dv: DataView, p: number, end: number, c: TrafficCounters): void {
+  let acked = NaN;
+  let received = NaN;
+  let drops = NaN;
+  let a = p + MSG;
+  while (a + 4 <= end) {
+    const alen = dv.getUint16(a, true);
+    if (alen < 4 || a + alen > end) break;
+    const type = dv.getUint16(a + 2, true) & 0x3fff;
+    if (type === INET_DIAG_INFO && alen >= 4 + 136) {
+      // Two u32 halves: exact below 2^53, which no connection's byte count reaches.
+      acked = dv.getUint32(a + 4 + 120, true) + dv.getUint32(a + 4 + 124, true) * 4294967296;
+      received = dv.getUint32(a + 4 + 128, true) + dv.getUint32(a + 4 + 132, true) * 4294967296;
+    } else if (type === INET_DIAG_SKMEMINFO && alen >= DROPS_AT + 4) {
+      drops = dv.getUint32(a + DROPS_AT, true);
+    }
+    a += (alen + 3) & ~3;
+  }
+  c.acked.push(acked);
+  c.received.push(received);
+  c.drops.push(drops);
+  c.cookie.push(dv.getUint32(p + 48, true) * 4294967296 + dv.getUint32(p + 44, true));
 }

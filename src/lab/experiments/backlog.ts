@@ -77,6 +77,7 @@ export function backlog(): Experiment {
 
   return {
     name: 'backlog',
+    packets: true,
     summary: 'lab.backlog.summary',
     intro: 'lab.backlog.intro',
     steps: [
@@ -137,6 +138,20 @@ export function backlog(): Experiment {
             key: 'lab.backlog.e.counters',
             want: { overflows: { min: CLIENTS - BACKLOG - 1 }, drops: { min: CLIENTS - BACKLOG - 1 } },
             seen: (o) => ({ overflows: delta(o.tcpExt, 'ListenOverflows'), drops: delta(o.tcpExt, 'ListenDrops') }),
+          },
+          {
+            // The handshake completes in the kernel: one SYN-ACK per queued connection, before any accept().
+            key: 'lab.backlog.e.handshakes',
+            packets: true,
+            want: { n: BACKLOG + 1 },
+            seen: (o) => ({ n: new Set((o.packets ?? []).filter((p) => p.from.port === port && p.flags.includes('SYN') && p.flags.includes('ACK')).map((p) => p.to.port)).size }),
+          },
+          {
+            // The SYNs of the clients that found the queue full go unanswered and are sent again (1 s, then 2 s, ...).
+            key: 'lab.backlog.e.syn-retrans',
+            packets: true,
+            want: { n: { min: 1 } },
+            seen: (o) => ({ n: (o.packets ?? []).filter((p) => p.to.port === port && p.flags.includes('SYN') && !p.flags.includes('ACK') && p.marks?.includes('retransmission')).length }),
           },
         ],
         explain: 'lab.backlog.s2.explain',

@@ -70,6 +70,7 @@ export function buffers(): Experiment {
 
   return {
     name: 'buffers',
+    packets: true,
     summary: 'lab.buf.summary',
     intro: 'lab.buf.intro',
     steps: [
@@ -130,6 +131,19 @@ export function buffers(): Experiment {
               const r = rx(o)?.recvQ;
               const s = tx(o)?.sendQ;
               return r === undefined || s === undefined ? undefined : { recvq: r, sendq: s, total: r + s };
+            },
+          },
+          {
+            // The receiver's window closes; the sender, with data left to send, asks now and then whether it opened.
+            key: 'lab.buf.e.zero-window',
+            packets: true,
+            want: { zero: { min: 1 }, probes: { min: 1 } },
+            seen: (o) => {
+              const ps = o.packets ?? [];
+              return {
+                zero: ps.filter((p) => p.from.port === port && p.marks?.includes('zero-window')).length,
+                probes: ps.filter((p) => p.to.port === port && p.marks?.includes('window-probe')).length,
+              };
             },
           },
         ],

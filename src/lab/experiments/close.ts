@@ -4,8 +4,12 @@
 import type { Agent } from '../agent.js';
 import type { Socket } from '../../model/socket.js';
 import { clientSide, endpoint, serverSide } from '../observe.js';
-import type { Expectation, Experiment, Observation } from '../types.js';
+import type { Expectation, Experiment, Observation, Lab } from '../types.js';
 import { LISTEN_ACCEPTING } from './four-tuple.js';
+import { msg } from '../../explain/i18n.js';
+
+const msgYes = (lab: Lab): string => msg(lab.lang, 'lab.yes');
+const msgNo = (lab: Lab): string => msg(lab.lang, 'lab.no');
 
 const CONNECT = String.raw`
 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -34,9 +38,23 @@ export function close(): Experiment {
   const serverSock = (o: Observation) => serverSide(o, port).find((s) => s.remotePort === cport);
   // State and holding pids ("-" for none): fd numbers are not the point here.
   const row = (s: Socket | undefined) => s && { state: s.state, holder: s.holders.map((h) => h.pid).join(', ') || '-' };
+  // A FIN sent from one port and the ACK of it from the other, among the step's packets.
+  const finAcked = (lab: Lab, fromPort: number, toPort: number): Expectation => ({
+    key: 'lab.close.e.fin',
+    packets: true,
+    want: { from: `:${fromPort}`, to: `:${toPort}`, acked: msgYes(lab) },
+    seen: (o) => {
+      const ps = o.packets ?? [];
+      const fin = ps.find((p) => p.from.port === fromPort && p.to.port === toPort && p.flags.includes('FIN'));
+      if (!fin) return undefined;
+      const acked = ps.some((p) => p.from.port === toPort && p.to.port === fromPort && p.at >= fin.at && p.ack !== undefined && p.ack >= fin.seq + fin.length + 1);
+      return { from: `:${fromPort}`, to: `:${toPort}`, acked: acked ? msgYes(lab) : msgNo(lab) };
+    },
+  });
 
   return {
     name: 'close',
+    packets: true,
     summary: 'lab.close.summary',
     intro: 'lab.close.intro',
     steps: [
@@ -62,9 +80,10 @@ export function close(): Experiment {
           await client!.run('c.close()');
           await lab.say('lab.close.s2.did', { pid: client!.pid });
         },
-        expect: (): Expectation[] => [
+        expect: (lab): Expectation[] => [
           { key: 'lab.close.e.client', want: { state: 'FIN_WAIT2', holder: '-' }, seen: (o) => row(clientSock(o)) },
           { key: 'lab.close.e.server', want: { state: 'CLOSE_WAIT', holder: `${server!.pid}` }, seen: (o) => row(serverSock(o)) },
+          finAcked(lab, cport, port),
         ],
         async after(lab) {
           const r = await server!.run(READ);
@@ -79,9 +98,11 @@ export function close(): Experiment {
           await server!.run('conns[0].close()');
           await lab.say('lab.close.s3.did', { pid: server!.pid });
         },
-        expect: (): Expectation[] => [
+        expect: (lab): Expectation[] => [
           { key: 'lab.close.e.client', want: { state: 'TIME_WAIT', holder: '-' }, seen: (o) => row(clientSock(o)) },
           { key: 'lab.close.e.server-gone', want: { n: 0 }, seen: (o) => ({ n: serverSide(o, port).length }) },
+          // The second FIN and its ACK: the client, which closed first, is the side left in TIME_WAIT.
+          finAcked(lab, port, cport),
         ],
         explain: 'lab.close.s3.explain',
         explainParams: (o) => ({ seconds: Math.round((clientSock(o)?.timer?.expiresMs ?? 60_000) / 1000) }),

@@ -4,11 +4,11 @@ import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
 import type { Holder, Socket, SocketState } from '../../model/socket.js';
 import { safeText } from '../safe-text.js';
 import { formatEndpoint } from '../../model/socket.js';
-import { COLUMNS, holderName, remoteCell, stateStyle, unheldText, type CellOptions } from '../columns.js';
+import { COLUMNS, holderName, remoteCell, shortBytes, stateStyle, unheldText, type CellOptions } from '../columns.js';
 import { displayWidth, paint, type Paint } from '../sink.js';
 import { confirmText } from './keys.js';
 import {
-  filtering, listenerRows, markOf, processRows, rates, selectedSocket, visibleSockets, VIEWS,
+  filtering, listenerRows, markOf, processRows, rates, selectedSocket, trafficRows, visibleSockets, VIEWS,
   type Mark, type TuiState, type ViewName,
 } from './state.js';
 
@@ -68,7 +68,9 @@ function row(text: string, width: number, o: DrawOptions, mark?: Mark, selected 
   return codes.length ? `\x1b[${codes.join(';')}m${body}\x1b[0m` : body;
 }
 
-const VIEW_KEY: Record<ViewName, MessageKey> = { sockets: 'watch.view.sockets', processes: 'watch.view.processes', listeners: 'watch.view.listeners' };
+const VIEW_KEY: Record<ViewName, MessageKey> = {
+  sockets: 'watch.view.sockets', processes: 'watch.view.processes', listeners: 'watch.view.listeners', traffic: 'traffic.view',
+};
 const STATE_LIST: SocketState[] = ['LISTEN', 'UNCONN', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT', 'CLOSE'];
 
 /** Items joined by `sep` while they fit in `width` (by visible width, colour codes kept); a dropped item leaves "…". */
@@ -443,6 +445,75 @@ function listenersBody(st: TuiState, o: DrawOptions, rowsRoom: number): Body {
   return { header: line(heads.slice(0, 4).map((h, i) => cutMiddle(h, widths[i]!)), heads[4]!, ' '), rows: out };
 }
 
+/** Bytes (per second) in a few characters: 2.0M, 195K, 0. */
+const bytes = (n: number): string => shortBytes(Math.round(n));
+
+/**
+ * The Traffic view: totals, the busiest processes (up to a third of the
+ * room), then the connections by rate (the cursor moves over these), the UDP
+ * line and what polling cannot see. Like nethogs and bandwhich, from the
+ * kernel's tcp_info byte counters instead of captured packets.
+ */
+function trafficBody(st: TuiState, o: DrawOptions, room: number): Body {
+  const t = (k: MessageKey, p?: Record<string, string | number>): string => msg(o.lang, k, p);
+  if (st.snapshot && st.snapshot.source !== 'netlink') {
+    st.pageRows = 1;
+    return { header: t('traffic.no-counters', { source: st.snapshot.source }), rows: [] };
+  }
+  const tr = trafficRows(st);
+  if (!tr) {
+    st.pageRows = Math.max(1, room - 1);
+    return { header: t('traffic.starting'), rows: wrap(t('traffic.blind'), o.width).map((l) => row(l, o.width, o, undefined, false, 'dim')) };
+  }
+  const tt = tr.of.totals;
+  // Filtered: the sums of what is shown (closed connections that left the list are not in them).
+  const header = tr.shown
+    ? t('traffic.totals-shown', { send: bytes(tr.shown.sendRate), recv: bytes(tr.shown.recvRate), sent: bytes(tr.shown.sent), received: bytes(tr.shown.received) })
+    : t('traffic.totals', {
+      send: bytes(tt.sendRate), recv: bytes(tt.recvRate), sent: bytes(tt.sent), received: bytes(tt.received),
+      closed: tt.closed, closedSent: bytes(tt.closedSent), closedReceived: bytes(tt.closedReceived),
+    });
+  const tail = [
+    ...wrap(t('traffic.udp', { n: tr.udp.n, queued: tr.udp.queued, drops: tr.udp.drops }), o.width),
+    ...wrap(tr.of.atClose && !tr.of.atClose.heard ? t('traffic.blind-polling', { reason: safeText(tr.of.atClose.reason ?? '?') }) : t('traffic.blind'), o.width),
+  ].map((l) => row(l, o.width, o, undefined, false, 'dim'));
+  const out: string[] = [];
+  const numHeads = [t('traffic.col.send'), t('traffic.col.recv'), t('traffic.col.sent'), t('traffic.col.received')];
+  const nums = (x: { sendRate: number; recvRate: number; sent: number; received: number }): string[] => [bytes(x.sendRate), bytes(x.recvRate), bytes(x.sent), bytes(x.received)];
+  const widthsOf = (heads: string[], cells: string[][]): number[] => heads.map((h, i) => Math.max(displayWidth(h), ...cells.map((c) => displayWidth(c[i]!))));
+  const line = (c: string[], w: number[], align: ('left' | 'right')[], rest: string): string =>
+    '  ' + c.map((x, i) => cell(x, w[i]!, align[i]!) + '  ').join('') + rest;
+  // Processes.
+  const procRoom = Math.max(1, Math.min(tr.processes.length, Math.floor((room - tail.length - 4) / 3)));
+  const procs = tr.processes.slice(0, procRoom);
+  const pHeads = [t('watch.col.pid'), ...numHeads, t('traffic.col.conns')];
+  const pCells = procs.map((r) => [String(r.pid), ...nums(r), String(r.sockets)]);
+  const pW = widthsOf(pHeads, pCells);
+  const pAlign: ('left' | 'right')[] = ['right', 'right', 'right', 'right', 'right', 'right'];
+  out.push(row(`${t('traffic.part.processes')} (${tr.processes.length})`, o.width, o, undefined, false, 'bold'));
+  out.push(row(line(pHeads, pW, pAlign, t('watch.col.process')), o.width, o, undefined, false, 'dim'));
+  if (!procs.length) out.push(row('  ' + t('traffic.idle'), o.width, o));
+  procs.forEach((r, i) => out.push(row(line(pCells[i]!, pW, pAlign, safeText(r.name) + (r.group !== undefined ? ` [${safeText(r.group)}]` : '')), o.width, o)));
+  // Connections.
+  const co: CellOptions = { numeric: o.numeric, lang: o.lang, ephemeral: o.ephemeral };
+  out.push(row(`${t('traffic.part.connections')} (${tr.connections.length})`, o.width, o, undefined, false, 'bold'));
+  const connRoom = Math.max(1, room - out.length - 1 - tail.length);
+  st.pageRows = connRoom;
+  const start = st.scroll.traffic;
+  const shown = tr.connections.slice(start, start + connRoom);
+  const cHeads = [msg(o.lang, 'view.col.proto'), msg(o.lang, 'view.col.local'), msg(o.lang, 'view.col.remote'), ...numHeads];
+  const cCells = shown.map((x) => [COLUMNS[0]!.text(x.socket, co), COLUMNS[1]!.text(x.socket, co), COLUMNS[2]!.text(x.socket, co), ...nums(x)]);
+  const cW = widthsOf(cHeads, cCells);
+  const cAlign: ('left' | 'right')[] = ['left', 'left', 'left', 'right', 'right', 'right', 'right'];
+  out.push(row(line(cHeads, cW, cAlign, msg(o.lang, 'view.col.holders')), o.width, o, undefined, false, 'dim'));
+  shown.forEach((x, i) => {
+    const m = markOf(st, x.socket, o.now);
+    out.push(row(line(cCells[i]!, cW, cAlign, holdersAt(x.socket, 1, o.lang)), o.width, o, m, start + i === st.selected.traffic));
+  });
+  while (out.length < room - tail.length) out.push(' '.repeat(o.width));
+  return { header, rows: out.concat(tail) };
+}
+
 /** The detail pane's text, as logical lines (wrapped to the width by the caller). */
 function detailLines(st: TuiState, o: DrawOptions): string[] {
   const t = (k: MessageKey, p?: Record<string, string | number>): string => msg(o.lang, k, p);
@@ -499,7 +570,7 @@ function chooseLines(st: TuiState, o: DrawOptions, room: number): string[] {
 
 function helpLines(o: DrawOptions): string[] {
   const keys: MessageKey[] = ['watch.help.move', 'watch.help.views', 'watch.help.sort', 'watch.help.filter', 'watch.help.filter2',
-    'watch.help.toggles', 'watch.help.pause', 'watch.help.detail', 'watch.help.kill', 'watch.help.destroy', 'watch.help.input', 'watch.help.marks', 'watch.help.quit'];
+    'traffic.help', 'watch.help.toggles', 'watch.help.pause', 'watch.help.detail', 'watch.help.kill', 'watch.help.destroy', 'watch.help.input', 'watch.help.marks', 'watch.help.quit'];
   return [msg(o.lang, 'watch.help.title'), '', ...keys.map((k) => '  ' + msg(o.lang, k))];
 }
 
@@ -537,7 +608,8 @@ export function draw(st: TuiState, o: DrawOptions): string[] {
   }
   const room = Math.max(1, o.height - lines.length - 1 - footer.length - detail.length);
   st.pageRows = room;
-  const body = st.view === 'sockets' ? socketsBody(st, o, room) : st.view === 'processes' ? processesBody(st, o, room) : listenersBody(st, o, room);
+  const body = st.view === 'sockets' ? socketsBody(st, o, room) : st.view === 'processes' ? processesBody(st, o, room)
+    : st.view === 'traffic' ? trafficBody(st, o, room) : listenersBody(st, o, room);
   lines.push(o.color ? `\x1b[1m${fit(body.header, o.width)}\x1b[0m` : fit(body.header, o.width));
   for (let i = 0; i < room; i++) lines.push(body.rows[i] ?? (i === 0 && st.snapshot ? fit(t('watch.empty'), o.width) : ' '.repeat(o.width)));
   for (const d of detail) lines.push(fit(d, o.width));

@@ -13,7 +13,7 @@ import { safeText } from '../safe-text.js';
 import { FilterTextError, parseFilterText } from './filter-text.js';
 import {
   VIEWS, refilter, resort, rowCount, selectedSocket, setStatus, settleSelection, sortKeysOf, processRows,
-  type Effect, type KillTarget, type TuiState,
+  type Effect, type KillTarget, type TuiState, type ViewName,
 } from './state.js';
 
 export type Key =
@@ -269,6 +269,14 @@ export function killTargets(s: Socket, startTicksOf: (pid: number) => number | u
   return out;
 }
 
+/** Switch views. The Traffic view's counters are read only while it shows: entering it asks for a look now (the baseline). */
+function showView(st: TuiState, view: ViewName): Effect | undefined {
+  const was = st.view;
+  st.view = view;
+  settleSelection(st);
+  return view === 'traffic' && was !== 'traffic' ? { kind: 'refresh' } : undefined;
+}
+
 /** Apply one key; returns what the caller must do, if anything. */
 export function handleKey(st: TuiState, key: Key, ctx: KeyContext): Effect | undefined {
   const { t, now } = ctx;
@@ -363,13 +371,9 @@ export function handleKey(st: TuiState, key: Key, ctx: KeyContext): Effect | und
     case 'escape': st.detail = false; return undefined;
     case 'tab':
     case 'right':
-      st.view = VIEWS[(VIEWS.indexOf(st.view) + 1) % VIEWS.length]!;
-      settleSelection(st);
-      return undefined;
+      return showView(st, VIEWS[(VIEWS.indexOf(st.view) + 1) % VIEWS.length]!);
     case 'left':
-      st.view = VIEWS[(VIEWS.indexOf(st.view) + VIEWS.length - 1) % VIEWS.length]!;
-      settleSelection(st);
-      return undefined;
+      return showView(st, VIEWS[(VIEWS.indexOf(st.view) + VIEWS.length - 1) % VIEWS.length]!);
     case 'backspace':
       return undefined;
   }
@@ -377,10 +381,8 @@ export function handleKey(st: TuiState, key: Key, ctx: KeyContext): Effect | und
   switch (c) {
     case 'q': return { kind: 'quit' };
     case '?': st.mode = { kind: 'help' }; return undefined;
-    case '1': case '2': case '3':
-      st.view = VIEWS[Number(c) - 1]!;
-      settleSelection(st);
-      return undefined;
+    case '1': case '2': case '3': case '4':
+      return showView(st, VIEWS[Number(c) - 1]!);
     case 's': case 'S': case '>': case '<': {
       const keys = sortKeysOf(st.view);
       const at = keys.indexOf(st.sort[st.view]);

@@ -11,13 +11,16 @@ import type { Protocol, Socket, SocketState } from '../../model/socket.js';
 import { SOCKET_STATES } from '../../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../../model/sort.js';
 import { matchesText, parseFilterText, type TextFilter } from './filter-text.js';
+import type { SocketTraffic, TrafficUpdate } from '../../traffic.js';
 
-export type ViewName = 'sockets' | 'processes' | 'listeners';
-export const VIEWS: readonly ViewName[] = ['sockets', 'processes', 'listeners'];
+export type ViewName = 'sockets' | 'processes' | 'listeners' | 'traffic';
+export const VIEWS: readonly ViewName[] = ['sockets', 'processes', 'listeners', 'traffic'];
 export type Mark = 'new' | 'changed' | 'closed';
 
 export const PROCESS_SORT_KEYS = ['pid', 'process', 'user', 'sockets', 'listening', 'recvq', 'sendq', 'acceptq'] as const;
 export const LISTENER_SORT_KEYS = ['port', 'proto', 'local', 'fill', 'recvq', 'process'] as const;
+/** Traffic view: rate = send + receive rate; total = bytes both ways since the view began counting. */
+export const TRAFFIC_SORT_KEYS = ['rate', 'send', 'recv', 'total', 'process', 'pid'] as const;
 
 /** How long a change stays coloured, and a closed socket stays on screen (ms). */
 export const MARK_MS = 3000;
@@ -72,7 +75,9 @@ export type Effect =
   | { kind: 'quit' }
   | KillPending
   | DestroyPending
-  | { kind: 'recollect' };
+  | { kind: 'recollect' }
+  /** Look again now, without starting highlights afresh (the Traffic view wants its first counters). */
+  | { kind: 'refresh' };
 
 export interface Status {
   /** Already translated. */
@@ -94,6 +99,29 @@ export interface ProcessRow {
   sendQ: number;
   /** Connections waiting in the accept queues of its TCP listeners: a count of connections, not bytes. */
   acceptQ: number;
+}
+
+/** A process in the Traffic view: the sums of the connections shown (after the filter). */
+export interface TrafficProcessRow {
+  pid: number;
+  name: string;
+  /** Container name (or short id) or systemd unit, when the holder names one. */
+  group?: string;
+  sockets: number;
+  sendRate: number;
+  recvRate: number;
+  sent: number;
+  received: number;
+}
+
+export interface TrafficRows {
+  of: TrafficUpdate;
+  connections: SocketTraffic[];
+  processes: TrafficProcessRow[];
+  /** UDP, which has no byte counters: how many sockets, bytes queued now, datagrams dropped since counting began. */
+  udp: { n: number; queued: number; drops: number };
+  /** Sums of the connections shown, when the toggles or `/` filter them (the update's totals are of every socket). */
+  shown?: { sendRate: number; recvRate: number; sent: number; received: number };
 }
 
 export interface ListenerRow {
@@ -133,6 +161,9 @@ export interface TuiState {
   visibleValid: boolean;
   processRows?: ProcessRow[];
   listenerRows?: ListenerRow[];
+  /** The latest look's traffic, while the Traffic view is shown (undefined until its counters come). */
+  traffic?: TrafficUpdate;
+  trafficRows?: TrafficRows;
   /** State counts of the visible rows, for the header (cached per visible list). */
   shownCounts?: { of: Socket[]; ghosts: number; counts: Partial<Record<SocketState, number>>; n: number };
   /** Skip highlights on the next snapshot (the collection itself changed). */
@@ -142,15 +173,15 @@ export interface TuiState {
 export function initialState(opts: { toggles?: Partial<Toggles>; sort?: SortKey; text?: string } = {}): TuiState {
   return {
     view: 'sockets',
-    sort: { sockets: opts.sort ?? 'local', processes: 'sockets', listeners: 'port' },
-    descending: { sockets: false, processes: true, listeners: false },
+    sort: { sockets: opts.sort ?? 'local', processes: 'sockets', listeners: 'port', traffic: 'rate' },
+    descending: { sockets: false, processes: true, listeners: false, traffic: true },
     toggles: { tcp: false, udp: false, listening: false, all: false, ...opts.toggles },
     text: opts.text ? parseFilterText(opts.text) : undefined,
     paused: false,
     detail: false,
     mode: { kind: 'normal' },
-    selected: { sockets: 0, processes: 0, listeners: 0 },
-    scroll: { sockets: 0, processes: 0, listeners: 0 },
+    selected: { sockets: 0, processes: 0, listeners: 0, traffic: 0 },
+    scroll: { sockets: 0, processes: 0, listeners: 0, traffic: 0 },
     pageRows: 20,
     marks: new Map(),
     ghosts: new Map(),
@@ -448,7 +479,82 @@ export function listenerRows(st: TuiState): ListenerRow[] {
   return rows;
 }
 
+/** Take in a look's traffic (undefined when the look had no counters). */
+export function applyTraffic(st: TuiState, traffic: TrafficUpdate | undefined): void {
+  st.traffic = traffic;
+  st.trafficRows = undefined;
+}
+
+const trafficCmp = (key: string, a: { sendRate: number; recvRate: number; sent: number; received: number }, b: typeof a): number => {
+  switch (key) {
+    case 'send': return a.sendRate - b.sendRate;
+    case 'recv': return a.recvRate - b.recvRate;
+    case 'total': return a.sent + a.received - (b.sent + b.received);
+    default: return a.sendRate + a.recvRate - (b.sendRate + b.recvRate);
+  }
+};
+
+/** The Traffic view's connections and processes, filtered (toggles, `/`) and sorted by its key. */
+export function trafficRows(st: TuiState): TrafficRows | undefined {
+  const t = st.traffic;
+  if (!t) return undefined;
+  if (st.trafficRows?.of === t) return st.trafficRows;
+  const f: Filter = { ...togglesFilter(st.toggles), all: true };
+  const connections = filtering(st) ? t.sockets.filter((x) => matchesTable(f, x.socket) && (!st.text || matchesText(st.text, x.socket))) : t.sockets.slice();
+  const byPid = new Map<number, TrafficProcessRow>();
+  for (const x of connections) {
+    if (x.socket.protocol !== 'tcp') continue;
+    // Each process once per connection, however many fds it holds it by.
+    const seen = new Set<number>();
+    for (const h of x.socket.holders) {
+      if (seen.has(h.pid)) continue;
+      seen.add(h.pid);
+      let r = byPid.get(h.pid);
+      if (!r) {
+        r = { pid: h.pid, name: h.name ?? '?', sockets: 0, sendRate: 0, recvRate: 0, sent: 0, received: 0 };
+        const g = h.container ? h.container.name ?? h.container.id.slice(0, 12) : h.unit;
+        if (g !== undefined) r.group = g;
+        byPid.set(h.pid, r);
+      }
+      r.sockets++;
+      r.sendRate += x.sendRate;
+      r.recvRate += x.recvRate;
+      r.sent += x.sent;
+      r.received += x.received;
+    }
+  }
+  const key = st.sort.traffic;
+  const sign = st.descending.traffic ? -1 : 1;
+  const pidOf = (x: SocketTraffic): number => x.socket.holders[0]?.pid ?? Number.MAX_SAFE_INTEGER;
+  const nameOf = (x: SocketTraffic): string => x.socket.holders[0]?.name ?? '\uffff';
+  connections.sort((a, b) => {
+    const d = key === 'pid' ? pidOf(a) - pidOf(b) : key === 'process' ? cmpText(nameOf(a), nameOf(b)) : trafficCmp(key, a, b);
+    return sign * d || compareSockets(a.socket, b.socket, 'local');
+  });
+  const processes = [...byPid.values()].sort((a, b) => {
+    const d = key === 'pid' ? a.pid - b.pid : key === 'process' ? cmpText(a.name, b.name) : trafficCmp(key, a, b);
+    return sign * d || a.pid - b.pid;
+  });
+  const udp = { n: 0, queued: 0, drops: 0 };
+  for (const s of st.snapshot?.sockets ?? []) {
+    if (s.protocol !== 'udp' || (filtering(st) && (!matchesTable(f, s) || (st.text && !matchesText(st.text, s))))) continue;
+    udp.n++;
+    udp.queued += s.recvQ + s.sendQ;
+  }
+  for (const x of connections) if (x.drops !== undefined) udp.drops += x.drops;
+  // UDP rows carry drops only: they stay out of the connections by rate.
+  const tcp = connections.filter((x) => x.socket.protocol === 'tcp');
+  st.trafficRows = { of: t, connections: tcp, processes, udp };
+  if (filtering(st)) {
+    const shown = { sendRate: 0, recvRate: 0, sent: 0, received: 0 };
+    for (const x of tcp) { shown.sendRate += x.sendRate; shown.recvRate += x.recvRate; shown.sent += x.sent; shown.received += x.received; }
+    st.trafficRows.shown = shown;
+  }
+  return st.trafficRows;
+}
+
 export function rowCount(st: TuiState): number {
+  if (st.view === 'traffic') return trafficRows(st)?.connections.length ?? 0;
   return st.view === 'sockets' ? visibleSockets(st).length : st.view === 'processes' ? processRows(st).length : listenerRows(st).length;
 }
 
@@ -456,6 +562,7 @@ export function rowCount(st: TuiState): number {
 export function selectedSocket(st: TuiState): Socket | undefined {
   if (st.view === 'sockets') return visibleSockets(st)[st.selected.sockets];
   if (st.view === 'listeners') return listenerRows(st)[st.selected.listeners]?.socket;
+  if (st.view === 'traffic') return trafficRows(st)?.connections[st.selected.traffic]?.socket;
   return undefined;
 }
 
@@ -504,7 +611,7 @@ export function settleSelection(st: TuiState): void {
 }
 
 export function sortKeysOf(view: ViewName): readonly string[] {
-  return view === 'sockets' ? SORT_KEYS : view === 'processes' ? PROCESS_SORT_KEYS : LISTENER_SORT_KEYS;
+  return view === 'sockets' ? SORT_KEYS : view === 'processes' ? PROCESS_SORT_KEYS : view === 'traffic' ? TRAFFIC_SORT_KEYS : LISTENER_SORT_KEYS;
 }
 
 /** After the sort key or direction changed. */
@@ -515,6 +622,7 @@ export function resort(st: TuiState): void {
   }
   st.processRows = undefined;
   st.listenerRows = undefined;
+  st.trafficRows = undefined;
 }
 
 /** After a toggle or the text filter changed. */
@@ -522,6 +630,7 @@ export function refilter(st: TuiState): void {
   st.visibleValid = false;
   st.processRows = undefined;
   st.listenerRows = undefined;
+  st.trafficRows = undefined;
 }
 
 /** Whether the pid still is the process we saw: same start time. Pure, for the `k` key. */

@@ -21,7 +21,7 @@ export const errors = {
   'err.needs-value': "option {name} needs a value",
   'err.invalid-source': "invalid --source '{text}': use auto, netlink, proc or lsof",
   'err.unix-option': "{option} does not apply to Unix sockets (list -x takes -l, --pid, --process, --json, --ndjson, -W)",
-  'err.unix-source': "list -x reads Unix sockets over netlink; --source {source} has none of them",
+  'err.unix-source': "list -x reads Unix sockets over netlink or from /proc/net/unix; --source {source} has none of them",
   'err.source-lsof-live': "--source lsof gives one look at a time; watch, lab and doctor follow the kernel's tables between looks: use auto, netlink or proc with them",
   'err.invalid-lang': "invalid --lang '{text}': use {langs}",
   'err.help-args': "help takes one command name, got '{args}'",
@@ -77,4 +77,5 @@ export const errors = {
   'err.errno.EIO': "input/output error (EIO)",
   'err.errno.EFBIG': "the file is too large (EFBIG)",
   'err.errno.EDQUOT': "disk quota exceeded (EDQUOT)",
+  'err.lab-packets-both': 'choose --packets or --no-packets, not both',
 } as const;

@@ -190,4 +190,15 @@ export const lab = {
   'lab.shared.s4.did': 'server pid {pid} closed fd {fd}',
   'lab.shared.s4.explain': 'close() dropped one reference; the socket stays open and keeps listening for the two processes that still hold it. A socket is released only when its last descriptor is closed.',
   'lab.shared.e.server-none': 'sockets on this port held by the server: {n}',
+
+  // Packets beside the steps (lab --packets; src/lab/packets.ts).
+  'lab.packets.unavailable': 'Packets are not shown in this run: {why}',
+  'lab.packets.title': '  Packets of this step ({n}, tcpdump on lo), with the states sockscope saw beside them:',
+  'lab.packets.none': '  (no packet in this step)',
+  'lab.backlog.e.handshakes': 'SYN-ACKs from the listener with no accept(): {n} (the kernel completes the handshake itself)',
+  'lab.backlog.e.syn-retrans': 'retransmitted SYNs to the full queue, answered by nothing: {n}',
+  'lab.close.e.fin': 'FIN from {from} acknowledged by {to}: {acked}',
+  'lab.buf.e.zero-window': 'zero-window advertisements by the receiver: {zero}; window probes by the sender: {probes}',
+  'lab.yes': 'yes',
+  'lab.no': 'no',
 } as const;

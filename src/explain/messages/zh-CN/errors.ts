@@ -23,7 +23,7 @@ export const errors: Record<keyof typeof en, string> = {
   'err.needs-value': "选项 {name} 需要一个值",
   'err.invalid-source': "无效的 --source“{text}”：可选 auto、netlink、proc 或 lsof",
   'err.unix-option': "{option} 不适用于 Unix socket（list -x 可用 -l、--pid、--process、--json、--ndjson、-W）",
-  'err.unix-source': "list -x 通过 netlink 读取 Unix socket；--source {source} 不含这些信息",
+  'err.unix-source': "list -x 通过 netlink 或 /proc/net/unix 读取 Unix socket；--source {source} 不含这些信息",
   'err.source-lsof-live': "--source lsof 每次只能看一眼；watch、lab 和 doctor 要在两次查看之间跟踪内核的表：请配合 auto、netlink 或 proc 使用",
   'err.invalid-lang': "无效的 --lang“{text}”：可选 {langs}",
   'err.help-args': "help 只接受一个命令名，收到的是“{args}”",
@@ -79,4 +79,5 @@ export const errors: Record<keyof typeof en, string> = {
   'err.errno.EIO': "输入/输出错误（EIO）",
   'err.errno.EFBIG': "文件过大（EFBIG）",
   'err.errno.EDQUOT': "超出磁盘配额（EDQUOT）",
+  'err.lab-packets-both': '--packets 和 --no-packets 只能选一个',
 };

@@ -192,4 +192,15 @@ export const lab: Record<keyof typeof en, string> = {
   'lab.shared.s4.did': '服务端 pid {pid} 关闭了 fd {fd}',
   'lab.shared.s4.explain': 'close() 只是去掉了一个引用；socket 依然打开，继续为仍持有它的两个进程监听。只有最后一个描述符关闭时，socket 才会被释放。',
   'lab.shared.e.server-none': '服务端持有的该端口 socket 数：{n}',
+
+  // 步骤旁的数据包（lab --packets；src/lab/packets.ts）。
+  'lab.packets.unavailable': '本次运行不显示数据包：{why}',
+  'lab.packets.title': '  这一步的数据包（{n} 个，tcpdump 抓自 lo），旁边是 sockscope 看到的状态：',
+  'lab.packets.none': '  （这一步没有数据包）',
+  'lab.backlog.e.handshakes': '监听 socket 在没有 accept() 的情况下发出的 SYN-ACK：{n} 个（握手由内核自己完成）',
+  'lab.backlog.e.syn-retrans': '发往已满队列、无人应答的重传 SYN：{n} 个',
+  'lab.close.e.fin': '{from} 发出的 FIN 被 {to} 确认：{acked}',
+  'lab.buf.e.zero-window': '接收方通告零窗口 {zero} 次；发送方窗口探测 {probes} 次',
+  'lab.yes': '是',
+  'lab.no': '否',
 };
