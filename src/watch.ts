@@ -167,8 +167,10 @@ export async function* watch(options: WatchOptions = {}): AsyncGenerator<WatchUp
   } else {
     source = options.source;
   }
-  // The namespaces named are the only ones read (pid:N resolved there): not matched again.
-  const matchFilter = filter?.netns ? { ...filter, netns: undefined } : filter;
+  // A source made here reads only the namespaces named (pid:N and self resolved
+  // there): they are not matched again. A source handed in may read more.
+  const readsNetns = options.source === undefined || isCollector(options.source);
+  const matchFilter = filter?.netns && readsNetns ? { ...filter, netns: undefined } : filter;
   const base = options.query ?? ((): TickQuery => ({ states: filter ? kernelStates(filter) : undefined, ports: filter?.ports }));
   const query = options.traffic ? (): TickQuery => ({ ...base(), counters: true }) : base;
   const tracker = new TrafficTracker();

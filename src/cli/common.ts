@@ -124,6 +124,7 @@ export function filterFrom(p: Parsed): Filter {
 /**
  * Say on stderr which --netns tokens name no namespace here. True when none
  * does: the command then exits 1 (as for a --pid that names no process).
+ * Resolves pid:N and self in `filter` to inodes.
  */
 export function reportMissingNetns(io: Io, filter: Filter): boolean {
   if (!filter.netns?.length) return false;
@@ -133,6 +134,14 @@ export function reportMissingNetns(io: Io, filter: Filter): boolean {
   // A recorded tree without namespace links: its one table is the host's (and ours).
   const unknown = selectNetns(d, filter.netns).unknown.filter((t) => d.namespaces.length > 0 || !['host', 'self', 'all'].includes(t));
   for (const token of unknown) io.stderr(`sockscope: ${msg(io.global.lang, 'netns.err.unknown', { token: safeText(token) })}`);
+  // pid:N and self become the inode they name now, so that matches() can test them
+  // too (the live view filters its snapshots with it).
+  if (d.namespaces.length) {
+    filter.netns = filter.netns.map((t) => {
+      const ino = t === 'self' ? d.own : t.startsWith('pid:') ? d.byPid.get(Number(t.slice(4))) : undefined;
+      return ino !== undefined ? String(ino) : t;
+    });
+  }
   return unknown.length === filter.netns.length;
 }
 

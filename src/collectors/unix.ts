@@ -8,7 +8,9 @@ import type { UnixSocket } from '../model/unix.js';
 import { unheldBy, type UnheldScan } from './linux.js';
 import { readProcessUids, scanHolders, type FdRef, type HolderScan } from './procfs/holders.js';
 import { ProcessTable } from './procfs/process-info.js';
-import { readUnixSockets } from './sockdiag/unix.js';
+import { decodeUnixChunk, encodeUnixRequest, readUnixSockets } from './sockdiag/unix.js';
+import { discoverNetns } from './netns/discover.js';
+import { NetnsChannel } from './netns/table.js';
 import { parseProcNetUnix } from './procfs/unix-table.js';
 import { readBounded } from './bounded-read.js';
 import { decodeProcBytes } from './proc-text.js';
@@ -81,7 +83,35 @@ export async function readUnixTable(ctx: CollectorContext, opts: { source?: 'aut
 }
 
 /**
- * Read every Unix socket of this network namespace; with `pids`, only those
+ * The Unix sockets of the namespaces these processes are in, other than ours
+ * (through the native addon's netns socket; without it, or without the right
+ * to enter, an issue says which namespace was not read).
+ */
+function readOtherNamespaces(procRoot: string, pids: readonly number[], issues: ScanIssue[]): UnixSocket[] {
+  const out: UnixSocket[] = [];
+  const disc = discoverNetns(procRoot, { pids, dirs: [] });
+  if (disc.own === undefined) return out;
+  for (const ns of disc.namespaces) {
+    if (ns.inode === disc.own || ns.pids.length === 0) continue;
+    try {
+      const channel = NetnsChannel.open(ns, procRoot);
+      try {
+        const seq = 0x7a000000 + (ns.inode & 0xffffff);
+        const r = decodeUnixChunk(channel.dump(encodeUnixRequest(seq)).bytes, seq, out);
+        if (r.malformed) issues.push({ kind: 'parse-error', subject: `netlink netns ${ns.inode} unix`, detail: `${r.malformed} malformed messages` });
+        if (r.errno !== undefined) issues.push({ kind: 'source-error', subject: `netlink netns ${ns.inode} unix`, detail: `errno ${-r.errno}` });
+      } finally {
+        channel.close();
+      }
+    } catch (e) {
+      issues.push({ kind: 'source-error', subject: `netlink netns ${ns.inode} unix`, detail: (e as Error).message });
+    }
+  }
+  return out;
+}
+
+/**
+ * Read every Unix socket of this network namespace (with `pids`, of theirs too); with `pids`, only those
  * held by these processes; with `listening`, only listeners. The table comes
  * over netlink (UNIX_DIAG) on the live system, else from /proc/net/unix.
  * `table` and `scan` let a caller that already read them (the overview: the
@@ -92,9 +122,16 @@ export async function collectUnix(ctx: CollectorContext, opts: {
   table?: UnixTable; scan?: HolderScan;
 } = {}): Promise<UnixSnapshot> {
   const takenAt = ctx.now();
-  const table = opts.table ?? await readUnixTable(ctx, opts);
-  const issues: ScanIssue[] = [...table.issues];
-  const from = table.source;
+  const read = opts.table ?? await readUnixTable(ctx, opts);
+  const issues: ScanIssue[] = [...read.issues];
+  const from = read.source;
+  // Unix sockets belong to a network namespace too: those of the processes asked
+  // for that live in another one are read from inside it (as their TCP and UDP).
+  let table: { sockets: UnixSocket[] } = read;
+  if (opts.pids && ctx.procRoot === '/proc') {
+    const other = readOtherNamespaces(ctx.procRoot, opts.pids, issues);
+    if (other.length) table = { sockets: [...read.sockets, ...(opts.listening ? other.filter((s) => s.state === 'LISTEN') : other)] };
+  }
   let wanted = new Set(table.sockets.map((s) => s.inode));
   let scan: HolderScan;
   if (opts.scan && !opts.pids) {

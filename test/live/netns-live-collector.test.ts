@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { LiveCollector } from '../../src/collectors/live.js';
 import { defaultContext } from '../../src/index.js';
-import { describeAll, eventually } from './helpers.js';
+import { describeAll, eventually, runCli } from './helpers.js';
 import { SERVER_PY, makeNetns, netnsInode, pythonIn } from './netns-scene.js';
 
 for (const source of ['auto', 'proc'] as const) {
@@ -46,3 +46,15 @@ for (const source of ['auto', 'proc'] as const) {
     }, { timeoutMs: 10_000, intervalMs: 200 });
   });
 }
+
+test('watch --netns pid:N follows that process\'s namespace only', async (t) => {
+  const ns = makeNetns(t, 'v');
+  const server = pythonIn(t, ns, 'server', SERVER_PY, ['0']);
+  await server.message('port');
+  const r = await runCli(['watch', '--json', '--duration', '1.5', '--netns', `pid:${server.pid}`]);
+  assert.equal(r.code, 0, r.stderr);
+  // Its TCP listener, its UDP socket and its IPv6 listener: nothing of any other namespace.
+  assert.match(r.stderr, /Watching 3 sockets/);
+  const none = await runCli(['watch', '--json', '--duration', '1.5', '--netns', 'sc-t-none-such']);
+  assert.equal(none.code, 1);
+});

@@ -127,6 +127,8 @@ test('every namespace at once: same port in two namespaces, a connection over ve
   const pid = await runCli(['pid', String(serverA.pid)]);
   assert.equal(pid.code, 0, pid.stdout + pid.stderr);
   assert.match(pid.stdout, new RegExp(`0\\.0\\.0\\.0:${port}\\b.*LISTEN.*${a}`));
+  // Its Unix sockets are its namespace's too (a socketpair): read from inside it.
+  assert.match(pid.stdout, new RegExp(`${serverA.pid}/python3 fd \\d+, ↔ ${serverA.pid}/python3 fd \\d+`));
   const pidJson = JSON.parse((await runCli(['pid', String(serverA.pid), '--json'])).stdout) as Socket[];
   assert.ok(pidJson.length >= 3 && pidJson.every((s) => s.netns?.inode === inoA), describeAll(pidJson));
 });

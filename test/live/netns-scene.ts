@@ -85,6 +85,8 @@ l6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 l6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 l6.bind(('::1', l.getsockname()[1]))
 l6.listen(3)
+# A connected pair of Unix sockets: they belong to this namespace too.
+pair = socket.socketpair()
 conns = []
 def accept():
     while True:

@@ -3,7 +3,7 @@
 import { opendirSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { readPidState } from '../../collectors/procfs/process-info.js';
 import { parseArgs, UsageError, type Parsed } from '../args.js';
-import { FILTER_SPECS, filterFrom, hostEphemeral, reportMissingPids, reportUnreadablePids, sortFrom, type Io } from '../common.js';
+import { FILTER_SPECS, filterFrom, hostEphemeral, reportMissingNetns, reportMissingPids, reportUnreadablePids, sortFrom, type Io } from '../common.js';
 import { defaultContext } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
 import { destroySocket } from '../../collectors/sockdiag/destroy.js';
@@ -62,6 +62,7 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   const sort = sortFrom(p, 'local');
   // As list says it: a --pid naming no process would watch nothing, with no word, until stopped.
   if (await reportMissingPids(io, filter)) return 1;
+  if (reportMissingNetns(io, filter)) return 1;
   const interactive = !p.flags.has('events') && !p.flags.has('json') && countText === undefined &&
     process.stdout.isTTY === true && process.stdin.isTTY === true;
   const ctx = defaultContext({ procRoot: io.global.procRoot });
