@@ -11,12 +11,8 @@ import { safeText } from '../views/safe-text.js';
 import { Sink } from '../views/sink.js';
 import { toRow, type Row } from './rows.js';
 
-/** A LabEvent as the page receives it: texts escaped, sockets as rows. */
-export type WebLabEvent =
-  | Exclude<LabEvent, { type: 'observation' }>
-  | { type: 'observation'; index: number; sockets: Row[] }
-  /** The run ended (after `done`, or on an error before it). */
-  | { type: 'end'; ok: boolean; aborted: boolean };
+export type { WebLabEvent } from './api.js';
+import type { WebLabEvent } from './api.js';
 
 export interface LabRun {
   id: string;

@@ -7,41 +7,8 @@ import type { Socket } from '../model/socket.js';
 import { commandText, holdersCell, localCell, remoteCell, sendQText } from '../views/columns.js';
 import { safeText } from '../views/safe-text.js';
 
-export interface RowHolder {
-  pid: number;
-  name: string;
-  fd?: number;
-  user?: string;
-  /** Command line, escaped and cut to 300 columns. */
-  command?: string;
-  /** Start time (clock ticks since boot) when read: what /api/kill checks the pid against. */
-  startTicks?: number;
-  container?: string;
-  unit?: string;
-}
-
-export interface Row {
-  id: number;
-  /** tcp, tcp6, udp, udp6 (the table's Proto column). */
-  protocol: string;
-  local: string;
-  remote: string;
-  localPort: number;
-  remotePort: number;
-  state: Socket['state'];
-  recvQ: number;
-  /** The table's Send-Q text: a listener's backlog, "?" when the source cannot see it. */
-  sendQ: string;
-  /** The table's PID/Program cell: every holder, or why there is none. */
-  process: string;
-  pid?: number;
-  user?: string;
-  netns?: string;
-  container?: string;
-  unit?: string;
-  holders: RowHolder[];
-  firstSeen: number;
-}
+export type { Row, RowHolder } from './api.js';
+import type { Row, RowHolder } from './api.js';
 
 export interface RowOptions {
   lang: Lang;

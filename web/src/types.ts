@@ -77,42 +77,9 @@ export interface HistoryPoint {
   byState: Record<string, number>;
 }
 
-export interface RowHolder {
-  pid: number;
-  name: string;
-  fd?: number;
-  user?: string;
-  /** Command line, escaped and cut by the server. */
-  command?: string;
-  /** Start time of the pid (clock ticks since boot), what /api/kill checks. */
-  startTicks?: number;
-  container?: string;
-  unit?: string;
-}
-
-/** One socket as a table row (src/web/rows.ts): the `list` columns' texts plus numbers. */
-export interface Row {
-  id: number;
-  /** tcp, tcp6, udp, udp6 */
-  protocol: string;
-  local: string;
-  remote: string;
-  localPort: number;
-  remotePort: number;
-  state: string;
-  recvQ: number;
-  /** The Send-Q text: a listener's backlog, "?" when unknown. */
-  sendQ: string;
-  /** Every holder, or why there is none. */
-  process: string;
-  pid?: number;
-  user?: string;
-  netns?: string;
-  container?: string;
-  unit?: string;
-  holders: RowHolder[];
-  firstSeen: number;
-}
+// One socket as a table row, and the lab's events: the server's own types (src/web/api.ts).
+import type { Row } from '../../src/web/api.js';
+export type { Row, RowHolder } from '../../src/web/api.js';
 
 export interface RowsAnswer {
   version: number;
@@ -125,28 +92,6 @@ export interface Explanation {
   lines: string[];
 }
 
-export interface LabPacket {
-  at: number;
-  from: { address: string; port: number };
-  to: { address: string; port: number };
-  flags: string[];
-  seq: number;
-  ack?: number;
-  window: number;
-  length: number;
-  marks?: string[];
-}
-
+export type { LabPacket } from '../../src/lab/events.js';
 /** src/lab/events.ts as the server sends them (src/web/lab.ts): observations carry rows. */
-export type LabEvent =
-  | { type: 'start'; experiment: string; title: string; steps: number; ports: number[] }
-  | { type: 'step'; index: number; title: string }
-  /** After the step's checks: what changed and why. */
-  | { type: 'explain'; index: number; text: string }
-  | { type: 'say'; index: number; text: string }
-  | { type: 'observation'; index: number; sockets: Row[] }
-  | { type: 'expectation'; index: number; expected: string; seen: string; ok: boolean }
-  | { type: 'packets'; index: number; packets: LabPacket[] }
-  | { type: 'done'; ok: boolean; checked: number; failures: number; stopped?: string }
-  /** The run ended (after done, or on an error before it). */
-  | { type: 'end'; ok: boolean; aborted: boolean };
+export type { WebLabEvent as LabEvent } from '../../src/web/api.js';
