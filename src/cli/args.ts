@@ -106,6 +106,18 @@ export function parsePort(text: string): number {
   return Number(text);
 }
 
+/**
+ * A duration option in seconds (`--interval 0.5`): a plain decimal within
+ * [min, max]; the fallback when the option is absent; anything else a usage error.
+ */
+export function secondsOption<F extends number | undefined>(p: Parsed, name: string, fallback: F, min: number, max: number): number | F {
+  const v = p.values.get(name)?.[0];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
+  return n;
+}
+
 /** A process id: a positive decimal integer within the kernel's limit (2^22). */
 export function parsePid(text: string): number {
   if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > 4194304) {

@@ -370,3 +370,12 @@ export function reportUnreadablePids(io: Io, denied: readonly number[], privileg
   const shown = denied.length > 10 ? `${denied.slice(0, 10).join(', ')}, …` : denied.join(', ');
   io.stderr(`sockscope: ${msg(L, 'scan.pid-unreadable', { pids: shown, advice: msg(L, privileged ? 'scan.pid-unreadable.root' : 'scan.pid-unreadable.sudo') })}`);
 }
+
+/** Why a server's listen() failed, in words for the common cases (the `exporter.` or `webserver.` catalog keys). */
+export function listenReason(L: Lang, e: NodeJS.ErrnoException, area: 'exporter' | 'webserver'): string {
+  const keys: Record<string, MessageKey> = {
+    EADDRINUSE: `${area}.listen-busy`, EACCES: `${area}.listen-denied`, EADDRNOTAVAIL: `${area}.listen-unavailable`,
+  };
+  const key = e.code ? keys[e.code] : undefined;
+  return key ? `${msg(L, key)} (${e.code})` : safeText(e.message ?? String(e));
+}

@@ -6,7 +6,7 @@ import { collectDoctor } from '../../doctor/run.js';
 import { doctorJson, renderDoctorTable, skippedNotes } from '../../doctor/render.js';
 import { THRESHOLD_SPECS, parseThreshold } from '../../doctor/thresholds.js';
 import type { Thresholds } from '../../doctor/types.js';
-import { UsageError, didYouMean, nearest, parseArgs, type Parsed } from '../args.js';
+import { UsageError, didYouMean, nearest, parseArgs, type Parsed, secondsOption } from '../args.js';
 import { note, reportHidden, type Io } from '../common.js';
 
 const DOCTOR_SPECS = [
@@ -17,13 +17,6 @@ const DOCTOR_SPECS = [
   { name: 'help', short: 'h' },
 ];
 
-function seconds(p: Parsed, name: string, fallback: number, min: number, max: number): number {
-  const v = p.values.get(name)?.[0];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!/^\d{1,9}(\.\d{1,9})?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
-  return n;
-}
 
 /** The --threshold overrides; the first bad one is a usage error naming it. */
 export function thresholdsFrom(p: Parsed): Partial<Thresholds> {
@@ -56,8 +49,8 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   if (p.positionals.length) throw new UsageError('doctor.err.args', { arg: p.positionals[0]! });
   const source = io.global.source;
   if (source === 'lsof') throw new UsageError('err.source-lsof-live');
-  const duration = seconds(p, 'duration', 1, 0, 86400);
-  const interval = seconds(p, 'interval', 1, 0.1, 3600);
+  const duration = secondsOption(p, 'duration', 1, 0, 86400);
+  const interval = secondsOption(p, 'interval', 1, 0.1, 3600);
   const thresholds = thresholdsFrom(p);
   const json = p.flags.has('json');
   // Ctrl-C ends the check early: what was seen so far is still diagnosed.

@@ -1,10 +1,10 @@
 // sockscope exporter: this host's sockets as Prometheus metrics over HTTP.
 // Loaded only when the command runs, and with it prom-client: no other
 // command pays for them at start-up.
-import { parseArgs, UsageError, type Parsed } from '../args.js';
-import type { Io } from '../common.js';
+import { parseArgs, UsageError, type Parsed, secondsOption } from '../args.js';
+import { listenReason, type Io } from '../common.js';
 import { thresholdsFrom } from './doctor.js';
-import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
+import { msg, type Lang } from '../../explain/i18n.js';
 import { safeText } from '../../views/safe-text.js';
 import { DEFAULT_LISTEN, isPublic, parseListen } from '../../exporter/listen.js';
 import { DEFAULT_LIMITS, MAX_LIMIT, type ExporterLimits } from '../../exporter/series.js';
@@ -28,22 +28,7 @@ function count(p: Parsed, name: string, fallback: number): number {
   return Number(v);
 }
 
-function seconds(p: Parsed, name: string, fallback: number, min: number, max: number): number {
-  const v = p.values.get(name)?.[0];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
-  return n;
-}
 
-/** Why listen() failed, in words for the common cases. */
-function listenReason(L: Lang, e: NodeJS.ErrnoException): string {
-  const keys: Record<string, MessageKey> = {
-    EADDRINUSE: 'exporter.listen-busy', EACCES: 'exporter.listen-denied', EADDRNOTAVAIL: 'exporter.listen-unavailable',
-  };
-  const key = e.code ? keys[e.code] : undefined;
-  return key ? `${msg(L, key)} (${e.code})` : safeText(e.message ?? String(e));
-}
 
 export async function exporterCommand(argv: string[], io: Io): Promise<number> {
   const L = io.global.lang;
@@ -62,8 +47,8 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
     topListeners: count(p, 'top-listeners', DEFAULT_LIMITS.topListeners),
     topDestinations: count(p, 'top-destinations', DEFAULT_LIMITS.topDestinations),
   };
-  const windowSeconds = seconds(p, 'window', 60, 1, 86400);
-  const rescan = seconds(p, 'rescan', 60, 1, 86400);
+  const windowSeconds = secondsOption(p, 'window', 60, 1, 86400);
+  const rescan = secondsOption(p, 'rescan', 60, 1, 86400);
   // The same overrides as `sockscope doctor --threshold`, so that the gauges and the command agree.
   const thresholds = thresholdsFrom(p);
 
@@ -81,7 +66,7 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
       },
     });
   } catch (e) {
-    io.stderr(msg(L, 'exporter.listen-failed', { address: address.display, reason: listenReason(L, e as NodeJS.ErrnoException) }));
+    io.stderr(msg(L, 'exporter.listen-failed', { address: address.display, reason: listenReason(L, e as NodeJS.ErrnoException, 'exporter') }));
     return 3;
   }
   const stopper = new AbortController();

@@ -1,7 +1,7 @@
 // sockscope trace: the packets of a port, an endpoint, a connection or a
 // process, drawn as a ladder with the socket states sockscope's collector saw
 // beside them (src/trace/). Capturing needs root or CAP_NET_RAW and tcpdump.
-import { parseArgs, parsePid, UsageError, type OptionSpec, type Parsed } from '../args.js';
+import { parseArgs, parsePid, UsageError, type OptionSpec, secondsOption } from '../args.js';
 import { note, query, type Io } from '../common.js';
 import { msg, type MessageKey } from '../../explain/i18n.js';
 import type { Protocol } from '../../model/socket.js';
@@ -25,13 +25,6 @@ const SPECS: readonly OptionSpec[] = [
 /** Defaults (docs/trace.md): 30 s, 1000 packets; at most an hour and 100 000 packets. */
 export const TRACE_DEFAULTS = { durationSeconds: 30, count: 1000, maxDurationSeconds: 3600, maxCount: 100_000, lookMs: 50 } as const;
 
-function secondsOf(p: Parsed, name: string, fallback: number, min: number, max: number): number {
-  const v = p.values.get(name)?.[0];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
-  return n;
-}
 
 /** Why a capture could not start, said the way the user reads it. */
 export function captureErrorText(e: CaptureError, t: (k: MessageKey, p?: Record<string, string | number>) => string): string {
@@ -51,7 +44,7 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
   if (p.flags.has('tcp')) protocols.push('tcp');
   if (p.flags.has('udp')) protocols.push('udp');
   if (!protocols.length) protocols.push('tcp', 'udp');
-  const duration = secondsOf(p, 'duration', TRACE_DEFAULTS.durationSeconds, 0.1, TRACE_DEFAULTS.maxDurationSeconds);
+  const duration = secondsOption(p, 'duration', TRACE_DEFAULTS.durationSeconds, 0.1, TRACE_DEFAULTS.maxDurationSeconds);
   const countText = p.values.get('count')?.[0];
   if (countText !== undefined && (!/^[1-9]\d{0,8}$/.test(countText) || Number(countText) > TRACE_DEFAULTS.maxCount)) {
     throw new UsageError('err.invalid-count', { text: countText });

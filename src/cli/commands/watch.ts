@@ -2,7 +2,7 @@
 // and, with --events or when stdout is not a terminal, one line per change.
 import { opendirSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { readPidState } from '../../collectors/procfs/process-info.js';
-import { parseArgs, UsageError, type Parsed } from '../args.js';
+import { parseArgs, UsageError, type Parsed, secondsOption } from '../args.js';
 import { FILTER_SPECS, filterFrom, hostEphemeral, reportMissingNetns, reportMissingPids, reportUnreadablePids, sortFrom, type Io } from '../common.js';
 import { defaultContext } from '../../index.js';
 import { LiveCollector } from '../../collectors/live.js';
@@ -36,13 +36,6 @@ const WATCH_SPECS = [
   { name: 'help', short: 'h' },
 ];
 
-function seconds(p: Parsed, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
-  const v = p.values.get(name)?.[0];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
-  return n;
-}
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (io.global.source === 'lsof') throw new UsageError('err.source-lsof-live');
@@ -53,9 +46,9 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   }
   if (p.positionals.length) throw new UsageError('err.watch-args', { arg: p.positionals[0]! });
   const filter = filterFrom(p);
-  const interval = seconds(p, 'interval', 1, 0.1, 3600)!;
-  const duration = seconds(p, 'duration', undefined, 0.1, 366 * 86400);
-  const rescan = seconds(p, 'rescan', 20, 1, 86400)!;
+  const interval = secondsOption(p, 'interval', 1, 0.1, 3600)!;
+  const duration = secondsOption(p, 'duration', undefined, 0.1, 366 * 86400);
+  const rescan = secondsOption(p, 'rescan', 20, 1, 86400)!;
   const countText = p.values.get('count')?.[0];
   if (countText !== undefined && !/^[1-9]\d{0,8}$/.test(countText)) throw new UsageError('err.invalid-count', { text: countText });
   const count = countText === undefined ? undefined : Number(countText);

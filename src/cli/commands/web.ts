@@ -2,9 +2,9 @@
 // only when the command runs (and with it the server, the map and the lab):
 // no other command pays for them at start-up.
 import { spawn } from 'node:child_process';
-import { parseArgs, UsageError, type Parsed } from '../args.js';
-import type { Io } from '../common.js';
-import { msg, type Lang, type MessageKey } from '../../explain/i18n.js';
+import { parseArgs, UsageError, secondsOption } from '../args.js';
+import { listenReason, type Io } from '../common.js';
+import { msg, type Lang } from '../../explain/i18n.js';
 import { safeText } from '../../views/safe-text.js';
 import { parseWebListen } from '../../web/listen.js';
 import { isPublicHost, urlHost } from '../../web/security.js';
@@ -19,22 +19,7 @@ const WEB_SPECS = [
   { name: 'help', short: 'h' },
 ];
 
-function seconds(p: Parsed, name: string, fallback: number, min: number, max: number): number {
-  const v = p.values.get(name)?.[0];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) throw new UsageError('err.invalid-seconds', { name, text: v, min, max });
-  return n;
-}
 
-/** Why listen() failed, in words for the common cases. */
-function listenReason(L: Lang, e: NodeJS.ErrnoException): string {
-  const keys: Record<string, MessageKey> = {
-    EADDRINUSE: 'webserver.listen-busy', EACCES: 'webserver.listen-denied', EADDRNOTAVAIL: 'webserver.listen-unavailable',
-  };
-  const key = e.code ? keys[e.code] : undefined;
-  return key ? `${msg(L, key)} (${e.code})` : safeText(e.message ?? String(e));
-}
 
 /** The desktop's "open this URL" program, run without a shell (the URL is one argument). */
 function openBrowser(io: Io, url: string): void {
@@ -60,8 +45,8 @@ export async function webCommand(argv: string[], io: Io): Promise<number> {
   const source = io.global.source;
   if (source === 'lsof') throw new UsageError('webserver.err.source-lsof');
   const address = parseWebListen(p.values.get('listen')?.[0]);
-  const interval = seconds(p, 'interval', 1, 0.2, 3600);
-  const rescan = seconds(p, 'rescan', 20, 1, 86400);
+  const interval = secondsOption(p, 'interval', 1, 0.2, 3600);
+  const rescan = secondsOption(p, 'rescan', 20, 1, 86400);
   const allowActions = p.flags.has('allow-actions');
 
   let lastError = '';
@@ -79,7 +64,7 @@ export async function webCommand(argv: string[], io: Io): Promise<number> {
     });
   } catch (e) {
     const shown = `${urlHost(address.host)}:${address.port}`;
-    io.stderr(msg(L, 'webserver.listen-failed', { address: shown, reason: listenReason(L, e as NodeJS.ErrnoException) }));
+    io.stderr(msg(L, 'webserver.listen-failed', { address: shown, reason: listenReason(L, e as NodeJS.ErrnoException, 'webserver') }));
     return 3;
   }
   const stopper = new AbortController();
