@@ -94,6 +94,7 @@ export function netnsCost(namespaces: number, per: number, runs: number, log: (m
     const r = spawnSync(process.execPath, [script, String(namespaces), String(per), String(runs), layout], { encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
     if (r.status !== 0) { log(`netns scene (${layout}): exit ${r.status}: ${(r.stderr || r.stdout).slice(0, 300)}`); return undefined; }
     const got = r.stdout.split('\n').filter((l) => /median/.test(l)).map((l) => `${layout === 'host' ? '[all in the host namespace] ' : ''}${l.trim()}`);
+    if (!got.length) { log(`netns scene (${layout}): no figures in its output: ${(r.stdout + r.stderr).slice(-400)}`); return undefined; }
     log(`netns scene (${layout}):\n${got.join('\n')}`);
     lines.push(...got);
   }
