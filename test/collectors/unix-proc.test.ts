@@ -33,6 +33,17 @@ test('parseProcNetUnix: types, states, names; a newline in a path continues it; 
   assert.match(r.firstMalformed!, / 0009 01 7009$/);
 });
 
+test('parseProcNetUnix: an inode under 10000 is printed padded ("%5lu") and is a socket of its own, not the rest of the name above it', () => {
+  // As this machine prints pid 1's sockets (inodes 560 and 561) after a named listener.
+  const text = 'Num       RefCount Protocol Flags    Type St Inode Path\n' +
+    '00000000c0ffee00: 00000002 00000000 00010000 0001 01 8598560 /tmp/l.sock\n' +
+    '000000002a157934: 00000003 00000000 00000000 0001 03   561\n' +
+    '000000002a157935: 00000003 00000000 00000000 0001 03     7 /run/x.sock\n';
+  const r = parseProcNetUnix(text);
+  assert.deepEqual(r.sockets.map((s) => [s.inode, s.state, s.path]), [[8598560, 'LISTEN', '/tmp/l.sock'], [561, 'ESTABLISHED', undefined], [7, 'ESTABLISHED', '/run/x.sock']]);
+  assert.equal(r.malformed, 0);
+});
+
 test('list -x on a recorded tree: /proc/net/unix with holders, "?" for queues, a note saying what is missing', () => {
   const env = { SOCKSCOPE_PASSWD: join(TREE, 'passwd') };
   const json = runCli(['--proc-root', TREE, 'list', '-x', '--json'], env);

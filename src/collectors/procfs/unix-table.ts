@@ -23,7 +23,8 @@ import { NO_HOLDERS } from '../sockdiag/codec.js';
 const TYPES: Readonly<Record<string, UnixType>> = { '0001': 'stream', '0002': 'dgram', '0005': 'seqpacket' };
 const STATES: Readonly<Record<string, UnixState>> = { '01': 'UNCONN', '02': 'CONNECTING', '03': 'ESTABLISHED', '04': 'DISCONNECTING' };
 const ACCEPTCON = 0x10000;
-const LINE = /^([0-9a-f]+): ([0-9A-F]{8}) ([0-9A-F]{8}) ([0-9A-F]{8}) ([0-9A-F]{4}) ([0-9A-F]{2}) (\d+)(?: (.*))?$/;
+// The inode is printed "%5lu": an inode under 10000 comes padded with spaces.
+const LINE = /^([0-9a-f]+): ([0-9A-F]{8}) ([0-9A-F]{8}) ([0-9A-F]{8}) ([0-9A-F]{4}) ([0-9A-F]{2}) +(\d+)(?: (.*))?$/;
 
 export interface UnixTableParse {
   sockets: UnixSocket[];
