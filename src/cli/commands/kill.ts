@@ -309,8 +309,17 @@ export async function killCommand(argv: string[], io: Io): Promise<number> {
   // A port is free once no process holds a socket on it and nothing listens or
   // is bound there; TIME_WAIT and other sockets only the kernel keeps remain a
   // while and do not stop a server with SO_REUSEADDR from binding it.
-  const after = await onPort(target.port, target.protocol);
-  const held = after.filter((s) => s.holders.length > 0 || s.state === 'LISTEN' || s.state === 'UNCONN');
+  const isHeld = (s: Socket): boolean => s.holders.length > 0 || s.state === 'LISTEN' || s.state === 'UNCONN';
+  let after = await onPort(target.port, target.protocol);
+  let held = after.filter(isHeld);
+  // A threaded process counts as gone once its leader is a zombie, while its last
+  // thread may still be closing the files: give the kernel a moment (at most 1 s)
+  // before calling the port held.
+  for (let i = 0; i < 10 && held.length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await onPort(target.port, target.protocol);
+    held = after.filter(isHeld);
+  }
   if (held.length) {
     const holders = [...new Set(held.flatMap((s) => s.holders.map((h) => holderText(h, L))))];
     await out.line(msg(L, 'kill.port-still-held', { port: portLabel, holders: holders.join(', ') || msg(L, 'kill.unseen-holder') }));
