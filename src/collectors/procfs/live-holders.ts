@@ -202,15 +202,32 @@ export class HolderTracker {
           known = undefined;
         }
       }
+      let renamed = false;
+      if (known && !reused && refs.length && this.refsChanged(pid, refs)) {
+        // Its sockets changed: read its name and command line again (a program can rename
+        // itself after it started, prctl PR_SET_NAME or a rewritten argv, often just before
+        // it opens its listener; the first look may have seen only its stdio socketpairs).
+        const fresh = procs.get(pid);
+        if (fresh.name !== known.name || fresh.command !== known.command || fresh.user !== known.user) {
+          this.info.set(pid, { ...fresh, startTicks: fresh.startTicks ?? known.startTicks });
+          renamed = true;
+        }
+      }
       if (!known && refs.length) this.info.set(pid, procs.get(pid));
-      this.replace(pid, refs, reused);
+      this.replace(pid, refs, reused || renamed);
     }
+  }
+
+  /** Whether `refs` differ from the sockets `pid` was last seen with. */
+  private refsChanged(pid: number, refs: readonly Ref[]): boolean {
+    const old = this.refsByPid.get(pid) ?? [];
+    return old.length !== refs.length || old.some((r, i) => r.inode !== refs[i]!.inode || r.fd !== refs[i]!.fd);
   }
 
   /** Make `refs` the sockets of `pid`, rebuilding the holder lists of every inode it touched. */
   private replace(pid: number, refs: Ref[], force = false): void {
     const old = this.refsByPid.get(pid) ?? [];
-    if (!force && old.length === refs.length && old.every((r, i) => r.inode === refs[i]!.inode && r.fd === refs[i]!.fd)) return;
+    if (!force && !this.refsChanged(pid, refs)) return;
     if (refs.length) this.refsByPid.set(pid, refs);
     else this.refsByPid.delete(pid);
     const touched = new Set<number>();
