@@ -372,6 +372,17 @@ napi_value ScanAsync(napi_env env, napi_callback_info info) {
 // namespace that `path` (/proc/<pid>/ns/net or a bind mount) names. Throws an
 // Error whose code is the errno name's number ("errno N") when it cannot:
 // ESTALE when the file names another namespace than expected (the pid was reused).
+// Throws an Error whose code is "errno N" and whose message is strerror(N).
+static void ThrowErrno(napi_env env, int err) {
+  char text[64];
+  snprintf(text, sizeof text, "errno %d", err);
+  napi_value code, message, e;
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &e);
+  napi_throw(env, e);
+}
+
 napi_value NetnsOpen(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -411,13 +422,7 @@ napi_value NetnsOpen(napi_env env, napi_callback_info info) {
     close(nsfd);
   }
   if (sock < 0) {
-    char text[64];
-    snprintf(text, sizeof text, "errno %d", err);
-    napi_value code, message, e;
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &e);
-    napi_throw(env, e);
+    ThrowErrno(env, err);
     return nullptr;
   }
   // Room for a dump's big datagrams, and a bound in time: a dump never waits long.
@@ -488,13 +493,7 @@ napi_value NetnsDump(napi_env env, napi_callback_info info) {
     out.insert(out.end(), buf.data(), buf.data() + n);
   }
   if (err != 0) {
-    char text[64];
-    snprintf(text, sizeof text, "errno %d", err);
-    napi_value code, message, e;
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &e);
-    napi_throw(env, e);
+    ThrowErrno(env, err);
     return nullptr;
   }
   napi_value bytes, obj, t;
