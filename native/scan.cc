@@ -25,6 +25,12 @@
 #include <memory>
 #include <vector>
 
+#include "proc-fd.h"
+
+namespace fastpath {
+void Register(napi_env env, napi_value exports);
+}
+
 namespace {
 
 // Cancellation is per scan: each background scan owns a flag, shared (by
@@ -59,19 +65,7 @@ struct Result {
   bool cancelled = false;       // stopped early: the lists above may be partial
 };
 
-// "socket:[12345]" -> 12345; 0 when the link is not a socket. Socket inodes
-// are 32-bit (get_next_ino(), and sock_diag's idiag_inode is a u32): a larger
-// number (only a crafted tree has one) names no socket, rather than wrapping
-// around onto another socket's inode.
-uint32_t socket_inode(const char* buf, ssize_t n) {
-  if (n < 10 || n > 8 + 10 + 1 || memcmp(buf, "socket:[", 8) != 0 || buf[n - 1] != ']') return 0;
-  uint64_t v = 0;
-  for (ssize_t i = 8; i < n - 1; i++) {
-    if (buf[i] < '0' || buf[i] > '9') return 0;
-    v = v * 10 + (uint64_t)(buf[i] - '0');
-  }
-  return v > 0xffffffffull ? 0 : (uint32_t)v;
-}
+using sockscope::socket_inode;
 
 void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vector<int32_t>* exited,
               std::vector<int32_t>* denied, const CancelFlag* cancel) {
@@ -532,6 +526,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "netnsDump", d);
   napi_create_function(env, "netnsClose", NAPI_AUTO_LENGTH, NetnsClose, nullptr, &c);
   napi_set_named_property(env, exports, "netnsClose", c);
+  fastpath::Register(env, exports);
   return exports;
 }
 

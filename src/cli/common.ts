@@ -6,7 +6,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { Column } from '../views/columns.js';
 import { SOCKET_STATES, type ContainerRef, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
-import { hiddenHint } from '../views/overview.js';
+import { deniedCount, hiddenHint } from '../views/overview.js';
 import { safeText } from '../views/safe-text.js';
 import { displayWidth, splitColumns, wrap, type Sink, type RenderOptions } from '../views/sink.js';
 import { catalog, msg, translator, type Lang, type MessageKey } from '../explain/i18n.js';
@@ -281,17 +281,18 @@ export function note(io: Io, line: string): void {
   }
 }
 
-export function reportHidden(io: Io, snap: Snapshot): void {
+/** `denied`: how many sockets are unheld for want of permission, when `snap.sockets` does not hold them (the native table). */
+export function reportHidden(io: Io, snap: Snapshot, denied?: number): void {
   const L = io.global.lang;
   const say = (line: string): void => note(io, line);
-  const hint = hiddenHint(snap, L);
+  const hint = hiddenHint(snap, L, denied);
   if (hint) say(hint);
   const failed = snap.issues.filter((i) => i.kind === 'source-error' && i.subject.endsWith('/fd'));
   // Details quote paths and error text from the system: escaped like any other text we did not write.
   if (failed.length) say(msg(L, 'note.fd-failed', { n: failed.length, detail: safeText(failed[0]!.detail) }));
   const fallback = snap.issues.find((i) => i.kind === 'source-fallback');
   if (fallback) say(msg(L, 'note.fallback', { detail: safeText(fallback.detail) }));
-  for (const note of scanNotes(snap, L)) say(note);
+  for (const note of scanNotes(snap, L, denied)) say(note);
   reportNetnsErrors(io, snap);
 }
 
@@ -306,7 +307,7 @@ function reasonText(L: Lang, code: string | undefined): string {
  * (lines refused by a parser, files that are loops or devices, files cut at their
  * cap, processes hidden by hidepid). Paths and lines come from the tree: escaped.
  */
-export function scanNotes(snap: Snapshot, L: Lang): string[] {
+export function scanNotes(snap: Snapshot, L: Lang, denied?: number): string[] {
   const notes: string[] = [];
   const parse = snap.issues.filter((i) => i.kind === 'parse-error');
   if (parse.length) {
@@ -347,7 +348,7 @@ export function scanNotes(snap: Snapshot, L: Lang): string[] {
   if (hidden) {
     notes.push(msg(L, 'scan.note.hidepid', {
       root: safeText(hidden.subject), option: safeText(hidden.detail),
-      sockets: snap.sockets.filter((s) => s.unheldReason === 'permission-denied').length, advice: msg(L, 'scan.note.hidepid.advice'),
+      sockets: denied ?? deniedCount(snap), advice: msg(L, 'scan.note.hidepid.advice'),
     }));
   }
   return notes;

@@ -481,14 +481,19 @@ export function totalsLine(o: Overview, snap: Snapshot, lang: Lang): string {
 }
 
 /** Said once, when owners are hidden from us: how many processes and what to do. */
-export function hiddenHint(snap: Snapshot, lang: Lang): string | undefined {
+export function hiddenHint(snap: Snapshot, lang: Lang, denied?: number): string | undefined {
   if (snap.unreadableProcesses === 0) return undefined;
-  const hidden = snap.sockets.filter((s) => s.unheldReason === 'permission-denied').length;
+  const hidden = denied ?? deniedCount(snap);
   if (hidden === 0) return undefined;
   return msg(lang, 'note.hidden', {
     processes: snap.unreadableProcesses, sockets: hidden,
     advice: msg(lang, snap.privileged ? 'note.hidden.root' : 'note.hidden.sudo'),
   });
+}
+
+/** How many of the snapshot's sockets are unheld for want of permission. */
+export function deniedCount(snap: Pick<Snapshot, 'sockets'>): number {
+  return snap.sockets.filter((s) => s.unheldReason === 'permission-denied').length;
 }
 
 /**

@@ -21,11 +21,11 @@ export interface RenderOptions {
 
 export class Sink {
   private buf = '';
-  constructor(private readonly out: { write(s: string): boolean; once?(ev: 'drain', fn: () => void): unknown },
+  constructor(private readonly out: { write(s: string | Uint8Array, done?: (e?: Error | null) => void): boolean; once?(ev: 'drain', fn: () => void): unknown },
     private readonly limit = 1 << 16) {}
 
   static of(stream: Writable): Sink {
-    return new Sink(stream as unknown as { write(s: string): boolean; once(ev: 'drain', fn: () => void): unknown });
+    return new Sink(stream as unknown as { write(s: string | Uint8Array, done?: (e?: Error | null) => void): boolean; once(ev: 'drain', fn: () => void): unknown });
   }
 
   /** Append text; returns a promise only when the buffer was handed on and the stream asked us to wait. */
@@ -33,6 +33,19 @@ export class Sink {
     this.buf += s;
     if (this.buf.length < this.limit) return undefined;
     return this.flush();
+  }
+
+  /**
+   * Append text already encoded as UTF-8 (the native table's chunks): what was
+   * buffered goes out first. Resolves once the stream is done with `b`, so the
+   * caller may fill it again.
+   */
+  async bytes(b: Uint8Array): Promise<void> {
+    const p = this.flush();
+    if (p) await p;
+    if (b.length === 0) return;
+    // A failed write is the stream's 'error' (the CLI ends there): the buffer is free either way.
+    await new Promise<void>((resolve) => { this.out.write(b, () => resolve()); });
   }
 
   line(s: string): Promise<void> | undefined {
@@ -51,7 +64,7 @@ export class Sink {
 /** A sink that collects text in memory, for tests and small outputs. */
 export function memorySink(): { sink: Sink; text(): string } {
   const parts: string[] = [];
-  const sink = new Sink({ write: (s) => { parts.push(s); return true; } });
+  const sink = new Sink({ write: (s, done) => { parts.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')); done?.(); return true; } });
   return { sink, text: () => { sink.flush(); return parts.join(''); } };
 }
 

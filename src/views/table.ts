@@ -1,6 +1,6 @@
 // The socket table as text, JSON, NDJSON and CSV. Every renderer streams row by
 // row into a Sink; the text table makes one extra pass to measure column widths.
-import type { Socket } from '../model/socket.js';
+import type { Holder, Socket } from '../model/socket.js';
 import { COLUMNS, stateStyle, type CellOptions, type Column } from './columns.js';
 import { displayWidth, padDisplay, padDisplayStart, paint, splitColumns, wrap, type RenderOptions, type Sink } from './sink.js';
 import { csvPart, jsonText } from './safe-text.js';
@@ -171,6 +171,18 @@ export function placeCells(cells: readonly string[], widths: readonly number[], 
   return { done, text: line, width: pos };
 }
 
+/** The first `n` cells, each padded to its column (right-aligned where `right`), each followed by the gap. */
+export function padCells(cells: readonly string[], n: number, widths: readonly number[], right: readonly boolean[], gapText: string,
+  paint1?: (i: number, cell: string) => string): string {
+  let line = '';
+  for (let i = 0; i < n; i++) {
+    const cell = paint1 ? paint1(i, cells[i]!) : cells[i]!;
+    const pad = spaces(widths[i]! - displayWidth(cells[i]!));
+    line += (right[i] ? pad + cell : cell + pad) + gapText;
+  }
+  return line;
+}
+
 /**
  * Render sockets as an aligned table. On a terminal the table fits its width:
  * it first gives up what matters least (see layouts()), then lets the rare
@@ -215,13 +227,7 @@ export async function renderTable(sockets: readonly Socket[], sink: Sink, opts: 
   const lead = (cells: string[], paint1?: (i: number, cell: string) => string): PlacedCells => {
     if (fitWidth === undefined) {
       // A pipe: every cell padded to its column, nothing to fit (the 100k-row path: no extra work).
-      let line = '';
-      for (let i = 0; i < last; i++) {
-        const cell = paint1 ? paint1(i, cells[i]!) : cells[i]!;
-        const pad = spaces(widths[i]! - displayWidth(cells[i]!));
-        line += (right[i] ? pad + cell : cell + pad) + gapText;
-      }
-      return { done: NO_LINES, text: line, width: 0 };
+      return { done: NO_LINES, text: padCells(cells, last, widths, right, gapText, paint1), width: 0 };
     }
     return placeCells(cells.length > last ? cells.slice(0, last) : cells, widths, right, gapW, fitWidth, '', paint1);
   };
@@ -309,13 +315,7 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
   for (let i = 0; i < s.holders.length; i++) {
     const h = s.holders[i]!;
     let rest = procCache.get(h.pid);
-    if (rest === undefined) {
-      // Everything after "fd" is the same for every fd of a process.
-      const { pid: _p, fd: _f, ...info } = h;
-      rest = jsonText(info).slice(1);
-      rest = rest === '}' ? '}' : ',' + rest;
-      procCache.set(h.pid, rest);
-    }
+    if (rest === undefined) procCache.set(h.pid, rest = holderJsonRest(h));
     out += `${i ? ',' : ''}{"pid":${h.pid}${h.fd === undefined ? '' : `,"fd":${h.fd}`}${rest}`;
   }
   out += ']';
@@ -325,9 +325,16 @@ export function socketJson(s: Socket, procCache: Map<number, string>): string {
   return out + '}';
 }
 
+/** A holder's JSON after its "fd": the same for every fd of a process (",\"name\":...}" or "}"). */
+export function holderJsonRest(h: Holder): string {
+  const { pid: _p, fd: _f, ...info } = h;
+  const rest = jsonText(info).slice(1);
+  return rest === '}' ? '}' : ',' + rest;
+}
+
 /** `"netns":{...},` once per namespace object (its sockets share it); the name is a file name from the system: escaped. */
 const NETNS_JSON = new WeakMap<object, string>();
-function netnsJson(n: NonNullable<Socket['netns']>): string {
+export function netnsJson(n: NonNullable<Socket['netns']>): string {
   let t = NETNS_JSON.get(n);
   if (t === undefined) NETNS_JSON.set(n, t = `"netns":${jsonText(n)},`);
   return t;

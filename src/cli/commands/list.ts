@@ -6,7 +6,11 @@ import { matchesHolders } from '../../model/filter.js';
 import { msg } from '../../explain/i18n.js';
 import { backlogNote } from '../../views/overview.js';
 import { COLUMNS, showsNamespaces, withInfoColumns, withNetnsColumn } from '../../views/columns.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { FastTable, fastEligible } from '../../collectors/fast/one-shot.js';
+import type { Filter } from '../../model/filter.js';
+import type { SortKey } from '../../model/sort.js';
+import { writeFastJson, writeFastTable } from '../../views/fast.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Format, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS, { name: 'info', short: 'i' }, { name: 'unix', short: 'x' }]);
@@ -26,6 +30,10 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const hidesTimeWait = !filter.all && !filter.states && !filter.listening;
   // -i: what the kernel tracks inside each TCP connection (struct tcp_info over netlink).
   const info = p.flags.has('info');
+  if (!info && format !== 'csv' && !p.flags.has('explain') && fastEligible(filter, sort, io.global.procRoot, io.global.source)) {
+    const code = await fastList(io, p, hidesTimeWait ? { ...filter, all: true } : filter, format, sort, hidesTimeWait);
+    if (code !== undefined) return code;
+  }
   // With it the socket memory (INET_DIAG_SKMEMINFO: buffers, drops), as ss -m shows it.
   const snap = await query(io, { filter: hidesTimeWait ? { ...filter, all: true } : filter, info, memory: info });
   let sockets = snap.sockets;
@@ -46,6 +54,26 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   reportHidden(io, snap);
   // An empty table for --pid N is no answer when N's fds could not be read: say so, as pid N does.
   if (filter.pids) reportUnreadable(io, snap, filter.pids);
+  return 0;
+}
+
+/**
+ * The same answer through the native one-shot table (collectors/fast), where it
+ * applies: JSON, NDJSON, or the table on a pipe. Undefined, having written
+ * nothing, where it does not: the collector's road then answers.
+ */
+async function fastList(io: Io, p: Parsed, filter: Filter, format: Format, sort: SortKey, hideTimeWait: boolean): Promise<number | undefined> {
+  const ropts = renderOptions(io, p);
+  if (format === 'table' && (ropts.color || (ropts.width !== undefined && !ropts.wide))) return undefined;
+  const t = FastTable.collect(filter, sort, { hideTimeWait });
+  if (!t) return undefined;
+  if (format === 'table') {
+    if (!await writeFastTable(t, io.stdout, ropts)) return undefined;
+    if (t.timeWait > 0) note(io, msg(io.global.lang, 'note.time-wait-hidden', { n: t.timeWait }));
+  } else {
+    await writeFastJson(t, io.stdout, format === 'ndjson');
+  }
+  reportHidden(io, t.snapshot(), t.reasons.get('permission-denied') ?? 0);
   return 0;
 }
 

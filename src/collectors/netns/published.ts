@@ -55,7 +55,7 @@ export function parseConmon(command: string): { id: string; name?: string } | un
 type Via = PublishedPort['via'];
 
 /** Which kind of forwarder a holder is, by its process name or command line. */
-function viaOf(name: string | undefined, command: string | undefined): Via | undefined {
+export function viaOf(name: string | undefined, command: string | undefined): Via | undefined {
   const argv0 = command?.split(' ', 1)[0] ?? '';
   if (name === 'docker-proxy' || /(?:^|\/)docker-proxy$/.test(argv0)) return 'docker-proxy';
   if (name === 'rootlessport' || /(?:^|\/)rootlessport$/.test(argv0)) return 'rootlessport';

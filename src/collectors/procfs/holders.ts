@@ -68,7 +68,7 @@ export interface HolderScanOptions {
 let errnoNames: Map<number, string> | undefined;
 
 /** 'ELOOP' for 40: the code Node would give the same error. */
-function errnoName(n: number): string {
+export function errnoName(n: number): string {
   errnoNames ??= new Map(Object.entries(constants.errno).map(([k, v]) => [v, k]));
   return errnoNames.get(n) ?? `errno ${n}`;
 }

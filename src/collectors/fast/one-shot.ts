@@ -1,0 +1,290 @@
+// The one-shot table without an object per socket (native/fast.cc), for the
+// CLI's `list` and `port` on this machine. The library's listSockets() keeps
+// returning Snapshot objects through the collector; this is a second road to
+// the same rows, taken only where it gives the same answer: the live kernel
+// (proc root /proc, netlink), the native addon built, the host namespace the
+// only one, and a filter of protocols, families, states and ports. Everything
+// else (recorded trees, --pid, containers, -i) takes the collector.
+//
+// What stays in TypeScript, once per process or per uid, never per socket:
+// the dump requests (codec.ts encodes them), process names and users
+// (ProcessTable), why an unheld socket is unheld (unheldBy), the issues.
+import type { Filter } from '../../model/filter.js';
+import { SOCKET_STATES, kernelStateMask, type Family, type Holder, type NetnsRef, type Protocol, type SocketState, type UnheldReason } from '../../model/socket.js';
+import type { ScanIssue, Snapshot } from '../../model/snapshot.js';
+import type { SortKey } from '../../model/sort.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, encodeDumpRequest } from '../sockdiag/codec.js';
+import { errnoName, listPids, nativeScan, readProcessUids } from '../procfs/holders.js';
+import { ProcessTable } from '../procfs/process-info.js';
+import { detectHidepid } from '../procfs/hidepid.js';
+import { discoverNetns, inInitialPidNamespace } from '../netns/discover.js';
+import { viaOf } from '../netns/published.js';
+import { planNamespaces, unheldBy, type UnheldScan } from '../linux.js';
+import { availableParallelism } from 'node:os';
+
+/** The functions native/fast.cc adds to the addon. */
+interface FastNative {
+  fastCollect(p: {
+    procRoot?: string; pids?: Int32Array; threads?: number;
+    requests?: { bytes: Uint8Array; protocol: number; part: number; fd?: number }[];
+    recorded?: { bytes: Uint8Array; protocol: number; part: number; seq: number }[];
+    recordedScan?: Uint32Array;
+  }): Collected;
+  fastSelect(h: unknown, p: {
+    tcpStates: number; udpStates: number; tcp: boolean; udp: boolean; ipv4: boolean; ipv6: boolean;
+    ports?: Uint16Array; only?: Uint32Array; sort: number;
+  }): Selected;
+  fastPrepare(h: unknown, p: {
+    pids: Int32Array; rest?: string[]; pre?: string[]; post?: string[]; uids: Uint32Array; reasons: Uint8Array;
+    netns?: string[]; unheld?: string[]; names?: { keys: Int32Array; names: string[] }; sep?: string;
+  }): void;
+  fastWidths(h: unknown): Uint32Array;
+  fastChunk(h: unknown, kind: number, from: number, into: Uint8Array, widths?: Uint32Array): { next: number; length: number; need?: number };
+  fastRows(h: unknown): FastRows;
+}
+
+interface Collected {
+  handle: unknown;
+  count: number;
+  errors: Int32Array;
+  malformed: Int32Array;
+  unreadable: Int32Array;
+  exited: Int32Array;
+  failed: Int32Array;
+}
+
+interface Selected {
+  rows: number;
+  timeWait: number;
+  kernel: number;
+  notAccepted: number;
+  holderPids: Int32Array;
+  /** (uid, count) pairs of the unheld sockets that have an inode. */
+  unheldUids: Uint32Array;
+  /** protocol << 16 | port, each distinct local and remote port of the rows. */
+  ports: Int32Array;
+}
+
+/** The chosen rows as columns, in output order (fastRows). */
+export interface FastRows {
+  index: Uint32Array;
+  proto: Uint8Array;
+  v6: Uint8Array;
+  state: Uint8Array;
+  sport: Uint16Array;
+  dport: Uint16Array;
+  part: Uint16Array;
+  holders: Uint32Array;
+  wildLocal: Uint8Array;
+}
+
+/** The addon's fast functions, or null (not built, an older build, or SOCKSCOPE_FAST=0). */
+export function fastNative(): FastNative | null {
+  if (process.env['SOCKSCOPE_FAST'] === '0') return null;
+  const n = nativeScan() as unknown as Partial<FastNative> | null;
+  return n && typeof n.fastCollect === 'function' ? (n as FastNative) : null;
+}
+
+/** Our state numbers in native/fast.cc are the indexes of SOCKET_STATES. */
+export const STATE_NUMBER = new Map<SocketState, number>(SOCKET_STATES.map((s, i) => [s, i]));
+const UNHELD: readonly UnheldReason[] = ['not-accepted', 'kernel', 'permission-denied', 'process-exited', 'other-namespace', 'unknown'];
+const SORTS: readonly SortKey[] = ['proto', 'local', 'remote', 'state', 'recvq', 'sendq', 'port', 'rport', 'pid', 'inode'];
+
+/** Whether a filter and sort are what the fast road answers. */
+export function fastEligible(filter: Filter, sort: SortKey, procRoot: string | undefined, source: string): boolean {
+  if (process.platform !== 'linux' || (procRoot !== undefined && procRoot !== '/proc') || (source !== 'auto' && source !== 'netlink')) return false;
+  if (process.env['SOCKSCOPE_PROC_ROOT'] || process.env['SOCKSCOPE_EXEC_REPLAY']) return false;
+  if (filter.pids || filter.processes || filter.containers || filter.units || filter.netns) return false;
+  return SORTS.includes(sort) && fastNative() !== null;
+}
+
+function stateBits(states: readonly SocketState[]): number {
+  let m = 0;
+  for (const s of states) m |= 1 << STATE_NUMBER.get(s)!;
+  return m >>> 0;
+}
+
+/** The state masks (over our state numbers) of model/filter.ts matchesTable, per protocol. */
+function stateMasks(f: Filter): { tcp: number; udp: number } {
+  if (f.states && f.states.length) return { tcp: stateBits(f.states), udp: stateBits(f.states) };
+  if (f.listening) return { tcp: stateBits(['LISTEN']), udp: stateBits(['UNCONN']) };
+  const all = f.all ? SOCKET_STATES : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
+  return { tcp: stateBits(all), udp: stateBits(all) };
+}
+
+/** The kernel state mask the collector asks for (index.ts narrowing(), plus LISTEN for unaccepted connections). */
+function requestStates(f: Filter): number | undefined {
+  const states = f.states && f.states.length ? f.states : f.listening ? (['LISTEN', 'UNCONN'] as const) : f.all ? undefined
+    : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
+  return states ? kernelStateMask([...states, 'LISTEN']) : undefined;
+}
+
+let seq = 0x5f000000;
+
+/** One collected table, filtered and sorted, with what a view needs to write it. */
+export class FastTable {
+  /** Rows chosen (after the filter). */
+  rows = 0;
+  /** TIME_WAIT sockets the state filter alone left out. */
+  timeWait = 0;
+  /** Per unheld reason, how many rows have it. */
+  readonly reasons = new Map<UnheldReason, number>();
+  readonly issues: ScanIssue[] = [];
+  unreadableProcesses = 0;
+  readonly privileged: boolean;
+  /** Holders by pid (fd 0 stands for any fd): what views say of a process. */
+  readonly holders = new Map<number, Holder>();
+  /** The namespace of every row. */
+  readonly netns: NetnsRef | undefined;
+  /** Distinct (protocol << 16 | port) of the rows, local and remote. */
+  ports: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+  private constructor(readonly native: FastNative, readonly handle: unknown, netns: NetnsRef | undefined, euid: number) {
+    this.netns = netns;
+    this.privileged = euid === 0;
+  }
+
+  /**
+   * Read this machine's table the fast way, or undefined where the answer
+   * could differ from the collector's (another namespace to read, a table the
+   * kernel refused, a container's forwarder among the holders): the caller
+   * then asks the collector.
+   */
+  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; euid?: number; hideTimeWait?: boolean } = {}): FastTable | undefined {
+    const native = fastNative();
+    if (!native) return undefined;
+    const procRoot = '/proc';
+    const disc = discoverNetns(procRoot);
+    const plan = planNamespaces(disc, undefined);
+    if (plan.others.length > 0 || !plan.readOwn) return undefined;
+    const protocols: readonly Protocol[] = filter.protocols ?? ['tcp', 'udp'];
+    const families: readonly Family[] = filter.families ?? ['ipv4', 'ipv6'];
+    const states = requestStates(filter);
+    const requests = protocols.flatMap((protocol) => families.map((family) => ({
+      table: `${protocol}${family === 'ipv6' ? '6' : ''}`,
+      bytes: encodeDumpRequest({
+        family: family === 'ipv4' ? AF_INET : AF_INET6, protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
+        states, ports: filter.ports, seq: seq++,
+      }),
+      protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP, part: 0,
+    })));
+    let c: Collected;
+    try {
+      c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests });
+    } catch {
+      return undefined; // netlink not usable: the collector says why (and falls back to /proc/net)
+    }
+    if (c.errors.some((e) => e !== 0)) return undefined; // a refused table: the collector reads it from /proc/net
+    const euid = opts.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : -1);
+    const t = new FastTable(native, c.handle, plan.ownRef, euid);
+    const masks = stateMasks(filter);
+    if (opts.hideTimeWait) {
+      // `list` asks for TIME_WAIT (all) only to say how many it leaves out.
+      const tw = ~(1 << STATE_NUMBER.get('TIME_WAIT')!);
+      masks.tcp &= tw;
+      masks.udp &= tw;
+    }
+    const sel = native.fastSelect(c.handle, {
+      tcpStates: masks.tcp, udpStates: masks.udp,
+      tcp: protocols.includes('tcp'), udp: protocols.includes('udp'), ipv4: families.includes('ipv4'), ipv6: families.includes('ipv6'),
+      ports: filter.ports ? Uint16Array.from(filter.ports) : undefined, sort: SORTS.indexOf(sort),
+    });
+    t.rows = sel.rows;
+    t.timeWait = sel.timeWait;
+    t.ports = sel.ports;
+    // The issues the collector would give, in its order: the scan's, then the processes'.
+    requests.forEach((r, i) => {
+      if (c.malformed[i]! > 0) {
+        t.issues.push({ kind: 'parse-error', subject: `netlink ${r.table}`, detail: `${c.malformed[i]} malformed messages` });
+      }
+    });
+    for (let i = 0; i + 1 < c.failed.length; i += 2) {
+      t.issues.push({ kind: 'source-error', subject: `${procRoot}/${c.failed[i]}/fd`, detail: errnoName(c.failed[i + 1]!) });
+    }
+    const unreadable = [...new Set(c.unreadable)];
+    const exited = [...new Set(c.exited)];
+    for (const pid of unreadable) t.issues.push({ kind: 'permission-denied', subject: `${procRoot}/${pid}/fd`, detail: 'EACCES' });
+    for (const pid of exited) t.issues.push({ kind: 'process-exited', subject: `${procRoot}/${pid}`, detail: 'ENOENT' });
+    t.unreadableProcesses = unreadable.length;
+
+    const procs = new ProcessTable(procRoot, opts.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd');
+    for (const pid of sel.holderPids) {
+      const h = procs.holder(pid, 0);
+      // A container's forwarder holds a published port: the collector names the container (Socket.published).
+      if (viaOf(h.name, h.command)) return undefined;
+      t.holders.set(pid, h);
+    }
+    t.issues.push(...procs.issues);
+
+    // Why the unheld sockets with an inode are unheld: it depends on their uid only (linux.ts unheldReason, markHidepid).
+    const scan: UnheldScan = {
+      unreadable, exited, euid,
+      unreadableUids: unreadable.length ? readProcessUids(procRoot, unreadable) : new Set(),
+    };
+    let seesAll: boolean | undefined;
+    const hidepid = euid !== 0 ? detectHidepid(procRoot, euid) : undefined;
+    if (hidepid?.hides) t.issues.push({ kind: 'hidden-processes', subject: procRoot, detail: hidepid.option });
+    const u = sel.unheldUids;
+    const uids = new Uint32Array(u.length / 2);
+    const reasons = new Uint8Array(u.length / 2);
+    for (let i = 0; i < u.length; i += 2) {
+      const uid = u[i]!;
+      let r = unheldBy(uid, scan);
+      if (r === 'unknown' && !(seesAll ??= inInitialPidNamespace(procRoot) ?? true)) r = 'other-namespace';
+      if (hidepid?.hides && uid !== euid && (r === 'unknown' || r === 'process-exited')) r = 'permission-denied';
+      uids[i / 2] = uid;
+      reasons[i / 2] = UNHELD.indexOf(r);
+      t.reasons.set(r, (t.reasons.get(r) ?? 0) + u[i + 1]!);
+    }
+    if (sel.kernel) t.reasons.set('kernel', (t.reasons.get('kernel') ?? 0) + sel.kernel);
+    if (sel.notAccepted) t.reasons.set('not-accepted', (t.reasons.get('not-accepted') ?? 0) + sel.notAccepted);
+    t.uids = uids;
+    t.uidReasons = reasons;
+    return t;
+  }
+
+  /** What the notes of a command read from a Snapshot (issues, counts); `sockets` stays empty. */
+  snapshot(): Snapshot {
+    const snap: Snapshot = {
+      takenAt: this.takenAt, source: 'netlink', backlogKnown: true, privileged: this.privileged, sockets: [],
+      unreadableProcesses: this.unreadableProcesses, issues: this.issues,
+    };
+    return snap;
+  }
+
+  readonly takenAt = Date.now();
+
+  uids: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+  uidReasons: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+
+  /** Give the native side the texts it writes: per process, per reason, per port, per namespace. */
+  prepare(p: { rest?: string[]; pre?: string[]; post?: string[]; netns?: string[]; unheld?: string[]; names?: { keys: Int32Array; names: string[] }; sep?: string }): void {
+    this.native.fastPrepare(this.handle, { pids: Int32Array.from(this.holders.keys()), uids: this.uids, reasons: this.uidReasons, ...p });
+  }
+
+  /** Narrow the rows to these (indexes from rows()) and sort them by `sort`. */
+  reselect(only: Uint32Array, sort: SortKey): void {
+    const all = stateBits(SOCKET_STATES);
+    const sel = this.native.fastSelect(this.handle, { tcpStates: all, udpStates: all, tcp: true, udp: true, ipv4: true, ipv6: true, only, sort: SORTS.indexOf(sort) });
+    this.rows = sel.rows;
+  }
+
+  rowsView(): FastRows {
+    return this.native.fastRows(this.handle);
+  }
+
+  widths(): Uint32Array {
+    return this.native.fastWidths(this.handle);
+  }
+
+  /**
+   * Whole rows from `from` on written into `into` (0 JSON array items, 1 NDJSON lines, 2 table lines):
+   * the next row and the bytes written; `need` when the first row alone does not fit.
+   */
+  chunk(kind: 0 | 1 | 2, from: number, into: Uint8Array, widths?: Uint32Array): { next: number; length: number; need?: number } {
+    return this.native.fastChunk(this.handle, kind, from, into, widths);
+  }
+}
+
+// Two threads saturate the kernel's readlink path on small machines; more only contend (as holders.ts).
+const THREADS = Math.min(4, Math.max(1, availableParallelism()));
