@@ -2,7 +2,7 @@
 import { currentPlatform, defaultContext, listSockets, processInfo, type ListOptions, type ProcessInfo } from '../index.js';
 import { readEphemeralRange } from '../collectors/procfs/host.js';
 import type { Filter } from '../model/filter.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ScanIssue, Snapshot } from '../model/snapshot.js';
 import type { Column } from '../views/columns.js';
 import { SOCKET_STATES, type ContainerRef, type Family, type Protocol, type Socket, type SocketState } from '../model/socket.js';
 import { SORT_KEYS, sortSockets, type SortKey } from '../model/sort.js';
@@ -228,17 +228,23 @@ export function notAProcess(io: Io, pid: number, info: ProcessInfo | undefined):
 /** Run the query with the global source options. */
 export async function query(io: Io, opts: ListOptions): Promise<Snapshot> {
   const snap = await listSockets({ ...opts, source: io.global.source, procRoot: io.global.procRoot });
-  // A table or fd directory left unread for want of a file descriptor makes
-  // the answer incomplete in a way no row can say (a socket table missing, an
-  // owner unknown): the CLI then says the limit is too low instead.
-  // (ENFILE is the system-wide table: the same remedy does not apply, but the answer is as incomplete.)
-  const starved = snap.issues.find((i) => i.kind === 'source-error' && (i.detail === 'EMFILE' || i.detail === 'ENFILE'));
+  throwIfStarved(snap.issues);
+  return snap;
+}
+
+/**
+ * A table or fd directory left unread for want of a file descriptor makes
+ * the answer incomplete in a way no row can say (a socket table missing, an
+ * owner unknown): the CLI then says the limit is too low instead.
+ * (ENFILE is the system-wide table: the same remedy does not apply, but the answer is as incomplete.)
+ */
+export function throwIfStarved(issues: readonly ScanIssue[]): void {
+  const starved = issues.find((i) => i.kind === 'source-error' && (i.detail === 'EMFILE' || i.detail === 'ENFILE'));
   if (starved) {
     const err = new Error(`${starved.subject}: ${starved.detail}`) as NodeJS.ErrnoException;
     err.code = 'EMFILE';
     throw err;
   }
-  return snap;
 }
 
 /**

@@ -10,7 +10,7 @@ import { FastTable, fastEligible } from '../../collectors/fast/one-shot.js';
 import type { Filter } from '../../model/filter.js';
 import type { SortKey } from '../../model/sort.js';
 import { writeFastJson, writeFastTable } from '../../views/fast.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Format, type Io } from '../common.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, filterFrom, formatFrom, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, throwIfStarved, writeSockets, type Format, type Io } from '../common.js';
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, [...FILTER_SPECS, ...OUTPUT_SPECS, { name: 'info', short: 'i' }, { name: 'unix', short: 'x' }]);
@@ -67,6 +67,7 @@ async function fastList(io: Io, p: Parsed, filter: Filter, format: Format, sort:
   if (format === 'table' && (ropts.color || (ropts.width !== undefined && !ropts.wide))) return undefined;
   const t = FastTable.collect(filter, sort, { hideTimeWait });
   if (!t) return undefined;
+  throwIfStarved(t.issues);
   if (format === 'table') {
     if (!await writeFastTable(t, io.stdout, ropts)) return undefined;
     if (t.timeWait > 0) note(io, msg(io.global.lang, 'note.time-wait-hidden', { n: t.timeWait }));

@@ -121,6 +121,19 @@ function requestStates(f: Filter): number | undefined {
 
 let seq = 0x5f000000;
 
+/** One dump request per protocol and family the filter keeps, as the collector asks (codec.ts encodes them). */
+function dumpRequests(filter: Filter): { table: string; bytes: Uint8Array; protocol: number }[] {
+  const states = requestStates(filter);
+  return (filter.protocols ?? ['tcp', 'udp']).flatMap((protocol) => (filter.families ?? ['ipv4', 'ipv6']).map((family) => ({
+    table: `${protocol}${family === 'ipv6' ? '6' : ''}`,
+    bytes: encodeDumpRequest({
+      family: family === 'ipv4' ? AF_INET : AF_INET6, protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
+      states, ports: filter.ports, seq: seq++,
+    }),
+    protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
+  })));
+}
+
 /** One collected table, filtered and sorted, with what a view needs to write it. */
 export class FastTable {
   /** Rows chosen (after the filter). */
@@ -150,24 +163,13 @@ export class FastTable {
    * kernel refused, a container's forwarder among the holders): the caller
    * then asks the collector.
    */
-  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; euid?: number; hideTimeWait?: boolean } = {}): FastTable | undefined {
+  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; hideTimeWait?: boolean } = {}): FastTable | undefined {
     const native = fastNative();
     if (!native) return undefined;
     const procRoot = '/proc';
-    const disc = discoverNetns(procRoot);
-    const plan = planNamespaces(disc, undefined);
+    const plan = planNamespaces(discoverNetns(procRoot), undefined);
     if (plan.others.length > 0 || !plan.readOwn) return undefined;
-    const protocols: readonly Protocol[] = filter.protocols ?? ['tcp', 'udp'];
-    const families: readonly Family[] = filter.families ?? ['ipv4', 'ipv6'];
-    const states = requestStates(filter);
-    const requests = protocols.flatMap((protocol) => families.map((family) => ({
-      table: `${protocol}${family === 'ipv6' ? '6' : ''}`,
-      bytes: encodeDumpRequest({
-        family: family === 'ipv4' ? AF_INET : AF_INET6, protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
-        states, ports: filter.ports, seq: seq++,
-      }),
-      protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP, part: 0,
-    })));
+    const requests = dumpRequests(filter).map((r) => ({ ...r, part: 0 }));
     let c: Collected;
     try {
       c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests });
@@ -175,10 +177,46 @@ export class FastTable {
       return undefined; // netlink not usable: the collector says why (and falls back to /proc/net)
     }
     if (c.errors.some((e) => e !== 0)) return undefined; // a refused table: the collector reads it from /proc/net
-    const euid = opts.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : -1);
-    const t = new FastTable(native, c.handle, plan.ownRef, euid);
+    const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+    const procs = new ProcessTable(procRoot, opts.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd');
+    const hidepid = euid !== 0 ? detectHidepid(procRoot, euid) : undefined;
+    let seesAll: boolean | undefined;
+    return FastTable.finish(native, c, requests, filter, sort, {
+      procRoot, euid, hideTimeWait: opts.hideTimeWait, netns: plan.ownRef, hidepid: hidepid?.hides ? hidepid.option : undefined,
+      holder: (pid) => procs.holder(pid, 0), processIssues: () => procs.issues,
+      uidsOf: (pids) => readProcessUids(procRoot, pids), seesAll: () => (seesAll ??= inInitialPidNamespace(procRoot) ?? true),
+    });
+  }
+
+  /**
+   * The same from recorded dump replies (seq-numbered, as the kernel sent them)
+   * and a recorded fd scan ([inode, pid, fd]*), with the holders' details given:
+   * what tests compare with the TypeScript codec and views.
+   */
+  static replay(dumps: readonly { bytes: Uint8Array; protocol: Protocol; family: Family; seq: number }[], scan: Uint32Array,
+    holders: ReadonlyMap<number, Holder>, filter: Filter, sort: SortKey, netns?: NetnsRef): FastTable | undefined {
+    const native = fastNative();
+    if (!native) return undefined;
+    const recorded = dumps.map((d) => ({ bytes: d.bytes, protocol: d.protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP, part: 0, seq: d.seq,
+      table: `${d.protocol}${d.family === 'ipv6' ? '6' : ''}` }));
+    const c = native.fastCollect({ recorded, recordedScan: scan });
+    return FastTable.finish(native, c, recorded, filter, sort, {
+      procRoot: '/proc', euid: 0, netns, holder: (pid) => holders.get(pid) ?? { pid, fd: 0 },
+      processIssues: () => [], uidsOf: () => new Set(), seesAll: () => true,
+    });
+  }
+
+  /** Filter, sort, and what TypeScript knows: holders' details, why unheld sockets are, the issues. */
+  private static finish(native: FastNative, c: Collected, requests: readonly { table: string }[], filter: Filter, sort: SortKey, env: {
+    procRoot: string; euid: number; hideTimeWait?: boolean; netns: NetnsRef | undefined; hidepid?: string;
+    holder(pid: number): Holder; processIssues(): readonly ScanIssue[];
+    uidsOf(pids: number[]): Set<number> | undefined; seesAll(): boolean;
+  }): FastTable | undefined {
+    const t = new FastTable(native, c.handle, env.netns, env.euid);
+    const protocols: readonly Protocol[] = filter.protocols ?? ['tcp', 'udp'];
+    const families: readonly Family[] = filter.families ?? ['ipv4', 'ipv6'];
     const masks = stateMasks(filter);
-    if (opts.hideTimeWait) {
+    if (env.hideTimeWait) {
       // `list` asks for TIME_WAIT (all) only to say how many it leaves out.
       const tw = ~(1 << STATE_NUMBER.get('TIME_WAIT')!);
       masks.tcp &= tw;
@@ -192,54 +230,45 @@ export class FastTable {
     t.rows = sel.rows;
     t.timeWait = sel.timeWait;
     t.ports = sel.ports;
-    // The issues the collector would give, in its order: the scan's, then the processes'.
+    // The issues the collector would give, in its order: the dumps', the scan's, then the processes'.
     requests.forEach((r, i) => {
-      if (c.malformed[i]! > 0) {
-        t.issues.push({ kind: 'parse-error', subject: `netlink ${r.table}`, detail: `${c.malformed[i]} malformed messages` });
-      }
+      if (c.malformed[i]! > 0) t.issues.push({ kind: 'parse-error', subject: `netlink ${r.table}`, detail: `${c.malformed[i]} malformed messages` });
     });
+    const root = env.procRoot;
     for (let i = 0; i + 1 < c.failed.length; i += 2) {
-      t.issues.push({ kind: 'source-error', subject: `${procRoot}/${c.failed[i]}/fd`, detail: errnoName(c.failed[i + 1]!) });
+      t.issues.push({ kind: 'source-error', subject: `${root}/${c.failed[i]}/fd`, detail: errnoName(c.failed[i + 1]!) });
     }
     const unreadable = [...new Set(c.unreadable)];
     const exited = [...new Set(c.exited)];
-    for (const pid of unreadable) t.issues.push({ kind: 'permission-denied', subject: `${procRoot}/${pid}/fd`, detail: 'EACCES' });
-    for (const pid of exited) t.issues.push({ kind: 'process-exited', subject: `${procRoot}/${pid}`, detail: 'ENOENT' });
+    for (const pid of unreadable) t.issues.push({ kind: 'permission-denied', subject: `${root}/${pid}/fd`, detail: 'EACCES' });
+    for (const pid of exited) t.issues.push({ kind: 'process-exited', subject: `${root}/${pid}`, detail: 'ENOENT' });
     t.unreadableProcesses = unreadable.length;
 
-    const procs = new ProcessTable(procRoot, opts.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd');
     for (const pid of sel.holderPids) {
-      const h = procs.holder(pid, 0);
+      const h = env.holder(pid);
       // A container's forwarder holds a published port: the collector names the container (Socket.published).
       if (viaOf(h.name, h.command)) return undefined;
       t.holders.set(pid, h);
     }
-    t.issues.push(...procs.issues);
+    t.issues.push(...env.processIssues());
 
     // Why the unheld sockets with an inode are unheld: it depends on their uid only (linux.ts unheldReason, markHidepid).
-    const scan: UnheldScan = {
-      unreadable, exited, euid,
-      unreadableUids: unreadable.length ? readProcessUids(procRoot, unreadable) : new Set(),
-    };
-    let seesAll: boolean | undefined;
-    const hidepid = euid !== 0 ? detectHidepid(procRoot, euid) : undefined;
-    if (hidepid?.hides) t.issues.push({ kind: 'hidden-processes', subject: procRoot, detail: hidepid.option });
+    const scan: UnheldScan = { unreadable, exited, euid: env.euid, unreadableUids: unreadable.length ? env.uidsOf(unreadable) : new Set() };
+    if (env.hidepid !== undefined) t.issues.push({ kind: 'hidden-processes', subject: root, detail: env.hidepid });
     const u = sel.unheldUids;
-    const uids = new Uint32Array(u.length / 2);
-    const reasons = new Uint8Array(u.length / 2);
+    t.uids = new Uint32Array(u.length / 2);
+    t.uidReasons = new Uint8Array(u.length / 2);
     for (let i = 0; i < u.length; i += 2) {
       const uid = u[i]!;
       let r = unheldBy(uid, scan);
-      if (r === 'unknown' && !(seesAll ??= inInitialPidNamespace(procRoot) ?? true)) r = 'other-namespace';
-      if (hidepid?.hides && uid !== euid && (r === 'unknown' || r === 'process-exited')) r = 'permission-denied';
-      uids[i / 2] = uid;
-      reasons[i / 2] = UNHELD.indexOf(r);
+      if (r === 'unknown' && !env.seesAll()) r = 'other-namespace';
+      if (env.hidepid !== undefined && uid !== env.euid && (r === 'unknown' || r === 'process-exited')) r = 'permission-denied';
+      t.uids[i / 2] = uid;
+      t.uidReasons[i / 2] = UNHELD.indexOf(r);
       t.reasons.set(r, (t.reasons.get(r) ?? 0) + u[i + 1]!);
     }
     if (sel.kernel) t.reasons.set('kernel', (t.reasons.get('kernel') ?? 0) + sel.kernel);
     if (sel.notAccepted) t.reasons.set('not-accepted', (t.reasons.get('not-accepted') ?? 0) + sel.notAccepted);
-    t.uids = uids;
-    t.uidReasons = reasons;
     return t;
   }
 
