@@ -1,0 +1,84 @@
+// `list` on live sockets through the native one-shot table and through the
+// collector's Socket objects (SOCKSCOPE_FAST=0): the same bytes on stdout and
+// stderr, in every format the fast road writes. The scene has what makes rows
+// differ: held and unaccepted connections, a TIME_WAIT, a UDP socket and an
+// IPv6 listener on the same port, and a process holding one socket twice.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FastTable } from '../../src/collectors/fast/one-shot.js';
+import { memorySink } from '../../src/views/sink.js';
+import { writeFastJson } from '../../src/views/fast.js';
+import { runCli, startPython } from './helpers.js';
+
+const SCENE = `
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+l.bind(('127.0.0.1', 0))
+port = l.getsockname()[1]
+l.listen(8)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(('127.0.0.1', port))
+six = None
+try:
+    six = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    six.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    six.bind(('::1', port))
+    six.listen(4)
+except OSError:
+    six = None
+# The client closes first: its end waits in TIME_WAIT (before the queue fills, so that accept() takes it).
+tw = socket.create_connection(('127.0.0.1', port))
+a, _ = l.accept()
+tw.close(); time.sleep(0.2); a.close()
+clients = [socket.create_connection(('127.0.0.1', port)) for _ in range(5)]
+accepted = [l.accept()[0] for _ in range(3)]   # two stay in the accept queue
+dup = os.dup(accepted[0].fileno())             # one socket, two fds
+emit(port=port, six=six is not None)
+hold()
+`;
+
+/** JSON timers count down between two runs: their values aside, the bytes must agree. */
+const noTimers = (s: string): string => s.replace(/"expiresMs":\d+/g, '"expiresMs":0');
+
+test('list: the native table and the Socket objects write the same bytes', async (t) => {
+  const child = startPython(t, 'fast scene', SCENE);
+  const m = await child.message('port', 20_000);
+  const port = String(m['port']);
+  const runs: string[][] = [
+    ['list', '--port', port],
+    ['list', '-a', '--port', port],
+    ['list', '-a', '--port', port, '--json'],
+    ['list', '-a', '--port', port, '--ndjson'],
+    ['list', '--port', port, '--lang', 'zh-CN'],
+    ['list', '-l', '--port', port],
+    ['list', '-t', '--port', port, '--sort', 'state', '-W'],
+    ['list', '-a', '-n', '--port', port, '--sort', 'rport', '--json'],
+    ['list', '-a', '--port', port, '--sort', 'pid'],
+    ['list', '-6', '-a', '--port', port],
+  ];
+  for (const args of runs) {
+    const fast = await runCli(args);
+    const slow = await runCli(args, { env: { SOCKSCOPE_FAST: '0' } });
+    assert.equal(fast.code, slow.code, `${args.join(' ')}: exit status`);
+    assert.equal(fast.code, 0, `${args.join(' ')}: ${fast.stderr}`);
+    assert.equal(noTimers(fast.stdout), noTimers(slow.stdout), `${args.join(' ')}: stdout`);
+    assert.equal(fast.stderr, slow.stderr, `${args.join(' ')}: stderr`);
+  }
+  // What the rows say, so that two equally wrong answers cannot pass.
+  const rows = JSON.parse((await runCli(['list', '-a', '--port', port, '--json'])).stdout) as
+    { protocol: string; state: string; localPort: number; holders: { pid: number; fd: number }[]; unheldReason?: string }[];
+  const mine = rows.filter((r) => r.holders.some((h) => h.pid === child.pid));
+  assert.ok(mine.length >= 2 + 5 + 3, `the scene's held sockets (${mine.length})`);
+  assert.equal(rows.filter((r) => r.unheldReason === 'not-accepted').length, 2, 'two connections wait in the accept queue');
+  assert.ok(rows.some((r) => r.state === 'TIME_WAIT' && r.unheldReason === 'kernel'), 'the closed connection waits in TIME_WAIT');
+  assert.ok(rows.some((r) => r.holders.filter((h) => h.pid === child.pid).length === 2), 'one socket held by two fds');
+  assert.ok(rows.some((r) => r.protocol === 'udp' && r.localPort === Number(port)));
+  const table = (await runCli(['list', '--port', port])).stderr;
+  assert.match(table, /TIME_WAIT/, 'the table says it left the TIME_WAIT out');
+
+  // The fast road is the one the CLI takes for this query on this machine.
+  const ft = FastTable.collect({ ports: [Number(port)], all: true }, 'proto');
+  assert.ok(ft, 'the native table answers a port query here');
+  const out = memorySink();
+  await writeFastJson(ft, out.sink, false);
+  assert.equal(noTimers(out.text()).split('\n').length, noTimers((await runCli(['list', '-a', '--port', port, '--json'])).stdout).split('\n').length);
+});
