@@ -94,10 +94,12 @@ struct ScanPart {
 // One worker: takes the next pid until none is left, lists its fds and reads
 // each link. A process that refuses one link refuses them all: it is said once
 // and left. Errors are those of procfs/holders.ts's scan.
-void scan_worker(const std::string* root, const std::vector<int32_t>* pids, std::atomic<size_t>* next, ScanPart* out) {
+void scan_worker(const std::string* root, const std::vector<int32_t>* pids, std::atomic<size_t>* next, const std::atomic<bool>* stop,
+                 ScanPart* out) {
   std::string path;
   char link[64];
   for (;;) {
+    if (stop->load(std::memory_order_relaxed)) return;
     size_t i = next->fetch_add(1, std::memory_order_relaxed);
     if (i >= pids->size()) return;
     int32_t pid = (*pids)[i];
@@ -576,10 +578,22 @@ napi_value Collect(napi_env env, napi_callback_info info) {
   int err = 0;
   if (live) {
     std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
     unsigned nt = threads < 1 ? 1 : threads > 16 ? 16 : (unsigned)threads;
     std::vector<ScanPart> parts(nt);
     std::vector<std::thread> pool;
-    for (unsigned t = 0; t < nt; t++) pool.emplace_back(scan_worker, &root, &pids, &next, &parts[t]);
+    // scanAfter: the dumps first, the scan only if they found a socket with a file (a port query: a
+    // free port then costs no scan at all; a busy one waits for its short, kernel-filtered dump).
+    bool after = false;
+    {
+      napi_value v;
+      bool b = false;
+      if (Prop(env, arg, "scanAfter", &v) && napi_get_value_bool(env, v, &b) == napi_ok) after = b;
+    }
+    auto startScan = [&]() {
+      for (unsigned t = 0; t < nt; t++) pool.emplace_back(scan_worker, &root, &pids, &next, &stop, &parts[t]);
+    };
+    if (!after) startScan();
     int own = -1;
     std::vector<uint8_t> buf(1 << 16);
     h->recs.reserve(4096);
@@ -594,7 +608,19 @@ napi_value Collect(napi_env env, napi_callback_info info) {
       if (err) break;
     }
     if (own >= 0) close(own);
+    // Nothing with a file to look up (a free port, only TIME_WAIT): the scan stops here, and
+    // says nothing (what it saw so far is no answer about any socket).
+    bool inodes = false;
+    for (const Rec& r : h->recs) {
+      if (r.inode != 0) {
+        inodes = true;
+        break;
+      }
+    }
+    if (!inodes) stop.store(true, std::memory_order_relaxed);
+    else if (after && err == 0) startScan();
     for (auto& th : pool) th.join();
+    if (!inodes) parts.clear();
     size_t total = 0;
     for (auto& p : parts) total += p.found.size();
     h->holders.reserve(total);
@@ -661,7 +687,7 @@ enum SortKey { K_PROTO, K_LOCAL, K_REMOTE, K_STATE, K_RECVQ, K_SENDQ, K_PORT, K_
 uint32_t sendq(const Rec& r) { return listening(r) ? 0 : r.wq; }
 
 // select(handle, { tcpStates, udpStates (bit masks over our state numbers), tcp, udp, ipv4, ipv6 (booleans),
-//                  ports?: Uint16Array, only?: Uint32Array (record indexes), sort: number })
+//                  ports?: Uint16Array, only?: Uint32Array (record indexes), sort: number (-1: keep the order) })
 //   -> { rows, timeWait (left out by the state mask alone), holderPids: Int32Array,
 //        unheldUids: Uint32Array, kernel, notAccepted, ports: Int32Array (proto << 16 | port, distinct) }
 napi_value Select(napi_env env, napi_callback_info info) {
@@ -779,7 +805,7 @@ napi_value Select(napi_env env, napi_callback_info info) {
   int key = (int)sortKey;
   auto protoRank = [](const Rec& r) { return (r.proto == TCP ? 0 : 2) + (r.v6 ? 1 : 0); };
   auto firstPid = [&](const Rec& r) -> int64_t { return r.hcount ? T[r.hfirst].pid : (int64_t)9007199254740991LL; };
-  std::stable_sort(h->order.begin(), h->order.end(), [&](uint32_t ia, uint32_t ib) {
+  if (key >= 0) std::stable_sort(h->order.begin(), h->order.end(), [&](uint32_t ia, uint32_t ib) {
     const Rec& a = R[ia];
     const Rec& b = R[ib];
     int c = 0;

@@ -2,7 +2,7 @@
 // `netstat -ano | findstr :80`, without its substring matches (":80" also hits
 // 8080 and 49380; kill-port once killed 49302 when asked for 9302).
 import { bindScope, isAllInterfaces } from '../../model/address.js';
-import type { Protocol, Socket } from '../../model/socket.js';
+import { SOCKET_STATES, type Protocol, type Socket } from '../../model/socket.js';
 import { formatEndpoint } from '../../model/socket.js';
 import { sortSockets, type SortKey } from '../../model/sort.js';
 import { serviceName } from '../../explain/services.js';
@@ -16,10 +16,13 @@ import { containerPhrase, containerSentences } from '../../explain/containers.js
 import { natPublished } from '../../collectors/netns/published.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { currentPlatform, defaultContext, listSockets } from '../../index.js';
-import { displayWidth, paint, wrap, type RenderOptions } from '../../views/sink.js';
+import { displayWidth, memorySink, paint, wrap, type RenderOptions, type Sink } from '../../views/sink.js';
+import { FastTable, fastEligible } from '../../collectors/fast/one-shot.js';
+import { writeFastJson, writeFastTable } from '../../views/fast.js';
+import type { Filter } from '../../model/filter.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
-import { UsageError, parseArgs, parsePort } from '../args.js';
-import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, netnsLabel, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, writeSockets, type Io } from '../common.js';
+import { UsageError, parseArgs, parsePort, type Parsed } from '../args.js';
+import { note, FILTER_SPECS, OUTPUT_SPECS, explainerFor, filterFrom, formatFrom, netnsLabel, query, renderOptions, reportHidden, reportMissingNetns, reportMissingPids, reportUnreadable, sortFrom, throwIfStarved, writeSockets, type Format, type Io } from '../common.js';
 import type { ContainerRef, NetnsRef } from '../../model/socket.js';
 import type { Snapshot } from '../../model/snapshot.js';
 
@@ -57,6 +60,10 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
   const sort = sortFrom(p, 'state');
   if (await reportMissingPids(io, filter)) return 1;
   if (reportMissingNetns(io, filter)) return 1;
+  if (format !== 'csv' && !p.flags.has('explain') && fastEligible(filter, sort, io.global.procRoot, io.global.source)) {
+    const code = await fastPort(io, p, port, protocol, filter, format, sort);
+    if (code !== undefined) return code;
+  }
   const snap = await query(io, { filter });
   const sockets = snap.sockets;
 
@@ -71,14 +78,15 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
       if (filter.pids) reportUnreadable(io, snap, filter.pids);
       return 1;
     }
-    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p));
+    await describePort(io, port, protocol, socketRows(sockets), sort, renderOptions(io, p));
   } else if (sockets.some((s) => s.netns !== undefined && !s.netns.host)) {
     // Used in another network namespace: one answer per namespace.
     const explain = await explainerFor(io, p, format, sockets);
     await describeNamespaces(io, port, protocol, snap, sort, renderOptions(io, p), explain);
   } else {
     const explain = await explainerFor(io, p, format, sockets);
-    await describePort(io, port, protocol, sockets, sort, renderOptions(io, p), explain, await tcpListenPorts(io, port, sockets));
+    const rows = socketRows(sockets);
+    await describePort(io, port, protocol, rows, sort, renderOptions(io, p), explain, await tcpListenPorts(io, port, rows));
     const backlog = backlogNote(snap, sockets, io.global.lang);
     if (backlog) note(io, backlog);
     // Held by a process here: the exact command that frees it. (Only in this branch: every socket is the host's.)
@@ -91,23 +99,97 @@ export async function portCommand(argv: string[], io: Io): Promise<number> {
         tool: kept.published!.via === 'docker-proxy' ? 'docker' : 'podman', name: safeText(c.name ?? c.id.slice(0, 12)) })));
       await io.stdout.flush();
     } else if (held.length) {
-      await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'port.kill-hint', { target: protocol ? `:${port}/${protocol}` : `:${port}` })));
-      await io.stdout.flush();
+      await killHint(io, port, protocol);
     }
   }
   // No host listener on the port: a container may still publish it by NAT rules alone (said, not counted: nothing here holds it).
   if (format === 'table' && !sockets.some((s) => s.localPort === port && (!s.netns || s.netns.host) && (s.state === 'LISTEN' || s.state === 'UNCONN'))) {
-    for (const n of natPublished(io.global.procRoot ?? '/proc', port, protocol)) {
-      const line = msg(io.global.lang, 'containers.nat-published', {
-        container: containerPhrase(n.container, translator(io.global.lang)), protocol: n.protocol, port, containerPort: n.containerPort,
-      });
-      for (const l of wrap(line, renderOptions(io, p).width)) await io.stdout.line(l);
-    }
-    await io.stdout.flush();
+    await natLines(io, p, port, protocol);
   }
   reportHidden(io, snap);
   if (filter.pids) reportUnreadable(io, snap, filter.pids);
   return sockets.length > 0 ? 0 : 1;
+}
+
+/** "sockscope kill :N" — the exact command that frees a port a process here holds. */
+async function killHint(io: Io, port: number, protocol: Protocol | undefined): Promise<void> {
+  await io.stdout.line(paint(io.global.color, 'dim', msg(io.global.lang, 'port.kill-hint', { target: protocol ? `:${port}/${protocol}` : `:${port}` })));
+  await io.stdout.flush();
+}
+
+/** The containers that publish the port by NAT rules alone. */
+async function natLines(io: Io, p: Parsed, port: number, protocol: Protocol | undefined): Promise<void> {
+  for (const n of natPublished(io.global.procRoot ?? '/proc', port, protocol)) {
+    const line = msg(io.global.lang, 'containers.nat-published', {
+      container: containerPhrase(n.container, translator(io.global.lang)), protocol: n.protocol, port, containerPort: n.containerPort,
+    });
+    for (const l of wrap(line, renderOptions(io, p).width)) await io.stdout.line(l);
+  }
+  await io.stdout.flush();
+}
+
+/**
+ * The same answer through the native one-shot table (collectors/fast): JSON,
+ * NDJSON, or the description with its tables on a pipe. Undefined, having
+ * written nothing, where the collector's road must answer (another namespace,
+ * an answer narrowed to nothing by options).
+ */
+async function fastPort(io: Io, p: Parsed, port: number, protocol: Protocol | undefined, filter: Filter, format: Format, sort: SortKey):
+  Promise<number | undefined> {
+  const ropts = renderOptions(io, p);
+  if (format === 'table' && (ropts.color || (ropts.width !== undefined && !ropts.wide))) return undefined;
+  const t = FastTable.collect(filter, sort);
+  if (!t) return undefined;
+  throwIfStarved(t.issues);
+  if (format !== 'table') {
+    await writeFastJson(t, io.stdout, format === 'ndjson');
+  } else {
+    if (t.rows === 0 && (filter.families || filter.listening || filter.states)) return undefined;
+    const rows = fastRows(t);
+    await describePort(io, port, protocol, rows, sort, ropts, undefined, await tcpListenPorts(io, port, rows));
+    let held = false;
+    let listening = false;
+    for (let i = 0; i < rows.n; i++) {
+      if (rows.localPort(i) !== port) continue;
+      held ||= rows.held(i);
+      listening ||= rows.state(i) === 'LISTEN' || rows.state(i) === 'UNCONN';
+    }
+    // (No row is a container's forwarder's: the fast road leaves those to the collector.)
+    if (held) await killHint(io, port, protocol);
+    if (!listening) await natLines(io, p, port, protocol);
+  }
+  reportHidden(io, t.snapshot(), t.reasons.get('permission-denied') ?? 0);
+  return t.rows > 0 ? 0 : 1;
+}
+
+/** The native table's rows as PortRows: Socket objects made (from their JSON) only for the rows described one by one. */
+function fastRows(t: FastTable): PortRows {
+  const v = t.rowsView();
+  const records = (rows: readonly number[]): Uint32Array => Uint32Array.from(rows, (i) => v.index[i]!);
+  return {
+    n: v.index.length,
+    protocol: (i) => (v.proto[i] === 0 ? 'tcp' : 'udp'),
+    state: (i) => SOCKET_STATES[v.state[i]!]!,
+    localPort: (i) => v.sport[i]!,
+    remotePort: (i) => v.dport[i]!,
+    held: (i) => v.holders[i]! > 0,
+    sockets: async (rows) => {
+      if (!rows.length) return [];
+      t.reselect(records(rows), undefined);
+      const m = memorySink();
+      await writeFastJson(t, m.sink, false);
+      return JSON.parse(m.text()) as Socket[];
+    },
+    table: async (out, rows, sort, ropts) => {
+      t.reselect(records(rows), sort);
+      if (await writeFastTable(t, out, ropts)) return;
+      // A service name the native widths cannot measure: the Socket objects' table.
+      t.reselect(records(rows), undefined);
+      const m = memorySink();
+      await writeFastJson(t, m.sink, false);
+      await renderTable(sortSockets(JSON.parse(m.text()) as Socket[], sort), out, ropts);
+    },
+  };
 }
 
 /** What the port usually is, its class, and how exposed the listeners make it: shown by default. */
@@ -188,10 +270,14 @@ function portLabel(port: number, protocol: Protocol | undefined, L: Lang): strin
  * server side of a connection from remote port N): a listeners-only dump,
  * without the fd scan. Undefined when no connection needs it.
  */
-async function tcpListenPorts(io: Io, port: number, sockets: readonly Socket[], netns?: NetnsRef): Promise<ReadonlySet<number> | undefined> {
-  const own = new Set(sockets.filter((s) => s.protocol === 'tcp' && s.state === 'LISTEN').map((s) => s.localPort));
-  const needs = sockets.some((s) => s.protocol === 'tcp' && s.state !== 'LISTEN' && !isBoundSocket(s) &&
-    (s.localPort === port ? !own.has(port) : s.remotePort === port));
+async function tcpListenPorts(io: Io, port: number, rows: PortRows, netns?: NetnsRef): Promise<ReadonlySet<number> | undefined> {
+  const own = new Set<number>();
+  for (let i = 0; i < rows.n; i++) if (rows.protocol(i) === 'tcp' && rows.state(i) === 'LISTEN') own.add(rows.localPort(i));
+  let needs = false;
+  for (let i = 0; i < rows.n && !needs; i++) {
+    needs = rows.protocol(i) === 'tcp' && rows.state(i) !== 'LISTEN' && !isBound(rows, i) &&
+      (rows.localPort(i) === port ? !own.has(port) : rows.remotePort(i) === port);
+  }
   if (!needs) return undefined;
   try {
     // States LISTEN only: with no other state in the mask the kernel walks just
@@ -240,7 +326,7 @@ async function describeNamespaces(io: Io, port: number, protocol: Protocol | und
   for (const k of keys) {
     await io.stdout.line('');
     await io.stdout.line(paint(ropts.color, 'bold', k === undefined || k.host ? msg(L, 'netns.port.section-host') : msg(L, 'netns.port.section', { ns: netnsLabel(infoOf(k), L) })));
-    const list = groups.get(k)!;
+    const list = socketRows(groups.get(k)!);
     await describePort(io, port, protocol, list, sort, ropts, explain, await tcpListenPorts(io, port, list, k), false);
   }
 }
@@ -261,33 +347,83 @@ function holdersSummary(sockets: readonly Socket[], port: number, L: Lang): stri
   return names.length > 3 ? msg(L, 'netns.who.more', { list: names.slice(0, 3).join(', '), n: names.length - 3 }) : names.join(', ');
 }
 
-async function describePort(io: Io, port: number, protocol: Protocol | undefined, sockets: Socket[], sort: SortKey,
+/**
+ * The rows `port N` describes, whatever holds them: Socket objects, or the
+ * native table's rows by index (collectors/fast), which become Socket objects
+ * only for the few rows described one by one (listeners, bound sockets).
+ */
+export interface PortRows {
+  n: number;
+  protocol(i: number): Protocol;
+  state(i: number): Socket['state'];
+  localPort(i: number): number;
+  remotePort(i: number): number;
+  /** Held by some process. */
+  held(i: number): boolean;
+  /** These rows as Socket objects, in this order. */
+  sockets(rows: readonly number[]): Promise<Socket[]>;
+  /** A table of these rows sorted by `sort`, as renderTable writes it. */
+  table(out: Sink, rows: readonly number[], sort: SortKey, ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void>;
+}
+
+/** Socket objects as PortRows. */
+export function socketRows(sockets: readonly Socket[]): PortRows {
+  const pick = (rows: readonly number[]): Socket[] => rows.map((i) => sockets[i]!);
+  return {
+    n: sockets.length,
+    protocol: (i) => sockets[i]!.protocol,
+    state: (i) => sockets[i]!.state,
+    localPort: (i) => sockets[i]!.localPort,
+    remotePort: (i) => sockets[i]!.remotePort,
+    held: (i) => sockets[i]!.holders.length > 0,
+    sockets: async (rows) => pick(rows),
+    table: (out, rows, sort, ropts, explain) => renderTable(sortSockets(pick(rows), sort), out, ropts, undefined, explain),
+  };
+}
+
+/** Bound without listening (CLOSE with a local port): overview.ts isBoundSocket. */
+function isBound(rows: PortRows, i: number): boolean {
+  return rows.protocol(i) === 'tcp' && rows.state(i) === 'CLOSE' && rows.localPort(i) !== 0;
+}
+
+async function describePort(io: Io, port: number, protocol: Protocol | undefined, rows: PortRows, sort: SortKey,
   ropts: RenderOptions, explain?: (s: Socket) => string, listenPorts?: ReadonlySet<number>, meaning = true): Promise<void> {
   const out = io.stdout;
   const c = ropts.color;
   const L = ropts.lang;
   const label = portLabel(port, protocol, L);
-  if (sockets.length === 0) {
+  if (rows.n === 0) {
     for (const l of wrap(msg(L, 'port.free-line', { label, free: paint(c, 'green', msg(L, 'port.free')) }), ropts.width)) await out.line(l);
     await portMeaning(io, port, protocol, [], L);
     await out.flush();
     return;
   }
-  const listeners = sockets.filter((s) => s.localPort === port && (s.protocol === 'tcp' ? s.state === 'LISTEN' : s.state === 'UNCONN'));
-  // Bound without listening (CLOSE with a local port): holds the port, accepts nothing. Neither inbound nor outbound.
-  const bound = sockets.filter((s) => s.localPort === port && isBoundSocket(s));
   // TCP connections are placed by which end listens (as list -e does): local port N
   // without a listener on N is a client's port (outbound from N); remote port N seen
   // from a listening local port is a client's port connecting to us (inbound from N).
   const listensOn = (p: number): boolean => listenPorts?.has(p) ?? true;
-  const conns = sockets.filter((s) => !listeners.includes(s) && !bound.includes(s));
-  const tcpSide = (s: Socket): 'in' | 'in-from' | 'out' | 'out-from' =>
-    s.localPort === port ? (s.protocol !== 'tcp' || listenPorts === undefined || listensOn(port) ? 'in' : 'out-from')
-      : (s.protocol === 'tcp' && listenPorts !== undefined && listensOn(s.localPort) ? 'in-from' : 'out');
-  const inbound = conns.filter((s) => tcpSide(s) === 'in');
-  const inboundFrom = conns.filter((s) => tcpSide(s) === 'in-from');
-  const outbound = conns.filter((s) => tcpSide(s) === 'out' && s.remotePort === port);
-  const outboundFrom = conns.filter((s) => tcpSide(s) === 'out-from');
+  const listenerRows: number[] = [];
+  const boundRows: number[] = [];
+  const inbound: number[] = [];
+  const inboundFrom: number[] = [];
+  const outbound: number[] = [];
+  const outboundFrom: number[] = [];
+  for (let i = 0; i < rows.n; i++) {
+    const proto = rows.protocol(i);
+    const local = rows.localPort(i);
+    if (local === port && (proto === 'tcp' ? rows.state(i) === 'LISTEN' : rows.state(i) === 'UNCONN')) { listenerRows.push(i); continue; }
+    // Bound without listening (CLOSE with a local port): holds the port, accepts nothing. Neither inbound nor outbound.
+    if (local === port && isBound(rows, i)) { boundRows.push(i); continue; }
+    if (local === port) {
+      if (proto !== 'tcp' || listenPorts === undefined || listensOn(port)) inbound.push(i); else outboundFrom.push(i);
+    } else if (proto === 'tcp' && listenPorts !== undefined && listensOn(local)) {
+      inboundFrom.push(i);
+    } else if (rows.remotePort(i) === port) {
+      outbound.push(i);
+    }
+  }
+  const listeners = await rows.sockets(listenerRows);
+  const bound = await rows.sockets(boundRows);
   const summary = msg(L, 'port.in-use-line', {
     label, inUse: paint(c, 'yellow', msg(L, 'port.in-use')),
     listening: listeners.length, inbound: inbound.length + inboundFrom.length, outbound: outbound.length + outboundFrom.length,
@@ -314,7 +450,7 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
     if (!list.length) continue;
     await out.line('');
     await out.line(paint(c, 'bold', title));
-    await renderTable(sortSockets([...list], sort), out, ropts, undefined, explain);
+    await rows.table(out, list, sort, ropts, explain);
   }
   await out.flush();
 }

@@ -29,6 +29,8 @@ interface FastNative {
     requests?: { bytes: Uint8Array; protocol: number; part: number; fd?: number }[];
     recorded?: { bytes: Uint8Array; protocol: number; part: number; seq: number }[];
     recordedScan?: Uint32Array;
+    /** Dump first, then scan only if a socket with a file was found (see native/fast.cc). */
+    scanAfter?: boolean;
   }): Collected;
   fastSelect(h: unknown, p: {
     tcpStates: number; udpStates: number; tcp: boolean; udp: boolean; ipv4: boolean; ipv6: boolean;
@@ -163,7 +165,7 @@ export class FastTable {
    * kernel refused, a container's forwarder among the holders): the caller
    * then asks the collector.
    */
-  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; hideTimeWait?: boolean } = {}): FastTable | undefined {
+  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; hideTimeWait?: boolean; scanAfter?: boolean } = {}): FastTable | undefined {
     const native = fastNative();
     if (!native) return undefined;
     const procRoot = '/proc';
@@ -172,7 +174,7 @@ export class FastTable {
     const requests = dumpRequests(filter).map((r) => ({ ...r, part: 0 }));
     let c: Collected;
     try {
-      c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests });
+      c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests, scanAfter: opts.scanAfter ?? filter.ports !== undefined });
     } catch {
       return undefined; // netlink not usable: the collector says why (and falls back to /proc/net)
     }
@@ -291,10 +293,11 @@ export class FastTable {
     this.native.fastPrepare(this.handle, { pids: Int32Array.from(this.holders.keys()), uids: this.uids, reasons: this.uidReasons, ...p });
   }
 
-  /** Narrow the rows to these (indexes from rows()) and sort them by `sort`. */
-  reselect(only: Uint32Array, sort: SortKey): void {
+  /** Narrow the rows to these records (FastRows.index) and sort them by `sort`, or keep their order. */
+  reselect(only: Uint32Array, sort: SortKey | undefined): void {
     const all = stateBits(SOCKET_STATES);
-    const sel = this.native.fastSelect(this.handle, { tcpStates: all, udpStates: all, tcp: true, udp: true, ipv4: true, ipv6: true, only, sort: SORTS.indexOf(sort) });
+    const sel = this.native.fastSelect(this.handle, { tcpStates: all, udpStates: all, tcp: true, udp: true, ipv4: true, ipv6: true, only,
+      sort: sort === undefined ? -1 : SORTS.indexOf(sort) });
     this.rows = sel.rows;
   }
 
