@@ -688,7 +688,7 @@ uint32_t sendq(const Rec& r) { return listening(r) ? 0 : r.wq; }
 
 // select(handle, { tcpStates, udpStates (bit masks over our state numbers), tcp, udp, ipv4, ipv6 (booleans),
 //                  ports?: Uint16Array, only?: Uint32Array (record indexes), sort: number (-1: keep the order) })
-//   -> { rows, timeWait (left out by the state mask alone), holderPids: Int32Array,
+//   -> { rows, timeWait (left out by the state mask alone), holderPids: Int32Array, parts: Int32Array (rows per part),
 //        unheldUids: Uint32Array, kernel, notAccepted, ports: Int32Array (proto << 16 | port, distinct) }
 napi_value Select(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -740,9 +740,12 @@ napi_value Select(napi_env env, napi_callback_info info) {
   std::vector<int32_t> pids;
   std::vector<uint32_t> uids;
   std::vector<int32_t> portKeys;
+  std::vector<int32_t> perPart;
   std::vector<uint8_t> seenPort(1 << 17, 0);
   for (uint32_t idx : h->order) {
     const Rec& r = h->recs[idx];
+    if (r.part >= perPart.size()) perPart.resize(r.part + 1, 0);
+    perPart[r.part]++;
     for (int side = 0; side < 2; side++) {
       uint32_t key = (uint32_t)r.proto << 16 | (side ? r.dport : r.sport);
       if (!seenPort[key]) {
@@ -841,6 +844,7 @@ napi_value Select(napi_env env, napi_callback_info info) {
   SetInt(env, obj, "notAccepted", notAccepted);
   napi_set_named_property(env, obj, "holderPids", Int32s(env, pids.data(), pids.size()));
   napi_set_named_property(env, obj, "ports", Int32s(env, portKeys.data(), portKeys.size()));
+  napi_set_named_property(env, obj, "parts", Int32s(env, perPart.data(), perPart.size()));
   void* data;
   napi_value ab;
   napi_create_arraybuffer(env, uidCounts.size() * 4, &data, &ab);

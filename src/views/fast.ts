@@ -33,7 +33,7 @@ async function pour(t: FastTable, sink: Sink, kind: 0 | 1 | 2, widths?: Uint32Ar
 
 /** renderJson / renderNdjson of the table's rows. */
 export async function writeFastJson(t: FastTable, sink: Sink, ndjson: boolean): Promise<void> {
-  t.prepare({ rest: [...t.holders.values()].map(holderJsonRest), netns: [t.netns ? netnsJson(t.netns) : ''] });
+  t.prepare({ rest: [...t.holders.values()].map(holderJsonRest), netns: t.netns.map((n) => (n ? netnsJson(n) : '')) });
   if (!ndjson) await sink.write('[');
   await pour(t, sink, ndjson ? 1 : 0);
   if (!ndjson) await sink.write(t.rows ? '\n]\n' : ']\n');
@@ -46,8 +46,8 @@ export async function writeFastJson(t: FastTable, sink: Sink, ndjson: boolean): 
  * service name is not plain ASCII (the native widths count bytes).
  */
 export async function writeFastTable(t: FastTable, sink: Sink, opts: RenderOptions): Promise<boolean> {
-  // native/fast.cc writes these columns, in this order.
-  if (COLUMNS.map((c) => c.id).join() !== 'proto,local,remote,state,recvq,sendq,holders') return false;
+  // native/fast.cc writes these columns, in this order (not NETNS and CONTAINER: another namespace's rows are the collector's).
+  if (t.foreignRows > 0 || COLUMNS.map((c) => c.id).join() !== 'proto,local,remote,state,recvq,sendq,holders') return false;
   const L = opts.lang;
   const keys: number[] = [];
   const names: string[] = [];

@@ -1,4 +1,4 @@
-// `list` on live sockets through the native one-shot table and through the
+// `list` and `port` on live sockets through the native one-shot table and through the
 // collector's Socket objects (SOCKSCOPE_FAST=0): the same bytes on stdout and
 // stderr, in every format the fast road writes. The scene has what makes rows
 // differ: held and unaccepted connections, a TIME_WAIT, a UDP socket and an
@@ -9,6 +9,7 @@ import { FastTable } from '../../src/collectors/fast/one-shot.js';
 import { memorySink } from '../../src/views/sink.js';
 import { writeFastJson } from '../../src/views/fast.js';
 import { runCli, startPython } from './helpers.js';
+import { makeNetns, netnsInode, pythonIn, SERVER_PY } from './netns-scene.js';
 
 const SCENE = `
 l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -32,14 +33,27 @@ tw.close(); time.sleep(0.2); a.close()
 clients = [socket.create_connection(('127.0.0.1', port)) for _ in range(5)]
 accepted = [l.accept()[0] for _ in range(3)]   # two stay in the accept queue
 dup = os.dup(accepted[0].fileno())             # one socket, two fds
-emit(port=port, six=six is not None)
+f = socket.socket(); f.bind(('127.0.0.1', 0)); free = f.getsockname()[1]; f.close()
+emit(port=port, six=six is not None, free=free)
 hold()
 `;
 
 /** JSON timers count down between two runs: their values aside, the bytes must agree. */
 const noTimers = (s: string): string => s.replace(/"expiresMs":\d+/g, '"expiresMs":0');
 
-test('list: the native table and the Socket objects write the same bytes', async (t) => {
+/** Each run's stdout, stderr and exit status through both roads, compared. */
+async function sameBothWays(runs: readonly string[][], code: (args: readonly string[]) => number): Promise<void> {
+  for (const args of runs) {
+    const fast = await runCli(args);
+    const slow = await runCli(args, { env: { SOCKSCOPE_FAST: '0' } });
+    assert.equal(fast.code, slow.code, `${args.join(' ')}: exit status`);
+    assert.equal(fast.code, code(args), `${args.join(' ')}: ${fast.stderr}`);
+    assert.equal(noTimers(fast.stdout), noTimers(slow.stdout), `${args.join(' ')}: stdout`);
+    assert.equal(fast.stderr, slow.stderr, `${args.join(' ')}: stderr`);
+  }
+}
+
+test('list and port: the native table and the Socket objects write the same bytes', async (t) => {
   const child = startPython(t, 'fast scene', SCENE);
   const m = await child.message('port', 20_000);
   const port = String(m['port']);
@@ -54,15 +68,14 @@ test('list: the native table and the Socket objects write the same bytes', async
     ['list', '-a', '-n', '--port', port, '--sort', 'rport', '--json'],
     ['list', '-a', '--port', port, '--sort', 'pid'],
     ['list', '-6', '-a', '--port', port],
+    ['port', port],
+    ['port', port, '-W', '--sort', 'rport'],
+    ['port', port, '--json'],
+    ['port', `${port}/udp`, '--lang', 'zh-CN'],
+    ['port', port, '-l'],
+    ['port', String(m['free'])],
   ];
-  for (const args of runs) {
-    const fast = await runCli(args);
-    const slow = await runCli(args, { env: { SOCKSCOPE_FAST: '0' } });
-    assert.equal(fast.code, slow.code, `${args.join(' ')}: exit status`);
-    assert.equal(fast.code, 0, `${args.join(' ')}: ${fast.stderr}`);
-    assert.equal(noTimers(fast.stdout), noTimers(slow.stdout), `${args.join(' ')}: stdout`);
-    assert.equal(fast.stderr, slow.stderr, `${args.join(' ')}: stderr`);
-  }
+  await sameBothWays(runs, (args) => (args.includes(String(m['free'])) ? 1 : 0));
   // What the rows say, so that two equally wrong answers cannot pass.
   const rows = JSON.parse((await runCli(['list', '-a', '--port', port, '--json'])).stdout) as
     { protocol: string; state: string; localPort: number; holders: { pid: number; fd: number }[]; unheldReason?: string }[];
@@ -81,4 +94,33 @@ test('list: the native table and the Socket objects write the same bytes', async
   const out = memorySink();
   await writeFastJson(ft, out.sink, false);
   assert.equal(noTimers(out.text()).split('\n').length, noTimers((await runCli(['list', '-a', '--port', port, '--json'])).stdout).split('\n').length);
+});
+
+test('another network namespace: the native table reads it too, and the answers stay the same', async (t) => {
+  // A host listener on a port, and a server on the same port inside a namespace of ours.
+  const host = startPython(t, 'host twin', `
+l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(2)
+emit(port=l.getsockname()[1])
+hold()
+`);
+  const port = String((await host.message('port', 20_000))['port']);
+  const ns = makeNetns(t);
+  const server = pythonIn(t, ns, 'namespace server', SERVER_PY, [port]);
+  await server.message('port', 20_000);
+  await sameBothWays([
+    ['list', '-a', '--port', port, '--json'],
+    ['list', '--port', port, '--ndjson'],
+    ['list', '-a', '--port', port], // NETNS and CONTAINER columns: the collector's table
+    ['port', port], // one answer per namespace: the collector's
+  ], () => 0);
+  const ft = FastTable.collect({ ports: [Number(port)], all: true }, 'proto');
+  assert.ok(ft, 'the native table reads every namespace');
+  assert.ok(ft.foreignRows >= 3, `the namespace's TCP, TCP6 and UDP sockets (${ft.foreignRows})`);
+  const out = memorySink();
+  await writeFastJson(ft, out.sink, false);
+  const rows = JSON.parse(out.text()) as { netns?: { inode: number; name?: string }; holders: { pid: number }[] }[];
+  const inode = netnsInode(ns);
+  assert.ok(rows.some((r) => r.netns?.inode === inode && r.netns.name === ns && r.holders.some((h) => h.pid === server.pid)),
+    'a socket of the namespace, held by its server, named by the namespace');
+  assert.ok(rows.some((r) => r.holders.some((h) => h.pid === host.pid)), 'the host twin');
 });

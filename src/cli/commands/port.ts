@@ -144,7 +144,8 @@ async function fastPort(io: Io, p: Parsed, port: number, protocol: Protocol | un
   if (format !== 'table') {
     await writeFastJson(t, io.stdout, format === 'ndjson');
   } else {
-    if (t.rows === 0 && (filter.families || filter.listening || filter.states)) return undefined;
+    // Narrowed to nothing by options, or used in another namespace: the collector's answers.
+    if ((t.rows === 0 && (filter.families || filter.listening || filter.states)) || t.foreignRows > 0) return undefined;
     const rows = fastRows(t);
     await describePort(io, port, protocol, rows, sort, ropts, undefined, await tcpListenPorts(io, port, rows));
     let held = false;

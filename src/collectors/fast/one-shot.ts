@@ -19,6 +19,7 @@ import { ProcessTable } from '../procfs/process-info.js';
 import { detectHidepid } from '../procfs/hidepid.js';
 import { discoverNetns, inInitialPidNamespace } from '../netns/discover.js';
 import { viaOf } from '../netns/published.js';
+import { NetnsChannel } from '../netns/table.js';
 import { planNamespaces, unheldBy, type UnheldScan } from '../linux.js';
 import { availableParallelism } from 'node:os';
 
@@ -47,6 +48,8 @@ interface FastNative {
 
 interface Collected {
   handle: unknown;
+  /** Each request's table, for issues (set here, not by the addon). */
+  tables?: string[];
   count: number;
   errors: Int32Array;
   malformed: Int32Array;
@@ -61,6 +64,8 @@ interface Selected {
   kernel: number;
   notAccepted: number;
   holderPids: Int32Array;
+  /** Rows per part (namespace). */
+  parts: Int32Array;
   /** (uid, count) pairs of the unheld sockets that have an inode. */
   unheldUids: Uint32Array;
   /** protocol << 16 | port, each distinct local and remote port of the rows. */
@@ -149,12 +154,14 @@ export class FastTable {
   readonly privileged: boolean;
   /** Holders by pid (fd 0 stands for any fd): what views say of a process. */
   readonly holders = new Map<number, Holder>();
-  /** The namespace of every row. */
-  readonly netns: NetnsRef | undefined;
+  /** The namespace of each part's rows (part 0: ours). */
+  readonly netns: readonly (NetnsRef | undefined)[];
+  /** Rows outside the host's namespace: a table then shows NETNS and CONTAINER (views/columns.ts showsNamespaces). */
+  foreignRows = 0;
   /** Distinct (protocol << 16 | port) of the rows, local and remote. */
   ports: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
-  private constructor(readonly native: FastNative, readonly handle: unknown, netns: NetnsRef | undefined, euid: number) {
+  private constructor(readonly native: FastNative, readonly handle: unknown, netns: readonly (NetnsRef | undefined)[], euid: number) {
     this.netns = netns;
     this.privileged = euid === 0;
   }
@@ -170,21 +177,34 @@ export class FastTable {
     if (!native) return undefined;
     const procRoot = '/proc';
     const plan = planNamespaces(discoverNetns(procRoot), undefined);
-    if (plan.others.length > 0 || !plan.readOwn) return undefined;
-    const requests = dumpRequests(filter).map((r) => ({ ...r, part: 0 }));
+    if (!plan.readOwn) return undefined;
+    // Every other namespace through a sock_diag socket made inside it (netns/table.ts); one that cannot
+    // be entered is the collector's to explain.
+    const channels: NetnsChannel[] = [];
     let c: Collected;
+    const parts: (NetnsRef | undefined)[] = [plan.ownRef];
     try {
+      for (const ns of plan.others) {
+        channels.push(NetnsChannel.open(ns, procRoot));
+        parts.push(plan.refs.get(ns.inode));
+      }
+      const requests = parts.flatMap((ref, part) => dumpRequests(filter).map((r) => ({
+        ...r, part, fd: part === 0 ? -1 : channels[part - 1]!.descriptor, table: part === 0 ? r.table : `netns ${ref?.inode} ${r.table}`,
+      })));
       c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests, scanAfter: opts.scanAfter ?? filter.ports !== undefined });
+      c.tables = requests.map((r) => r.table);
     } catch {
-      return undefined; // netlink not usable: the collector says why (and falls back to /proc/net)
+      return undefined; // netlink not usable, a namespace not entered: the collector says why
+    } finally {
+      for (const ch of channels) ch.close();
     }
     if (c.errors.some((e) => e !== 0)) return undefined; // a refused table: the collector reads it from /proc/net
     const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
     const procs = new ProcessTable(procRoot, opts.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd');
     const hidepid = euid !== 0 ? detectHidepid(procRoot, euid) : undefined;
     let seesAll: boolean | undefined;
-    return FastTable.finish(native, c, requests, filter, sort, {
-      procRoot, euid, hideTimeWait: opts.hideTimeWait, netns: plan.ownRef, hidepid: hidepid?.hides ? hidepid.option : undefined,
+    return FastTable.finish(native, c, c.tables!.map((table) => ({ table })), filter, sort, {
+      procRoot, euid, hideTimeWait: opts.hideTimeWait, netns: parts, hidepid: hidepid?.hides ? hidepid.option : undefined,
       holder: (pid) => procs.holder(pid, 0), processIssues: () => procs.issues,
       uidsOf: (pids) => readProcessUids(procRoot, pids), seesAll: () => (seesAll ??= inInitialPidNamespace(procRoot) ?? true),
     });
@@ -203,14 +223,14 @@ export class FastTable {
       table: `${d.protocol}${d.family === 'ipv6' ? '6' : ''}` }));
     const c = native.fastCollect({ recorded, recordedScan: scan });
     return FastTable.finish(native, c, recorded, filter, sort, {
-      procRoot: '/proc', euid: 0, netns, holder: (pid) => holders.get(pid) ?? { pid, fd: 0 },
+      procRoot: '/proc', euid: 0, netns: [netns], holder: (pid) => holders.get(pid) ?? { pid, fd: 0 },
       processIssues: () => [], uidsOf: () => new Set(), seesAll: () => true,
     });
   }
 
   /** Filter, sort, and what TypeScript knows: holders' details, why unheld sockets are, the issues. */
   private static finish(native: FastNative, c: Collected, requests: readonly { table: string }[], filter: Filter, sort: SortKey, env: {
-    procRoot: string; euid: number; hideTimeWait?: boolean; netns: NetnsRef | undefined; hidepid?: string;
+    procRoot: string; euid: number; hideTimeWait?: boolean; netns: readonly (NetnsRef | undefined)[]; hidepid?: string;
     holder(pid: number): Holder; processIssues(): readonly ScanIssue[];
     uidsOf(pids: number[]): Set<number> | undefined; seesAll(): boolean;
   }): FastTable | undefined {
@@ -232,6 +252,8 @@ export class FastTable {
     t.rows = sel.rows;
     t.timeWait = sel.timeWait;
     t.ports = sel.ports;
+    t.foreignRows = 0;
+    sel.parts.forEach((n, part) => { if (env.netns[part] !== undefined && !env.netns[part]!.host) t.foreignRows += n; });
     // The issues the collector would give, in its order: the dumps', the scan's, then the processes'.
     requests.forEach((r, i) => {
       if (c.malformed[i]! > 0) t.issues.push({ kind: 'parse-error', subject: `netlink ${r.table}`, detail: `${c.malformed[i]} malformed messages` });
@@ -295,6 +317,7 @@ export class FastTable {
 
   /** Narrow the rows to these records (FastRows.index) and sort them by `sort`, or keep their order. */
   reselect(only: Uint32Array, sort: SortKey | undefined): void {
+    // (The rows stay in the namespaces they were in: foreignRows is the whole table's.)
     const all = stateBits(SOCKET_STATES);
     const sel = this.native.fastSelect(this.handle, { tcpStates: all, udpStates: all, tcp: true, udp: true, ipv4: true, ipv6: true, only,
       sort: sort === undefined ? -1 : SORTS.indexOf(sort) });

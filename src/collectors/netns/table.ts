@@ -87,6 +87,11 @@ export class NetnsChannel {
     throw last;
   }
 
+  /** The socket's descriptor, for the native one-shot table to dump through (collectors/fast); -1 once closed. */
+  get descriptor(): number {
+    return this.fd;
+  }
+
   /** Send one dump request and return the whole reply (every datagram, in order). */
   dump(request: Uint8Array): { bytes: Buffer; truncated: boolean } {
     if (this.fd < 0) throw new Error('netns channel closed');
