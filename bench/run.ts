@@ -6,9 +6,11 @@
 //   node dist/bench/run.js [--scene small|large|all] [--reps N] [--warmup N]
 //                          [--large-conns N] [--timeout SECONDS] [--skip id,id]
 //                          [--profile] [--out FILE | --no-write] [--hold]
-// --skip also takes watch, traffic, web, exporter and netns (the long-running commands' costs).
+// --skip takes command ids (sc-json, sc-table-all, floor, floor-c, psutil, lsof-tcp, ...) and
+// also watch, traffic, web, exporter and netns (the long-running commands' costs).
 // The same settings as environment variables: BENCH_SCENE, BENCH_REPS,
-// BENCH_WARMUP, BENCH_LARGE_CONNS, BENCH_TIMEOUT, BENCH_SKIP, BENCH_PROFILE=1, BENCH_OUT.
+// BENCH_WARMUP, BENCH_LARGE_CONNS, BENCH_TIMEOUT, BENCH_SKIP, BENCH_PROFILE=1, BENCH_OUT;
+// BENCH_FLOOR_SRC: floor.c elsewhere than ../shared/bench/floor.c.
 //
 // Needs Linux, GNU time (/usr/bin/time, Debian package `time`) and the peers
 // (iproute2's ss, net-tools' netstat, lsof, gcc for the floor, python3 with
@@ -28,8 +30,8 @@ const BIN = join(ROOT, 'bin', 'sockscope.js');
 const SI_PEER = fileURLToPath(new URL('./si-peer.js', import.meta.url));
 // Not compiled: read from the source tree (dist/bench holds only the compiled TypeScript).
 const PSUTIL_PEER = join(ROOT, 'bench', 'psutil-peer.py');
-// CI and clones keep ../shared beside the project.
-const FLOOR_SRC = join(ROOT, '..', 'shared', 'bench', 'floor.c');
+// CI and clones keep ../shared beside the project; BENCH_FLOOR_SRC points elsewhere.
+const FLOOR_SRC = process.env['BENCH_FLOOR_SRC'] || join(ROOT, '..', 'shared', 'bench', 'floor.c');
 
 // ---------------------------------------------------------------- peers found at start
 
@@ -66,7 +68,9 @@ function buildFloor(notes: string[]): { bin?: string; gcc?: string } {
   const bin = join(floorDir, 'floor');
   const r = spawnSync('gcc', ['-O2', '-pthread', '-o', bin, FLOOR_SRC], { encoding: 'utf8' });
   if (r.status !== 0) {
-    notes.push(`floor: \`gcc -O2 -pthread\` failed (${(r.stderr || r.error?.message || '').split('\n')[0]!.slice(0, 200)}): its rows and the ratios to it are missing.`);
+    const lines = (r.stderr || r.error?.message || '').split('\n');
+    const why = (lines.find((l) => /error/i.test(l)) ?? lines[0] ?? '').trim().slice(0, 200);
+    notes.push(`floor: \`gcc -O2 -pthread\` failed (${why}): its rows and the ratios to it are missing.`);
     cleanupFloor();
     return { gcc };
   }
@@ -115,7 +119,7 @@ function parseOptions(argv: string[]): Options {
     return Number(v);
   };
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 14)
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 17)
       .map((l) => l.slice(3)).join('\n') + '\n');
     process.exit(0);
   }
@@ -568,7 +572,7 @@ function machine(peers: Peers): Record<string, string> {
     lsof: /revision:\s*(\S+)/.exec(`${lsofV.stdout ?? ''}${lsofV.stderr ?? ''}`)?.[1] ?? 'not found',
     systeminformation: siVersion,
     psutil: peers.psutilVersion ? `${peers.psutilVersion} (${firstLine([peers.python!, '--version'])}, ${peers.python})` : 'not installed',
-    'floor (C)': peers.floor ? `../shared/bench/floor.c built with \`gcc -O2 -pthread\` (${peers.gccVersion ?? 'gcc'})` : 'not built',
+    'floor (C)': peers.floor ? `${process.env['BENCH_FLOOR_SRC'] || '../shared/bench/floor.c'} built with \`gcc -O2 -pthread\` (${peers.gccVersion ?? 'gcc'})` : 'not built',
     'Open-files limit': firstLine(['sh', '-c', 'ulimit -n']),
     'sockscope commit': `${firstLine(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${spawnSync('git', ['-C', ROOT, 'diff', '--quiet', 'HEAD', '--', 'src']).status === 1 ? ' (src modified)' : ''}`,
     'Native fd scan': existsSync(join(ROOT, 'build', 'Release', 'sockscope_scan.node')) && process.env['SOCKSCOPE_NATIVE'] !== '0' ? 'built (build/Release/sockscope_scan.node)' : 'not built (JavaScript scan)',
