@@ -94,12 +94,10 @@ struct ScanPart {
 // One worker: takes the next pid until none is left, lists its fds and reads
 // each link. A process that refuses one link refuses them all: it is said once
 // and left. Errors are those of procfs/holders.ts's scan.
-void scan_worker(const std::string* root, const std::vector<int32_t>* pids, std::atomic<size_t>* next, const std::atomic<bool>* stop,
-                 ScanPart* out) {
+void scan_worker(const std::string* root, const std::vector<int32_t>* pids, std::atomic<size_t>* next, ScanPart* out) {
   std::string path;
   char link[64];
   for (;;) {
-    if (stop->load(std::memory_order_relaxed)) return;
     size_t i = next->fetch_add(1, std::memory_order_relaxed);
     if (i >= pids->size()) return;
     int32_t pid = (*pids)[i];
@@ -468,7 +466,8 @@ int OwnSocket(int* err) {
 }
 
 // Send one request and read its dump to the end. 0 or an errno of the socket.
-int RunRequest(int fd, const uint8_t* req, size_t len, ReqState& st, std::vector<Rec>& out, std::vector<uint8_t>& buf) {
+template <typename OnChunk>
+int RunRequest(int fd, const uint8_t* req, size_t len, ReqState& st, std::vector<Rec>& out, std::vector<uint8_t>& buf, OnChunk& onChunk) {
   struct sockaddr_nl kernel = {};
   kernel.nl_family = AF_NETLINK;
   if (sendto(fd, req, len, 0, (struct sockaddr*)&kernel, sizeof kernel) < 0) return errno;
@@ -479,7 +478,9 @@ int RunRequest(int fd, const uint8_t* req, size_t len, ReqState& st, std::vector
       return errno;
     }
     if (n == 0) return EPIPE;
+    size_t before = out.size();
     decode_chunk(buf.data(), (size_t)n, st, out);
+    onChunk(before);
   }
   return 0;
 }
@@ -578,22 +579,23 @@ napi_value Collect(napi_env env, napi_callback_info info) {
   int err = 0;
   if (live) {
     std::atomic<size_t> next{0};
-    std::atomic<bool> stop{false};
     unsigned nt = threads < 1 ? 1 : threads > 16 ? 16 : (unsigned)threads;
     std::vector<ScanPart> parts(nt);
     std::vector<std::thread> pool;
-    // scanAfter: the dumps first, the scan only if they found a socket with a file (a port query: a
-    // free port then costs no scan at all; a busy one waits for its short, kernel-filtered dump).
-    bool after = false;
-    {
-      napi_value v;
-      bool b = false;
-      if (Prop(env, arg, "scanAfter", &v) && napi_get_value_bool(env, v, &b) == napi_ok) after = b;
-    }
-    auto startScan = [&]() {
-      for (unsigned t = 0; t < nt; t++) pool.emplace_back(scan_worker, &root, &pids, &next, &stop, &parts[t]);
+    // The scan starts with the first socket that has a file: at once for a whole table (its
+    // first datagram holds listeners), never for a free port (its kernel-filtered dump is empty,
+    // so the port costs no scan at all), and for a busy port as soon as a match comes.
+    bool started = false;
+    auto onChunk = [&](size_t from) {
+      if (started) return;
+      for (size_t k = from; k < h->recs.size(); k++) {
+        if (h->recs[k].inode != 0) {
+          for (unsigned t = 0; t < nt; t++) pool.emplace_back(scan_worker, &root, &pids, &next, &parts[t]);
+          started = true;
+          return;
+        }
+      }
     };
-    if (!after) startScan();
     int own = -1;
     std::vector<uint8_t> buf(1 << 16);
     h->recs.reserve(4096);
@@ -604,23 +606,11 @@ napi_value Collect(napi_env env, napi_callback_info info) {
         if (own < 0) break;
         fd = own;
       }
-      err = RunRequest(fd, r.bytes.data(), r.bytes.size(), r.st, h->recs, buf);
+      err = RunRequest(fd, r.bytes.data(), r.bytes.size(), r.st, h->recs, buf, onChunk);
       if (err) break;
     }
     if (own >= 0) close(own);
-    // Nothing with a file to look up (a free port, only TIME_WAIT): the scan stops here, and
-    // says nothing (what it saw so far is no answer about any socket).
-    bool inodes = false;
-    for (const Rec& r : h->recs) {
-      if (r.inode != 0) {
-        inodes = true;
-        break;
-      }
-    }
-    if (!inodes) stop.store(true, std::memory_order_relaxed);
-    else if (after && err == 0) startScan();
     for (auto& th : pool) th.join();
-    if (!inodes) parts.clear();
     size_t total = 0;
     for (auto& p : parts) total += p.found.size();
     h->holders.reserve(total);

@@ -42,12 +42,14 @@ hold()
 const noTimers = (s: string): string => s.replace(/"expiresMs":\d+/g, '"expiresMs":0');
 
 /** Each run's stdout, stderr and exit status through both roads, compared. */
-async function sameBothWays(runs: readonly string[][], code: (args: readonly string[]) => number): Promise<void> {
+async function sameBothWays(runs: readonly string[][], code: (args: readonly string[]) => number | undefined): Promise<void> {
   for (const args of runs) {
     const fast = await runCli(args);
     const slow = await runCli(args, { env: { SOCKSCOPE_FAST: '0' } });
     assert.equal(fast.code, slow.code, `${args.join(' ')}: exit status`);
-    assert.equal(fast.code, code(args), `${args.join(' ')}: ${fast.stderr}`);
+    const want = code(args);
+    if (want !== undefined) assert.equal(fast.code, want, `${args.join(' ')}: ${fast.stderr}`);
+    else assert.ok(fast.code === 0 || fast.code === 1, `${args.join(' ')}: ${fast.stderr}`);
     assert.equal(noTimers(fast.stdout), noTimers(slow.stdout), `${args.join(' ')}: stdout`);
     assert.equal(fast.stderr, slow.stderr, `${args.join(' ')}: stderr`);
   }
@@ -75,7 +77,8 @@ test('list and port: the native table and the Socket objects write the same byte
     ['port', port, '-l'],
     ['port', String(m['free'])],
   ];
-  await sameBothWays(runs, (args) => (args.includes(String(m['free'])) ? 1 : 0));
+  // The free port was free when the scene started; another program may take it since: both roads must agree either way.
+  await sameBothWays(runs, (args) => (args.includes(String(m['free'])) ? undefined : 0));
   // What the rows say, so that two equally wrong answers cannot pass.
   const rows = JSON.parse((await runCli(['list', '-a', '--port', port, '--json'])).stdout) as
     { protocol: string; state: string; localPort: number; holders: { pid: number; fd: number }[]; unheldReason?: string }[];

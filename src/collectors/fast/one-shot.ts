@@ -30,8 +30,6 @@ interface FastNative {
     requests?: { bytes: Uint8Array; protocol: number; part: number; fd?: number }[];
     recorded?: { bytes: Uint8Array; protocol: number; part: number; seq: number }[];
     recordedScan?: Uint32Array;
-    /** Dump first, then scan only if a socket with a file was found (see native/fast.cc). */
-    scanAfter?: boolean;
   }): Collected;
   fastSelect(h: unknown, p: {
     tcpStates: number; udpStates: number; tcp: boolean; udp: boolean; ipv4: boolean; ipv6: boolean;
@@ -172,7 +170,7 @@ export class FastTable {
    * kernel refused, a container's forwarder among the holders): the caller
    * then asks the collector.
    */
-  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; hideTimeWait?: boolean; scanAfter?: boolean } = {}): FastTable | undefined {
+  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; hideTimeWait?: boolean } = {}): FastTable | undefined {
     const native = fastNative();
     if (!native) return undefined;
     const procRoot = '/proc';
@@ -191,7 +189,7 @@ export class FastTable {
       const requests = parts.flatMap((ref, part) => dumpRequests(filter).map((r) => ({
         ...r, part, fd: part === 0 ? -1 : channels[part - 1]!.descriptor, table: part === 0 ? r.table : `netns ${ref?.inode} ${r.table}`,
       })));
-      c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests, scanAfter: opts.scanAfter ?? filter.ports !== undefined });
+      c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests });
       c.tables = requests.map((r) => r.table);
     } catch {
       return undefined; // netlink not usable, a namespace not entered: the collector says why
