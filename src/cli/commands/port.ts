@@ -17,7 +17,7 @@ import { natPublished } from '../../collectors/netns/published.js';
 import { readHostFacts } from '../../collectors/procfs/host.js';
 import { currentPlatform, defaultContext, listSockets } from '../../index.js';
 import { displayWidth, memorySink, paint, wrap, type RenderOptions, type Sink } from '../../views/sink.js';
-import { FastTable, fastEligible } from '../../collectors/fast/one-shot.js';
+import { FastTable, STATE_NUMBER, fastEligible } from '../../collectors/fast/one-shot.js';
 import { writeFastJson, writeFastTable } from '../../views/fast.js';
 import type { Filter } from '../../model/filter.js';
 import { flowLastCell, renderTable } from '../../views/table.js';
@@ -138,7 +138,8 @@ async function fastPort(io: Io, p: Parsed, port: number, protocol: Protocol | un
   Promise<number | undefined> {
   const ropts = renderOptions(io, p);
   if (format === 'table' && (ropts.color || (ropts.width !== undefined && !ropts.wide))) return undefined;
-  const t = FastTable.collect(filter, sort);
+  // The table is sorted by section below: the whole one only for JSON.
+  const t = FastTable.collect(filter, format === 'table' ? undefined : sort);
   if (!t) return undefined;
   throwIfStarved(t.issues);
   if (format !== 'table') {
@@ -166,8 +167,22 @@ async function fastPort(io: Io, p: Parsed, port: number, protocol: Protocol | un
 /** The native table's rows as PortRows: Socket objects made (from their JSON) only for the rows described one by one. */
 function fastRows(t: FastTable): PortRows {
   const v = t.rowsView();
-  const records = (rows: readonly number[]): Uint32Array => Uint32Array.from(rows, (i) => v.index[i]!);
+  const records = (rows: readonly number[]): Uint32Array => {
+    const out = new Uint32Array(rows.length);
+    for (let k = 0; k < rows.length; k++) out[k] = v.index[rows[k]!]!;
+    return out;
+  };
   return {
+    tcpListeners: () => {
+      // Listeners only, no holders: the kernel walks just its listening hash (see tcpListenPorts).
+      const l = FastTable.collect({ states: ['LISTEN'], protocols: ['tcp'] }, undefined, { holders: false });
+      if (!l) return undefined;
+      const lv = l.rowsView();
+      const ports: number[] = [];
+      // Ours only (part 0): another namespace's ports are not this one's.
+      for (let i = 0; i < lv.index.length; i++) if (lv.part[i] === 0 && lv.state[i] === STATE_NUMBER.get('LISTEN')) ports.push(lv.sport[i]!);
+      return ports;
+    },
     n: v.index.length,
     protocol: (i) => (v.proto[i] === 0 ? 'tcp' : 'udp'),
     state: (i) => SOCKET_STATES[v.state[i]!]!,
@@ -280,6 +295,11 @@ async function tcpListenPorts(io: Io, port: number, rows: PortRows, netns?: Netn
       (rows.localPort(i) === port ? !own.has(port) : rows.remotePort(i) === port);
   }
   if (!needs) return undefined;
+  const fast = rows.tcpListeners?.();
+  if (fast) {
+    for (const p of fast) own.add(p);
+    return own;
+  }
   try {
     // States LISTEN only: with no other state in the mask the kernel walks just
     // its listening hash, not every connection (-l would add UNCONN, i.e.
@@ -365,6 +385,8 @@ export interface PortRows {
   sockets(rows: readonly number[]): Promise<Socket[]>;
   /** A table of these rows sorted by `sort`, as renderTable writes it. */
   table(out: Sink, rows: readonly number[], sort: SortKey, ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void>;
+  /** The local ports of this namespace's TCP listeners, read without a holder scan; undefined: ask listSockets(). */
+  tcpListeners?(): number[] | undefined;
 }
 
 /** Socket objects as PortRows. */

@@ -170,7 +170,7 @@ export class FastTable {
    * kernel refused, a container's forwarder among the holders): the caller
    * then asks the collector.
    */
-  static collect(filter: Filter, sort: SortKey, opts: { passwdPath?: string; hideTimeWait?: boolean } = {}): FastTable | undefined {
+  static collect(filter: Filter, sort: SortKey | undefined, opts: { passwdPath?: string; hideTimeWait?: boolean; holders?: false } = {}): FastTable | undefined {
     const native = fastNative();
     if (!native) return undefined;
     const procRoot = '/proc';
@@ -189,7 +189,8 @@ export class FastTable {
       const requests = parts.flatMap((ref, part) => dumpRequests(filter).map((r) => ({
         ...r, part, fd: part === 0 ? -1 : channels[part - 1]!.descriptor, table: part === 0 ? r.table : `netns ${ref?.inode} ${r.table}`,
       })));
-      c = native.fastCollect({ procRoot, pids: Int32Array.from(listPids(procRoot)), threads: THREADS, requests });
+      const pids = opts.holders === false ? new Int32Array(0) : Int32Array.from(listPids(procRoot));
+      c = native.fastCollect({ procRoot, pids, threads: THREADS, requests });
       c.tables = requests.map((r) => r.table);
     } catch {
       return undefined; // netlink not usable, a namespace not entered: the collector says why
@@ -214,7 +215,7 @@ export class FastTable {
    * what tests compare with the TypeScript codec and views.
    */
   static replay(dumps: readonly { bytes: Uint8Array; protocol: Protocol; family: Family; seq: number }[], scan: Uint32Array,
-    holders: ReadonlyMap<number, Holder>, filter: Filter, sort: SortKey, netns?: NetnsRef): FastTable | undefined {
+    holders: ReadonlyMap<number, Holder>, filter: Filter, sort: SortKey | undefined, netns?: NetnsRef): FastTable | undefined {
     const native = fastNative();
     if (!native) return undefined;
     const recorded = dumps.map((d) => ({ bytes: d.bytes, protocol: d.protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP, part: 0, seq: d.seq,
@@ -227,7 +228,7 @@ export class FastTable {
   }
 
   /** Filter, sort, and what TypeScript knows: holders' details, why unheld sockets are, the issues. */
-  private static finish(native: FastNative, c: Collected, requests: readonly { table: string }[], filter: Filter, sort: SortKey, env: {
+  private static finish(native: FastNative, c: Collected, requests: readonly { table: string }[], filter: Filter, sort: SortKey | undefined, env: {
     procRoot: string; euid: number; hideTimeWait?: boolean; netns: readonly (NetnsRef | undefined)[]; hidepid?: string;
     holder(pid: number): Holder; processIssues(): readonly ScanIssue[];
     uidsOf(pids: number[]): Set<number> | undefined; seesAll(): boolean;
@@ -245,7 +246,7 @@ export class FastTable {
     const sel = native.fastSelect(c.handle, {
       tcpStates: masks.tcp, udpStates: masks.udp,
       tcp: protocols.includes('tcp'), udp: protocols.includes('udp'), ipv4: families.includes('ipv4'), ipv6: families.includes('ipv6'),
-      ports: filter.ports ? Uint16Array.from(filter.ports) : undefined, sort: SORTS.indexOf(sort),
+      ports: filter.ports ? Uint16Array.from(filter.ports) : undefined, sort: sort === undefined ? -1 : SORTS.indexOf(sort),
     });
     t.rows = sel.rows;
     t.timeWait = sel.timeWait;
