@@ -244,21 +244,23 @@ void decode_chunk(const uint8_t* b, size_t n, ReqState& st, std::vector<Rec>& ou
 
 // ---- text ---------------------------------------------------------------------
 
+void append_u(std::string& s, uint64_t v) {
+  char b[24];
+  int n = 0;
+  do {
+    b[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (n) s.push_back(b[--n]);
+}
+
 struct Out {
   std::string s;
   template <size_t N>
   void lit(const char (&t)[N]) { s.append(t, N - 1); }
   void cstr(const char* t) { s.append(t); }
   void str(const std::string& t) { s.append(t); }
-  void u(uint64_t v) {
-    char b[24];
-    int n = 0;
-    do {
-      b[n++] = (char)('0' + v % 10);
-      v /= 10;
-    } while (v);
-    while (n) s.push_back(b[--n]);
-  }
+  void u(uint64_t v) { append_u(s, v); }
   void i(int64_t v) {
     if (v < 0) {
       s.push_back('-');
@@ -355,7 +357,9 @@ struct Handle {
   std::unordered_map<uint32_t, uint8_t> uidReason;
   std::vector<std::string> netnsJson;  // per part
   std::string unheldText[6];
-  std::unordered_map<uint32_t, std::string> names;  // (proto << 16 | port) -> service name
+  // (proto << 16 | port) -> index in nameList of its service name, or -1.
+  std::vector<int32_t> nameIdx;
+  std::vector<std::string> nameList;
   std::string sep = ", ";
   uint32_t widths[6] = {0, 0, 0, 0, 0, 0};
   bool widthsSet = false;
@@ -911,13 +915,13 @@ napi_value Prepare(napi_env env, napi_callback_info info) {
     if (!TypedProp(env, names, "keys", napi_int32_array, &keys, &nk) || !Prop(env, names, "names", &list) ||
         !ArrayLen(env, list, &nl) || nl != nk)
       return Throw(env, "prepare: names.keys and names.names");
-    h->names.clear();
+    h->nameIdx.assign(2u << 16, -1);
+    h->nameList.assign(nl, std::string());
     for (uint32_t k = 0; k < nl; k++) {
       napi_value e;
       napi_get_element(env, list, k, &e);
-      std::string s;
-      Str(env, e, &s);
-      h->names[(uint32_t)keys[k]] = std::move(s);
+      Str(env, e, &h->nameList[k]);
+      if ((uint32_t)keys[k] < h->nameIdx.size()) h->nameIdx[(uint32_t)keys[k]] = (int32_t)k;
     }
   }
   StrProp(env, p, "sep", &h->sep);
@@ -1024,14 +1028,9 @@ void JsonRow(const Handle& h, const Rec& r, uint32_t idx, Out& o) {
 // ---- table ---------------------------------------------------------------------
 
 void PortText(const Handle& h, const Rec& r, uint16_t port, std::string& o) {
-  auto it = h.names.find((uint32_t)r.proto << 16 | port);
-  if (it != h.names.end()) {
-    o.append(it->second);
-  } else {
-    Out x;
-    x.u(port);
-    o.append(x.s);
-  }
+  int32_t k = h.nameIdx.empty() ? -1 : h.nameIdx[(uint32_t)r.proto << 16 | port];
+  if (k >= 0) o.append(h.nameList[k]);
+  else append_u(o, port);
 }
 
 // views/columns.ts: proto, local, remote, state, recvq, sendq (ASCII only).
@@ -1050,12 +1049,8 @@ void Cells(const Handle& h, const Rec& r, std::string cells[6]) {
     else PortText(h, r, port, c);
   }
   cells[3] = STATE_NAMES[r.state];
-  Out q;
-  q.u(r.rq);
-  cells[4] = q.s;
-  Out w;
-  w.u(r.wq);  // a listener's backlog, else the send queue
-  cells[5] = w.s;
+  append_u(cells[4], r.rq);
+  append_u(cells[5], r.wq);  // a listener's backlog, else the send queue
 }
 
 const bool RIGHT[6] = {false, false, false, false, true, true};
