@@ -155,6 +155,8 @@ void scan_worker(const std::string* root, const std::vector<int32_t>* pids, std:
 
 const size_t HDR = 16, MSG = 72;
 const uint16_t SOCK_DIAG_BY_FAMILY = 20;
+// The old TCP-only request (both families in one walk of the TCP tables): its replies carry its type.
+const uint16_t TCPDIAG_GETSOCK = 18;
 const uint16_t INET_DIAG_SKV6ONLY = 11;
 
 uint32_t le32(const uint8_t* p) {
@@ -196,7 +198,7 @@ void decode_chunk(const uint8_t* b, size_t n, ReqState& st, std::vector<Rec>& ou
         if (len >= HDR + 4) memcpy(&e, b + off + HDR, 4);
         if (e != 0) st.err = e;
         st.done = true;
-      } else if (type == SOCK_DIAG_BY_FAMILY) {
+      } else if (type == SOCK_DIAG_BY_FAMILY || type == TCPDIAG_GETSOCK) {
         bool ok = false;
         if (len >= HDR + MSG) {
           const uint8_t* p = b + off + HDR;

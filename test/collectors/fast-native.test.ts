@@ -183,3 +183,26 @@ test('a row longer than the output buffer (a 3 MB command line) is written whole
     HOLDERS.set(4242, holderOf(4242, 0, saved));
   }
 });
+
+test('replies to the old TCP request (type TCPDIAG_GETSOCK, both families in one dump) decode as the new ones', async () => {
+  const ds = [...dumps('backlog'), ...dumps('dualstack-udp').filter((d) => d.protocol === 'tcp')];
+  const all: RawSocket[] = [];
+  for (const d of ds) decodeDumpChunk(d.bytes, d.protocol, d.seq, all);
+  const scan = scanFor(all);
+  const old = ds.map((d) => {
+    const b = Buffer.from(d.bytes);
+    for (let off = 0; off + 16 <= b.length;) {
+      const len = b.readUInt32LE(off);
+      if (len < 16 || off + len > b.length) break;
+      if (b.readUInt16LE(off + 4) === 20) b.writeUInt16LE(18, off + 4);
+      off += (len + 3) & ~3;
+    }
+    return { ...d, bytes: b };
+  });
+  const a = memorySink();
+  await writeFastJson(fast(ds, scan, { all: true }, 'proto'), a.sink, false);
+  const b = memorySink();
+  await writeFastJson(fast(old, scan, { all: true }, 'proto'), b.sink, false);
+  assert.ok(a.text().split('\n').length > 8);
+  assert.equal(b.text(), a.text());
+});

