@@ -455,221 +455,6 @@ void SetInt(napi_env env, napi_value obj, const char* name, double v) {
   napi_set_named_property(env, obj, name, x);
 }
 
-// ---- collect ---------------------------------------------------------------------
-
-int OwnSocket(int* err) {
-  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (s < 0) {
-    *err = errno;
-    return -1;
-  }
-  int rcvbuf = 1 << 21;
-  setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  struct timeval tv = {10, 0};
-  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  return s;
-}
-
-// Send one request and read its dump to the end. 0 or an errno of the socket.
-template <typename OnChunk>
-int RunRequest(int fd, const uint8_t* req, size_t len, ReqState& st, std::vector<Rec>& out, std::vector<uint8_t>& buf, OnChunk& onChunk) {
-  struct sockaddr_nl kernel = {};
-  kernel.nl_family = AF_NETLINK;
-  if (sendto(fd, req, len, 0, (struct sockaddr*)&kernel, sizeof kernel) < 0) return errno;
-  while (!st.done) {
-    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EPIPE;
-    size_t before = out.size();
-    decode_chunk(buf.data(), (size_t)n, st, out);
-    onChunk(before);
-  }
-  return 0;
-}
-
-// Sort the scan's triples by inode and point each record at its holders.
-void Join(Handle& h) {
-  auto& t = h.holders;
-  std::sort(t.begin(), t.end(), [](const Triple& a, const Triple& b) {
-    return a.inode != b.inode ? a.inode < b.inode : a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd;
-  });
-  if (t.empty()) return;
-  // Open addressing, inode -> first triple.
-  size_t cap = 16;
-  while (cap < t.size() * 2) cap <<= 1;
-  std::vector<uint32_t> slots(cap, NONE);
-  for (size_t k = 0; k < t.size(); k++) {
-    if (k && t[k].inode == t[k - 1].inode) continue;
-    size_t s = (t[k].inode * 2654435761u) & (cap - 1);
-    while (slots[s] != NONE) s = (s + 1) & (cap - 1);
-    slots[s] = (uint32_t)k;
-  }
-  for (Rec& r : h.recs) {
-    if (r.inode == 0) continue;
-    size_t s = (r.inode * 2654435761u) & (cap - 1);
-    while (slots[s] != NONE && t[slots[s]].inode != r.inode) s = (s + 1) & (cap - 1);
-    if (slots[s] == NONE) continue;
-    uint32_t first = slots[s], k = first;
-    while (k < t.size() && t[k].inode == r.inode) k++;
-    r.hfirst = first;
-    r.hcount = k - first;
-  }
-}
-
-// collect({ procRoot, pids: Int32Array, threads, requests: [{ bytes: Uint8Array, protocol: 6|17, part, fd? }],
-//           recorded?: [{ bytes, protocol, part, seq }], recordedScan?: Uint32Array [inode, pid, fd]* })
-//   -> { handle, count, errors: Int32Array, malformed: Int32Array, unreadable, exited, failed }
-// Live: the scan runs on `threads` threads while this thread reads the dumps.
-// Recorded (tests): the given reply bytes and triples instead of the kernel and /proc.
-// Throws an Error with code "errno N" when our own netlink socket cannot be made or read.
-napi_value Collect(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value arg;
-  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
-  if (argc < 1) return Throw(env, "collect(params)");
-  std::unique_ptr<Handle> h(new Handle());
-  std::string root;
-  const int32_t* pidData = nullptr;
-  size_t npids = 0;
-  double threads = 2;
-  napi_value requests, recorded;
-  bool live = Prop(env, arg, "requests", &requests);
-  bool replay = Prop(env, arg, "recorded", &recorded);
-  if (!live && !replay) return Throw(env, "collect: requests or recorded");
-  std::vector<int32_t> pids;
-  if (live) {
-    if (!StrProp(env, arg, "procRoot", &root) || !TypedProp(env, arg, "pids", napi_int32_array, &pidData, &npids))
-      return Throw(env, "collect: procRoot and pids");
-    Num(env, arg, "threads", &threads);
-    pids.assign(pidData, pidData + npids);
-  }
-  // Requests (or recorded replies) as plain data before any thread starts.
-  struct Req {
-    std::vector<uint8_t> bytes;
-    ReqState st;
-    int fd;
-  };
-  std::vector<Req> reqs;
-  napi_value list = live ? requests : recorded;
-  uint32_t nreq = 0;
-  if (!ArrayLen(env, list, &nreq)) return Throw(env, "collect: requests must be an array");
-  for (uint32_t k = 0; k < nreq; k++) {
-    napi_value e;
-    napi_get_element(env, list, k, &e);
-    const uint8_t* b;
-    size_t n;
-    double proto = 0, part = 0, fd = -1, seq = 0;
-    if (!TypedProp(env, e, "bytes", napi_uint8_array, &b, &n) || !Num(env, e, "protocol", &proto))
-      return Throw(env, "collect: each request needs bytes (Uint8Array) and protocol");
-    Num(env, e, "part", &part);
-    Num(env, e, "fd", &fd);
-    Req r;
-    r.bytes.assign(b, b + n);
-    r.st.proto = proto == 17 ? UDP : TCP;
-    r.st.part = (uint16_t)part;
-    r.fd = (int)fd;
-    if (live) {
-      if (n < HDR) return Throw(env, "collect: a request is shorter than its header");
-      r.st.seq = le32(b + 8);
-    } else {
-      Num(env, e, "seq", &seq);
-      r.st.seq = (uint32_t)seq;
-    }
-    reqs.push_back(std::move(r));
-  }
-
-  int err = 0;
-  if (live) {
-    std::atomic<size_t> next{0};
-    unsigned nt = threads < 1 ? 1 : threads > 16 ? 16 : (unsigned)threads;
-    std::vector<ScanPart> parts(nt);
-    std::vector<std::thread> pool;
-    // The scan starts with the first socket that has a file: at once for a whole table (its
-    // first datagram holds listeners), never for a free port (its kernel-filtered dump is empty,
-    // so the port costs no scan at all), and for a busy port as soon as a match comes.
-    bool started = false;
-    auto onChunk = [&](size_t from) {
-      if (started) return;
-      for (size_t k = from; k < h->recs.size(); k++) {
-        if (h->recs[k].inode != 0) {
-          for (unsigned t = 0; t < nt; t++) pool.emplace_back(scan_worker, &root, &pids, &next, &parts[t]);
-          started = true;
-          return;
-        }
-      }
-    };
-    int own = -1;
-    std::vector<uint8_t> buf(1 << 16);
-    h->recs.reserve(4096);
-    for (Req& r : reqs) {
-      int fd = r.fd;
-      if (fd < 0) {
-        if (own < 0) own = OwnSocket(&err);
-        if (own < 0) break;
-        fd = own;
-      }
-      err = RunRequest(fd, r.bytes.data(), r.bytes.size(), r.st, h->recs, buf, onChunk);
-      if (err) break;
-    }
-    if (own >= 0) close(own);
-    for (auto& th : pool) th.join();
-    size_t total = 0;
-    for (auto& p : parts) total += p.found.size();
-    h->holders.reserve(total);
-    for (auto& p : parts) {
-      h->holders.insert(h->holders.end(), p.found.begin(), p.found.end());
-      h->scan.denied.insert(h->scan.denied.end(), p.denied.begin(), p.denied.end());
-      h->scan.gone.insert(h->scan.gone.end(), p.gone.begin(), p.gone.end());
-      h->scan.failed.insert(h->scan.failed.end(), p.failed.begin(), p.failed.end());
-    }
-    std::sort(h->scan.denied.begin(), h->scan.denied.end());
-    std::sort(h->scan.gone.begin(), h->scan.gone.end());
-  } else {
-    for (Req& r : reqs) decode_chunk(r.bytes.data(), r.bytes.size(), r.st, h->recs);
-    const uint32_t* t;
-    size_t n = 0;
-    if (TypedProp(env, arg, "recordedScan", napi_uint32_array, &t, &n)) {
-      for (size_t k = 0; k + 2 < n; k += 3) h->holders.push_back({t[k], (int32_t)t[k + 1], (int32_t)t[k + 2]});
-    }
-  }
-  if (err) {
-    char text[64];
-    snprintf(text, sizeof text, "errno %d", err);
-    napi_value code, message, e;
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &e);
-    napi_throw(env, e);
-    return nullptr;
-  }
-  for (Req& r : reqs) {
-    h->errors.push_back(r.st.err);
-    h->malformed.push_back((int32_t)r.st.malformed);
-  }
-  Join(*h);
-  h->reason.assign(h->recs.size(), HELD);
-
-  napi_value obj, ext;
-  napi_create_object(env, &obj);
-  SetInt(env, obj, "count", (double)h->recs.size());
-  napi_set_named_property(env, obj, "errors", Int32s(env, h->errors.data(), h->errors.size()));
-  napi_set_named_property(env, obj, "malformed", Int32s(env, h->malformed.data(), h->malformed.size()));
-  napi_set_named_property(env, obj, "unreadable", Int32s(env, h->scan.denied.data(), h->scan.denied.size()));
-  napi_set_named_property(env, obj, "exited", Int32s(env, h->scan.gone.data(), h->scan.gone.size()));
-  napi_set_named_property(env, obj, "failed", Int32s(env, h->scan.failed.data(), h->scan.failed.size()));
-  Handle* raw = h.release();
-  if (napi_create_external(env, raw, Finalize, nullptr, &ext) != napi_ok) {
-    delete raw;
-    return Throw(env, "collect: could not build the result");
-  }
-  napi_set_named_property(env, obj, "handle", ext);
-  return obj;
-}
-
 // ---- select: filter and sort ------------------------------------------------------
 
 // Address order of model/sort.ts addressRanks: IPv4 texts before IPv6 ones, then by bytes.
@@ -682,53 +467,104 @@ enum SortKey { K_PROTO, K_LOCAL, K_REMOTE, K_STATE, K_RECVQ, K_SENDQ, K_PORT, K_
 
 uint32_t sendq(const Rec& r) { return listening(r) ? 0 : r.wq; }
 
-// select(handle, { tcpStates, udpStates (bit masks over our state numbers), tcp, udp, ipv4, ipv6 (booleans),
-//                  ports?: Uint16Array, only?: Uint32Array (record indexes), sort: number (-1: keep the order) })
-//   -> { rows, timeWait (left out by the state mask alone), holderPids: Int32Array, parts: Int32Array (rows per part),
-//        unheldUids: Uint32Array, kernel, notAccepted, ports: Int32Array (proto << 16 | port, distinct) }
-napi_value Select(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 2 ? HandleOf(env, argv[0]) : nullptr;
-  if (!h) return Throw(env, "select(handle, params)");
-  napi_value p = argv[1];
-  double tcpStates = 0, udpStates = 0, sortKey = 0;
+// What select() is asked: a filter (model/filter.ts matchesTable) and a sort key (-1: keep the order).
+struct SelectParams {
+  uint32_t masks[2] = {0, 0};
+  bool protoOk[2] = {false, false};
+  bool famOk[2] = {false, false};
+  std::vector<uint16_t> ports;
+  bool byPort = false;
+  std::vector<uint32_t> only;
+  bool subset = false;
+  int key = -1;
+};
+
+void ReadSelect(napi_env env, napi_value p, SelectParams* sp) {
+  double tcpStates = 0, udpStates = 0, sortKey = -1;
   Num(env, p, "tcpStates", &tcpStates);
   Num(env, p, "udpStates", &udpStates);
   Num(env, p, "sort", &sortKey);
-  bool protoOk[2] = {Bool(env, p, "tcp"), Bool(env, p, "udp")};
-  bool famOk[2] = {Bool(env, p, "ipv4"), Bool(env, p, "ipv6")};
-  uint32_t masks[2] = {(uint32_t)tcpStates, (uint32_t)udpStates};
+  sp->masks[0] = (uint32_t)tcpStates;
+  sp->masks[1] = (uint32_t)udpStates;
+  sp->protoOk[0] = Bool(env, p, "tcp");
+  sp->protoOk[1] = Bool(env, p, "udp");
+  sp->famOk[0] = Bool(env, p, "ipv4");
+  sp->famOk[1] = Bool(env, p, "ipv6");
+  sp->key = (int)sortKey;
   const uint16_t* ports = nullptr;
   size_t nports = 0;
-  bool byPort = TypedProp(env, p, "ports", napi_uint16_array, &ports, &nports);
+  if ((sp->byPort = TypedProp(env, p, "ports", napi_uint16_array, &ports, &nports))) sp->ports.assign(ports, ports + nports);
   const uint32_t* only = nullptr;
   size_t nonly = 0;
-  bool subset = TypedProp(env, p, "only", napi_uint32_array, &only, &nonly);
+  if ((sp->subset = TypedProp(env, p, "only", napi_uint32_array, &only, &nonly))) sp->only.assign(only, only + nonly);
+}
 
+// The rows the filter keeps, in record order; returns how many TIME_WAIT sockets the state mask alone left out.
+uint32_t FilterRows(Handle* h, const SelectParams& sp) {
   auto portOk = [&](const Rec& r) {
-    if (!byPort) return true;
-    for (size_t k = 0; k < nports; k++) {
-      if (r.sport == ports[k] || (r.dport != 0 && r.dport == ports[k])) return true;
+    if (!sp.byPort) return true;
+    for (uint16_t p : sp.ports) {
+      if (r.sport == p || (r.dport != 0 && r.dport == p)) return true;
     }
     return false;
   };
   h->order.clear();
   uint32_t timeWait = 0;
-  size_t n = subset ? nonly : h->recs.size();
+  size_t n = sp.subset ? sp.only.size() : h->recs.size();
   for (size_t k = 0; k < n; k++) {
-    uint32_t idx = subset ? only[k] : (uint32_t)k;
+    uint32_t idx = sp.subset ? sp.only[k] : (uint32_t)k;
     if (idx >= h->recs.size()) continue;
     const Rec& r = h->recs[idx];
-    if (!protoOk[r.proto] || !famOk[r.v6] || !portOk(r)) continue;
-    if (!(masks[r.proto] & (1u << r.state))) {
+    if (!sp.protoOk[r.proto] || !sp.famOk[r.v6] || !portOk(r)) continue;
+    if (!(sp.masks[r.proto] & (1u << r.state))) {
       if (r.state == TIME_WAIT) timeWait++;
       continue;
     }
     h->order.push_back(idx);
   }
+  return timeWait;
+}
 
+// The sort of model/sort.ts: the key, then protocol, local port, local address, remote address,
+// remote port, and the original order. Only the pid key needs the holders (after the join).
+void SortRows(Handle* h, int key) {
+  if (key < 0) return;
+  const std::vector<Rec>& R = h->recs;
+  const std::vector<Triple>& T = h->holders;
+  auto protoRank = [](const Rec& r) { return (r.proto == TCP ? 0 : 2) + (r.v6 ? 1 : 0); };
+  auto firstPid = [&](const Rec& r) -> int64_t { return r.hcount ? T[r.hfirst].pid : (int64_t)9007199254740991LL; };
+  std::stable_sort(h->order.begin(), h->order.end(), [&](uint32_t ia, uint32_t ib) {
+    const Rec& a = R[ia];
+    const Rec& b = R[ib];
+    int c = 0;
+    switch (key) {
+      case K_PROTO: c = protoRank(a) - protoRank(b); break;
+      case K_LOCAL: c = cmp_addr(a, b, true); if (!c) c = (int)a.sport - (int)b.sport; break;
+      case K_REMOTE: c = cmp_addr(a, b, false); if (!c) c = (int)a.dport - (int)b.dport; break;
+      case K_STATE: c = (int)STATE_ORDER[a.state] - (int)STATE_ORDER[b.state]; break;
+      case K_RECVQ: c = a.rq > b.rq ? -1 : a.rq < b.rq ? 1 : 0; break;
+      case K_SENDQ: c = sendq(a) > sendq(b) ? -1 : sendq(a) < sendq(b) ? 1 : 0; break;
+      case K_PORT: c = (int)a.sport - (int)b.sport; break;
+      case K_RPORT: c = (int)a.dport - (int)b.dport; break;
+      case K_PID: { int64_t x = firstPid(a), y = firstPid(b); c = x < y ? -1 : x > y ? 1 : 0; break; }
+      case K_INODE: c = a.inode < b.inode ? -1 : a.inode > b.inode ? 1 : 0; break;
+    }
+    if (c) return c < 0;
+    c = protoRank(a) - protoRank(b);
+    if (c) return c < 0;
+    if (a.sport != b.sport) return a.sport < b.sport;
+    c = cmp_addr(a, b, true);
+    if (c) return c < 0;
+    c = cmp_addr(a, b, false);
+    if (c) return c < 0;
+    if (a.dport != b.dport) return a.dport < b.dport;
+    return ia < ib;
+  });
+}
+
+// What JavaScript needs of the chosen rows (see select()); the unheld reasons that do not depend
+// on a uid are decided here.
+napi_value Annotate(napi_env env, Handle* h, uint32_t timeWait) {
   // Unheld reasons known here: no inode (kernel, or a connection not accepted yet).
   std::unordered_map<uint32_t, std::vector<uint32_t>> listeners;  // part << 16 | port -> listener records
   bool listenersBuilt = false;
@@ -797,41 +633,6 @@ napi_value Select(napi_env env, napi_callback_info info) {
     k = j;
   }
 
-  // The sort of model/sort.ts: the key, then protocol, local port, local address, remote address,
-  // remote port, and the original order.
-  const std::vector<Rec>& R = h->recs;
-  const std::vector<Triple>& T = h->holders;
-  int key = (int)sortKey;
-  auto protoRank = [](const Rec& r) { return (r.proto == TCP ? 0 : 2) + (r.v6 ? 1 : 0); };
-  auto firstPid = [&](const Rec& r) -> int64_t { return r.hcount ? T[r.hfirst].pid : (int64_t)9007199254740991LL; };
-  if (key >= 0) std::stable_sort(h->order.begin(), h->order.end(), [&](uint32_t ia, uint32_t ib) {
-    const Rec& a = R[ia];
-    const Rec& b = R[ib];
-    int c = 0;
-    switch (key) {
-      case K_PROTO: c = protoRank(a) - protoRank(b); break;
-      case K_LOCAL: c = cmp_addr(a, b, true); if (!c) c = (int)a.sport - (int)b.sport; break;
-      case K_REMOTE: c = cmp_addr(a, b, false); if (!c) c = (int)a.dport - (int)b.dport; break;
-      case K_STATE: c = (int)STATE_ORDER[a.state] - (int)STATE_ORDER[b.state]; break;
-      case K_RECVQ: c = a.rq > b.rq ? -1 : a.rq < b.rq ? 1 : 0; break;
-      case K_SENDQ: c = sendq(a) > sendq(b) ? -1 : sendq(a) < sendq(b) ? 1 : 0; break;
-      case K_PORT: c = (int)a.sport - (int)b.sport; break;
-      case K_RPORT: c = (int)a.dport - (int)b.dport; break;
-      case K_PID: { int64_t x = firstPid(a), y = firstPid(b); c = x < y ? -1 : x > y ? 1 : 0; break; }
-      case K_INODE: c = a.inode < b.inode ? -1 : a.inode > b.inode ? 1 : 0; break;
-    }
-    if (c) return c < 0;
-    c = protoRank(a) - protoRank(b);
-    if (c) return c < 0;
-    if (a.sport != b.sport) return a.sport < b.sport;
-    c = cmp_addr(a, b, true);
-    if (c) return c < 0;
-    c = cmp_addr(a, b, false);
-    if (c) return c < 0;
-    if (a.dport != b.dport) return a.dport < b.dport;
-    return ia < ib;
-  });
-
   napi_value obj, u;
   napi_create_object(env, &obj);
   SetInt(env, obj, "rows", (double)h->order.size());
@@ -847,6 +648,265 @@ napi_value Select(napi_env env, napi_callback_info info) {
   if (!uidCounts.empty()) memcpy(data, uidCounts.data(), uidCounts.size() * 4);
   napi_create_typedarray(env, napi_uint32_array, uidCounts.size(), ab, 0, &u);
   napi_set_named_property(env, obj, "unheldUids", u);
+  return obj;
+}
+
+
+// select(handle, { tcpStates, udpStates (bit masks over our state numbers), tcp, udp, ipv4, ipv6 (booleans),
+//                  ports?: Uint16Array, only?: Uint32Array (record indexes), sort: number (-1: keep the order) })
+//   -> { rows, timeWait (left out by the state mask alone), holderPids: Int32Array, parts: Int32Array (rows per part),
+//        unheldUids: Uint32Array, kernel, notAccepted, ports: Int32Array (proto << 16 | port, distinct) }
+napi_value Select(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Handle* h = argc >= 2 ? HandleOf(env, argv[0]) : nullptr;
+  if (!h) return Throw(env, "select(handle, params)");
+  SelectParams sp;
+  ReadSelect(env, argv[1], &sp);
+  uint32_t timeWait = FilterRows(h, sp);
+  SortRows(h, sp.key);
+  return Annotate(env, h, timeWait);
+}
+
+// ---- collect ---------------------------------------------------------------------
+
+int OwnSocket(int* err) {
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (s < 0) {
+    *err = errno;
+    return -1;
+  }
+  int rcvbuf = 1 << 21;
+  setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  struct timeval tv = {10, 0};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return s;
+}
+
+// Send one request and read its dump to the end. 0 or an errno of the socket.
+template <typename OnChunk>
+int RunRequest(int fd, const uint8_t* req, size_t len, ReqState& st, std::vector<Rec>& out, std::vector<uint8_t>& buf, OnChunk& onChunk) {
+  struct sockaddr_nl kernel = {};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, req, len, 0, (struct sockaddr*)&kernel, sizeof kernel) < 0) return errno;
+  while (!st.done) {
+    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return EPIPE;
+    size_t before = out.size();
+    decode_chunk(buf.data(), (size_t)n, st, out);
+    onChunk(before);
+  }
+  return 0;
+}
+
+// Sort the scan's triples by inode and point each record at its holders.
+void Join(Handle& h) {
+  auto& t = h.holders;
+  std::sort(t.begin(), t.end(), [](const Triple& a, const Triple& b) {
+    return a.inode != b.inode ? a.inode < b.inode : a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd;
+  });
+  if (t.empty()) return;
+  // Open addressing, inode -> first triple.
+  size_t cap = 16;
+  while (cap < t.size() * 2) cap <<= 1;
+  std::vector<uint32_t> slots(cap, NONE);
+  for (size_t k = 0; k < t.size(); k++) {
+    if (k && t[k].inode == t[k - 1].inode) continue;
+    size_t s = (t[k].inode * 2654435761u) & (cap - 1);
+    while (slots[s] != NONE) s = (s + 1) & (cap - 1);
+    slots[s] = (uint32_t)k;
+  }
+  for (Rec& r : h.recs) {
+    if (r.inode == 0) continue;
+    size_t s = (r.inode * 2654435761u) & (cap - 1);
+    while (slots[s] != NONE && t[slots[s]].inode != r.inode) s = (s + 1) & (cap - 1);
+    if (slots[s] == NONE) continue;
+    uint32_t first = slots[s], k = first;
+    while (k < t.size() && t[k].inode == r.inode) k++;
+    r.hfirst = first;
+    r.hcount = k - first;
+  }
+}
+
+// collect({ procRoot, pids: Int32Array, threads, requests: [{ bytes: Uint8Array, protocol: 6|17, part, fd? }],
+//           recorded?: [{ bytes, protocol, part, seq }], recordedScan?: Uint32Array [inode, pid, fd]*, select?: (as select()) })
+//   -> { handle, count, errors: Int32Array, malformed: Int32Array, unreadable, exited, failed, selected?: (as select()) }
+// Live: the scan runs on `threads` threads while this thread reads the dumps.
+// Recorded (tests): the given reply bytes and triples instead of the kernel and /proc.
+// Throws an Error with code "errno N" when our own netlink socket cannot be made or read.
+napi_value Collect(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  if (argc < 1) return Throw(env, "collect(params)");
+  std::unique_ptr<Handle> h(new Handle());
+  std::string root;
+  const int32_t* pidData = nullptr;
+  size_t npids = 0;
+  double threads = 2;
+  napi_value requests, recorded;
+  bool live = Prop(env, arg, "requests", &requests);
+  bool replay = Prop(env, arg, "recorded", &recorded);
+  if (!live && !replay) return Throw(env, "collect: requests or recorded");
+  std::vector<int32_t> pids;
+  if (live) {
+    if (!StrProp(env, arg, "procRoot", &root) || !TypedProp(env, arg, "pids", napi_int32_array, &pidData, &npids))
+      return Throw(env, "collect: procRoot and pids");
+    Num(env, arg, "threads", &threads);
+    pids.assign(pidData, pidData + npids);
+  }
+  // Requests (or recorded replies) as plain data before any thread starts.
+  struct Req {
+    std::vector<uint8_t> bytes;
+    ReqState st;
+    int fd;
+  };
+  std::vector<Req> reqs;
+  napi_value list = live ? requests : recorded;
+  uint32_t nreq = 0;
+  if (!ArrayLen(env, list, &nreq)) return Throw(env, "collect: requests must be an array");
+  for (uint32_t k = 0; k < nreq; k++) {
+    napi_value e;
+    napi_get_element(env, list, k, &e);
+    const uint8_t* b;
+    size_t n;
+    double proto = 0, part = 0, fd = -1, seq = 0;
+    if (!TypedProp(env, e, "bytes", napi_uint8_array, &b, &n) || !Num(env, e, "protocol", &proto))
+      return Throw(env, "collect: each request needs bytes (Uint8Array) and protocol");
+    Num(env, e, "part", &part);
+    Num(env, e, "fd", &fd);
+    Req r;
+    r.bytes.assign(b, b + n);
+    r.st.proto = proto == 17 ? UDP : TCP;
+    r.st.part = (uint16_t)part;
+    r.fd = (int)fd;
+    if (live) {
+      if (n < HDR) return Throw(env, "collect: a request is shorter than its header");
+      r.st.seq = le32(b + 8);
+    } else {
+      Num(env, e, "seq", &seq);
+      r.st.seq = (uint32_t)seq;
+    }
+    reqs.push_back(std::move(r));
+  }
+
+  // With `select` (select()'s parameters), the rows are chosen and sorted on this thread while the
+  // scan threads still read fds: only a sort by pid needs the holders.
+  napi_value selArg;
+  std::unique_ptr<SelectParams> sel;
+  if (Prop(env, arg, "select", &selArg)) {
+    sel.reset(new SelectParams());
+    ReadSelect(env, selArg, sel.get());
+  }
+  uint32_t timeWait = 0;
+  bool sorted = false;
+  auto order = [&]() {
+    timeWait = FilterRows(h.get(), *sel);
+    if (sel->key != K_PID) {
+      SortRows(h.get(), sel->key);
+      sorted = true;
+    }
+  };
+
+  int err = 0;
+  if (live) {
+    std::atomic<size_t> next{0};
+    unsigned nt = threads < 1 ? 1 : threads > 16 ? 16 : (unsigned)threads;
+    std::vector<ScanPart> parts(nt);
+    std::vector<std::thread> pool;
+    // The scan starts with the first socket that has a file: at once for a whole table (its
+    // first datagram holds listeners), never for a free port (its kernel-filtered dump is empty,
+    // so the port costs no scan at all), and for a busy port as soon as a match comes.
+    bool started = false;
+    auto onChunk = [&](size_t from) {
+      if (started) return;
+      for (size_t k = from; k < h->recs.size(); k++) {
+        if (h->recs[k].inode != 0) {
+          for (unsigned t = 0; t < nt; t++) pool.emplace_back(scan_worker, &root, &pids, &next, &parts[t]);
+          started = true;
+          return;
+        }
+      }
+    };
+    int own = -1;
+    std::vector<uint8_t> buf(1 << 16);
+    h->recs.reserve(4096);
+    for (Req& r : reqs) {
+      int fd = r.fd;
+      if (fd < 0) {
+        if (own < 0) own = OwnSocket(&err);
+        if (own < 0) break;
+        fd = own;
+      }
+      err = RunRequest(fd, r.bytes.data(), r.bytes.size(), r.st, h->recs, buf, onChunk);
+      if (err) break;
+    }
+    if (own >= 0) close(own);
+    if (sel && !err) order();
+    for (auto& th : pool) th.join();
+    size_t total = 0;
+    for (auto& p : parts) total += p.found.size();
+    h->holders.reserve(total);
+    for (auto& p : parts) {
+      h->holders.insert(h->holders.end(), p.found.begin(), p.found.end());
+      h->scan.denied.insert(h->scan.denied.end(), p.denied.begin(), p.denied.end());
+      h->scan.gone.insert(h->scan.gone.end(), p.gone.begin(), p.gone.end());
+      h->scan.failed.insert(h->scan.failed.end(), p.failed.begin(), p.failed.end());
+    }
+    std::sort(h->scan.denied.begin(), h->scan.denied.end());
+    std::sort(h->scan.gone.begin(), h->scan.gone.end());
+  } else {
+    for (Req& r : reqs) decode_chunk(r.bytes.data(), r.bytes.size(), r.st, h->recs);
+    if (sel) order();
+    const uint32_t* t;
+    size_t n = 0;
+    if (TypedProp(env, arg, "recordedScan", napi_uint32_array, &t, &n)) {
+      for (size_t k = 0; k + 2 < n; k += 3) h->holders.push_back({t[k], (int32_t)t[k + 1], (int32_t)t[k + 2]});
+    }
+  }
+  if (err) {
+    char text[64];
+    snprintf(text, sizeof text, "errno %d", err);
+    napi_value code, message, e;
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &e);
+    napi_throw(env, e);
+    return nullptr;
+  }
+  for (Req& r : reqs) {
+    h->errors.push_back(r.st.err);
+    h->malformed.push_back((int32_t)r.st.malformed);
+  }
+  Join(*h);
+  h->reason.assign(h->recs.size(), HELD);
+  napi_value selected = nullptr;
+  if (sel) {
+    if (!sorted) SortRows(h.get(), sel->key);
+    selected = Annotate(env, h.get(), timeWait);
+  }
+
+  napi_value obj, ext;
+  napi_create_object(env, &obj);
+  SetInt(env, obj, "count", (double)h->recs.size());
+  napi_set_named_property(env, obj, "errors", Int32s(env, h->errors.data(), h->errors.size()));
+  napi_set_named_property(env, obj, "malformed", Int32s(env, h->malformed.data(), h->malformed.size()));
+  napi_set_named_property(env, obj, "unreadable", Int32s(env, h->scan.denied.data(), h->scan.denied.size()));
+  napi_set_named_property(env, obj, "exited", Int32s(env, h->scan.gone.data(), h->scan.gone.size()));
+  napi_set_named_property(env, obj, "failed", Int32s(env, h->scan.failed.data(), h->scan.failed.size()));
+  Handle* raw = h.release();
+  if (napi_create_external(env, raw, Finalize, nullptr, &ext) != napi_ok) {
+    delete raw;
+    return Throw(env, "collect: could not build the result");
+  }
+  napi_set_named_property(env, obj, "handle", ext);
+  if (selected) napi_set_named_property(env, obj, "selected", selected);
   return obj;
 }
 

@@ -23,6 +23,12 @@ import { NetnsChannel, compatRequest } from '../netns/table.js';
 import { planNamespaces, unheldBy, type UnheldScan } from '../linux.js';
 import { availableParallelism } from 'node:os';
 
+/** Which rows, in which order (native select()): state masks over our state numbers, a sort key's index or -1. */
+interface SelectArgs {
+  tcpStates: number; udpStates: number; tcp: boolean; udp: boolean; ipv4: boolean; ipv6: boolean;
+  ports?: Uint16Array; only?: Uint32Array; sort: number;
+}
+
 /** The functions native/fast.cc adds to the addon. */
 interface FastNative {
   fastCollect(p: {
@@ -30,11 +36,10 @@ interface FastNative {
     requests?: { bytes: Uint8Array; protocol: number; part: number; fd?: number }[];
     recorded?: { bytes: Uint8Array; protocol: number; part: number; seq: number }[];
     recordedScan?: Uint32Array;
+    /** Choose and sort the rows too (while the scan runs): the answer's `selected`. */
+    select?: SelectArgs;
   }): Collected;
-  fastSelect(h: unknown, p: {
-    tcpStates: number; udpStates: number; tcp: boolean; udp: boolean; ipv4: boolean; ipv6: boolean;
-    ports?: Uint16Array; only?: Uint32Array; sort: number;
-  }): Selected;
+  fastSelect(h: unknown, p: SelectArgs): Selected;
   fastPrepare(h: unknown, p: {
     pids: Int32Array; rest?: string[]; pre?: string[]; post?: string[]; uids: Uint32Array; reasons: Uint8Array;
     netns?: string[]; unheld?: string[]; names?: { keys: Int32Array; names: string[] }; sep?: string;
@@ -48,6 +53,7 @@ interface Collected {
   handle: unknown;
   /** Each request's table, for issues (set here, not by the addon). */
   tables?: string[];
+  selected?: Selected;
   count: number;
   errors: Int32Array;
   malformed: Int32Array;
@@ -115,6 +121,23 @@ function stateMasks(f: Filter): { tcp: number; udp: number } {
   if (f.listening) return { tcp: stateBits(['LISTEN']), udp: stateBits(['UNCONN']) };
   const all = f.all ? SOCKET_STATES : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
   return { tcp: stateBits(all), udp: stateBits(all) };
+}
+
+/** What native select() is asked for a filter and sort (`hideTimeWait`: `list` asks for TIME_WAIT only to count what it leaves out). */
+function selectParams(filter: Filter, sort: SortKey | undefined, hideTimeWait = false): SelectArgs {
+  const protocols: readonly Protocol[] = filter.protocols ?? ['tcp', 'udp'];
+  const families: readonly Family[] = filter.families ?? ['ipv4', 'ipv6'];
+  const masks = stateMasks(filter);
+  if (hideTimeWait) {
+    const tw = ~(1 << STATE_NUMBER.get('TIME_WAIT')!);
+    masks.tcp &= tw;
+    masks.udp &= tw;
+  }
+  return {
+    tcpStates: masks.tcp, udpStates: masks.udp,
+    tcp: protocols.includes('tcp'), udp: protocols.includes('udp'), ipv4: families.includes('ipv4'), ipv6: families.includes('ipv6'),
+    ports: filter.ports ? Uint16Array.from(filter.ports) : undefined, sort: sort === undefined ? -1 : SORTS.indexOf(sort),
+  };
 }
 
 /** The kernel state mask the collector asks for (index.ts narrowing(), plus LISTEN for unaccepted connections). */
@@ -195,7 +218,7 @@ export class FastTable {
         ...r, part, fd: part === 0 ? -1 : channels[part - 1]!.descriptor, table: part === 0 ? r.table : `netns ${ref?.inode} ${r.table}`,
       })));
       const pids = opts.holders === false ? new Int32Array(0) : Int32Array.from(listPids(procRoot));
-      c = native.fastCollect({ procRoot, pids, threads: THREADS, requests });
+      c = native.fastCollect({ procRoot, pids, threads: THREADS, requests, select: selectParams(filter, sort, opts.hideTimeWait) });
       c.tables = requests.map((r) => r.table);
     } catch {
       return undefined; // netlink not usable, a namespace not entered: the collector says why
@@ -225,7 +248,7 @@ export class FastTable {
     if (!native) return undefined;
     const recorded = dumps.map((d) => ({ bytes: d.bytes, protocol: d.protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP, part: 0, seq: d.seq,
       table: `${d.protocol}${d.family === 'ipv6' ? '6' : ''}` }));
-    const c = native.fastCollect({ recorded, recordedScan: scan });
+    const c = native.fastCollect({ recorded, recordedScan: scan, select: selectParams(filter, sort) });
     return FastTable.finish(native, c, recorded, filter, sort, {
       procRoot: '/proc', euid: 0, netns: [netns], holder: (pid) => holders.get(pid) ?? { pid, fd: 0 },
       processIssues: () => [], uidsOf: () => new Set(), seesAll: () => true,
@@ -239,20 +262,7 @@ export class FastTable {
     uidsOf(pids: number[]): Set<number> | undefined; seesAll(): boolean;
   }): FastTable | undefined {
     const t = new FastTable(native, c.handle, env.netns, env.euid);
-    const protocols: readonly Protocol[] = filter.protocols ?? ['tcp', 'udp'];
-    const families: readonly Family[] = filter.families ?? ['ipv4', 'ipv6'];
-    const masks = stateMasks(filter);
-    if (env.hideTimeWait) {
-      // `list` asks for TIME_WAIT (all) only to say how many it leaves out.
-      const tw = ~(1 << STATE_NUMBER.get('TIME_WAIT')!);
-      masks.tcp &= tw;
-      masks.udp &= tw;
-    }
-    const sel = native.fastSelect(c.handle, {
-      tcpStates: masks.tcp, udpStates: masks.udp,
-      tcp: protocols.includes('tcp'), udp: protocols.includes('udp'), ipv4: families.includes('ipv4'), ipv6: families.includes('ipv6'),
-      ports: filter.ports ? Uint16Array.from(filter.ports) : undefined, sort: sort === undefined ? -1 : SORTS.indexOf(sort),
-    });
+    const sel = c.selected ?? native.fastSelect(c.handle, selectParams(filter, sort, env.hideTimeWait));
     t.rows = sel.rows;
     t.timeWait = sel.timeWait;
     t.ports = sel.ports;
@@ -322,9 +332,7 @@ export class FastTable {
   /** Narrow the rows to these records (FastRows.index) and sort them by `sort`, or keep their order. */
   reselect(only: Uint32Array, sort: SortKey | undefined): void {
     // (The rows stay in the namespaces they were in: foreignRows is the whole table's.)
-    const all = stateBits(SOCKET_STATES);
-    const sel = this.native.fastSelect(this.handle, { tcpStates: all, udpStates: all, tcp: true, udp: true, ipv4: true, ipv6: true, only,
-      sort: sort === undefined ? -1 : SORTS.indexOf(sort) });
+    const sel = this.native.fastSelect(this.handle, { ...selectParams({ all: true }, sort), only });
     this.rows = sel.rows;
   }
 
