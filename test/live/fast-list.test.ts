@@ -79,6 +79,12 @@ test('list and port: the native table and the Socket objects write the same byte
   ];
   // The free port was free when the scene started; another program may take it since: both roads must agree either way.
   await sameBothWays(runs, (args) => (args.includes(String(m['free'])) ? undefined : 0));
+  // Without the addon at all (the JavaScript scan and the npm netlink socket): the same answer again.
+  for (const args of [['list', '-a', '--port', port, '--json'], ['port', port]]) {
+    const fast = await runCli(args);
+    const js = await runCli(args, { env: { SOCKSCOPE_NATIVE: '0' } });
+    assert.equal(noTimers(js.stdout), noTimers(fast.stdout), `${args.join(' ')} without the addon`);
+  }
   // What the rows say, so that two equally wrong answers cannot pass.
   const rows = JSON.parse((await runCli(['list', '-a', '--port', port, '--json'])).stdout) as
     { protocol: string; state: string; localPort: number; holders: { pid: number; fd: number }[]; unheldReason?: string }[];
