@@ -25,6 +25,9 @@
 #include <memory>
 #include <vector>
 
+// native/live.cc: the live table's netlink dump (diagOpen, diagDump, diagClose).
+void RegisterLive(napi_env env, napi_value exports);
+
 namespace {
 
 // Cancellation is per scan: each background scan owns a flag, shared (by
@@ -532,6 +535,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "netnsDump", d);
   napi_create_function(env, "netnsClose", NAPI_AUTO_LENGTH, NetnsClose, nullptr, &c);
   napi_set_named_property(env, exports, "netnsClose", c);
+  RegisterLive(env, exports);
   return exports;
 }
 

@@ -29,6 +29,7 @@ import {
   decodeRecord, encodeDumpRequest,
 } from './codec.js';
 import { SockDiagChannel } from './transport.js';
+import { NativeDiagChannel, diagNative } from './native-channel.js';
 import { DestroyListener, type ClosedRecord } from './destroy-events.js';
 
 const HDR = 16;
@@ -139,6 +140,16 @@ export function cookieOfSocket(s: object): [number, number] | undefined {
 /** What the table needs of a netlink channel (tests hand it recorded replies). */
 export type LiveChannel = Pick<SockDiagChannel, 'request' | 'close'>;
 
+/**
+ * Our namespace's channel: through the native addon when it is built (whole
+ * replies read on a worker thread into one reused buffer), else the npm
+ * `netlink` socket with 32 KiB reads.
+ */
+export function openLiveChannel(): LiveChannel {
+  if (diagNative()) return NativeDiagChannel.open();
+  return new SockDiagChannel({ bulk: true });
+}
+
 /** Reads the table over one long-lived netlink channel, reusing unchanged records. */
 export class LiveSockDiag {
   private channel: LiveChannel | undefined;
@@ -156,7 +167,7 @@ export class LiveSockDiag {
   /** Heard while counters are read: the sockets destroyed between two reads, with their last counters. */
   private destroyed: DestroyListener | undefined;
 
-  constructor(private readonly openChannel: () => LiveChannel = () => new SockDiagChannel({ bulk: true }),
+  constructor(private readonly openChannel: () => LiveChannel = openLiveChannel,
     /** null: never listen (tests that hand recorded replies). */
     private readonly openDestroyed: (() => DestroyListener) | null = () => new DestroyListener()) {}
 
