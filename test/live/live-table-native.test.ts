@@ -136,3 +136,30 @@ test('live table, native channel: closed while a read runs, the read still settl
   await reading.then(() => undefined, () => undefined);
   await assert.rejects(channel.request(Buffer.alloc(72), () => true), /closed/);
 });
+
+test('live table: TCP of both families in one dump (the kernel\'s compat request) lists what one dump per family lists', { timeout: 30_000 }, async (t) => {
+  // A listener on ::1 with a connection, beside the IPv4 scene: both families have sockets of ours.
+  const { port, clients } = await scene(t, 3);
+  const accepted6: NetSocket[] = [];
+  const server6 = createServer((s) => accepted6.push(s));
+  await new Promise<void>((resolve) => server6.listen(0, '::1', resolve));
+  const port6 = (server6.address() as { port: number }).port;
+  const c6 = connect(port6, '::1');
+  t.after(() => { c6.destroy(); for (const s of accepted6) s.destroy(); server6.close(); });
+  await new Promise<void>((resolve, reject) => { c6.once('connect', resolve); c6.once('error', reject); });
+  await eventually('accepted on ::1', () => assert.equal(accepted6.length, 1));
+  const both = { protocols: ['tcp'] as const, families: ['ipv4', 'ipv6'] as const, states: OPTS.states };
+  const compat = NativeDiagChannel.open();
+  const oneWalk = new LiveSockDiag(() => compat, null);
+  // The same channel without the capability: asked per family.
+  const perFamily = new LiveSockDiag(() => ({ request: (req, on) => compat.request(req, on), close: () => undefined }), null);
+  t.after(() => { oneWalk.close(); perFamily.close(); });
+  const mine6 = (s: RawSocket): boolean => s.localAddress === '::1' && s.remoteAddress !== '127.0.0.1' &&
+    ((s.localPort === port6 && (s.remotePort === 0 || s.remotePort === c6.localPort)) || (s.localPort === c6.localPort && s.remotePort === port6));
+  const pick = (r: LiveTableRead): string[] => r.sockets.filter((s) => ours(s, port, clients) || mine6(s)).map(row);
+  const a = await oneWalk.read({ ...both, ports: [port, port6] });
+  const b = await perFamily.read({ ...both, ports: [port, port6] });
+  assert.equal(pick(a).length, 7 + 3, pick(a).join('\n'));
+  assert.deepEqual(pick(a), pick(b));
+  assert.deepEqual(a.issues, []);
+});

@@ -31,9 +31,12 @@ import {
 import { SockDiagChannel } from './transport.js';
 import { NativeDiagChannel, diagNative } from './native-channel.js';
 import { DestroyListener, type ClosedRecord } from './destroy-events.js';
+import { compatRequest } from '../netns/table.js';
 
 const HDR = 16;
 const MSG = 72;
+/** nlmsg_type of the old TCP-only dump request, which its replies carry too (include/uapi/linux/inet_diag.h). */
+const TCPDIAG_GETSOCK = 18;
 
 /** What one socket looked like last time, to tell "unchanged" on raw bytes. */
 interface Seen {
@@ -137,8 +140,13 @@ export function cookieOfSocket(s: object): [number, number] | undefined {
   return COOKIES.get(s);
 }
 
-/** What the table needs of a netlink channel (tests hand it recorded replies). */
-export type LiveChannel = Pick<SockDiagChannel, 'request' | 'close'>;
+/**
+ * What the table needs of a netlink channel (tests hand it recorded replies).
+ * `compatTcp`: the channel talks to a kernel, which answers the old
+ * TCPDIAG_GETSOCK request (both TCP families in one walk); a channel without
+ * it is asked one family at a time.
+ */
+export type LiveChannel = Pick<SockDiagChannel, 'request' | 'close'> & { readonly compatTcp?: boolean };
 
 /**
  * Our namespace's channel: through the native addon when it is built (whole
@@ -213,7 +221,15 @@ export class LiveSockDiag {
     let decoded = 0;
     try {
       for (const protocol of opts.protocols) {
-        for (const family of opts.families) {
+        let families = opts.families;
+        if (protocol === 'tcp' && families.includes('ipv4') && families.includes('ipv6') && this.channel.compatTcp && !this.compatRefused) {
+          const r = await this.dumpCompat(opts, gen, out, counters);
+          if (r >= 0) {
+            decoded += r;
+            families = [];
+          }
+        }
+        for (const family of families) {
           const seq = (seqCounter = (seqCounter + 1) >>> 0);
           const req = encodeDumpRequest({
             family: family === 'ipv4' ? AF_INET : AF_INET6,
@@ -267,8 +283,51 @@ export class LiveSockDiag {
     this.destroyed = undefined;
   }
 
-  private chunk(buf: Buffer, protocol: Protocol, seq: number, gen: number, out: RawSocket[], counters?: TrafficCounters):
-    { done: boolean; errno?: number; decoded: number } {
+  /** The kernel refused the compat request once: not asked again. */
+  private compatRefused = false;
+
+  /**
+   * TCP of both families in one dump: the old TCPDIAG_GETSOCK request, which
+   * the kernel answers with AF_UNSPEC (net/ipv4/inet_diag.c,
+   * inet_diag_dump_compat), one walk of the TCP hash instead of two (on 100k
+   * IPv4 sockets, the IPv6 walk alone cost 14 ms of kernel time a tick). The
+   * records come in hash order, both families mixed: the IPv6 ones are put
+   * after the IPv4 ones, each family in its own order, so the read lists
+   * exactly what the two v2 dumps would. Returns the records decoded, or -1
+   * when the kernel refused the request (then the v2 dumps are made).
+   */
+  private async dumpCompat(opts: LiveTableOptions, gen: number, out: RawSocket[], counters: TrafficCounters | undefined): Promise<number> {
+    const seq = (seqCounter = (seqCounter + 1) >>> 0);
+    const v2 = encodeDumpRequest({ family: AF_INET, protocol: IPPROTO_TCP, states: opts.states, ports: opts.ports, seq });
+    if (counters) v2[HDR + 2] = v2[HDR + 2]! | (1 << (INET_DIAG_INFO - 1));
+    const v6: RawSocket[] = [];
+    const counters6: TrafficCounters | undefined = counters ? { acked: [], received: [], drops: [], cookie: [] } : undefined;
+    const mark = out.length;
+    let errno: number | undefined;
+    let decoded = 0;
+    await this.channel!.request(compatRequest(v2), (chunk) => {
+      const r = this.chunk(chunk, 'tcp', seq, gen, out, counters, v6, counters6);
+      decoded += r.decoded;
+      if (r.errno !== undefined) errno = r.errno;
+      return r.done;
+    });
+    if (errno !== undefined && out.length === mark && v6.length === 0) {
+      this.compatRefused = true;
+      return -1;
+    }
+    for (const s of v6) out.push(s);
+    if (counters && counters6) {
+      for (const k of ['acked', 'received', 'drops', 'cookie'] as const) for (const x of counters6[k]) counters[k].push(x);
+    }
+    return decoded;
+  }
+
+  /**
+   * One reply datagram (or several). With `v6`, a compat reply: its IPv6
+   * records (and their counters) go there, the IPv4 ones to `out`.
+   */
+  private chunk(buf: Buffer, protocol: Protocol, seq: number, gen: number, out: RawSocket[], counters?: TrafficCounters,
+    v6?: RawSocket[], counters6?: TrafficCounters): { done: boolean; errno?: number; decoded: number } {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let off = 0;
     let done = false;
@@ -284,12 +343,14 @@ export class LiveSockDiag {
           const e = len >= HDR + 4 ? dv.getInt32(off + HDR, true) : -22;
           if (e !== 0) errno = e;
           done = true;
-        } else if (type === SOCK_DIAG_BY_FAMILY && len >= HDR + MSG) {
+        } else if ((type === SOCK_DIAG_BY_FAMILY || (v6 && type === TCPDIAG_GETSOCK)) && len >= HDR + MSG) {
           const r = this.record(buf, dv, off + HDR, protocol, gen);
           if (r) {
-            out.push(r);
+            const second = v6 !== undefined && buf[off + HDR] === AF_INET6;
+            (second ? v6 : out).push(r);
             if (this.fresh) decoded++;
-            if (counters) readCounters(dv, off + HDR, off + len, counters);
+            const c = second ? counters6 : counters;
+            if (c) readCounters(dv, off + HDR, off + len, c);
           }
         }
       }

@@ -38,6 +38,8 @@ export class NativeDiagChannel {
   private buf: Buffer;
   private busy = false;
   private closed = false;
+  /** A kernel is on the other end: it answers TCPDIAG_GETSOCK (see LiveChannel). */
+  readonly compatTcp = true;
   /** The kernel answered the last request past the 512 MiB the addon keeps (the rest was read and dropped). */
   truncated = false;
 
