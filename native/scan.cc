@@ -30,6 +30,8 @@
 namespace fastpath {
 void Register(napi_env env, napi_value exports);
 }
+// native/live.cc: the live table's netlink dump (diagOpen, diagDump, diagClose).
+void RegisterLive(napi_env env, napi_value exports);
 
 namespace {
 
@@ -527,6 +529,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_create_function(env, "netnsClose", NAPI_AUTO_LENGTH, NetnsClose, nullptr, &c);
   napi_set_named_property(env, exports, "netnsClose", c);
   fastpath::Register(env, exports);
+  RegisterLive(env, exports);
   return exports;
 }
 

@@ -256,6 +256,8 @@ export class LiveCollector {
     const total = segments.reduce((n, seg) => n + seg.raw.length, 0);
     const sockets: Socket[] = new Array(total);
     const touched = this.tracker.touched;
+    // Most ticks change no holder: no lookup per socket then.
+    const noneTouched = touched.size === 0;
     let listenerCount = 0;
     const listenersOf = segments.map((seg) => {
       const l = listenersByPort(seg.raw);
@@ -277,7 +279,7 @@ export class LiveCollector {
         // always new; it carries the parser's own empty holder list, not FRESH.)
         const fresh = !seg.table || r.holders === LiveSockDiag.FRESH || r.holders === undefined;
         // The common case: last tick's object, its holders untouched by this refresh.
-        if (!fresh && !touched.has(r.inode) && (r.holders.length > 0 || (sameContext && r.inode !== 0))) {
+        if (!fresh && (noneTouched || !touched.has(r.inode)) && (r.holders.length > 0 || (sameContext && r.inode !== 0))) {
           sockets[k++] = r;
           continue;
         }

@@ -65,6 +65,9 @@ let seqCounter = 0x6e730000;
 
 /** A sock_diag socket inside one namespace (the live collector keeps it open between ticks). */
 export class NetnsChannel {
+  /** A kernel is on the other end: it answers TCPDIAG_GETSOCK (see LiveChannel in sockdiag/live-table.ts). */
+  readonly compatTcp = true;
+
   private constructor(private readonly native: NetnsNative, private fd: number) {}
 
   /**

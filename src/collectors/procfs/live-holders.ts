@@ -56,6 +56,9 @@ export class HolderTracker {
   private exitedRecently: number[] = [];
   private rotation: number[] = [];
   private cursor = 0;
+  /** Refreshes since the current round of the rotation began, and the fds it has read. */
+  private roundRefreshes = 0;
+  private roundFds = 0;
   private known = false;
   /** Inodes whose holder list changed in the latest refresh. */
   readonly touched = new Set<number>();
@@ -135,23 +138,32 @@ export class HolderTracker {
     for (const inode of gone) {
       for (const h of this.byInode.get(inode) ?? NONE) toScan.add(h.pid);
     }
-    // The rotation: a slice of the fds of the machine per refresh.
+    // The rotation: every process read again once per `fullEverySeconds`, at
+    // the pace of the fds due so far in this round (at least 2000 a refresh).
+    // A process is read whole, so a big one runs ahead of the pace and the
+    // next refreshes read nothing until the pace catches up: a round reads
+    // the machine's fds once, where a fixed share per refresh, overshot by
+    // every big process, read them about twice (100k fds in 10 processes:
+    // 10k a refresh instead of 5k). The round ends on time all the same: at
+    // its last refresh every fd is due.
     let rotated = false;
     if (this.known) {
-      const budget = Math.max(2000, Math.ceil(total * this.opts.intervalSeconds / this.opts.fullEverySeconds));
-      let used = 0;
-      for (let guard = 0; used < budget && guard < pids.length + 1; guard++) {
-        if (this.cursor >= this.rotation.length) {
-          if (this.rotation.length) rotated = true;
-          this.rotation = pids.slice();
-          this.cursor = 0;
-          if (rotated) break;
-        }
+      if (this.cursor >= this.rotation.length) {
+        this.rotation = pids.slice();
+        this.cursor = 0;
+        this.roundRefreshes = 0;
+        this.roundFds = 0;
+      }
+      const perRound = Math.max(1, Math.floor(this.opts.fullEverySeconds / this.opts.intervalSeconds));
+      this.roundRefreshes++;
+      const due = Math.max(2000 * this.roundRefreshes, Math.ceil(total * this.roundRefreshes / perRound));
+      while (this.roundFds < due && this.cursor < this.rotation.length) {
         const pid = this.rotation[this.cursor++]!;
         if (!alive.has(pid)) continue;
         toScan.add(pid);
-        used += this.fdCount.get(pid) || 1;
+        this.roundFds += this.fdCount.get(pid) || 1;
       }
+      rotated = this.rotation.length > 0 && this.cursor >= this.rotation.length;
     }
     this.known = true;
     let scannedFds = 0;

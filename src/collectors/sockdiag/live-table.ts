@@ -29,30 +29,39 @@ import {
   decodeRecord, encodeDumpRequest,
 } from './codec.js';
 import { SockDiagChannel } from './transport.js';
+import { NativeDiagChannel, diagNative } from './native-channel.js';
 import { DestroyListener, type ClosedRecord } from './destroy-events.js';
+import { compatRequest } from '../netns/table.js';
 
 const HDR = 16;
 const MSG = 72;
+/** nlmsg_type of the old TCP-only dump request, which its replies carry too (include/uapi/linux/inet_diag.h). */
+const TCPDIAG_GETSOCK = 18;
 
-/** What one socket looked like last time, to tell "unchanged" on raw bytes. */
-interface Seen {
-  sock: RawSocket;
-  /**
-   * The record's bytes 4..43, as ten u32 words: ports, source and destination
-   * addresses (four words each) and interface. Compared whole: a socket is
-   * unchanged only if its full tuple is.
-   */
-  tuple: Uint32Array;
-  /** state | timer kind << 8 | retransmits << 16 */
-  flags: number;
-  rq: number;
-  wq: number;
-  /** Which read saw it last (entries not seen in the latest read are dropped). */
-  gen: number;
-  /** idiag_cookie, low and high u32: constant for the life of a socket, unique among live ones. */
-  cookieLo: number;
-  cookieHi: number;
-}
+/**
+ * What each socket looked like last time, to tell "unchanged" on raw bytes,
+ * is kept in flat arrays by slot (one slot per socket), not in an object per
+ * socket: the comparison of 100k records a tick then reads one 64-byte run
+ * of words per record, in the order the records come, instead of chasing an
+ * entry, its tuple array and the socket object through the heap. A slot's
+ * words (SLOT_WORDS):
+ *   0 inode, 1 flags (state | timer kind << 8 | retransmits << 16 | IPv6 << 24 | UDP << 25),
+ *   2 rqueue, 3 wqueue, 4-5 cookie (idiag_cookie, low and high u32: constant
+ *   for the life of a socket, unique among live ones), 6-15 the record's bytes
+ *   4..43 as ten u32 words: ports, source and destination addresses (four
+ *   words each) and interface, compared whole (a socket is unchanged only if
+ *   its full tuple is).
+ * Beside them: the socket object handed out for the slot, and which read saw
+ * it last (slots not seen in the latest read are freed).
+ */
+const SLOT_WORDS = 16;
+const W_INODE = 0;
+const W_FLAGS = 1;
+const W_RQ = 2;
+const W_WQ = 3;
+const W_COOKIE_LO = 4;
+const W_COOKIE_HI = 5;
+const W_TUPLE = 6;
 
 /** Offset of the tuple in inet_diag_msg, and its length in u32 words (sport..idiag_if). */
 const TUPLE_AT = 4;
@@ -68,12 +77,6 @@ export function tupleHash(dv: DataView, p: number, family: number, protocol: Pro
   let h = 0x811c9dc5 ^ family ^ (protocol === 'tcp' ? 0 : 0x100);
   for (let i = 0; i < TUPLE_WORDS; i++) h = Math.imul(h ^ dv.getUint32(p + TUPLE_AT + 4 * i, true), 16777619);
   return h >>> 0;
-}
-
-function sameTuple(e: Seen, dv: DataView, p: number): boolean {
-  const t = e.tuple;
-  for (let i = 0; i < TUPLE_WORDS; i++) if (t[i] !== dv.getUint32(p + TUPLE_AT + 4 * i, true)) return false;
-  return true;
 }
 
 export interface LiveTableOptions {
@@ -136,19 +139,51 @@ export function cookieOfSocket(s: object): [number, number] | undefined {
   return COOKIES.get(s);
 }
 
-/** What the table needs of a netlink channel (tests hand it recorded replies). */
-export type LiveChannel = Pick<SockDiagChannel, 'request' | 'close'>;
+/**
+ * What the table needs of a netlink channel (tests hand it recorded replies).
+ * `compatTcp`: the channel talks to a kernel, which answers the old
+ * TCPDIAG_GETSOCK request (both TCP families in one walk); a channel without
+ * it is asked one family at a time.
+ */
+export type LiveChannel = Pick<SockDiagChannel, 'request' | 'close'> & { readonly compatTcp?: boolean };
+
+/**
+ * Our namespace's channel: through the native addon when it is built (whole
+ * replies read on a worker thread into one reused buffer), else the npm
+ * `netlink` socket with 32 KiB reads.
+ */
+export function openLiveChannel(): LiveChannel {
+  if (diagNative()) return NativeDiagChannel.open();
+  return new SockDiagChannel({ bulk: true });
+}
 
 /** Reads the table over one long-lived netlink channel, reusing unchanged records. */
 export class LiveSockDiag {
   private channel: LiveChannel | undefined;
-  private seen = new Map<number, Seen>();
+  /** Slot of each socket with an inode, by inode. */
+  private seen = new Map<number, number>();
   /**
    * Sockets without an inode (TIME_WAIT, not yet accepted), by tupleHash: one
-   * entry, or several when hashes collide (or one tuple is briefly held by two
+   * slot, or several when hashes collide (or one tuple is briefly held by two
    * sockets, a TIME_WAIT and its successor). Identity is full tuple + cookie.
    */
-  private seenNoInode = new Map<number, Seen | Seen[]>();
+  private seenNoInode = new Map<number, number | number[]>();
+  /** The slots (see SLOT_WORDS), the socket object of each, the read that saw each last. */
+  private words = new Uint32Array(1024 * SLOT_WORDS);
+  private socks: (RawSocket | undefined)[] = [];
+  private gens = new Uint32Array(1024);
+  private freeSlots: number[] = [];
+  private slotCount = 0;
+  /**
+   * The slot whose record came next after each slot's in the last read (and
+   * the first one's): reads list the sockets mostly in the same order, so a
+   * record's slot is guessed from the one before it, checked by inode, before
+   * the map is asked. A socket that came or went costs a guess or two, not
+   * the rest of the read.
+   */
+  private succ = new Int32Array(1024).fill(-1);
+  private firstSlot = -1;
+  private lastSlot = -1;
   private gen = 0;
   /** First record of every dump is decoded here, marked so the caller can tell it is new. */
   static readonly FRESH: Socket['holders'] = NO_HOLDERS;
@@ -156,42 +191,74 @@ export class LiveSockDiag {
   /** Heard while counters are read: the sockets destroyed between two reads, with their last counters. */
   private destroyed: DestroyListener | undefined;
 
-  constructor(private readonly openChannel: () => LiveChannel = () => new SockDiagChannel({ bulk: true }),
+  constructor(private readonly openChannel: () => LiveChannel = openLiveChannel,
     /** null: never listen (tests that hand recorded replies). */
     private readonly openDestroyed: (() => DestroyListener) | null = () => new DestroyListener()) {}
 
   /** The kernel's cookie of the socket with this inode, as of the latest read. */
   cookieOf(inode: number): [number, number] | undefined {
-    const e = this.seen.get(inode);
-    return e ? [e.cookieLo, e.cookieHi] : undefined;
+    const slot = this.seen.get(inode);
+    return slot === undefined ? undefined : this.cookieAt(slot);
   }
 
   /** The kernel's cookie of a socket of the latest read, with or without an inode (a search for the latter: for one action, not per row). */
   cookieOfSocket(s: RawSocket): [number, number] | undefined {
     if (s.inode !== 0) {
-      const e = this.seen.get(s.inode);
-      return e && e.sock === s ? [e.cookieLo, e.cookieHi] : undefined;
+      const slot = this.seen.get(s.inode);
+      return slot !== undefined && this.socks[slot] === s ? this.cookieAt(slot) : undefined;
     }
     // The object itself, or a copy of it (the collector attaches reasons to copies).
     const same = (x: RawSocket): boolean => x === s || (x.protocol === s.protocol && x.family === s.family && x.state === s.state &&
       x.localPort === s.localPort && x.remotePort === s.remotePort && x.localAddress === s.localAddress && x.remoteAddress === s.remoteAddress);
     for (const v of this.seenNoInode.values()) {
-      for (const e of Array.isArray(v) ? v : [v]) if (same(e.sock)) return [e.cookieLo, e.cookieHi];
+      for (const slot of Array.isArray(v) ? v : [v]) if (same(this.socks[slot]!)) return this.cookieAt(slot);
     }
     return undefined;
+  }
+
+  private cookieAt(slot: number): [number, number] {
+    const w = slot * SLOT_WORDS;
+    return [this.words[w + W_COOKIE_LO]!, this.words[w + W_COOKIE_HI]!];
   }
 
   /** Put `next` in place of `prev` (same socket, holders attached) so the next read hands it back. */
   replace(prev: RawSocket, next: RawSocket): void {
     const c = COOKIES.get(prev);
     if (c) COOKIES.set(next, c);
-    const e = prev.inode !== 0 ? this.seen.get(prev.inode) : undefined;
-    if (e && e.sock === prev) e.sock = next;
+    const slot = prev.inode !== 0 ? this.seen.get(prev.inode) : undefined;
+    if (slot !== undefined && this.socks[slot] === prev) this.socks[slot] = next;
+  }
+
+  private allocSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    const slot = this.slotCount++;
+    if (slot >= this.gens.length) {
+      const words = new Uint32Array(this.words.length * 2);
+      words.set(this.words);
+      this.words = words;
+      const gens = new Uint32Array(this.gens.length * 2);
+      gens.set(this.gens);
+      this.gens = gens;
+      const succ = new Int32Array(this.succ.length * 2).fill(-1);
+      succ.set(this.succ);
+      this.succ = succ;
+    }
+    return slot;
+  }
+
+  private freeSlot(slot: number): void {
+    this.socks[slot] = undefined;
+    // No inode: a stale guess from lastOrder can never match it.
+    this.words[slot * SLOT_WORDS + W_INODE] = 0;
+    this.gens[slot] = 0;
+    this.freeSlots.push(slot);
   }
 
   async read(opts: LiveTableOptions): Promise<LiveTableRead> {
     this.channel ??= this.openChannel();
     const gen = ++this.gen;
+    this.lastSlot = -1;
     const out: RawSocket[] = [];
     const issues: ScanIssue[] = [];
     const refused: LiveTableRead['refused'] = [];
@@ -202,7 +269,15 @@ export class LiveSockDiag {
     let decoded = 0;
     try {
       for (const protocol of opts.protocols) {
-        for (const family of opts.families) {
+        let families = opts.families;
+        if (protocol === 'tcp' && families.includes('ipv4') && families.includes('ipv6') && this.channel.compatTcp && !this.compatRefused) {
+          const r = await this.dumpCompat(opts, gen, out, counters);
+          if (r >= 0) {
+            decoded += r;
+            families = [];
+          }
+        }
+        for (const family of families) {
           const seq = (seqCounter = (seqCounter + 1) >>> 0);
           const req = encodeDumpRequest({
             family: family === 'ipv4' ? AF_INET : AF_INET6,
@@ -230,17 +305,31 @@ export class LiveSockDiag {
       throw e;
     }
     // Forget sockets that were not seen in this read: memory stays bounded by the table.
+    // (forEach: a for-of over the map's entries would make a pair per socket, 100k a tick.)
     const gone: number[] = [];
-    for (const [k, v] of this.seen) if (v.gen !== gen) { this.seen.delete(k); gone.push(k); }
-    for (const [k, v] of this.seenNoInode) {
+    const gens = this.gens;
+    this.seen.forEach((slot, inode) => {
+      if (gens[slot] === gen) return;
+      this.seen.delete(inode);
+      this.freeSlot(slot);
+      gone.push(inode);
+    });
+    this.seenNoInode.forEach((v, k) => {
       if (!Array.isArray(v)) {
-        if (v.gen !== gen) this.seenNoInode.delete(k);
-        continue;
+        if (gens[v] !== gen) {
+          this.seenNoInode.delete(k);
+          this.freeSlot(v);
+        }
+        return;
       }
-      const kept = v.filter((e) => e.gen === gen);
+      const kept: number[] = [];
+      for (const slot of v) {
+        if (gens[slot] === gen) kept.push(slot);
+        else this.freeSlot(slot);
+      }
       if (kept.length === 0) this.seenNoInode.delete(k);
       else this.seenNoInode.set(k, kept.length === 1 ? kept[0]! : kept);
-    }
+    });
     if (counters && this.destroyed) {
       if (this.destroyed.failed === undefined) counters.closed = this.destroyed.drain();
       else counters.closedFailed = this.destroyed.failed;
@@ -256,8 +345,51 @@ export class LiveSockDiag {
     this.destroyed = undefined;
   }
 
-  private chunk(buf: Buffer, protocol: Protocol, seq: number, gen: number, out: RawSocket[], counters?: TrafficCounters):
-    { done: boolean; errno?: number; decoded: number } {
+  /** The kernel refused the compat request once: not asked again. */
+  private compatRefused = false;
+
+  /**
+   * TCP of both families in one dump: the old TCPDIAG_GETSOCK request, which
+   * the kernel answers with AF_UNSPEC (net/ipv4/inet_diag.c,
+   * inet_diag_dump_compat), one walk of the TCP hash instead of two (on 100k
+   * IPv4 sockets, the IPv6 walk alone cost 14 ms of kernel time a tick). The
+   * records come in hash order, both families mixed: the IPv6 ones are put
+   * after the IPv4 ones, each family in its own order, so the read lists
+   * exactly what the two v2 dumps would. Returns the records decoded, or -1
+   * when the kernel refused the request (then the v2 dumps are made).
+   */
+  private async dumpCompat(opts: LiveTableOptions, gen: number, out: RawSocket[], counters: TrafficCounters | undefined): Promise<number> {
+    const seq = (seqCounter = (seqCounter + 1) >>> 0);
+    const v2 = encodeDumpRequest({ family: AF_INET, protocol: IPPROTO_TCP, states: opts.states, ports: opts.ports, seq });
+    if (counters) v2[HDR + 2] = v2[HDR + 2]! | (1 << (INET_DIAG_INFO - 1));
+    const v6: RawSocket[] = [];
+    const counters6: TrafficCounters | undefined = counters ? { acked: [], received: [], drops: [], cookie: [] } : undefined;
+    const mark = out.length;
+    let errno: number | undefined;
+    let decoded = 0;
+    await this.channel!.request(compatRequest(v2), (chunk) => {
+      const r = this.chunk(chunk, 'tcp', seq, gen, out, counters, v6, counters6);
+      decoded += r.decoded;
+      if (r.errno !== undefined) errno = r.errno;
+      return r.done;
+    });
+    if (errno !== undefined && out.length === mark && v6.length === 0) {
+      this.compatRefused = true;
+      return -1;
+    }
+    for (const s of v6) out.push(s);
+    if (counters && counters6) {
+      for (const k of ['acked', 'received', 'drops', 'cookie'] as const) for (const x of counters6[k]) counters[k].push(x);
+    }
+    return decoded;
+  }
+
+  /**
+   * One reply datagram (or several). With `v6`, a compat reply: its IPv6
+   * records (and their counters) go there, the IPv4 ones to `out`.
+   */
+  private chunk(buf: Buffer, protocol: Protocol, seq: number, gen: number, out: RawSocket[], counters?: TrafficCounters,
+    v6?: RawSocket[], counters6?: TrafficCounters): { done: boolean; errno?: number; decoded: number } {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let off = 0;
     let done = false;
@@ -273,12 +405,14 @@ export class LiveSockDiag {
           const e = len >= HDR + 4 ? dv.getInt32(off + HDR, true) : -22;
           if (e !== 0) errno = e;
           done = true;
-        } else if (type === SOCK_DIAG_BY_FAMILY && len >= HDR + MSG) {
+        } else if ((type === SOCK_DIAG_BY_FAMILY || (v6 && type === TCPDIAG_GETSOCK)) && len >= HDR + MSG) {
           const r = this.record(buf, dv, off + HDR, protocol, gen);
           if (r) {
-            out.push(r);
+            const second = v6 !== undefined && buf[off + HDR] === AF_INET6;
+            (second ? v6 : out).push(r);
             if (this.fresh) decoded++;
-            if (counters) readCounters(dv, off + HDR, off + len, counters);
+            const c = second ? counters6 : counters;
+            if (c) readCounters(dv, off + HDR, off + len, c);
           }
         }
       }
@@ -290,64 +424,99 @@ export class LiveSockDiag {
   /** Whether the last record() decoded afresh (a field, not a returned pair: no allocation per record). */
   private fresh = false;
 
+  /** Whether the slot holds exactly this tuple (record at `p`). */
+  private sameTuple(slot: number, dv: DataView, p: number): boolean {
+    const w = this.words;
+    const at = slot * SLOT_WORDS + W_TUPLE;
+    for (let i = 0; i < TUPLE_WORDS; i++) if (w[at + i] !== dv.getUint32(p + TUPLE_AT + 4 * i, true)) return false;
+    return true;
+  }
+
+  private sameCookie(slot: number, lo: number, hi: number): boolean {
+    const at = slot * SLOT_WORDS;
+    return this.words[at + W_COOKIE_LO] === lo && this.words[at + W_COOKIE_HI] === hi;
+  }
+
   private record(buf: Buffer, dv: DataView, p: number, protocol: Protocol, gen: number): RawSocket | undefined {
     const family = buf[p]!;
     if (family !== AF_INET && family !== AF_INET6) return undefined;
     const kstate = buf[p + 1]!;
-    const flags = kstate | (buf[p + 2]! << 8) | (buf[p + 3]! << 16);
+    // Protocol and family are in the flags too: a slot matches only a record of its own table.
+    const flags = (kstate | (buf[p + 2]! << 8) | (buf[p + 3]! << 16) | (family === AF_INET6 ? 1 << 24 : 0) | (protocol === 'udp' ? 1 << 25 : 0)) >>> 0;
     const rq = dv.getUint32(p + 56, true);
     const wq = dv.getUint32(p + 60, true);
     const inode = dv.getUint32(p + 68, true);
     const cookieLo = dv.getUint32(p + 44, true);
     const cookieHi = dv.getUint32(p + 48, true);
+    const w = this.words;
     let h = 0;
-    let prev: Seen | undefined;
+    let prev = -1;
     if (inode !== 0) {
-      prev = this.seen.get(inode);
+      // The slot after the previous record's, as in the last read; else the map.
+      const guess = this.lastSlot >= 0 ? this.succ[this.lastSlot]! : this.firstSlot;
+      if (guess >= 0 && w[guess * SLOT_WORDS + W_INODE] === inode && this.socks[guess] !== undefined) prev = guess;
+      else prev = this.seen.get(inode) ?? -1;
     } else {
       // Without an inode the identity is the full tuple and the cookie.
       h = tupleHash(dv, p, family, protocol);
       const v = this.seenNoInode.get(h);
       if (v !== undefined) {
-        if (!Array.isArray(v)) prev = v.cookieLo === cookieLo && v.cookieHi === cookieHi && sameTuple(v, dv, p) ? v : undefined;
-        else prev = v.find((e) => e.cookieLo === cookieLo && e.cookieHi === cookieHi && sameTuple(e, dv, p));
+        if (!Array.isArray(v)) prev = this.sameCookie(v, cookieLo, cookieHi) && this.sameTuple(v, dv, p) ? v : -1;
+        else prev = v.find((e) => this.sameCookie(e, cookieLo, cookieHi) && this.sameTuple(e, dv, p)) ?? -1;
       }
     }
     // The same socket (inode or tuple, and cookie) already in this read: the
     // dump, which is not atomic, listed it twice (a bucket changed under it).
-    if (prev && prev.gen === gen && prev.cookieLo === cookieLo && prev.cookieHi === cookieHi && (inode !== 0 || sameTuple(prev, dv, p))) {
+    if (prev >= 0 && this.gens[prev] === gen && this.sameCookie(prev, cookieLo, cookieHi) && (inode !== 0 || this.sameTuple(prev, dv, p))) {
       this.fresh = false;
       return undefined;
     }
-    if (prev && prev.gen !== gen && prev.flags === flags && prev.rq === rq && prev.wq === wq && prev.cookieLo === cookieLo &&
-      prev.cookieHi === cookieHi && prev.sock.protocol === protocol && prev.sock.family === (family === AF_INET ? 'ipv4' : 'ipv6') &&
-      sameTuple(prev, dv, p)) {
-      prev.gen = gen;
-      this.fresh = false;
-      return prev.sock;
+    if (prev >= 0) {
+      const at = prev * SLOT_WORDS;
+      if (this.gens[prev] !== gen && w[at + W_FLAGS] === flags && w[at + W_RQ] === rq && w[at + W_WQ] === wq &&
+        w[at + W_COOKIE_LO] === cookieLo && w[at + W_COOKIE_HI] === cookieHi && this.sameTuple(prev, dv, p)) {
+        this.gens[prev] = gen;
+        this.follow(prev);
+        this.fresh = false;
+        return this.socks[prev];
+      }
     }
     // No attributes were asked for: the record ends with the fixed message.
     const sock = decodeRecord(buf, dv, p, p + 72, protocol);
     if (!sock) return undefined;
-    const tuple = new Uint32Array(TUPLE_WORDS);
-    for (let i = 0; i < TUPLE_WORDS; i++) tuple[i] = dv.getUint32(p + TUPLE_AT + 4 * i, true);
-    const entry: Seen = { sock, tuple, flags, rq, wq, gen, cookieLo, cookieHi };
+    // This socket's slot (prev: the same inode, or the same tuple and cookie), or a new one.
+    const slot = prev >= 0 ? prev : this.allocSlot();
+    const at = slot * SLOT_WORDS;
+    const words = this.words;
+    words[at + W_INODE] = inode;
+    words[at + W_FLAGS] = flags;
+    words[at + W_RQ] = rq;
+    words[at + W_WQ] = wq;
+    words[at + W_COOKIE_LO] = cookieLo;
+    words[at + W_COOKIE_HI] = cookieHi;
+    for (let i = 0; i < TUPLE_WORDS; i++) words[at + W_TUPLE + i] = dv.getUint32(p + TUPLE_AT + 4 * i, true);
+    this.socks[slot] = sock;
+    this.gens[slot] = gen;
+    this.follow(slot);
     COOKIES.set(sock, [cookieLo, cookieHi]);
     if (inode !== 0) {
-      this.seen.set(inode, entry);
-    } else {
-      // Replace this socket's entry (prev), or add one beside the others in the bucket.
+      this.seen.set(inode, slot);
+    } else if (prev < 0) {
+      // A slot beside the others in the bucket (prev's slot was reused in place).
       const v = this.seenNoInode.get(h);
-      if (v === undefined || v === prev) this.seenNoInode.set(h, entry);
-      else if (!Array.isArray(v)) this.seenNoInode.set(h, [v, entry]);
-      else {
-        const at = prev ? v.indexOf(prev) : -1;
-        if (at >= 0) v[at] = entry;
-        else v.push(entry);
-      }
+      if (v === undefined) this.seenNoInode.set(h, slot);
+      else if (!Array.isArray(v)) this.seenNoInode.set(h, [v, slot]);
+      else v.push(slot);
     }
     this.fresh = true;
     return sock;
+  }
+
+  /** `slot` came after the previous record's: the next read guesses so. */
+  private follow(slot: number): void {
+    if (this.lastSlot >= 0) this.succ[this.lastSlot] = slot;
+    else this.firstSlot = slot;
+    this.lastSlot = slot;
   }
 }
 

@@ -42,6 +42,8 @@ export interface ChannelOptions {
 
 /** One open NETLINK_SOCK_DIAG socket that runs requests one after another. */
 export class SockDiagChannel {
+  /** A kernel is on the other end: it answers TCPDIAG_GETSOCK (see LiveChannel in live-table.ts). */
+  readonly compatTcp = true;
   private readonly sock: RawSocketLike;
   private handler: ((msg: Buffer) => void) | undefined;
   private failure: ((err: Error) => void) | undefined;
