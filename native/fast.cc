@@ -365,6 +365,11 @@ struct Handle {
   std::string sep = ", ";
   uint32_t widths[6] = {0, 0, 0, 0, 0, 0};
   bool widthsSet = false;
+  // Bumped whenever `order` changes: the table cells widths() made are kept for chunk() while it holds.
+  uint64_t orderGen = 0;
+  uint64_t cellsGen = ~0ull;
+  std::string cellText;            // the first six cells of each chosen row, one after another
+  std::vector<uint32_t> cellOff;   // 7 offsets per row into cellText: each cell's start, then the end
 };
 
 void Finalize(napi_env, void* data, void*) { delete static_cast<Handle*>(data); }
@@ -509,6 +514,7 @@ uint32_t FilterRows(Handle* h, const SelectParams& sp) {
     return false;
   };
   h->order.clear();
+  h->orderGen++;
   uint32_t timeWait = 0;
   size_t n = sp.subset ? sp.only.size() : h->recs.size();
   for (size_t k = 0; k < n; k++) {
@@ -527,8 +533,11 @@ uint32_t FilterRows(Handle* h, const SelectParams& sp) {
 
 // The sort of model/sort.ts: the key, then protocol, local port, local address, remote address,
 // remote port, and the original order. Only the pid key needs the holders (after the join).
+// The sort of model/sort.ts: the key, then protocol, local port, local address, remote address,
+// remote port, and the original order. Only the pid key needs the holders (after the join).
 void SortRows(Handle* h, int key) {
   if (key < 0) return;
+  h->orderGen++;
   const std::vector<Rec>& R = h->recs;
   const std::vector<Triple>& T = h->holders;
   auto protoRank = [](const Rec& r) { return (r.proto == TCP ? 0 : 2) + (r.v6 ? 1 : 0); };
@@ -1013,6 +1022,7 @@ napi_value Prepare(napi_env env, napi_callback_info info) {
     h->reason[idx] = it == h->uidReason.end() ? (uint8_t)UNKNOWN : it->second;
   }
   h->widthsSet = false;
+  h->cellsGen = ~0ull;  // names may have changed: widths() makes the cells again
   return nullptr;
 }
 
@@ -1126,10 +1136,21 @@ napi_value Widths(napi_env env, napi_callback_info info) {
   if (!h) return Throw(env, "widths(handle)");
   uint32_t w[6] = {0, 0, 0, 0, 0, 0};
   std::string cells[6];
+  // The cells are kept for chunk(), which then only pads them (one formatting of each row, not two).
+  h->cellText.clear();
+  h->cellText.reserve(h->order.size() * 64);
+  h->cellOff.resize(h->order.size() * 7);
+  uint32_t* off = h->cellOff.data();
   for (uint32_t idx : h->order) {
     Cells(*h, h->recs[idx], cells);
-    for (int k = 0; k < 6; k++) if (cells[k].size() > w[k]) w[k] = (uint32_t)cells[k].size();
+    for (int k = 0; k < 6; k++) {
+      if (cells[k].size() > w[k]) w[k] = (uint32_t)cells[k].size();
+      *off++ = (uint32_t)h->cellText.size();
+      h->cellText.append(cells[k]);
+    }
+    *off++ = (uint32_t)h->cellText.size();
   }
+  h->cellsGen = h->orderGen;
   void* data;
   napi_value ab, arr;
   napi_create_arraybuffer(env, sizeof w, &data, &ab);
@@ -1138,13 +1159,28 @@ napi_value Widths(napi_env env, napi_callback_info info) {
   return arr;
 }
 
-void TableRow(const Handle& h, const Rec& r, uint32_t idx, const uint32_t widths[6], std::string cells[6], Out& o) {
-  Cells(h, r, cells);
+// Row `row` of the order (record idx): its cells from widths()'s cache when it still holds, else made again.
+void TableRow(const Handle& h, const Rec& r, uint32_t idx, size_t row, const uint32_t widths[6], std::string cells[6], Out& o) {
+  const char* text[6];
+  size_t len[6];
+  if (h.cellsGen == h.orderGen && (row + 1) * 7 <= h.cellOff.size()) {
+    const uint32_t* off = &h.cellOff[row * 7];
+    for (int k = 0; k < 6; k++) {
+      text[k] = h.cellText.data() + off[k];
+      len[k] = off[k + 1] - off[k];
+    }
+  } else {
+    Cells(h, r, cells);
+    for (int k = 0; k < 6; k++) {
+      text[k] = cells[k].data();
+      len[k] = cells[k].size();
+    }
+  }
   size_t start = o.s.size();
   for (int k = 0; k < 6; k++) {
-    size_t pad = widths[k] > cells[k].size() ? widths[k] - cells[k].size() : 0;
+    size_t pad = widths[k] > len[k] ? widths[k] - len[k] : 0;
     if (RIGHT[k]) o.s.append(pad, ' ');
-    o.s.append(cells[k]);
+    o.s.append(text[k], len[k]);
     if (!RIGHT[k]) o.s.append(pad, ' ');
     o.s.append("  ");
   }
@@ -1199,7 +1235,7 @@ napi_value Chunk(napi_env env, napi_callback_info info) {
     const Rec& r = h->recs[idx];
     o.s.clear();
     if (kind == 2) {
-      TableRow(*h, r, idx, widths, cells, o);
+      TableRow(*h, r, idx, k, widths, cells, o);
     } else {
       if (kind == 0 && k > 0) o.lit(",");
       if (kind == 0) o.lit("\n");
