@@ -9,7 +9,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, FIXTURES, ROOT } from '../helpers.js';
-import type { ChunkReport } from '../../src/cli/bundle.js';
+import type { ChunkReport } from '../../src/cli/bundle.cjs';
 
 const tree = join(FIXTURES, 'proc', 'dualstack-udp');
 const baseEnv: NodeJS.ProcessEnv = { ...process.env, SOCKSCOPE_PASSWD: join(tree, 'passwd'), NO_COLOR: '1', LANG: 'C.UTF-8' };
@@ -96,6 +96,7 @@ function copyLayout(): { dir: string; bin: string } {
   mkdirSync(join(dir, 'bin'));
   mkdirSync(join(dir, 'dist'));
   copyFileSync(BIN, join(dir, 'bin', 'sockscope.js'));
+  copyFileSync(join(ROOT, 'bin', 'package.json'), join(dir, 'bin', 'package.json'));
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   cpSync(join(ROOT, 'dist', 'cli'), join(dir, 'dist', 'cli'), { recursive: true, preserveTimestamps: true });
   for (const d of ['src', 'data']) symlinkSync(join(ROOT, 'dist', d), join(dir, 'dist', d));
