@@ -1,4 +1,5 @@
-// Build step: bundle the compiled CLI (dist/src/**/*.js, after tsc) into a few
+// Build step, last in `npm run build` (it bundles what tsc wrote to dist/src,
+// and its training runs need dist/data and the native addon): bundle the compiled CLI into a few
 // chunks in dist/cli/, so that `sockscope list` reads and compiles a handful of
 // files instead of ~70 modules, with a V8 code cache beside each chunk
 // (Node 20 has no built-in compile cache for ES modules; scripts compiled with
