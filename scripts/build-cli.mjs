@@ -23,7 +23,7 @@
 import { build, transform } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -86,7 +86,10 @@ const result = await build({
   plugins: [rewrite],
 });
 
-mkdirSync(outdir, { recursive: true });
+// Written beside dist/cli/ and moved in place when complete: a build that stops half way leaves no half bundle.
+const stage = `${outdir}.tmp-${process.pid}`;
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage, { recursive: true });
 const manifest = {};
 for (const f of result.outputFiles) {
   const rel = posix(relative(outdir, f.path));
@@ -96,16 +99,18 @@ for (const f of result.outputFiles) {
   const body = `var __sockscopeModuleUrl = (p) => new URL(${JSON.stringify(up + '../')} + p, require("node:url").pathToFileURL(__filename)).href;\n${code}`;
   // The first line names the content: a code cache is only used for the chunk it was made from (src/cli/bundle.ts).
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 20);
-  mkdirSync(dirname(f.path), { recursive: true });
-  writeFileSync(f.path, `// sockscope-chunk ${hash}\n${body}`);
+  mkdirSync(dirname(join(stage, rel)), { recursive: true });
+  writeFileSync(join(stage, rel), `// sockscope-chunk ${hash}\n${body}`);
   const out = result.metafile.outputs[posix(relative(root, f.path))];
   manifest[rel] = Object.keys(out?.inputs ?? {}).map((i) => posix(relative('dist', i)));
 }
 // Node must take the chunks for CommonJS if anything loads them with require().
-writeFileSync(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
+writeFileSync(join(stage, 'package.json'), '{"type":"commonjs"}\n');
 // Which source modules each chunk holds (test/cli/lazy-load.test.ts reads it).
-writeFileSync(join(outdir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-const size = Object.keys(manifest).reduce((n, f) => n + statSync(join(outdir, f)).size, 0);
+writeFileSync(join(stage, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+const size = Object.keys(manifest).reduce((n, f) => n + statSync(join(stage, f)).size, 0);
+rmSync(outdir, { recursive: true, force: true });
+renameSync(stage, outdir);
 console.log(`cli: ${Object.keys(manifest).length} chunks, ${size} B -> dist/cli/`);
 
 // The code cache: V8 caches the functions compiled when the cache is made, so
