@@ -12,9 +12,10 @@
 //     splitting: every dynamic import() becomes its own chunk, loaded only when
 //     its command runs. The CLI loads commands with loadModule(new URL(...))
 //     (see src/cli/load.ts), which esbuild cannot follow: a plugin turns those
-//     calls into import() of the same literal path. import.meta.url becomes the
-//     URL the module has in dist/src/, so data files, the native addon and
-//     createRequire() resolve exactly as in the plain build.
+//     calls into import() of the same literal path. import.meta.url (.filename,
+//     .dirname) becomes the URL (path) the module has in dist/src/, so data
+//     files, the native addon and createRequire() resolve exactly as in the
+//     plain build.
 //  2. Each chunk is turned into CommonJS (import/export become require/exports),
 //     which vm.Script can compile with cached data.
 // Then the loader runs a few commands (on a recorded /proc tree, then on this
@@ -57,8 +58,10 @@ const rewrite = {
         }
       }
       // The module's own URL in dist/src/ (resolved at run time from the chunk's location).
-      code = code.replace(/\bimport\.meta\.url\b/g, `__sockscopeModuleUrl(${JSON.stringify('src/' + rel)})`);
-      if (/\bimport\.meta\b/.test(code)) throw new Error(`${rel}: import.meta other than import.meta.url is not bundled`);
+      code = code.replace(/\bimport\.meta\.url\b/g, `__sockscopeModuleUrl(${JSON.stringify('src/' + rel)})`)
+        .replace(/\bimport\.meta\.filename\b/g, `__sockscopeModulePath(${JSON.stringify('src/' + rel)})`)
+        .replace(/\bimport\.meta\.dirname\b/g, `__sockscopeModulePath(${JSON.stringify(posix(dirname('src/' + rel)))})`);
+      if (/\bimport\.meta\b/.test(code)) throw new Error(`${rel}: import.meta other than .url, .filename and .dirname is not bundled`);
       return { contents: code, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
@@ -96,7 +99,8 @@ for (const f of result.outputFiles) {
   // The chunk's path back to dist/, for the module URLs above.
   const up = '../'.repeat(rel.split('/').length - 1);
   const { code } = await transform(f.text, { format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, charset: 'ascii', logLevel: 'warning' });
-  const body = `var __sockscopeModuleUrl = (p) => new URL(${JSON.stringify(up + '../')} + p, require("node:url").pathToFileURL(__filename)).href;\n${code}`;
+  const body = `var __sockscopeModuleUrl = (p) => new URL(${JSON.stringify(up + '../')} + p, require("node:url").pathToFileURL(__filename)).href;\n` +
+    `var __sockscopeModulePath = (p) => require("node:path").join(__dirname, ${JSON.stringify(up + '..')}, p);\n${code}`;
   // The first line names the content: a code cache is only used for the chunk it was made from (src/cli/bundle.ts).
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 20);
   mkdirSync(dirname(join(stage, rel)), { recursive: true });
