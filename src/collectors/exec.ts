@@ -1,7 +1,8 @@
 // How collectors run the platform's own tools (netstat, tasklist, PowerShell,
 // lsof, ps): one injectable function, so that tests replay recorded output
 // instead (the way psutil's PROCFS_PATH lets tests read a recorded /proc).
-import { execFile } from 'node:child_process';
+// node:child_process is loaded on the first run, not with the module: it pulls
+// in net, dgram and their streams (~2 ms), which a Linux `sockscope list` never uses.
 
 /** Runs a program: argv in, stdout bytes and exit code out (or the error when it could not run). */
 export type Exec = (file: string, args: readonly string[]) => Promise<{ stdout: Buffer; code: number | null }>;
@@ -16,8 +17,9 @@ const MAX_OUTPUT = 256 * 1024 * 1024;
  * or runs past `timeoutMs`.
  */
 export function systemExec(timeoutMs = 60_000): Exec {
-  return (file, args) => new Promise((resolve, reject) => {
-    execFile(file, [...args], { encoding: 'buffer', maxBuffer: MAX_OUTPUT, timeout: timeoutMs, windowsHide: true }, (err, stdout) => {
+  return async (file, args) => {
+    const { execFile } = await import('node:child_process');
+    return new Promise((resolve, reject) => execFile(file, [...args], { encoding: 'buffer', maxBuffer: MAX_OUTPUT, timeout: timeoutMs, windowsHide: true }, (err, stdout) => {
       if (err) {
         const code = (err as { code?: unknown }).code;
         // A number is the program's exit status: it ran. Anything else (ENOENT, a kill by the timeout) is a failure to run.
@@ -25,8 +27,8 @@ export function systemExec(timeoutMs = 60_000): Exec {
         return resolve({ stdout: stdout as Buffer, code });
       }
       resolve({ stdout: stdout as Buffer, code: 0 });
-    });
-  });
+    }));
+  };
 }
 
 /**

@@ -10,7 +10,6 @@
 //   p4242|cpython3|u0|Lroot|
 //   f3|tIPv4|d4335157|PTCP|n127.0.0.1:47015|TST=LISTEN|TQR=1|TQS=0|
 //   f4|tIPv4|d4335158|PTCP|n127.0.0.1:34204->127.0.0.1:47015|TST=ESTABLISHED|TQR=0|TQS=0|
-import { execFile } from 'node:child_process';
 import type { Collector, CollectOptions, CollectorContext, ProcessInfo } from './collector.js';
 import { systemExec } from './exec.js';
 import type { Family, Holder, Protocol, RawSocket, Socket, SocketState } from '../model/socket.js';
@@ -45,14 +44,16 @@ export function lsofArgsFor(options: Pick<CollectOptions, 'narrow' | 'pids'>): s
 /** At most this much lsof output is read (a million sockets take ~150 MB in this form). */
 const MAX_OUTPUT = 512 * 1024 * 1024;
 
-export const realExec: Exec = (file, args) => new Promise((resolve, reject) => {
-  execFile(file, [...args], { encoding: 'buffer', maxBuffer: MAX_OUTPUT, timeout: 120_000 }, (err, stdout) => {
+// node:child_process is loaded on the first run (it pulls in net and dgram, ~2 ms): `list` loads this module on Linux too.
+export const realExec: Exec = async (file, args) => {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => execFile(file, [...args], { encoding: 'buffer', maxBuffer: MAX_OUTPUT, timeout: 120_000 }, (err, stdout) => {
     const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
     // lsof exits 1 when it found nothing to list: an empty answer, not a failure.
     if (err && code !== 1) return reject(err);
     resolve({ stdout: stdout as Buffer, code });
-  });
-});
+  }));
+};
 
 interface Parsed {
   sockets: Socket[];

@@ -8,14 +8,19 @@ import { readFileSync } from 'node:fs';
 import type { Protocol } from '../model/socket.js';
 
 const cache: Record<Protocol, Map<number, string | null>> = { tcp: new Map(), udp: new Map() };
-type Names = Record<Protocol, Record<string, string>>;
+/** Per protocol: registered ports in ascending order, and the name of each (scripts/gen-iana.mjs). */
+type Names = Record<Protocol, { ports: number[]; names: string[] }>;
 let names: Names | null | undefined;
 
 function loadNames(): Names | null {
   if (names === undefined) {
     try {
       // dist/src/explain/ -> dist/data/
-      names = JSON.parse(readFileSync(new URL('../../data/iana-names.json', import.meta.url), 'utf8')) as Names;
+      const raw = JSON.parse(readFileSync(new URL('../../data/iana-names.json', import.meta.url), 'utf8')) as Record<Protocol, { ports: number[]; names: string }>;
+      names = {
+        tcp: { ports: raw.tcp.ports, names: raw.tcp.names.split('\n') },
+        udp: { ports: raw.udp.ports, names: raw.udp.names.split('\n') },
+      };
     } catch {
       names = null; // a build without the registry names nothing
     }
@@ -24,7 +29,20 @@ function loadNames(): Names | null {
 }
 
 function lookup(port: number, protocol: Protocol): string | undefined {
-  return loadNames()?.[protocol][String(port)];
+  const table = loadNames()?.[protocol];
+  if (!table) return undefined;
+  // Binary search: the ports are sorted.
+  const { ports } = table;
+  let lo = 0;
+  let hi = ports.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = ports[mid]!;
+    if (p === port) return table.names[mid];
+    if (p < port) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 /** The registered service name of a port, if IANA lists one for this protocol. */
@@ -57,9 +75,10 @@ export function servicePort(name: string, protocol: Protocol): number | undefine
     if (all) {
       for (const p of ['tcp', 'udp'] as const) {
         const m = byName[p];
-        for (const [port, n] of Object.entries(all[p])) {
-          const k = n.toLowerCase();
-          const v = Number(port);
+        const { ports, names: ns } = all[p];
+        for (let i = 0; i < ports.length; i++) {
+          const k = ns[i]!.toLowerCase();
+          const v = ports[i]!;
           if (v > 0 && !(m.get(k)! <= v)) m.set(k, v);
         }
       }
