@@ -4,7 +4,7 @@ import type { CollectOptions, Collector, CollectorContext, ProcessInfo } from '.
 import { LinuxCollector } from './collectors/linux.js';
 import { LsofCollector } from './collectors/lsof.js';
 import { replayExec } from './collectors/exec.js';
-import { matches, matchesTable, needsHolders, type Filter } from './model/filter.js';
+import { matches, matchesTable, narrowing, needsHolders, type Filter } from './model/filter.js';
 import { annotatePublished } from './collectors/netns/published.js';
 import type { Snapshot } from './model/snapshot.js';
 import { detectHidepid, pidExists } from './collectors/procfs/hidepid.js';
@@ -18,7 +18,6 @@ export type { NetnsInfo } from './model/snapshot.js';
 export type { CollectOptions, Collector, CollectorContext, SocketSource } from './collectors/collector.js';
 export { SOCKET_STATES } from './model/socket.js';
 export { LsofCollector, parseLsofFields, type Exec } from './collectors/lsof.js';
-import { SOCKET_STATES } from './model/socket.js';
 export { matches, matchesTable, isListening } from './model/filter.js';
 export { sortSockets, SORT_KEYS, type SortKey } from './model/sort.js';
 export { watch, PollingSource, realClock, type WatchOptions, type WatchUpdate, type WatchStats, type WatchSource, type WatchClock } from './watch.js';
@@ -34,15 +33,6 @@ export interface ListOptions extends Omit<CollectOptions, 'select'> {
   procRoot?: string;
   /** passwd file used to name users (default: `SOCKSCOPE_PASSWD` or /etc/passwd). */
   passwdPath?: string;
-}
-
-/** What a filter lets the kernel leave out: states and ports. */
-function narrowing(f: Filter): CollectOptions['narrow'] {
-  const states = f.states && f.states.length ? f.states
-    : f.listening ? (['LISTEN', 'UNCONN'] as const)
-    : f.all ? undefined
-    : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
-  return { states, ports: f.ports };
 }
 
 /** Platforms whose recorded output the replay test seam may stand in for. */

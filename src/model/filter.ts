@@ -1,7 +1,7 @@
 // A query over sockets, evaluated against the neutral record before any output
 // (as ss parses its filter into a tree first). The same Filter serves `list`,
 // `port`, `pid`, `process` and, later, the live view's `/` key.
-import type { ContainerRef, Family, Holder, NetnsRef, Protocol, RawSocket, Socket, SocketState } from './socket.js';
+import { SOCKET_STATES, type ContainerRef, type Family, type Holder, type NetnsRef, type Protocol, type RawSocket, type Socket, type SocketState } from './socket.js';
 
 export interface Filter {
   protocols?: readonly Protocol[];
@@ -38,6 +38,15 @@ export interface Filter {
 /** Whether the filter has parts that only holders can answer (so it is applied after the holder scan). */
 export function needsHolders(f: Filter): boolean {
   return !!(f.pids || f.processes || f.containers || f.units);
+}
+
+/** What a filter lets the kernel leave out: states and ports (CollectOptions.narrow). */
+export function narrowing(f: Filter): { states?: readonly SocketState[]; ports?: readonly number[] } {
+  const states = f.states && f.states.length ? f.states
+    : f.listening ? (['LISTEN', 'UNCONN'] as const)
+    : f.all ? undefined
+    : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
+  return { states, ports: f.ports };
 }
 
 /** True when the socket is a listener in the sense of `-l`. */

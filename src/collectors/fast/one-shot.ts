@@ -9,7 +9,7 @@
 // What stays in TypeScript, once per process or per uid, never per socket:
 // the dump requests (codec.ts encodes them), process names and users
 // (ProcessTable), why an unheld socket is unheld (unheldBy), the issues.
-import type { Filter } from '../../model/filter.js';
+import { narrowing, type Filter } from '../../model/filter.js';
 import { SOCKET_STATES, kernelStateMask, type Family, type Holder, type NetnsRef, type Protocol, type SocketState, type UnheldReason } from '../../model/socket.js';
 import type { ScanIssue, Snapshot } from '../../model/snapshot.js';
 import type { SortKey } from '../../model/sort.js';
@@ -140,10 +140,9 @@ function selectParams(filter: Filter, sort: SortKey | undefined, hideTimeWait = 
   };
 }
 
-/** The kernel state mask the collector asks for (index.ts narrowing(), plus LISTEN for unaccepted connections). */
+/** The kernel state mask the collector asks for (linux.ts: the filter's narrowing, plus LISTEN for unaccepted connections). */
 function requestStates(f: Filter): number | undefined {
-  const states = f.states && f.states.length ? f.states : f.listening ? (['LISTEN', 'UNCONN'] as const) : f.all ? undefined
-    : SOCKET_STATES.filter((s) => s !== 'TIME_WAIT');
+  const { states } = narrowing(f);
   return states ? kernelStateMask([...states, 'LISTEN']) : undefined;
 }
 
