@@ -201,7 +201,9 @@ export class FastTable {
     const native = fastNative();
     if (!native) return undefined;
     const procRoot = '/proc';
-    const plan = planNamespaces(discoverNetns(procRoot), undefined);
+    // One listing of /proc serves the namespaces and the scan.
+    const all = listPids(procRoot);
+    const plan = planNamespaces(discoverNetns(procRoot, { pids: all }), undefined);
     if (!plan.readOwn) return undefined;
     // Every other namespace through a sock_diag socket made inside it (netns/table.ts); one that cannot
     // be entered is the collector's to explain.
@@ -216,7 +218,7 @@ export class FastTable {
       const requests = parts.flatMap((ref, part) => dumpRequests(filter).map((r) => ({
         ...r, part, fd: part === 0 ? -1 : channels[part - 1]!.descriptor, table: part === 0 ? r.table : `netns ${ref?.inode} ${r.table}`,
       })));
-      const pids = opts.holders === false ? new Int32Array(0) : Int32Array.from(listPids(procRoot));
+      const pids = opts.holders === false ? new Int32Array(0) : Int32Array.from(all);
       c = native.fastCollect({ procRoot, pids, threads: THREADS, requests, select: selectParams(filter, sort, opts.hideTimeWait) });
       c.tables = requests.map((r) => r.table);
     } catch {
