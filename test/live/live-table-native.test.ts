@@ -157,9 +157,14 @@ test('live table: TCP of both families in one dump (the kernel\'s compat request
   const mine6 = (s: RawSocket): boolean => s.localAddress === '::1' && s.remoteAddress !== '127.0.0.1' &&
     ((s.localPort === port6 && (s.remotePort === 0 || s.remotePort === c6.localPort)) || (s.localPort === c6.localPort && s.remotePort === port6));
   const pick = (r: LiveTableRead): string[] => r.sockets.filter((s) => ours(s, port, clients) || mine6(s)).map(row);
+  // And the npm netlink channel (the fallback without the addon), which asks the kernel the same way.
+  const viaNpm = new LiveSockDiag(() => new SockDiagChannel({ bulk: true }), null);
+  t.after(() => viaNpm.close());
   const a = await oneWalk.read({ ...both, ports: [port, port6] });
   const b = await perFamily.read({ ...both, ports: [port, port6] });
+  const c = await viaNpm.read({ ...both, ports: [port, port6] });
   assert.equal(pick(a).length, 7 + 3, pick(a).join('\n'));
   assert.deepEqual(pick(a), pick(b));
+  assert.deepEqual(pick(c), pick(b));
   assert.deepEqual(a.issues, []);
 });

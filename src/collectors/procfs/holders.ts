@@ -160,7 +160,7 @@ export function startScan(procRoot: string, opts: Pick<HolderScanOptions, 'force
 }
 
 // Two threads saturate the kernel's readlink path on small machines; more only contend.
-const THREADS = Math.min(4, Math.max(1, availableParallelism()));
+export const THREADS = Math.min(4, Math.max(1, availableParallelism()));
 
 function withIssues(result: HolderScan, procRoot: string): HolderScan {
   const { unreadable, exited, issues } = result;

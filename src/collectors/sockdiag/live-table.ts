@@ -249,7 +249,7 @@ export class LiveSockDiag {
 
   private freeSlot(slot: number): void {
     this.socks[slot] = undefined;
-    // No inode: a stale guess from lastOrder can never match it.
+    // No inode: a stale guess (succ) can never match it.
     this.words[slot * SLOT_WORDS + W_INODE] = 0;
     this.gens[slot] = 0;
     this.freeSlots.push(slot);

@@ -45,7 +45,8 @@ export class NativeDiagChannel {
 
   private constructor(private readonly native: DiagNative, firstBytes: number) {
     this.fd = native.diagOpen();
-    this.buf = Buffer.allocUnsafe(firstBytes);
+    // Its own memory (never a slice of Node's shared pool): a worker thread writes into it.
+    this.buf = Buffer.allocUnsafeSlow(firstBytes);
   }
 
   /**
@@ -75,7 +76,7 @@ export class NativeDiagChannel {
     if (r.bytes) {
       bytes = r.bytes;
       // Room for this reply and some growth next time: one allocation, then reuse.
-      this.buf = Buffer.allocUnsafe(Math.ceil(r.length * 1.25) + (1 << 16));
+      this.buf = Buffer.allocUnsafeSlow(Math.ceil(r.length * 1.25) + (1 << 16));
     } else {
       bytes = this.buf.subarray(0, r.length);
     }
