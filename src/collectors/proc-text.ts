@@ -7,8 +7,7 @@
 // Python's "surrogateescape" does (PEP 383): two different byte strings never
 // decode to the same string, JSON.stringify writes such a byte as "\udcNN",
 // and safeText() (views/safe-text.ts) shows it as "\xNN".
-
-const fatal = new TextDecoder('utf-8', { fatal: true });
+import { isUtf8 } from 'node:buffer';
 
 /** Decode bytes as UTF-8, keeping each invalid byte as U+DC00+byte (see above). */
 export function decodeProcBytes(buf: Uint8Array): string {
@@ -16,12 +15,11 @@ export function decodeProcBytes(buf: Uint8Array): string {
   for (let i = 0; i < buf.length; i++) {
     if (buf[i]! > 0x7f) { ascii = false; break; }
   }
-  if (ascii) return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1');
-  try {
-    return fatal.decode(buf);
-  } catch {
-    return decodeEscaped(buf);
-  }
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (ascii) return b.toString('latin1');
+  // isUtf8() rejects what a fatal TextDecoder rejects (overlongs, surrogates, past U+10FFFF), without
+  // building a decoder (about a millisecond at the start of every command that reads a name).
+  return isUtf8(b) ? b.toString('utf8') : decodeEscaped(buf);
 }
 
 /** The slow path: walk the bytes, validating each sequence (no overlongs, no surrogates, ≤ U+10FFFF). */

@@ -4,7 +4,7 @@
 // why it slows to seconds on 100k sockets) and never let a vanished process or
 // an unreadable fd table stop the scan: those become issues on the Snapshot.
 import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism, constants } from 'node:os';
 import type { ScanIssue } from '../../model/snapshot.js';
 
@@ -32,9 +32,11 @@ export function nativeScan(): NativeScan | null {
   native = null;
   if (process.env['SOCKSCOPE_NATIVE'] === '0') return native;
   try {
-    const require = createRequire(import.meta.url);
-    // dist/src/collectors/procfs/ -> project root
-    native = require('../../../../build/Release/sockscope_scan.node') as NativeScan;
+    // dist/src/collectors/procfs/ -> project root. process.dlopen rather than require():
+    // the module resolver's package.json lookups cost more than loading the addon itself.
+    const mod = { exports: {} as NativeScan };
+    process.dlopen(mod, fileURLToPath(new URL('../../../../build/Release/sockscope_scan.node', import.meta.url)));
+    native = mod.exports;
   } catch {
     native = null;
   }
