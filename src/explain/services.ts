@@ -2,25 +2,33 @@
 // `127.0.0.1:443`, unless -n). One source: IANA's registry, the same table
 // the explanations use (explain/iana.ts), so a table and `explain` never
 // name a port differently: scripts/gen-iana.mjs writes both files from it in
-// one step, this one with the names only (~2 ms to load instead of ~6 ms).
-// Loaded on the first lookup, never with -n; after that a lookup is one Map read.
+// one step, this one with the names only, in a binary layout searched where it
+// lies (see gen-iana.mjs). Loaded on the first lookup, never with -n; after
+// that a lookup is one Map read.
 import { readFileSync } from 'node:fs';
 import type { Protocol } from '../model/socket.js';
 
 const cache: Record<Protocol, Map<number, string | null>> = { tcp: new Map(), udp: new Map() };
-/** Per protocol: registered ports in ascending order, and the name of each (scripts/gen-iana.mjs). */
-type Names = Record<Protocol, { ports: number[]; names: string[] }>;
+/** Per protocol: registered ports in ascending order, and where each one's name lies in `text` (scripts/gen-iana.mjs). */
+interface Table { ports: Uint16Array; offsets: Uint32Array }
+type Names = { tcp: Table; udp: Table; bytes: Buffer; text: number };
 let names: Names | null | undefined;
 
 function loadNames(): Names | null {
   if (names === undefined) {
     try {
-      // dist/src/explain/ -> dist/data/
-      const raw = JSON.parse(readFileSync(new URL('../../data/iana-names.json', import.meta.url), 'utf8')) as Record<Protocol, { ports: number[]; names: string }>;
-      names = {
-        tcp: { ports: raw.tcp.ports, names: raw.tcp.names.split('\n') },
-        udp: { ports: raw.udp.ports, names: raw.udp.names.split('\n') },
-      };
+      // dist/src/explain/ -> dist/data/; the layout is gen-iana.mjs's.
+      const b = readFileSync(new URL('../../data/iana-names.bin', import.meta.url));
+      const counts = [b.readUInt32LE(0), b.readUInt32LE(4)];
+      let at = 8;
+      const tables = counts.map((n) => {
+        const ports = new Uint16Array(b.buffer, b.byteOffset + at, n);
+        at += (n * 2 + 3) & ~3;
+        const offsets = new Uint32Array(b.buffer, b.byteOffset + at, n + 1);
+        at += (n + 1) * 4;
+        return { ports, offsets };
+      });
+      names = { tcp: tables[0]!, udp: tables[1]!, bytes: b, text: at };
     } catch {
       names = null; // a build without the registry names nothing
     }
@@ -28,9 +36,14 @@ function loadNames(): Names | null {
   return names;
 }
 
+function nameAt(all: Names, t: Table, i: number): string {
+  return all.bytes.toString('latin1', all.text + t.offsets[i]!, all.text + t.offsets[i + 1]!);
+}
+
 function lookup(port: number, protocol: Protocol): string | undefined {
-  const table = loadNames()?.[protocol];
-  if (!table) return undefined;
+  const all = loadNames();
+  if (!all) return undefined;
+  const table = all[protocol];
   // Binary search: the ports are sorted.
   const { ports } = table;
   let lo = 0;
@@ -38,7 +51,7 @@ function lookup(port: number, protocol: Protocol): string | undefined {
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const p = ports[mid]!;
-    if (p === port) return table.names[mid];
+    if (p === port) return nameAt(all, table, mid);
     if (p < port) lo = mid + 1;
     else hi = mid - 1;
   }
@@ -75,9 +88,9 @@ export function servicePort(name: string, protocol: Protocol): number | undefine
     if (all) {
       for (const p of ['tcp', 'udp'] as const) {
         const m = byName[p];
-        const { ports, names: ns } = all[p];
+        const { ports } = all[p];
         for (let i = 0; i < ports.length; i++) {
-          const k = ns[i]!.toLowerCase();
+          const k = nameAt(all, all[p], i).toLowerCase();
           const v = ports[i]!;
           if (v > 0 && !(m.get(k)! <= v)) m.set(k, v);
         }

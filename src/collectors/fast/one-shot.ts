@@ -228,7 +228,8 @@ export class FastTable {
     }
     if (c.errors.some((e) => e !== 0)) return undefined; // a refused table: the collector reads it from /proc/net
     const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
-    const procs = new ProcessTable(procRoot, opts.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd');
+    // Rows name processes; nothing here compares start times (kill does, through the collector).
+    const procs = new ProcessTable(procRoot, opts.passwdPath ?? process.env['SOCKSCOPE_PASSWD'] ?? '/etc/passwd', undefined, false);
     const hidepid = euid !== 0 ? detectHidepid(procRoot, euid) : undefined;
     let seesAll: boolean | undefined;
     return FastTable.finish(native, c, c.tables!.map((table) => ({ table })), filter, sort, {

@@ -160,7 +160,8 @@ export class ProcessTable {
   readonly issues: ScanIssue[] = [];
 
   /** `owners`: a resolver to share (the netns reader names a namespace's container with the same one). */
-  constructor(private readonly procRoot: string, private readonly passwdPath: string, owners?: OwnerResolver) {
+  /** `readStart`: false when no caller needs ProcessInfo.startTicks (one read of /proc/PID/stat fewer per process). */
+  constructor(private readonly procRoot: string, private readonly passwdPath: string, owners?: OwnerResolver, private readonly readStart = true) {
     this.owners = owners;
   }
 
@@ -206,7 +207,7 @@ export class ProcessTable {
     } else if (status !== undefined && status.text.includes('\nUid:')) {
       this.issues.push({ kind: 'parse-error', subject: `${base}/status`, detail: 'Uid', reason: 'out-of-range' });
     }
-    const stat = readText(`${base}/stat`, CAPS.status, this.issues, latin1);
+    const stat = this.readStart ? readText(`${base}/stat`, CAPS.status, this.issues, latin1) : undefined;
     if (stat !== undefined) {
       const st = parseStatStart(stat.text);
       if (st !== undefined) info.startTicks = st;
