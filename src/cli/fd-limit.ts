@@ -3,7 +3,7 @@
 // only node:fs and the catalogs, so it is there even when loading the others
 // fails for want of a file descriptor.
 import { readFileSync } from 'node:fs';
-import { catalog, langFromEnv, msg, parseLang, type Lang } from '../explain/i18n.js';
+import { coreCatalog, langFromEnv, msg, parseLang, type Lang } from '../explain/i18n.js';
 
 /**
  * The open-file limit we ask for. Measured with `prlimit --nofile=N` on Node
@@ -52,7 +52,7 @@ let limitAtStart: number | undefined;
 export function preloadCatalog(lang: Lang): void {
   limitAtStart = openFileLimit();
   try {
-    catalog(lang);
+    coreCatalog(lang); // the err.* keys are in the core (gen-catalogs.mjs)
   } catch {
     // Said later, when msg() reads it again and fails for a reason worth showing.
   }
