@@ -33,7 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "proc-fd.h"
+#include "common.h"
 
 namespace fastpath {
 namespace {
@@ -726,11 +726,7 @@ int OwnSocket(int* err) {
     *err = errno;
     return -1;
   }
-  int rcvbuf = 1 << 21;
-  setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  struct timeval tv = {10, 0};
-  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockscope::TuneDiagSocket(s);
   return s;
 }
 
@@ -920,13 +916,7 @@ napi_value Collect(napi_env env, napi_callback_info info) {
     }
   }
   if (err) {
-    char text[64];
-    snprintf(text, sizeof text, "errno %d", err);
-    napi_value code, message, e;
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &e);
-    napi_throw(env, e);
+    sockscope::ThrowErrno(env, err);
     return nullptr;
   }
   for (Req& r : reqs) {

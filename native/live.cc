@@ -25,6 +25,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "common.h"
+
 namespace sockscope_live {
 
 // Largest reply kept from one dump (~100 bytes a socket without extensions);
@@ -34,15 +36,7 @@ const size_t kCap = 512u << 20;
 // (netlink_recvmsg caps max_recvmsg_len), so 64 KiB never truncates one.
 const size_t kDatagram = 1 << 16;
 
-void ThrowErrno(napi_env env, int err) {
-  char text[64];
-  snprintf(text, sizeof text, "errno %d", err);
-  napi_value code, message, e;
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &e);
-  napi_throw(env, e);
-}
+using sockscope::ThrowErrno;
 
 napi_value ErrnoError(napi_env env, int err) {
   char text[64];
@@ -60,12 +54,7 @@ napi_value DiagOpen(napi_env env, napi_callback_info) {
     ThrowErrno(env, errno);
     return nullptr;
   }
-  // Room for a dump's datagrams while the worker copies, and a bound in time.
-  int rcvbuf = 1 << 21;
-  setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  struct timeval tv = {10, 0};
-  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockscope::TuneDiagSocket(sock);  // room for the datagrams while the worker copies
   napi_value out;
   napi_create_int32(env, sock, &out);
   return out;

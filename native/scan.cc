@@ -25,7 +25,7 @@
 #include <memory>
 #include <vector>
 
-#include "proc-fd.h"
+#include "common.h"
 
 namespace fastpath {
 void Register(napi_env env, napi_value exports);
@@ -68,6 +68,7 @@ struct Result {
 };
 
 using sockscope::socket_inode;
+using sockscope::ThrowErrno;
 
 void run_jobs(const Job* jobs, size_t count, std::vector<Found>* out, std::vector<int32_t>* exited,
               std::vector<int32_t>* denied, const CancelFlag* cancel) {
@@ -368,17 +369,6 @@ napi_value ScanAsync(napi_env env, napi_callback_info info) {
 // namespace that `path` (/proc/<pid>/ns/net or a bind mount) names. Throws an
 // Error whose code is the errno name's number ("errno N") when it cannot:
 // ESTALE when the file names another namespace than expected (the pid was reused).
-// Throws an Error whose code is "errno N" and whose message is strerror(N).
-static void ThrowErrno(napi_env env, int err) {
-  char text[64];
-  snprintf(text, sizeof text, "errno %d", err);
-  napi_value code, message, e;
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &e);
-  napi_throw(env, e);
-}
-
 napi_value NetnsOpen(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -421,12 +411,7 @@ napi_value NetnsOpen(napi_env env, napi_callback_info info) {
     ThrowErrno(env, err);
     return nullptr;
   }
-  // Room for a dump's big datagrams, and a bound in time: a dump never waits long.
-  int rcvbuf = 1 << 21;
-  setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  struct timeval tv = {10, 0};
-  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockscope::TuneDiagSocket(sock);
   napi_value out;
   napi_create_int32(env, sock, &out);
   return out;
