@@ -60,14 +60,7 @@ napi_value DiagOpen(napi_env env, napi_callback_info) {
   return out;
 }
 
-napi_value DiagClose(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t fd = -1;
-  if (argc >= 1 && napi_get_value_int32(env, argv[0], &fd) == napi_ok && fd >= 0) close(fd);
-  return nullptr;
-}
+const napi_callback DiagClose = sockscope::CloseFd;
 
 struct Dump {
   int fd;

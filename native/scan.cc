@@ -491,14 +491,7 @@ napi_value NetnsDump(napi_env env, napi_callback_info info) {
 }
 
 // netnsClose(fd): close a socket netnsOpen() gave.
-napi_value NetnsClose(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t fd = -1;
-  if (argc >= 1 && napi_get_value_int32(env, argv[0], &fd) == napi_ok && fd >= 0) close(fd);
-  return nullptr;
-}
+const napi_callback NetnsClose = sockscope::CloseFd;
 
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, afn;
