@@ -24,38 +24,45 @@ for (const [key, [name, description]] of Object.entries(raw)) {
 const dir = new URL('../dist/data/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('iana-services.json', dir), JSON.stringify(out));
-// The names alone, for tables (services.ts): the same registry, loaded on every
-// `sockscope list` without -n. A small binary file read into one Buffer and
-// searched where it lies, so no JSON is parsed and no object made per entry
-// (JSON with the ports as an array took ~0.9 ms and a garbage collection's share
-// of every list; an object keyed by port ~1.6 ms; the full table ~6 ms).
+// Both files the CLI reads share one small binary layout, read into one Buffer
+// and searched where it lies (src/explain/iana-table.ts), so that no JSON is
+// parsed and no object made per entry: JSON with the ports as an array took
+// ~0.9 ms and a garbage collection's share of every `list`, and the full
+// registry as JSON ~6 ms of every `port`. iana-names.bin holds the names
+// (tables, services.ts); iana-services.bin each name, a NUL and its
+// description (explanations, iana.ts). The JSON above stays for the tests.
 // Layout, little-endian: u32 count of TCP entries, u32 count of UDP entries;
 // then per protocol (TCP, then UDP) its ports ascending as u16, padded to 4
-// bytes, and count+1 u32 offsets of the names; then the names as ASCII.
-const tables = ['tcp', 'udp'].map((proto) => {
-  const entries = Object.entries(out[proto]).map(([port, [name]]) => [Number(port), name]).sort((a, b) => a[0] - b[0]);
-  if (entries.some(([, name]) => !/^[\x20-\x7e]*$/.test(name))) throw new Error(`iana: a ${proto} service name that is not printable ASCII`);
-  return entries;
-});
-const text = tables.flat().map(([, name]) => name).join('');
-const pad4 = (n) => (n + 3) & ~3;
-const size = 8 + tables.reduce((a, t) => a + pad4(t.length * 2) + (t.length + 1) * 4, 0) + text.length;
-const bin = Buffer.alloc(size);
-bin.writeUInt32LE(tables[0].length, 0);
-bin.writeUInt32LE(tables[1].length, 4);
-let at = 8;
-let nameAt = 0;
-for (const t of tables) {
-  t.forEach(([port], i) => bin.writeUInt16LE(port, at + i * 2));
-  at += pad4(t.length * 2);
-  for (const [, name] of t) {
-    bin.writeUInt32LE(nameAt, at);
+// bytes, and count+1 u32 byte offsets of the texts; then the texts, UTF-8.
+function table(text) {
+  const tables = ['tcp', 'udp'].map((proto) => Object.entries(out[proto]).map(([port, entry]) => [Number(port), text(entry)]).sort((a, b) => a[0] - b[0]));
+  const bytes = tables.flat().map(([, t]) => Buffer.from(t, 'utf8'));
+  const pad4 = (k) => (k + 3) & ~3;
+  const head = 8 + tables.reduce((a, t) => a + pad4(t.length * 2) + (t.length + 1) * 4, 0);
+  const bin = Buffer.alloc(head + bytes.reduce((a, b) => a + b.length, 0));
+  bin.writeUInt32LE(tables[0].length, 0);
+  bin.writeUInt32LE(tables[1].length, 4);
+  let at = 8;
+  let textAt = 0;
+  let k = 0;
+  for (const t of tables) {
+    t.forEach(([port], i) => bin.writeUInt16LE(port, at + i * 2));
+    at += pad4(t.length * 2);
+    for (let i = 0; i < t.length; i++) {
+      bin.writeUInt32LE(textAt, at);
+      at += 4;
+      textAt += bytes[k++].length;
+    }
+    bin.writeUInt32LE(textAt, at);
     at += 4;
-    nameAt += name.length;
   }
-  bin.writeUInt32LE(nameAt, at);
-  at += 4;
+  Buffer.concat(bytes).copy(bin, at);
+  return bin;
 }
-bin.write(text, at, 'latin1');
-writeFileSync(new URL('iana-names.bin', dir), bin);
-console.log(`iana: ${n} service entries -> dist/data/iana-services.json, iana-names.bin`);
+for (const [, [name, description]] of Object.entries(out.tcp).concat(Object.entries(out.udp))) {
+  if (!/^[\x20-\x7e]*$/.test(name)) throw new Error(`iana: service name '${name}' is not printable ASCII`);
+  if (description.includes('\0')) throw new Error(`iana: a description of ${name} holds a NUL`);
+}
+writeFileSync(new URL('iana-names.bin', dir), table(([name]) => name));
+writeFileSync(new URL('iana-services.bin', dir), table(([name, description]) => `${name}\0${description}`));
+console.log(`iana: ${n} service entries -> dist/data/iana-services.json, iana-names.bin, iana-services.bin`);

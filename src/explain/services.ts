@@ -5,57 +5,15 @@
 // one step, this one with the names only, in a binary layout searched where it
 // lies (see gen-iana.mjs). Loaded on the first lookup, never with -n; after
 // that a lookup is one Map read.
-import { readFileSync } from 'node:fs';
+import { IanaTable } from './iana-table.js';
 import type { Protocol } from '../model/socket.js';
 
 const cache: Record<Protocol, Map<number, string | null>> = { tcp: new Map(), udp: new Map() };
-/** Per protocol: registered ports in ascending order, and where each one's name lies in `text` (scripts/gen-iana.mjs). */
-interface Table { ports: Uint16Array; offsets: Uint32Array }
-type Names = { tcp: Table; udp: Table; bytes: Buffer; text: number };
-let names: Names | null | undefined;
-
-function loadNames(): Names | null {
-  if (names === undefined) {
-    try {
-      // dist/src/explain/ -> dist/data/; the layout is gen-iana.mjs's.
-      const b = readFileSync(new URL('../../data/iana-names.bin', import.meta.url));
-      const counts = [b.readUInt32LE(0), b.readUInt32LE(4)];
-      let at = 8;
-      const tables = counts.map((n) => {
-        const ports = new Uint16Array(b.buffer, b.byteOffset + at, n);
-        at += (n * 2 + 3) & ~3;
-        const offsets = new Uint32Array(b.buffer, b.byteOffset + at, n + 1);
-        at += (n + 1) * 4;
-        return { ports, offsets };
-      });
-      names = { tcp: tables[0]!, udp: tables[1]!, bytes: b, text: at };
-    } catch {
-      names = null; // a build without the registry names nothing
-    }
-  }
-  return names;
-}
-
-function nameAt(all: Names, t: Table, i: number): string {
-  return all.bytes.toString('latin1', all.text + t.offsets[i]!, all.text + t.offsets[i + 1]!);
-}
+let names: IanaTable | null | undefined;
 
 function lookup(port: number, protocol: Protocol): string | undefined {
-  const all = loadNames();
-  if (!all) return undefined;
-  const table = all[protocol];
-  // Binary search: the ports are sorted.
-  const { ports } = table;
-  let lo = 0;
-  let hi = ports.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const p = ports[mid]!;
-    if (p === port) return nameAt(all, table, mid);
-    if (p < port) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
+  names ??= IanaTable.open('iana-names.bin');
+  return names?.get(port, protocol);
 }
 
 /** The registered service name of a port, if IANA lists one for this protocol. */
@@ -81,23 +39,21 @@ const CONVENTIONAL: Readonly<Record<string, number>> = { 'http-alt': 8080, x11: 
  * without regard to case; a name registered for several ports gives the
  * lowest. Built on the first call only: pasted output with names is rare.
  */
-export function servicePort(name: string, protocol: Protocol): number | undefined {
+export function servicePort(wanted: string, protocol: Protocol): number | undefined {
   if (byName === undefined) {
     byName = { tcp: new Map(), udp: new Map() };
-    const all = loadNames();
-    if (all) {
+    names ??= IanaTable.open('iana-names.bin');
+    if (names) {
       for (const p of ['tcp', 'udp'] as const) {
         const m = byName[p];
-        const { ports } = all[p];
-        for (let i = 0; i < ports.length; i++) {
-          const k = nameAt(all, all[p], i).toLowerCase();
-          const v = ports[i]!;
-          if (v > 0 && !(m.get(k)! <= v)) m.set(k, v);
+        for (const [port, name] of names.entries(p)) {
+          const k = name.toLowerCase();
+          if (port > 0 && !(m.get(k)! <= port)) m.set(k, port);
         }
       }
     }
   }
-  const k = name.toLowerCase();
+  const k = wanted.toLowerCase();
   return CONVENTIONAL[k] ?? byName[protocol].get(k);
 }
 
