@@ -206,3 +206,47 @@ test('replies to the old TCP request (type TCPDIAG_GETSOCK, both families in one
   assert.ok(a.text().split('\n').length > 8);
   assert.equal(b.text(), a.text());
 });
+
+test('20,000 rows (written on two threads, several chunks): the same bytes as the reference', async () => {
+  // One recorded listener record cloned with other ports and inodes, and the dump's end.
+  const [d] = dumps('backlog');
+  const b = Buffer.from(d!.bytes);
+  let off = 0;
+  let rec: Buffer | undefined;
+  let done: Buffer | undefined;
+  while (off + 16 <= b.length) {
+    const len = b.readUInt32LE(off);
+    const type = b.readUInt16LE(off + 4);
+    if (type === 20 && !rec) rec = b.subarray(off, off + len);
+    if (type === 3) done = b.subarray(off, off + len);
+    off += (len + 3) & ~3;
+  }
+  assert.ok(rec && done);
+  const n = 20_000;
+  const size = (rec.length + 3) & ~3;
+  const big = Buffer.alloc(size * n + done.length);
+  for (let i = 0; i < n; i++) {
+    rec.copy(big, i * size);
+    big.writeUInt16BE(10_000 + (i % 50_000), i * size + 16 + 4); // sport
+    big.writeUInt32LE(1_000_000 + i, i * size + 16 + 68); // inode
+    big[i * size + 16 + 1] = i % 3 === 0 ? 10 : 1; // LISTEN or ESTABLISHED
+  }
+  done.copy(big, size * n);
+  const ds: Dump[] = [{ bytes: big, protocol: 'tcp', family: 'ipv4', seq: SEQ }];
+  const all: RawSocket[] = [];
+  decodeDumpChunk(big, 'tcp', SEQ, all);
+  assert.equal(all.length, n);
+  const scan = scanFor(all);
+  const want = sortSockets(reference(ds, scan, { all: true }), 'port');
+  const a = memorySink();
+  await renderJson(want, a.sink);
+  const bj = memorySink();
+  await writeFastJson(fast(ds, scan, { all: true }, 'port'), bj.sink, false);
+  assert.equal(bj.text(), a.text(), 'JSON');
+  const c = memorySink();
+  await renderTable(want, c.sink, PIPE);
+  const dt = memorySink();
+  assert.ok(await writeFastTable(fast(ds, scan, { all: true }, 'port'), dt.sink, PIPE));
+  assert.ok(c.text().length > 1 << 20, 'more than one chunk');
+  assert.equal(dt.text(), c.text(), 'table');
+});

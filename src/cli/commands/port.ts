@@ -138,8 +138,10 @@ async function fastPort(io: Io, p: Parsed, port: number, protocol: Protocol | un
   Promise<number | undefined> {
   const ropts = renderOptions(io, p);
   if (format === 'table' && (ropts.color || (ropts.width !== undefined && !ropts.wide))) return undefined;
-  // The table is sorted by section below: the whole one only for JSON.
-  const t = FastTable.collect(filter, format === 'table' ? undefined : sort);
+  // Sorted while the scan still runs: each section below is a subset of this order, so it is
+  // already in its own (a subset of an order is ordered the same; the last tie-break is the
+  // record's place, as sortSockets' is the socket's place in the snapshot).
+  const t = FastTable.collect(filter, sort);
   if (!t) return undefined;
   throwIfStarved(t.issues);
   if (format !== 'table') {
@@ -197,7 +199,7 @@ function fastRows(t: FastTable): PortRows {
       return JSON.parse(m.text()) as Socket[];
     },
     table: async (out, rows, sort, ropts) => {
-      t.reselect(records(rows), sort);
+      t.reselect(records(rows), sort === t.sortedBy ? undefined : sort);
       if (await writeFastTable(t, out, ropts)) return;
       // A service name the native widths cannot measure: the Socket objects' table.
       t.reselect(records(rows), undefined);

@@ -183,6 +183,8 @@ export class FastTable {
   readonly netns: readonly (NetnsRef | undefined)[];
   /** Rows outside the host's namespace: a table then shows NETNS and CONTAINER (views/columns.ts showsNamespaces). */
   foreignRows = 0;
+  /** The key the rows were first sorted by (reselect() keeps an order or makes another). */
+  sortedBy: SortKey | undefined;
   /** Distinct (protocol << 16 | port) of the rows, local and remote. */
   ports: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
@@ -265,6 +267,7 @@ export class FastTable {
   }): FastTable | undefined {
     const t = new FastTable(native, c.handle, env.netns, env.euid);
     const sel = c.selected ?? native.fastSelect(c.handle, selectParams(filter, sort, env.hideTimeWait));
+    t.sortedBy = sort;
     t.rows = sel.rows;
     t.timeWait = sel.timeWait;
     t.ports = sel.ports;
