@@ -1371,12 +1371,92 @@ napi_value Rows(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+// A socket that holds a port without listening (bind() only): overview.ts isBoundSocket.
+bool bound(const Rec& r) { return r.proto == TCP && r.state == CLOSE && r.sport != 0; }
+bool holdsListening(const Rec& r, uint16_t port) { return r.sport == port && (r.proto == TCP ? r.state == LISTEN : r.state == UNCONN); }
+
+// portNeeds(handle, port) -> { needs, listensOnPort (a TCP listener among the rows is on N) }: whether some TCP connection of the rows needs to know which local
+// ports have a listener to say its side (port.ts tcpListenPorts: a client whose local port is N
+// with no listener on N here, or a connection from remote port N).
+napi_value PortNeeds(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Handle* h = argc >= 2 ? HandleOf(env, argv[0]) : nullptr;
+  int32_t port = 0;
+  if (!h || napi_get_value_int32(env, argv[1], &port) != napi_ok) return Throw(env, "portNeeds(handle, port)");
+  bool listensOnPort = false;
+  for (uint32_t idx : h->order) {
+    const Rec& r = h->recs[idx];
+    if (r.proto == TCP && r.state == LISTEN && r.sport == port) listensOnPort = true;
+  }
+  bool needs = false;
+  for (uint32_t idx : h->order) {
+    const Rec& r = h->recs[idx];
+    if (r.proto != TCP || r.state == LISTEN || bound(r)) continue;
+    if (r.sport == port ? !listensOnPort : r.dport == port) {
+      needs = true;
+      break;
+    }
+  }
+  napi_value out, a, b;
+  napi_create_object(env, &out);
+  napi_get_boolean(env, needs, &a);
+  napi_get_boolean(env, listensOnPort, &b);
+  napi_set_named_property(env, out, "needs", a);
+  napi_set_named_property(env, out, "listensOnPort", b);
+  return out;
+}
+
+// portSections(handle, port, listenPorts: Uint16Array | null) -> six Uint32Arrays of positions in the
+// rows' order (port.ts describePort): listeners, bound, inbound, inboundFrom, outbound, outboundFrom.
+// Without listenPorts, every connection on local port N is inbound and the others outbound to N.
+napi_value PortSections(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Handle* h = argc >= 3 ? HandleOf(env, argv[0]) : nullptr;
+  int32_t port = 0;
+  if (!h || napi_get_value_int32(env, argv[1], &port) != napi_ok) return Throw(env, "portSections(handle, port, listenPorts)");
+  std::vector<uint8_t> listens;
+  const uint16_t* lp = nullptr;
+  size_t nlp = 0;
+  bool known = Typed(env, argv[2], napi_uint16_array, &lp, &nlp);
+  if (known) {
+    listens.assign(1 << 16, 0);
+    for (size_t k = 0; k < nlp; k++) listens[lp[k]] = 1;
+  }
+  auto listensOn = [&](uint16_t p) { return !known || listens[p]; };
+  std::vector<uint32_t> out[6];
+  for (size_t k = 0; k < h->order.size(); k++) {
+    const Rec& r = h->recs[h->order[k]];
+    uint32_t pos = (uint32_t)k;
+    if (holdsListening(r, (uint16_t)port)) out[0].push_back(pos);
+    else if (r.sport == port && bound(r)) out[1].push_back(pos);
+    else if (r.sport == port) out[r.proto != TCP || !known || listensOn((uint16_t)port) ? 2 : 5].push_back(pos);
+    else if (r.proto == TCP && known && listensOn(r.sport)) out[3].push_back(pos);
+    else if (r.dport == port) out[4].push_back(pos);
+  }
+  napi_value arr;
+  napi_create_array_with_length(env, 6, &arr);
+  for (uint32_t q = 0; q < 6; q++) {
+    void* data;
+    napi_value ab, ta;
+    napi_create_arraybuffer(env, out[q].size() * 4, &data, &ab);
+    if (!out[q].empty()) memcpy(data, out[q].data(), out[q].size() * 4);
+    napi_create_typedarray(env, napi_uint32_array, out[q].size(), ab, 0, &ta);
+    napi_set_element(env, arr, q, ta);
+  }
+  return arr;
+}
+
 }  // namespace
 
 void Register(napi_env env, napi_value exports) {
   struct { const char* name; napi_callback cb; } fns[] = {
     {"fastCollect", Collect}, {"fastSelect", Select}, {"fastPrepare", Prepare},
-    {"fastWidths", Widths}, {"fastChunk", Chunk}, {"fastRows", Rows},
+    {"fastWidths", Widths}, {"fastChunk", Chunk}, {"fastRows", Rows}, {"fastPortNeeds", PortNeeds},
+    {"fastPortSections", PortSections},
   };
   for (auto& f : fns) {
     napi_value fn;

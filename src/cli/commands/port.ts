@@ -169,12 +169,15 @@ async function fastPort(io: Io, p: Parsed, port: number, protocol: Protocol | un
 /** The native table's rows as PortRows: Socket objects made (from their JSON) only for the rows described one by one. */
 function fastRows(t: FastTable): PortRows {
   const v = t.rowsView();
-  const records = (rows: readonly number[]): Uint32Array => {
+  const records = (rows: ArrayLike<number>): Uint32Array => {
     const out = new Uint32Array(rows.length);
     for (let k = 0; k < rows.length; k++) out[k] = v.index[rows[k]!]!;
     return out;
   };
   return {
+    // Both ask about the rows in their first order (the one `v` copied), before any section is chosen.
+    portNeeds: (port) => t.portNeeds(port),
+    sections: (port, listenPorts) => t.portSections(port, listenPorts),
     tcpListeners: () => {
       // Listeners only, no holders: the kernel walks just its listening hash (see tcpListenPorts).
       const l = FastTable.collect({ states: ['LISTEN'], protocols: ['tcp'] }, undefined, { holders: false });
@@ -290,11 +293,18 @@ function portLabel(port: number, protocol: Protocol | undefined, L: Lang): strin
  */
 async function tcpListenPorts(io: Io, port: number, rows: PortRows, netns?: NetnsRef): Promise<ReadonlySet<number> | undefined> {
   const own = new Set<number>();
-  for (let i = 0; i < rows.n; i++) if (rows.protocol(i) === 'tcp' && rows.state(i) === 'LISTEN') own.add(rows.localPort(i));
   let needs = false;
-  for (let i = 0; i < rows.n && !needs; i++) {
-    needs = rows.protocol(i) === 'tcp' && rows.state(i) !== 'LISTEN' && !isBound(rows, i) &&
-      (rows.localPort(i) === port ? !own.has(port) : rows.remotePort(i) === port);
+  const native = rows.portNeeds?.(port);
+  if (native) {
+    // (The rows are those of port N: a TCP listener among them is on N.)
+    if (native.listensOnPort) own.add(port);
+    needs = native.needs;
+  } else {
+    for (let i = 0; i < rows.n; i++) if (rows.protocol(i) === 'tcp' && rows.state(i) === 'LISTEN') own.add(rows.localPort(i));
+    for (let i = 0; i < rows.n && !needs; i++) {
+      needs = rows.protocol(i) === 'tcp' && rows.state(i) !== 'LISTEN' && !isBound(rows, i) &&
+        (rows.localPort(i) === port ? !own.has(port) : rows.remotePort(i) === port);
+    }
   }
   if (!needs) return undefined;
   const fast = rows.tcpListeners?.();
@@ -384,16 +394,19 @@ export interface PortRows {
   /** Held by some process. */
   held(i: number): boolean;
   /** These rows as Socket objects, in this order. */
-  sockets(rows: readonly number[]): Promise<Socket[]>;
+  sockets(rows: ArrayLike<number>): Promise<Socket[]>;
   /** A table of these rows sorted by `sort`, as renderTable writes it. */
-  table(out: Sink, rows: readonly number[], sort: SortKey, ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void>;
+  table(out: Sink, rows: ArrayLike<number>, sort: SortKey, ropts: RenderOptions, explain?: (s: Socket) => string): Promise<void>;
   /** The local ports of this namespace's TCP listeners, read without a holder scan; undefined: ask listSockets(). */
   tcpListeners?(): number[] | undefined;
+  /** tcpListenPorts' and describePort's loops over the rows, done where the rows are (the native table). */
+  portNeeds?(port: number): { needs: boolean; listensOnPort: boolean };
+  sections?(port: number, listenPorts: ReadonlySet<number> | undefined): ArrayLike<number>[];
 }
 
 /** Socket objects as PortRows. */
 export function socketRows(sockets: readonly Socket[]): PortRows {
-  const pick = (rows: readonly number[]): Socket[] => rows.map((i) => sockets[i]!);
+  const pick = (rows: ArrayLike<number>): Socket[] => Array.from(rows, (i) => sockets[i]!);
   return {
     n: sockets.length,
     protocol: (i) => sockets[i]!.protocol,
@@ -409,6 +422,31 @@ export function socketRows(sockets: readonly Socket[]): PortRows {
 /** Bound without listening (CLOSE with a local port): overview.ts isBoundSocket. */
 function isBound(rows: PortRows, i: number): boolean {
   return rows.protocol(i) === 'tcp' && rows.state(i) === 'CLOSE' && rows.localPort(i) !== 0;
+}
+
+/**
+ * The sections of `port N`, as positions in the rows: listeners, bound, inbound, inbound-from,
+ * outbound, outbound-from. TCP connections are placed by which end listens (as list -e does): local
+ * port N without a listener on N is a client's port (outbound from N); remote port N seen from a
+ * listening local port is a client's port connecting to us (inbound from N). The native table does
+ * the same in native/fast.cc (portSections).
+ */
+function classify(rows: PortRows, port: number, listenPorts: ReadonlySet<number> | undefined, listensOn: (p: number) => boolean,
+  [listenerRows, boundRows, inbound, inboundFrom, outbound, outboundFrom]: number[][]): void {
+  for (let i = 0; i < rows.n; i++) {
+    const proto = rows.protocol(i);
+    const local = rows.localPort(i);
+    if (local === port && (proto === 'tcp' ? rows.state(i) === 'LISTEN' : rows.state(i) === 'UNCONN')) { listenerRows!.push(i); continue; }
+    // Bound without listening (CLOSE with a local port): holds the port, accepts nothing. Neither inbound nor outbound.
+    if (local === port && isBound(rows, i)) { boundRows!.push(i); continue; }
+    if (local === port) {
+      if (proto !== 'tcp' || listenPorts === undefined || listensOn(port)) inbound!.push(i); else outboundFrom!.push(i);
+    } else if (proto === 'tcp' && listenPorts !== undefined && listensOn(local)) {
+      inboundFrom!.push(i);
+    } else if (rows.remotePort(i) === port) {
+      outbound!.push(i);
+    }
+  }
 }
 
 async function describePort(io: Io, port: number, protocol: Protocol | undefined, rows: PortRows, sort: SortKey,
@@ -427,26 +465,15 @@ async function describePort(io: Io, port: number, protocol: Protocol | undefined
   // without a listener on N is a client's port (outbound from N); remote port N seen
   // from a listening local port is a client's port connecting to us (inbound from N).
   const listensOn = (p: number): boolean => listenPorts?.has(p) ?? true;
-  const listenerRows: number[] = [];
-  const boundRows: number[] = [];
-  const inbound: number[] = [];
-  const inboundFrom: number[] = [];
-  const outbound: number[] = [];
-  const outboundFrom: number[] = [];
-  for (let i = 0; i < rows.n; i++) {
-    const proto = rows.protocol(i);
-    const local = rows.localPort(i);
-    if (local === port && (proto === 'tcp' ? rows.state(i) === 'LISTEN' : rows.state(i) === 'UNCONN')) { listenerRows.push(i); continue; }
-    // Bound without listening (CLOSE with a local port): holds the port, accepts nothing. Neither inbound nor outbound.
-    if (local === port && isBound(rows, i)) { boundRows.push(i); continue; }
-    if (local === port) {
-      if (proto !== 'tcp' || listenPorts === undefined || listensOn(port)) inbound.push(i); else outboundFrom.push(i);
-    } else if (proto === 'tcp' && listenPorts !== undefined && listensOn(local)) {
-      inboundFrom.push(i);
-    } else if (rows.remotePort(i) === port) {
-      outbound.push(i);
-    }
-  }
+  const native = rows.sections?.(port, listenPorts);
+  const listenerRows: ArrayLike<number> = native ? native[0]! : [];
+  const boundRows: ArrayLike<number> = native ? native[1]! : [];
+  const inbound: ArrayLike<number> = native ? native[2]! : [];
+  const inboundFrom: ArrayLike<number> = native ? native[3]! : [];
+  const outbound: ArrayLike<number> = native ? native[4]! : [];
+  const outboundFrom: ArrayLike<number> = native ? native[5]! : [];
+  if (!native) classify(rows, port, listenPorts, listensOn, [listenerRows, boundRows, inbound, inboundFrom, outbound, outboundFrom] as number[][]);
+
   const listeners = await rows.sockets(listenerRows);
   const bound = await rows.sockets(boundRows);
   const summary = msg(L, 'port.in-use-line', {

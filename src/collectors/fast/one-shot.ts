@@ -47,6 +47,8 @@ interface FastNative {
   fastWidths(h: unknown): Uint32Array;
   fastChunk(h: unknown, kind: number, from: number, into: Uint8Array, widths?: Uint32Array): { next: number; length: number; need?: number };
   fastRows(h: unknown): FastRows;
+  fastPortNeeds(h: unknown, port: number): { needs: boolean; listensOnPort: boolean };
+  fastPortSections(h: unknown, port: number, listenPorts: Uint16Array | null): Uint32Array[];
 }
 
 interface Collected {
@@ -343,6 +345,16 @@ export class FastTable {
 
   rowsView(): FastRows {
     return this.native.fastRows(this.handle);
+  }
+
+  /** port.ts tcpListenPorts' question, over the rows: does a connection need the listening ports to say its side? */
+  portNeeds(port: number): { needs: boolean; listensOnPort: boolean } {
+    return this.native.fastPortNeeds(this.handle, port);
+  }
+
+  /** port.ts describePort's sections, as positions in the rows' order (listeners, bound, inbound, inbound-from, outbound, outbound-from). */
+  portSections(port: number, listenPorts: ReadonlySet<number> | undefined): Uint32Array[] {
+    return this.native.fastPortSections(this.handle, port, listenPorts ? Uint16Array.from(listenPorts) : null);
   }
 
   widths(): Uint32Array {
