@@ -363,8 +363,6 @@ struct Handle {
   std::vector<int32_t> nameIdx;
   std::vector<std::string> nameList;
   std::string sep = ", ";
-  uint32_t widths[6] = {0, 0, 0, 0, 0, 0};
-  bool widthsSet = false;
   double rowBytes = 0;  // average size of the rows chunk() wrote last (0: none yet)
   // Bumped whenever `order` changes: the table cells widths() made are kept for chunk() while it holds.
   uint64_t orderGen = 0;
@@ -453,6 +451,15 @@ Handle* HandleOf(napi_env env, napi_value v) {
   void* p = nullptr;
   if (napi_get_value_external(env, v, &p) != napi_ok) return nullptr;
   return static_cast<Handle*>(p);
+}
+
+// The call's first N arguments, and the handle the first one must be: null when it is not one,
+// or when fewer than `need` arguments were given.
+template <size_t N>
+Handle* HandleArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N], size_t need = N) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return argc >= need ? HandleOf(env, argv[0]) : nullptr;
 }
 
 void SetInt(napi_env env, napi_value obj, const char* name, double v) {
@@ -707,10 +714,8 @@ napi_value Annotate(napi_env env, Handle* h, uint32_t timeWait) {
 //   -> { rows, timeWait (left out by the state mask alone), holderPids: Int32Array, parts: Int32Array (rows per part),
 //        unheldUids: Uint32Array, kernel, notAccepted, ports: Int32Array (proto << 16 | port, distinct) }
 napi_value Select(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 2 ? HandleOf(env, argv[0]) : nullptr;
+  Handle* h = HandleArgs(env, info, argv);
   if (!h) return Throw(env, "select(handle, params)");
   SelectParams sp;
   ReadSelect(env, argv[1], &sp);
@@ -957,10 +962,8 @@ napi_value Collect(napi_env env, napi_callback_info info) {
 //   uids: Uint32Array, reasons: Uint8Array (unheld reason per uid), netns?: string[] (per part),
 //   unheld?: string[6] (table texts per reason), names?: { keys: Int32Array, names: string[] }, sep?: string })
 napi_value Prepare(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 2 ? HandleOf(env, argv[0]) : nullptr;
+  Handle* h = HandleArgs(env, info, argv);
   if (!h) return Throw(env, "prepare(handle, params)");
   napi_value p = argv[1];
   const int32_t* pids = nullptr;
@@ -1052,7 +1055,6 @@ napi_value Prepare(napi_env env, napi_callback_info info) {
     auto it = h->uidReason.find(r.uid);
     h->reason[idx] = it == h->uidReason.end() ? (uint8_t)UNKNOWN : it->second;
   }
-  h->widthsSet = false;
   h->cellsGen = ~0ull;  // names may have changed: widths() makes the cells again
   return nullptr;
 }
@@ -1160,10 +1162,8 @@ const bool RIGHT[6] = {false, false, false, false, true, true};
 
 // widths(handle) -> Uint32Array(6): the widest cell of each of the first six columns over the rows chosen.
 napi_value Widths(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value arg;
-  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
-  Handle* h = argc >= 1 ? HandleOf(env, arg) : nullptr;
+  napi_value argv[1];
+  Handle* h = HandleArgs(env, info, argv);
   if (!h) return Throw(env, "widths(handle)");
   uint32_t w[6] = {0, 0, 0, 0, 0, 0};
   std::string cells[6];
@@ -1238,10 +1238,8 @@ void TableRow(const Handle& h, const Rec& r, uint32_t idx, size_t row, const uin
 // much room it needs and nothing is written: the caller grows `into` and asks again).
 // JSON rows come as ",\n{...}" after the first "\n{...}".
 napi_value Chunk(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 4 ? HandleOf(env, argv[0]) : nullptr;
+  Handle* h = HandleArgs(env, info, argv, 4);
   int32_t kind = 0;
   double from = 0;
   uint8_t* into = nullptr;
@@ -1254,7 +1252,7 @@ napi_value Chunk(napi_env env, napi_callback_info info) {
   if (kind == 2) {
     const uint32_t* w;
     size_t n = 0;
-    if (argc < 5 || !Typed(env, argv[4], napi_uint32_array, &w, &n) || n != 6) return Throw(env, "chunk: a table needs widths");
+    if (!Typed(env, argv[4], napi_uint32_array, &w, &n) || n != 6) return Throw(env, "chunk: a table needs widths");
     memcpy(widths, w, sizeof widths);
   }
   // One row's text, as the views write it.
@@ -1343,10 +1341,8 @@ napi_value Chunk(napi_env env, napi_callback_info info) {
 // rows(handle) -> { index: Uint32Array, proto, v6, state, sport, dport: typed arrays over the rows chosen, in order;
 //   holders: Uint32Array (count per row), reason: Uint8Array }: what a command needs to group rows (port's sections).
 napi_value Rows(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value arg;
-  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
-  Handle* h = argc >= 1 ? HandleOf(env, arg) : nullptr;
+  napi_value argv[1];
+  Handle* h = HandleArgs(env, info, argv);
   if (!h) return Throw(env, "rows(handle)");
   size_t n = h->order.size();
   napi_value obj;
@@ -1379,10 +1375,8 @@ bool holdsListening(const Rec& r, uint16_t port) { return r.sport == port && (r.
 // ports have a listener to say its side (port.ts tcpListenPorts: a client whose local port is N
 // with no listener on N here, or a connection from remote port N).
 napi_value PortNeeds(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 2 ? HandleOf(env, argv[0]) : nullptr;
+  Handle* h = HandleArgs(env, info, argv);
   int32_t port = 0;
   if (!h || napi_get_value_int32(env, argv[1], &port) != napi_ok) return Throw(env, "portNeeds(handle, port)");
   bool listensOnPort = false;
@@ -1412,10 +1406,8 @@ napi_value PortNeeds(napi_env env, napi_callback_info info) {
 // rows' order (port.ts describePort): listeners, bound, inbound, inboundFrom, outbound, outboundFrom.
 // Without listenPorts, every connection on local port N is inbound and the others outbound to N.
 napi_value PortSections(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 3 ? HandleOf(env, argv[0]) : nullptr;
+  Handle* h = HandleArgs(env, info, argv);
   int32_t port = 0;
   if (!h || napi_get_value_int32(env, argv[1], &port) != napi_ok) return Throw(env, "portSections(handle, port, listenPorts)");
   std::vector<uint8_t> listens;
